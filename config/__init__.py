@@ -1,0 +1,324 @@
+"""syndic settings.
+
+Settings are read from ``default.toml`` (next to this file, which documents every setting),
+then a config file, then ``SYNDIC_<SECTION>__<KEY>`` environment variables, then
+command-line overrides, later sources winning. The result is a frozen :class:`Settings`.
+"""
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "ENV_PREFIX", "ConfigError", "FeedSettings", "LoggingSettings", "ServerSettings",
+    "Settings", "SiteSettings", "StorageSettings", "WebSubSettings", "load_settings",
+    "settings_as_dict", "settings_as_toml",
+]
+
+ENV_PREFIX = "SYNDIC_"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str
+    port: int
+    workers: int
+    access_log: bool
+    public_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    url: str
+    echo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    default_max_results: int
+    max_results_cap: int
+    cache_max_age: int
+    variant_cache_entries: int
+    memory_budget_mb: int
+    fragment_cache_mb: int
+    change_poll_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    host: str
+    title: str
+    subtitle: str
+    timezone: str
+    language: str
+    default_feed: str
+    summary_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubSettings:
+    hub_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings
+    storage: StorageSettings
+    feeds: FeedSettings
+    site: SiteSettings
+    websub: WebSubSettings
+    logging: LoggingSettings
+
+
+class ConfigError(ValueError):
+    """An invalid setting, config file or environment variable; the message names the key."""
+
+
+def _build_schema() -> dict[str, tuple[type[Any], dict[str, type]]]:
+    schema: dict[str, tuple[type[Any], dict[str, type]]] = {}
+    for section in dataclasses.fields(Settings):
+        cls = section.type
+        assert isinstance(cls, type) and dataclasses.is_dataclass(cls)
+        keys: dict[str, type] = {}
+        for field in dataclasses.fields(cls):
+            assert field.type in (str, int, float, bool), field
+            keys[field.name] = field.type
+        schema[section.name] = (cls, keys)
+    return schema
+
+
+# section -> (dataclass, {key: type}); derived from the dataclasses above.
+_SCHEMA = _build_schema()
+_TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", float: "a number",
+                                bool: "a boolean"}
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_DB_SCHEMES = ("sqlite", "postgresql", "postgresql+asyncpg")
+
+# "section.key" -> (value, where it came from, e.g. " (in /etc/syndic.toml)")
+_Values = dict[str, tuple[object, str]]
+
+
+def _from_toml(value: object, kind: type, name: str, where: str) -> object:
+    """Check a TOML (or Python) value against a setting's type."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ConfigError(f"{name}: expected {_TYPE_NAMES[kind]}, got {value!r}{where}")
+    return value
+
+
+def _from_text(text: str, kind: type, name: str, where: str) -> object:
+    """Convert an environment-variable (or command-line) string to a setting's type."""
+    if kind is str:
+        return text
+    token = text.strip()
+    if kind is bool and token.lower() in _TRUE | _FALSE:
+        return token.lower() in _TRUE
+    if kind is int or kind is float:
+        try:
+            return kind(token)
+        except ValueError:
+            pass
+    expected = "true/false, 1/0, yes/no or on/off" if kind is bool else _TYPE_NAMES[kind]
+    raise ConfigError(f"{name}: expected {expected}, got {text!r}{where}")
+
+
+def _known(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(choices)})"
+
+
+def _apply_table(values: _Values, data: Mapping[str, object], where: str,
+                 from_cli: bool = False) -> None:
+    """Merge ``{section: {key: value}}`` into ``values``; ``where`` says where it came from.
+
+    Command-line values may be strings (converted like environment variables) or None
+    (option not given, ignored)."""
+    for section, table in data.items():
+        if section not in _SCHEMA:
+            first = next(iter(table), None) if isinstance(table, Mapping) else None
+            name = f"{section}.{first}" if first is not None else section
+            raise ConfigError(f"{name}: unknown section [{section}]{where}"
+                              + _known(section, list(_SCHEMA)))
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{section}: expected a [{section}] table, got {table!r}{where}")
+        keys = _SCHEMA[section][1]
+        for key, value in table.items():
+            name = f"{section}.{key}"
+            if key not in keys:
+                choices = [f"{section}.{k}" for k in keys]
+                raise ConfigError(f"{name}: unknown setting{where}" + _known(name, choices))
+            if from_cli and value is None:
+                continue
+            if from_cli and isinstance(value, str):
+                values[name] = (_from_text(value, keys[key], name, where), where)
+            else:
+                values[name] = (_from_toml(value, keys[key], name, where), where)
+
+
+def _parse_toml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: invalid TOML: {exc}") from exc
+
+
+def _apply_environ(values: _Values, environ: Mapping[str, str]) -> None:
+    for var in sorted(environ):
+        if not var.upper().startswith(ENV_PREFIX):
+            continue
+        section, sep, key = var[len(ENV_PREFIX):].lower().partition("__")
+        if not sep or section not in _SCHEMA or key not in _SCHEMA[section][1]:
+            raise ConfigError(
+                f"{var}: environment variable names no syndic setting (expected "
+                f"{ENV_PREFIX}<SECTION>__<KEY>, e.g. {ENV_PREFIX}SERVER__PORT)")
+        name, where = f"{section}.{key}", f" (from environment variable {var})"
+        values[name] = (_from_text(environ[var], _SCHEMA[section][1][key], name, where), where)
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# Inclusive integer ranges and lower bounds; other checks are in _problems().
+_RANGES: dict[str, tuple[int, int]] = {
+    "server.port": (1, 65535), "server.workers": (1, 64), "feeds.max_results_cap": (1, 500),
+    "site.summary_length": (20, 10000),
+}
+_MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,
+             "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1}
+_CHOICES = {"site.default_feed": ("full", "summary"), "logging.level": _LEVELS}
+
+
+def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
+    """Range and format checks; returns (key, problem) pairs."""
+    found: list[tuple[str, str]] = []
+    for name, (low, high) in _RANGES.items():
+        if not low <= get(name) <= high:
+            found.append((name, f"must be between {low} and {high}, got {get(name)}"))
+    for name, low in _MINIMUMS.items():
+        if get(name) < low:
+            found.append((name, f"must be at least {low}, got {get(name)}"))
+    for name, choices in _CHOICES.items():
+        if get(name) not in choices:
+            found.append((name, f"must be one of {', '.join(choices)}, got {get(name)!r}"))
+    for name in ("server.public_url", "websub.hub_url"):
+        if get(name) and not _is_http_url(get(name)):
+            found.append((name, f"must be empty or an http(s) URL, got {get(name)!r}"))
+    cap, default = get("feeds.max_results_cap"), get("feeds.default_max_results")
+    if not 1 <= default <= cap:
+        found.append(("feeds.default_max_results",
+                      f"must be between 1 and feeds.max_results_cap ({cap}), got {default}"))
+    if not 0 < get("feeds.change_poll_seconds") <= 60:
+        found.append(("feeds.change_poll_seconds", "must be greater than 0 and at most 60, "
+                      f"got {get('feeds.change_poll_seconds')}"))
+    # Never echo the URL itself: it may hold a password.
+    scheme, sep, _ = get("storage.url").partition("://")
+    if not sep:
+        found.append(("storage.url", "must be a database URL such as sqlite:///syndic.db"))
+    elif scheme.lower() not in _DB_SCHEMES:
+        found.append(("storage.url",
+                      f"scheme must be one of {', '.join(_DB_SCHEMES)}, got {scheme!r}"))
+    try:
+        zoneinfo.ZoneInfo(get("site.timezone"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        found.append(("site.timezone", f"unknown IANA time zone {get('site.timezone')!r}"))
+    return found
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, object]] | None = None,
+) -> Settings:
+    """Resolve settings: default.toml <- config_file <- SYNDIC_* environment <- overrides.
+
+    ``environ`` defaults to ``os.environ``. In ``overrides`` a ``None`` value is ignored
+    (option not given) and a string is converted like an environment variable.
+    Raises :class:`ConfigError` naming the offending key on any problem.
+    """
+    values: _Values = {}
+    defaults = resources.files(__name__).joinpath("default.toml").read_text(encoding="utf-8")
+    _apply_table(values, _parse_toml(defaults, "default.toml"), "")
+    for name in (f"{s}.{k}" for s, (_, keys) in _SCHEMA.items() for k in keys):
+        if name not in values:
+            raise ConfigError(f"{name}: missing from default.toml")
+
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        _apply_table(values, _parse_toml(text, str(path)), f" (in {path})")
+
+    _apply_environ(values, os.environ if environ is None else environ)
+    _apply_table(values, overrides or {}, " (from command line)", from_cli=True)
+
+    level, where = values["logging.level"]
+    values["logging.level"] = (str(level).upper(), where)
+    problems = _problems(lambda name: values[name][0])
+    if problems:
+        raise ConfigError("\n".join(f"{name}: {text}{values[name][1]}"
+                                    for name, text in problems))
+
+    sections = {
+        section: cls(**{key: values[f"{section}.{key}"][0] for key in keys})
+        for section, (cls, keys) in _SCHEMA.items()
+    }
+    return Settings(**sections)
+
+
+def settings_as_dict(settings: Settings) -> dict[str, dict[str, object]]:
+    """``{section: {key: value}}`` of the given settings."""
+    return {
+        section: {key: getattr(getattr(settings, section), key) for key in keys}
+        for section, (_, keys) in _SCHEMA.items()
+    }
+
+
+_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]} | {
+    ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b", ord("\t"): "\\t",
+    ord("\n"): "\\n", ord("\f"): "\\f", ord("\r"): "\\r",
+}
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):  # validated, so finite
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.translate(_ESCAPES) + '"'
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def settings_as_toml(settings: Settings) -> str:
+    """The effective settings as TOML text, loadable again as a config file."""
+    lines = ["# Effective syndic settings (default.toml <- config file <- environment"
+             " <- command line)."]
+    for section, table in settings_as_dict(settings).items():
+        lines += ["", f"[{section}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,172 @@
+"""Pure text and HTML helpers for feed entries: no I/O, no clock.
+
+Everything that ends up in a feed passes through here: plain-text fields through
+``clean_text``, entry bodies through ``sanitize_html``, and summaries/thumbnails are
+derived from the sanitized body with ``summary_from_html`` and ``first_image``.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+__all__ = ["clean_text", "first_image", "sanitize_html", "strip_xml_illegal", "summary_from_html"]
+
+# XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_WHITESPACE = re.compile(r"\s+")
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "br", "hr", "a", "img", "figure", "figcaption", "picture", "source",
+        "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "q", "cite", "pre", "code",
+        "kbd", "samp", "var", "em", "strong", "b", "i", "u", "s", "del", "ins", "sub",
+        "sup", "small", "mark", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+        "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+        "span", "div", "details", "summary", "audio", "video", "track", "time",
+    }
+)  # fmt: skip
+
+_MEDIA_ATTRS = frozenset({"src", "controls", "poster", "width", "height"})
+_CELL_ATTRS = frozenset({"colspan", "rowspan", "scope"})
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "*": frozenset({"lang", "dir"}),
+    "a": frozenset({"href", "title"}),
+    "img": frozenset({"src", "alt", "title", "width", "height", "srcset", "loading"}),
+    "source": frozenset({"src", "srcset", "type", "media"}),
+    "audio": _MEDIA_ATTRS,
+    "video": _MEDIA_ATTRS,
+    "track": frozenset({"src", "kind", "srclang", "label"}),
+    "td": _CELL_ATTRS,
+    "th": _CELL_ATTRS,
+    "abbr": frozenset({"title"}),
+    "time": frozenset({"datetime"}),
+    "ol": frozenset({"start", "reversed", "type"}),
+    "blockquote": frozenset({"cite"}),
+    "q": frozenset({"cite"}),
+    "code": frozenset({"class"}),
+    "pre": frozenset({"class"}),
+}
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", "tel"})
+# Script/style must vanish with their content. Raw-text elements (iframe, noscript, ...)
+# would otherwise leak their markup into the body as escaped "&lt;p&gt;" text.
+_DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "noscript", "noembed", "noframes", "template"}
+)
+_URL_ATTRS = frozenset({"href", "src", "poster", "cite"})
+# Boundaries that read as a break; stripping them must not glue words together.
+_BLOCK_TAG = re.compile(
+    r"<(?=/?(?:p|br|hr|div|li|dt|dd|h[1-6]|tr|td|th|caption|figcaption|blockquote|pre"
+    r"|ul|ol|dl|table|figure|details|summary|section|article|header|footer)\b)",
+    re.IGNORECASE,
+)
+# srcset candidate: a URL (no whitespace; a trailing comma ends it) then optional descriptors.
+_SRCSET_CANDIDATE = re.compile(r"\s*([^\s,]\S*?)(?:,+(?=\s|$)|\s+([^,]*)(?:,|$)|$)")
+_SRCSET_DESCRIPTOR = re.compile(r"\d+[wh]|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?x")
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+def strip_xml_illegal(text: str) -> str:
+    """Drop characters XML 1.0 forbids; returns ``text`` itself when it is already clean."""
+    if _XML_ILLEGAL.search(text) is None:
+        return text
+    return _XML_ILLEGAL.sub("", text)
+
+
+def clean_text(text: str) -> str:
+    """Single-line plain text for titles, names and labels."""
+    # Collapse first so illegal *whitespace* (e.g. Word's \x0b line break) becomes a
+    # space instead of gluing two words together; collapse again after stripping.
+    spaced = _WHITESPACE.sub(" ", text)
+    return _WHITESPACE.sub(" ", strip_xml_illegal(spaced)).strip()
+
+
+def _absolute_url(value: str, base_url: str) -> str | None:
+    """Resolve ``value`` against ``base_url``; None if the result is not a safe URL."""
+    # Browsers ignore tabs/newlines anywhere and C0/space at the ends ("java\tscript:").
+    url = _TAB_OR_NEWLINE.sub("", value).strip(_C0_OR_SPACE)
+    try:
+        joined = urljoin(base_url, url)
+        scheme = urlsplit(joined).scheme.lower()
+    except ValueError:  # e.g. "http://[broken"
+        return None
+    if scheme and scheme not in URL_SCHEMES:
+        return None
+    return joined
+
+
+def _absolute_srcset(value: str, base_url: str) -> str | None:
+    candidates: list[str] = []
+    for match in _SRCSET_CANDIDATE.finditer(value):
+        url = _absolute_url(match.group(1), base_url)
+        descriptors = (match.group(2) or "").split()
+        if url is None or not all(map(_SRCSET_DESCRIPTOR.fullmatch, descriptors)):
+            continue  # browsers drop such candidates too; we just don't ship them
+        candidates.append(" ".join([url, *descriptors]))
+    return ", ".join(candidates) or None
+
+
+def sanitize_html(html: str, base_url: str) -> str:
+    """Allow-list sanitize an entry body and make its URLs absolute against ``base_url``."""
+
+    def absolutize(tag: str, attr: str, value: str) -> str | None:
+        # nh3 checks href/src/poster schemes *before* calling this, but not cite or
+        # srcset, and never re-checks what we return: so every URL is checked here too.
+        if attr in _URL_ATTRS:
+            return _absolute_url(value, base_url)
+        if attr == "srcset":
+            return _absolute_srcset(value, base_url)
+        return value
+
+    cleaned: str = nh3.clean(
+        strip_xml_illegal(html),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=absolutize,
+        link_rel=None,
+        url_schemes=set(URL_SCHEMES),
+    )
+    # Character references such as &#11; or &#xFFFE; are decoded by the parser and
+    # written back raw, so the output needs the same treatment as the input.
+    return strip_xml_illegal(cleaned)
+
+
+def summary_from_html(html: str, length: int) -> str:
+    """Plain-text summary of at most ``length`` characters, cut at a word boundary."""
+    spaced = _BLOCK_TAG.sub(" <", html)
+    text_only: str = nh3.clean(spaced, tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
+    text = clean_text(_html.unescape(text_only))
+    if len(text) <= length:
+        return text
+    if length <= 0:
+        return ""
+    room = length - 1  # the ellipsis counts within length
+    cut = text.rfind(" ", 0, room + 1)
+    head = text[:cut] if cut > 0 else text[:room]
+    return head.rstrip() + "…"
+
+
+class _FirstImage(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.src: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.src is None and tag == "img":
+            self.src = next((value for name, value in attrs if name == "src" and value), None)
+
+
+def first_image(html: str) -> str | None:
+    """``src`` of the first ``<img>`` (that has one) in already-sanitized HTML."""
+    if "<img" not in html.lower():
+        return None
+    parser = _FirstImage()
+    parser.feed(html)
+    parser.close()
+    return parser.src

@@ -1,0 +1,39 @@
+"""The domain's one error root. Errors carry data (which field, which thing), never HTTP
+status codes: server/middleware.py maps them to responses in one place."""
+
+from __future__ import annotations
+
+
+class FeedsError(Exception):
+    """Root of every error the domain raises on purpose."""
+
+
+class NotFoundError(FeedsError, LookupError):
+    """A thing the request names does not exist (label, author, post, site)."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"no {what} {name!r}")
+        self.what = what
+        self.name = name
+
+
+class PostNotFoundError(NotFoundError):
+    def __init__(self, name: str) -> None:
+        super().__init__("post", name)
+
+
+class InvalidInputError(FeedsError, ValueError):
+    """Input that names a field and says what is wrong with it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class InvalidParameterError(InvalidInputError):
+    """A bad query parameter of a feed URL."""
+
+
+class InvalidPostError(InvalidInputError):
+    """A post that cannot be stored as given."""

@@ -1,0 +1,164 @@
+"""Which feeds a site has, which a change touches, and a FeedDoc for one feed from what
+the store selected. Pure: `now`, settings and data are arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from feeds.models import (
+    Author,
+    Comment,
+    FeedFormat,
+    FeedKey,
+    FeedKind,
+    FeedMode,
+    FeedQuery,
+    Post,
+    PostStatus,
+    Site,
+)
+from feeds.posts import comment_title, post_url
+from feeds.query import feed_key_string, feed_path, feed_url, paging_starts, slugify
+from feeds.render.document import EntryDoc, FeedDoc
+
+
+@dataclass(frozen=True, slots=True)
+class FeedContext:
+    """What rendering needs besides the data: from settings."""
+
+    default_max: int
+    hub_url: str | None
+
+
+def standard_keys(
+    labels: list[str], author_slugs: list[str], commented_posts: list[int], ctx: FeedContext
+) -> list[FeedKey]:
+    """The feeds rendered ahead of time: the site feed in each projection, each label's and
+    each author's default feed, the site's comment feed, and each commented post's."""
+    q = FeedQuery(max_results=ctx.default_max)
+    keys = [FeedKey(FeedKind.POSTS, q, mode) for mode in (None, FeedMode.FULL, FeedMode.SUMMARY)]
+    keys += [FeedKey(FeedKind.LABEL, q, labels=(lb,)) for lb in labels]
+    keys += [FeedKey(FeedKind.AUTHOR, q, author=a) for a in author_slugs]
+    keys.append(FeedKey(FeedKind.COMMENTS, q))
+    keys += [FeedKey(FeedKind.POST_COMMENTS, q, post_id=p) for p in commented_posts]
+    return keys
+
+
+def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> set[str]:
+    """The standard feeds that may show either version of a post."""
+    q = FeedQuery(max_results=ctx.default_max)
+    keys: set[FeedKey] = set()
+    for post in (before, after):
+        if post is None:
+            continue
+        keys.update(
+            FeedKey(FeedKind.POSTS, q, mode) for mode in (None, FeedMode.FULL, FeedMode.SUMMARY)
+        )
+        keys.update(FeedKey(FeedKind.LABEL, q, labels=(lb,)) for lb in post.labels)
+        keys.update(FeedKey(FeedKind.AUTHOR, q, author=slugify(a.name)) for a in post.authors)
+        # Comment entries carry their post's title and link.
+        keys.add(FeedKey(FeedKind.COMMENTS, q))
+        keys.add(FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id))
+    return {feed_key_string(k, ctx.default_max) for k in keys}
+
+
+def _mode(site: Site, key: FeedKey) -> FeedMode:
+    return key.mode or site.default_feed
+
+
+def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> EntryDoc:
+    url = post_url(site, post.slug, post.published)
+    comments_key = FeedKey(
+        FeedKind.POST_COMMENTS, FeedQuery(max_results=ctx.default_max), post_id=post.id
+    )
+    return EntryDoc(
+        entry_id=post.entry_id,
+        title=post.title,
+        url=url,
+        published=post.published,
+        updated=post.updated,
+        summary=post.summary,
+        content_html=post.content_html if mode is FeedMode.FULL else None,
+        authors=post.authors or (Author(site.title),),
+        labels=post.labels,
+        label_scheme=site.base_url + "/",
+        thumbnail=post.thumbnail,
+        enclosures=post.enclosures,
+        comment_count=post.comment_count,
+        replies_atom_url=feed_url(site.base_url, comments_key, FeedFormat.ATOM, ctx.default_max),
+        replies_rss_url=feed_url(site.base_url, comments_key, FeedFormat.RSS, ctx.default_max),
+        comments_page_url=url + "#comments",
+    )
+
+
+def comment_entry(site: Site, comment: Comment, post: Post) -> EntryDoc:
+    page = post_url(site, post.slug, post.published)
+    return EntryDoc(
+        entry_id=comment.entry_id,
+        title=comment_title(comment),
+        url=f"{page}#comment-{comment.id}",
+        published=comment.published,
+        updated=comment.updated,
+        summary=comment_title(comment, 300),
+        content_html=comment.content_html,
+        authors=(comment.author,),
+        in_reply_to=(post.entry_id, page),
+    )
+
+
+def feed_title(site: Site, key: FeedKey, names: dict[str, str], post: Post | None) -> str:
+    if key.kind is FeedKind.LABEL:
+        return f"{site.title}: {' + '.join(key.labels)}"
+    if key.kind is FeedKind.AUTHOR:
+        return f"{site.title}: posts by {names.get(key.author or '', key.author)}"
+    if key.kind is FeedKind.COMMENTS:
+        return f"{site.title}: comments"
+    if key.kind is FeedKind.POST_COMMENTS and post is not None:
+        return f"Comments on {post.title}"
+    return site.title
+
+
+def build_doc(
+    site: Site,
+    key: FeedKey,
+    fmt: FeedFormat,
+    entries: tuple[EntryDoc, ...],
+    total: int,
+    title: str,
+    ctx: FeedContext,
+) -> FeedDoc:
+    q = key.query
+    paging = tuple(
+        (rel, feed_url(site.base_url, key, fmt, ctx.default_max, start))
+        for rel, start in paging_starts(q.start_index, q.max_results, total).items()
+    )
+    updated = max((e.updated for e in entries), default=site.created)
+    return FeedDoc(
+        format=fmt,
+        feed_id=f"tag:{site.host.split(':')[0]},{site.created:%Y}:site-{site.id}{feed_path(key)}",
+        title=title,
+        subtitle=site.subtitle,
+        updated=updated,
+        site_url=site.base_url + "/",
+        self_url=feed_url(site.base_url, key, fmt, ctx.default_max),
+        language=site.language,
+        author=Author(site.title, site.base_url + "/"),
+        entries=entries,
+        hub_url=ctx.hub_url,
+        paging=paging,
+        total_results=total,
+        start_index=q.start_index,
+        items_per_page=q.max_results,
+    )
+
+
+def entries_for_posts(
+    site: Site, key: FeedKey, posts: tuple[Post, ...], ctx: FeedContext
+) -> tuple[EntryDoc, ...]:
+    mode = _mode(site, key)
+    return tuple(post_entry(site, p, mode, ctx) for p in posts if p.status is PostStatus.PUBLISHED)
+
+
+def last_modified(entries: tuple[EntryDoc, ...]) -> datetime | None:
+    return max((e.updated for e in entries), default=None)

@@ -1,0 +1,170 @@
+"""The domain's data: frozen dataclasses and enums. No I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class PostStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    DELETED = "deleted"
+
+
+class FeedFormat(StrEnum):
+    ATOM = "atom"
+    RSS = "rss"
+    JSON = "json"
+
+
+class FeedMode(StrEnum):
+    """What an entry carries: the whole content, or the summary only."""
+
+    FULL = "full"
+    SUMMARY = "summary"
+
+
+class FeedKind(StrEnum):
+    POSTS = "posts"
+    LABEL = "label"
+    AUTHOR = "author"
+    COMMENTS = "comments"
+    POST_COMMENTS = "post-comments"
+
+
+class OrderBy(StrEnum):
+    PUBLISHED = "published"
+    UPDATED = "updated"
+
+
+CONTENT_TYPES: dict[FeedFormat, str] = {
+    FeedFormat.ATOM: "application/atom+xml; charset=utf-8",
+    FeedFormat.RSS: "application/rss+xml; charset=utf-8",
+    FeedFormat.JSON: "application/feed+json",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    uri: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Enclosure:
+    url: str
+    type: str
+    length: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: int
+    host: str
+    title: str
+    subtitle: str
+    base_url: str
+    timezone: str
+    language: str
+    default_feed: FeedMode
+    summary_length: int
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A stored post. `content_html` is already sanitized and absolutized;
+    `summary` and `thumbnail` are already derived (feeds/content.py)."""
+
+    id: int
+    site_id: int
+    entry_id: str
+    slug: str
+    title: str
+    summary: str
+    content_html: str
+    status: PostStatus
+    published: datetime
+    updated: datetime
+    authors: tuple[Author, ...] = ()
+    labels: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
+    thumbnail: str | None = None
+    comment_count: int = 0
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    post_id: int
+    site_id: int
+    entry_id: str
+    author: Author
+    content_html: str
+    published: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostDraft:
+    """What a writer hands in: not yet cleaned, dates already aware UTC."""
+
+    title: str
+    content_html: str
+    published: datetime
+    updated: datetime | None = None
+    slug: str | None = None
+    summary: str | None = None
+    authors: tuple[Author, ...] = ()
+    labels: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
+    status: PostStatus = PostStatus.PUBLISHED
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedQuery:
+    """The reader-chosen part of a feed: paging, windows and order."""
+
+    max_results: int
+    start_index: int = 1
+    published_min: datetime | None = None
+    published_max: datetime | None = None
+    updated_min: datetime | None = None
+    updated_max: datetime | None = None
+    orderby: OrderBy = OrderBy.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class FeedKey:
+    """Which feed: kind, its argument, full or summary, and the reader's query.
+
+    `mode` None means "the site's default" (the /default URLs); it resolves at render time.
+    """
+
+    kind: FeedKind
+    query: FeedQuery
+    mode: FeedMode | None = None
+    labels: tuple[str, ...] = ()
+    author: str | None = None
+    post_id: int | None = None
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One rendered representation of a feed, exactly as served."""
+
+    site_id: int
+    key: str
+    format: FeedFormat
+    body: bytes
+    etag: str
+    last_modified: datetime | None
+    content_type: str
+    self_url: str

@@ -1,0 +1,92 @@
+"""A writer's draft made into a storable post: text cleaned, HTML sanitized and made
+absolute, summary and thumbnail derived, entry id made once at creation. Pure: `now` is
+an argument."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from feeds.content import clean_text, first_image, sanitize_html, summary_from_html
+from feeds.errors import InvalidPostError
+from feeds.models import Author, Comment, Post, PostDraft, PostStatus, Site
+from feeds.query import slugify
+
+
+def post_url(site: Site, slug: str, published: datetime) -> str:
+    """Blogger's permalink shape, in the site's time zone: /YYYY/MM/slug.html."""
+    local = published.astimezone(ZoneInfo(site.timezone))
+    return f"{site.base_url}/{local:%Y}/{local:%m}/{slug}.html"
+
+
+def new_entry_id(site: Site, slug: str, published: datetime) -> str:
+    """RFC 4151 tag URI, made once and never changed: readers key their state on it."""
+    return f"tag:{site.host.split(':')[0]},{published:%Y-%m-%d}:post-{slug}"
+
+
+def comment_entry_id(site: Site, post_id: int, published: datetime, n: int) -> str:
+    return f"tag:{site.host.split(':')[0]},{published:%Y-%m-%d}:comment-{post_id}-{n}"
+
+
+def _authors(authors: tuple[Author, ...]) -> tuple[Author, ...]:
+    cleaned = []
+    for i, a in enumerate(authors):
+        name = clean_text(a.name)
+        if not name:
+            raise InvalidPostError(f"authors[{i}].name", "must not be empty")
+        cleaned.append(Author(name, a.uri or None, a.email or None))
+    return tuple(cleaned)
+
+
+def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | None = None) -> Post:
+    """The post to store for `draft` (new when `existing` is None)."""
+    title = clean_text(draft.title)
+    if not title:
+        raise InvalidPostError("title", "must not be empty")
+    if draft.published.tzinfo is None:
+        raise InvalidPostError("published", "must carry a time zone")
+    slug = slugify(draft.slug or title) if (draft.slug or title) else "post"
+    url = post_url(site, slug, draft.published)
+    content = sanitize_html(draft.content_html, url)
+    summary = (
+        clean_text(draft.summary)
+        if draft.summary
+        else summary_from_html(content, site.summary_length)
+    )
+    labels = tuple(dict.fromkeys(lb for lb in (clean_text(x) for x in draft.labels) if lb))
+    status = draft.status
+    if status is PostStatus.SCHEDULED and draft.published <= now:
+        status = PostStatus.PUBLISHED
+    updated = draft.updated or (now if existing else draft.published)
+    if updated < draft.published:
+        updated = draft.published
+    post = Post(
+        id=existing.id if existing else 0,
+        site_id=site.id,
+        entry_id=existing.entry_id
+        if existing
+        else (draft.entry_id or new_entry_id(site, slug, draft.published)),
+        slug=slug,
+        title=title,
+        summary=summary,
+        content_html=content,
+        status=status,
+        published=draft.published,
+        updated=updated,
+        authors=_authors(draft.authors),
+        labels=labels,
+        enclosures=draft.enclosures,
+        thumbnail=first_image(content),
+        version=existing.version + 1 if existing else 1,
+    )
+    return post
+
+
+def deleted(post: Post, now: datetime) -> Post:
+    return replace(post, status=PostStatus.DELETED, updated=now, version=post.version + 1)
+
+
+def comment_title(comment: Comment, length: int = 80) -> str:
+    text = summary_from_html(comment.content_html, length)
+    return text or f"Comment by {comment.author.name}"

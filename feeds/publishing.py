@@ -1,0 +1,192 @@
+"""The change pipeline: a change is written with the feeds it touches marked dirty (one
+transaction); regeneration renders each dirty feed, and stores only artifacts whose bytes
+changed, clearing the dirty rows in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from feeds.content import clean_text, sanitize_html
+from feeds.errors import InvalidPostError, NotFoundError
+from feeds.feedset import (
+    FeedContext,
+    build_doc,
+    comment_entry,
+    entries_for_posts,
+    feed_title,
+    last_modified,
+    standard_keys,
+    touched_keys,
+)
+from feeds.models import (
+    CONTENT_TYPES,
+    Artifact,
+    Author,
+    Comment,
+    FeedFormat,
+    FeedKey,
+    FeedKind,
+    FeedQuery,
+    Post,
+    PostDraft,
+    Site,
+)
+from feeds.posts import comment_entry_id, deleted, prepare_post
+from feeds.query import feed_key_string, feed_url, is_standard, parse_key_string, slugify
+from feeds.render import etag_for
+from feeds.render.document import EntryDoc, FeedDoc
+from feeds.store import Store
+
+RenderFn = Callable[[list[FeedDoc]], Awaitable[list[bytes]]]
+ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class Regenerated:
+    changed: list[Artifact]
+    dropped: list[tuple[int, str]]
+    rendered_keys: int
+
+
+class Publisher:
+    def __init__(self, store: Store, render: RenderFn, ctx: FeedContext, cap: int) -> None:
+        self.store = store
+        self.render = render
+        self.ctx = ctx
+        self.cap = cap
+        self._etags: dict[tuple[int, str, FeedFormat], str] = {}
+
+    def remember(self, artifacts: list[Artifact]) -> None:
+        for a in artifacts:
+            self._etags[(a.site_id, a.key, a.format)] = a.etag
+
+    # -- changes ---------------------------------------------------------------------
+
+    async def add_post(self, site: Site, draft: PostDraft, now: datetime) -> Post:
+        return await self._write(prepare_post(site, draft, now), None, now, is_new=True)
+
+    async def update_post(self, site: Site, ref: str, draft: PostDraft, now: datetime) -> Post:
+        before = await self.store.get_post(site.id, ref)
+        after = prepare_post(site, draft, now, existing=before)
+        return await self._write(after, before, now, is_new=False)
+
+    async def delete_post(self, site: Site, ref: str, now: datetime) -> Post:
+        before = await self.store.get_post(site.id, ref)
+        return await self._write(deleted(before, now), before, now, is_new=False)
+
+    async def _write(self, post: Post, before: Post | None, now: datetime, *, is_new: bool) -> Post:
+        # Keys are known only after insert for the post's own comment feed; the id is
+        # stable, and a new post has no comments, so its comment feed is not touched.
+        keys = touched_keys(before, post if not is_new else replace(post, id=0), self.ctx)
+        return await self.store.write_post(post, keys, now, is_new=is_new)
+
+    async def add_comment(
+        self, site: Site, post_ref: str, author: Author, html: str, published: datetime,
+        now: datetime, n: int,
+    ) -> Comment:
+        post = await self.store.get_post(site.id, post_ref)
+        name = clean_text(author.name)
+        if not name:
+            raise InvalidPostError("author", "must not be empty")
+        content = sanitize_html(html, f"{site.base_url}/")
+        keys = touched_keys(post, None, self.ctx)
+        return await self.store.add_comment(
+            site.id, post.id, comment_entry_id(site, post.id, published, n),
+            Author(name, author.uri, author.email), content, published, keys, now,
+        )
+
+    # -- rendering -------------------------------------------------------------------
+
+    async def render_feed(
+        self, site: Site, key: FeedKey, now: datetime, formats: tuple[FeedFormat, ...] = ALL_FORMATS
+    ) -> list[Artifact]:
+        """Render one feed in the given formats. NotFoundError when the label, author or
+        post it names has nothing visible."""
+        entries, total, title = await self._select(site, key, now)
+        docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
+        bodies = await self.render(docs)
+        key_string = feed_key_string(key, self.ctx.default_max)
+        modified = last_modified(entries)
+        return [
+            Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
+                     CONTENT_TYPES[doc.format], doc.self_url)
+            for doc, body in zip(docs, bodies, strict=True)
+        ]
+
+    async def _select(
+        self, site: Site, key: FeedKey, now: datetime
+    ) -> tuple[tuple[EntryDoc, ...], int, str]:
+        post: Post | None = None
+        if key.kind in (FeedKind.COMMENTS, FeedKind.POST_COMMENTS):
+            if key.kind is FeedKind.POST_COMMENTS:
+                post = await self.store.visible_post(site.id, key.post_id or 0, now)
+                if post is None:
+                    raise NotFoundError("post", str(key.post_id))
+            cpage = await self.store.select_comments(site.id, key, now)
+            entries = tuple(comment_entry(site, c, p) for c, p in cpage.comments)
+            return entries, cpage.total, feed_title(site, key, {}, post)
+        page = await self.store.select_posts(site.id, key, now)
+        empty = page.total == 0 and key.kind in (FeedKind.LABEL, FeedKind.AUTHOR)
+        if empty and (is_standard(key) or not await self._exists(site, key, now)):
+            what = "label" if key.kind is FeedKind.LABEL else "author"
+            name = "/".join(key.labels) if key.labels else (key.author or "")
+            raise NotFoundError(what, name)
+        names = {slugify(a.name): a.name for p in page.posts for a in p.authors}
+        entries = entries_for_posts(site, key, page.posts, self.ctx)
+        return entries, page.total, feed_title(site, key, names, None)
+
+    async def _exists(self, site: Site, key: FeedKey, now: datetime) -> bool:
+        bare = replace(key, query=FeedQuery(max_results=1))
+        return (await self.store.select_posts(site.id, bare, now)).total > 0
+
+    # -- regeneration ----------------------------------------------------------------
+
+    async def regenerate_dirty(self, sites: dict[int, Site], now: datetime) -> Regenerated:
+        """Render every dirty feed; store those whose bytes changed."""
+        changed: list[Artifact] = []
+        dropped: list[tuple[int, str]] = []
+        rendered = 0
+        for site_id, (max_id, keys) in (await self.store.dirty_feeds()).items():
+            site = sites.get(site_id)
+            if site is None:
+                continue
+            fresh, gone = await self._render_keys(site, keys, now)
+            rendered += len(keys)
+            new = [a for a in fresh if self._etags.get((a.site_id, a.key, a.format)) != a.etag]
+            await self.store.drop_artifacts(site_id, gone)
+            await self.store.save_artifacts(new, now, (site_id, max_id, keys))
+            self.remember(new)
+            changed += new
+            dropped += [(site_id, k) for k in gone]
+            for k in gone:
+                for fmt in ALL_FORMATS:
+                    self._etags.pop((site_id, k, fmt), None)
+        return Regenerated(changed, dropped, rendered)
+
+    async def mark_all(self, site: Site, now: datetime) -> None:
+        """Mark every standard feed of the site dirty (a full regeneration)."""
+        labels = [lb for lb, _ in await self.store.labels(site.id, now)]
+        authors = [slug for slug, _, _ in await self.store.authors(site.id, now)]
+        commented = await self.store.commented_posts(site.id, now)
+        keys = standard_keys(labels, authors, commented, self.ctx)
+        await self.store.mark_dirty(
+            site.id, [feed_key_string(k, self.ctx.default_max) for k in keys], now
+        )
+
+    async def _render_keys(
+        self, site: Site, keys: list[str], now: datetime
+    ) -> tuple[list[Artifact], list[str]]:
+        fresh: list[Artifact] = []
+        gone: list[str] = []
+        for key_string in keys:
+            try:
+                key = parse_key_string(key_string, self.ctx.default_max, self.cap)
+                fresh += await self.render_feed(site, key, now)
+            except (NotFoundError, LookupError):
+                gone.append(key_string)
+        return fresh, gone
+
+    def self_url(self, site: Site, key: FeedKey, fmt: FeedFormat) -> str:
+        return feed_url(site.base_url, key, fmt, self.ctx.default_max)

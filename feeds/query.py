@@ -1,0 +1,209 @@
+"""Which posts a feed shows, read from its URL: FeedKey parsing, canonical keys and
+RFC 5005 paging links. Blogger's query parameters are the vocabulary, so a blog moving
+from Blogger keeps its feed URLs (max-results, start-index, published-min/max,
+updated-min/max, orderby, alt)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from urllib.parse import quote, urlencode
+
+from dateutil import parser as date_parser
+
+from feeds.errors import InvalidParameterError
+from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
+
+_FORMATS = {"atom": FeedFormat.ATOM, "rss": FeedFormat.RSS, "json": FeedFormat.JSON}
+_DATE_PARAMS = ("published-min", "published-max", "updated-min", "updated-max")
+
+
+def slugify(text: str) -> str:
+    """A URL path segment for a name: lower case, word characters joined by '-'.
+
+    Non-ASCII letters are kept (Kenji 田中 -> kenji-田中), accents are folded where NFKD can
+    fold them (Zoë -> zoe), so the slugs people type work.
+    """
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+    words = re.findall(r"\w+", folded.lower())
+    return "-".join(words) or "x"
+
+
+def parse_date(value: str, field: str, tz: tzinfo) -> datetime:
+    """An aware UTC datetime from what a person or a feed wrote; naive input takes `tz`."""
+    try:
+        parsed = date_parser.isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            parsed = date_parser.parse(value)
+        except (ValueError, OverflowError) as exc:
+            raise InvalidParameterError(field, f"not a date: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def _positive_int(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameterError(name, f"must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise InvalidParameterError(name, f"must be 1 or more, got {value}")
+    return value
+
+
+def parse_format(params: Mapping[str, str]) -> FeedFormat:
+    alt = params.get("alt", "atom").lower()
+    if alt not in _FORMATS:
+        raise InvalidParameterError("alt", f"must be one of atom, rss, json; got {alt!r}")
+    return _FORMATS[alt]
+
+
+def parse_feed_query(
+    params: Mapping[str, str], *, default_max: int, cap: int, tz: tzinfo
+) -> FeedQuery:
+    """The reader's query. Unknown parameters are ignored (readers add their own), a
+    max-results over the cap is capped (as Blogger does), anything malformed is an
+    InvalidParameterError naming the parameter."""
+    max_results = min(_positive_int(params, "max-results") or default_max, cap)
+    start_index = _positive_int(params, "start-index") or 1
+    dates = {
+        name: parse_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
+    }
+    raw_order = params.get("orderby", OrderBy.PUBLISHED.value)
+    # Blogger also accepts "lastmodified" and "starttime"; map them to ours.
+    order_alias = {"lastmodified": "updated", "starttime": "published"}
+    raw_order = order_alias.get(raw_order, raw_order)
+    try:
+        orderby = OrderBy(raw_order)
+    except ValueError:
+        raise InvalidParameterError(
+            "orderby", f"must be published or updated, got {raw_order!r}"
+        ) from None
+    return FeedQuery(
+        max_results=max_results,
+        start_index=start_index,
+        published_min=dates.get("published-min"),
+        published_max=dates.get("published-max"),
+        updated_min=dates.get("updated-min"),
+        updated_max=dates.get("updated-max"),
+        orderby=orderby,
+    )
+
+
+def parse_mode(segment: str) -> FeedMode | None:
+    if segment == "default":
+        return None
+    try:
+        return FeedMode(segment)
+    except ValueError:
+        raise InvalidParameterError(
+            "projection", f"must be default, full or summary, got {segment!r}"
+        ) from None
+
+
+def feed_path(key: FeedKey) -> str:
+    """The canonical path of a feed (no query string, no format)."""
+    mode = key.mode.value if key.mode else "default"
+    if key.kind is FeedKind.POSTS:
+        return f"/feeds/posts/{mode}"
+    if key.kind is FeedKind.LABEL:
+        labels = "/".join(quote(label, safe="") for label in key.labels)
+        return f"/feeds/posts/{mode}/-/{labels}"
+    if key.kind is FeedKind.AUTHOR:
+        return f"/feeds/authors/{quote(key.author or '', safe='')}/{mode}"
+    if key.kind is FeedKind.COMMENTS:
+        return f"/feeds/comments/{mode}"
+    return f"/feeds/{key.post_id}/comments/{mode}"
+
+
+def query_params(query: FeedQuery, default_max: int) -> list[tuple[str, str]]:
+    """The non-default parts of a query, in a fixed order: one canonical string per variant."""
+    params: list[tuple[str, str]] = []
+    if query.orderby is not OrderBy.PUBLISHED:
+        params.append(("orderby", query.orderby.value))
+    for name in _DATE_PARAMS:
+        value = getattr(query, name.replace("-", "_"))
+        if value is not None:
+            params.append((name, value.isoformat().replace("+00:00", "Z")))
+    if query.max_results != default_max:
+        params.append(("max-results", str(query.max_results)))
+    if query.start_index != 1:
+        params.append(("start-index", str(query.start_index)))
+    return params
+
+
+def feed_key_string(key: FeedKey, default_max: int) -> str:
+    """The cache and artifact key of a feed: its path plus its canonical query."""
+    params = query_params(key.query, default_max)
+    return feed_path(key) + ("?" + urlencode(params) if params else "")
+
+
+def feed_url(
+    base_url: str, key: FeedKey, fmt: FeedFormat, default_max: int, start_index: int | None = None
+) -> str:
+    """The absolute URL of one representation (its rel=self), or of another page of it."""
+    query = key.query if start_index is None else replace(key.query, start_index=start_index)
+    params = query_params(query, default_max)
+    if fmt is not FeedFormat.ATOM:
+        params.append(("alt", fmt.value))
+    return base_url + feed_path(key) + ("?" + urlencode(params) if params else "")
+
+
+def is_standard(key: FeedKey) -> bool:
+    """A feed without reader-chosen query parts: rendered ahead of time."""
+    return key.query == FeedQuery(max_results=key.query.max_results) and not key.extra
+
+
+def paging_starts(start_index: int, per_page: int, total: int) -> dict[str, int]:
+    """RFC 5005 §3 paged feeds: the start-index of the first, previous, next and last pages."""
+    last = max(1, ((max(total, 1) - 1) // per_page) * per_page + 1)
+    starts = {"first": 1, "last": last}
+    if start_index > 1:
+        starts["previous"] = max(1, start_index - per_page)
+    if start_index + per_page <= total:
+        starts["next"] = start_index + per_page
+    return starts
+
+
+def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
+    """A feed URL path (percent-decoded segments) -> FeedKey. Raises NotFoundError-free
+    InvalidParameterError only for a bad projection; an unknown shape is LookupError."""
+    from urllib.parse import unquote
+
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    if len(parts) < 3 or parts[0] != "feeds":
+        raise LookupError(path)
+    if parts[1] == "posts":
+        mode = parse_mode(parts[2])
+        if len(parts) == 3:
+            return FeedKey(FeedKind.POSTS, query, mode)
+        if len(parts) >= 5 and parts[3] == "-" and all(parts[4:]):
+            return FeedKey(FeedKind.LABEL, query, mode, labels=tuple(parts[4:]))
+    elif parts[1] == "comments" and len(parts) == 3:
+        return FeedKey(FeedKind.COMMENTS, query, parse_mode(parts[2]))
+    elif parts[1] == "authors" and len(parts) == 4 and parts[2]:
+        return FeedKey(FeedKind.AUTHOR, query, parse_mode(parts[3]), author=parts[2])
+    elif parts[1].isdigit() and len(parts) == 4 and parts[2] == "comments":
+        return FeedKey(FeedKind.POST_COMMENTS, query, parse_mode(parts[3]), post_id=int(parts[1]))
+    raise LookupError(path)
+
+
+def parse_key_string(key: str, default_max: int, cap: int) -> FeedKey:
+    """A canonical key string (feed_key_string) back to its FeedKey."""
+    from urllib.parse import parse_qsl
+
+    path, _, qs = key.partition("?")
+    params = dict(parse_qsl(qs))
+    return parse_feed_path(
+        path, parse_feed_query(params, default_max=default_max, cap=cap, tz=UTC)
+    )

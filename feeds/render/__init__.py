@@ -1,0 +1,90 @@
+"""Bytes out: Atom and RSS through feedgen, JSON Feed by hand.
+
+FeedRenderer renders each entry once per version and format and reuses the fragment in every
+feed that shows it; the assembled document is byte-identical to a one-shot feedgen render
+(tests/feeds/test_render_fragments.py proves it). Rendering is CPU work and feedgen calls
+locale.setlocale (process-global): callers run it off the event loop, in one thread."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+from feeds.models import FeedFormat
+from feeds.render.document import EntryDoc, FeedDoc
+from feeds.render.feedgen_docs import add_entry, new_generator, serialise
+from feeds.render.jsonfeed import entry_json, head_json
+
+
+def etag_for(body: bytes) -> str:
+    """Strong ETag: the first 128 bits of the SHA-256 of the bytes (design rule 8)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+_CLOSERS = {FeedFormat.ATOM: b"</feed>", FeedFormat.RSS: b"</channel></rss>"}
+
+
+def render_oneshot(doc: FeedDoc) -> bytes:
+    """The plain way: one feedgen document with every entry (JSON: one json.dumps)."""
+    if doc.format is FeedFormat.JSON:
+        prefix, suffix = head_json(doc)
+        return prefix + b",".join(entry_json(e) for e in doc.entries) + suffix
+    fg = new_generator(doc.format, doc)
+    for e in doc.entries:
+        add_entry(fg, doc.format, e)
+    return serialise(fg, doc.format)
+
+
+class FeedRenderer:
+    """Assembles feeds from cached entry fragments, within a byte budget (LRU)."""
+
+    def __init__(self, fragment_budget: int) -> None:
+        self._budget = fragment_budget
+        self._fragments: OrderedDict[tuple[FeedFormat, EntryDoc], bytes] = OrderedDict()
+        self._bytes = 0
+        self._neutral_prefix: dict[FeedFormat, bytes] = {}
+        self.fragments_rendered = 0
+
+    def render(self, doc: FeedDoc) -> bytes:
+        if doc.format is FeedFormat.JSON:
+            prefix, suffix = head_json(doc)
+            sep = b","
+        else:
+            prefix, suffix = self._head(doc)
+            sep = b""
+        return prefix + sep.join(self._fragment(doc.format, e) for e in doc.entries) + suffix
+
+    def _head(self, doc: FeedDoc) -> tuple[bytes, bytes]:
+        whole = serialise(new_generator(doc.format, doc), doc.format)
+        closer = _CLOSERS[doc.format]
+        assert whole.endswith(closer)
+        return whole[: -len(closer)], closer
+
+    def _fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:
+        key = (fmt, entry)
+        cached = self._fragments.get(key)
+        if cached is not None:
+            self._fragments.move_to_end(key)
+            return cached
+        fragment = self._render_fragment(fmt, entry)
+        self.fragments_rendered += 1
+        self._fragments[key] = fragment
+        self._bytes += len(fragment)
+        while self._bytes > self._budget and self._fragments:
+            _, dropped = self._fragments.popitem(last=False)
+            self._bytes -= len(dropped)
+        return fragment
+
+    def _render_fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:
+        if fmt is FeedFormat.JSON:
+            return entry_json(entry)
+        prefix = self._neutral_prefix.get(fmt)
+        if prefix is None:
+            empty = serialise(new_generator(fmt, None), fmt)
+            prefix = self._neutral_prefix[fmt] = empty[: -len(_CLOSERS[fmt])]
+        fg = new_generator(fmt, None)
+        add_entry(fg, fmt, entry)
+        whole = serialise(fg, fmt)
+        # The entry does not depend on the head it sits under: cut it out.
+        assert whole.startswith(prefix) and whole.endswith(_CLOSERS[fmt])
+        return whole[len(prefix) : -len(_CLOSERS[fmt])]

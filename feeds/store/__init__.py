@@ -1,0 +1,28 @@
+"""The store: one schema on SQLite (aiosqlite, the default) or PostgreSQL (asyncpg).
+No SQL outside this package."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from feeds.store.artifacts import Artifacts
+from feeds.store.engine import make_engine, migrate
+from feeds.store.reads import CommentPage, PostPage, Reads
+from feeds.store.writes import SiteSpec, Writes
+
+__all__ = ["CommentPage", "PostPage", "SiteSpec", "Store", "open_store"]
+
+
+class Store(Writes, Reads, Artifacts):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_store(url: str, echo: bool = False, run_migrations: bool = True) -> Store:
+    store = Store(make_engine(url, echo))
+    if run_migrations:
+        await migrate(store.engine)
+    return store

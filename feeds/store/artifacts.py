@@ -1,0 +1,132 @@
+"""Rendered artifacts, and the dirty-feed rows the regeneration job works from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from feeds.models import Artifact, FeedFormat
+from feeds.store import schema as t
+
+# Columns of the artifact table besides the body: what an index of artifacts needs.
+_META = (
+    t.artifacts.c.site_id,
+    t.artifacts.c.key,
+    t.artifacts.c.format,
+    t.artifacts.c.etag,
+    t.artifacts.c.last_modified,
+    t.artifacts.c.content_type,
+    t.artifacts.c.self_url,
+)
+
+
+class Artifacts:
+    engine: AsyncEngine
+
+    async def save_artifacts(
+        self, artifacts: list[Artifact], now: datetime, done: tuple[int, int, list[str]] | None
+    ) -> None:
+        """Replace artifacts and, in the same transaction, clear the dirty rows they answer:
+        done = (site, highest dirty id seen, keys). Rows marked later stay for the next run."""
+        async with self.engine.begin() as conn:
+            for a in artifacts:
+                await conn.execute(
+                    delete(t.artifacts).where(
+                        t.artifacts.c.site_id == a.site_id,
+                        t.artifacts.c.key == a.key,
+                        t.artifacts.c.format == a.format.value,
+                    )
+                )
+            if artifacts:
+                await conn.execute(
+                    insert(t.artifacts),
+                    [
+                        {
+                            "site_id": a.site_id,
+                            "key": a.key,
+                            "format": a.format.value,
+                            "body": a.body,
+                            "etag": a.etag,
+                            "last_modified": a.last_modified,
+                            "content_type": a.content_type,
+                            "self_url": a.self_url,
+                            "rendered_at": now,
+                        }
+                        for a in artifacts
+                    ],
+                )
+            if done is not None:
+                site_id, max_id, keys = done
+                await conn.execute(
+                    delete(t.dirty_feeds).where(
+                        t.dirty_feeds.c.site_id == site_id,
+                        t.dirty_feeds.c.id <= max_id,
+                        t.dirty_feeds.c.key.in_(keys),
+                    )
+                )
+
+    async def load_artifacts(self, with_bodies: bool = True) -> list[Artifact]:
+        cols = (*_META, t.artifacts.c.body) if with_bodies else _META
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(*cols))
+            return [
+                Artifact(
+                    site_id=r.site_id,
+                    key=r.key,
+                    format=FeedFormat(r.format),
+                    body=r.body if with_bodies else b"",
+                    etag=r.etag,
+                    last_modified=r.last_modified,
+                    content_type=r.content_type,
+                    self_url=r.self_url,
+                )
+                for r in rows
+            ]
+
+    async def artifact_body(self, site_id: int, key: str, fmt: FeedFormat) -> bytes | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(t.artifacts.c.body).where(
+                        t.artifacts.c.site_id == site_id,
+                        t.artifacts.c.key == key,
+                        t.artifacts.c.format == fmt.value,
+                    )
+                )
+            ).first()
+            return None if row is None else bytes(row[0])
+
+    async def drop_artifacts(self, site_id: int, keys: list[str]) -> None:
+        """Forget artifacts of feeds that no longer exist (a label no post has any more)."""
+        if not keys:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(t.artifacts).where(
+                    and_(t.artifacts.c.site_id == site_id, or_(t.artifacts.c.key.in_(keys)))
+                )
+            )
+
+    async def dirty_feeds(self) -> dict[int, tuple[int, list[str]]]:
+        """Per site: (highest dirty row id, the distinct keys marked)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.dirty_feeds.c.id, t.dirty_feeds.c.site_id, t.dirty_feeds.c.key).order_by(
+                    t.dirty_feeds.c.id
+                )
+            )
+            out: dict[int, tuple[int, list[str]]] = {}
+            for row_id, site_id, key in rows:
+                top, keys = out.get(site_id, (0, []))
+                if key not in keys:
+                    keys.append(key)
+                out[site_id] = (max(top, row_id), keys)
+            return out
+
+    async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
+        from feeds.store.writes import mark_dirty
+
+        async with self.engine.begin() as conn:
+            await mark_dirty(conn, site_id, keys, now)

@@ -1,0 +1,203 @@
+"""What a feed shows: posts and comments selected by kind, labels (AND), author, date
+windows and order, with the total for paging; and the site's labels and authors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from feeds.models import Comment, FeedKey, FeedKind, OrderBy, Post
+from feeds.store import schema as t
+from feeds.store.rows import comment_from_row, post_from_row
+from feeds.store.writes import PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class PostPage:
+    total: int
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPage:
+    total: int
+    comments: tuple[tuple[Comment, Post], ...]
+
+
+def _visible(now: datetime) -> Any:
+    # Drafts, scheduled posts, deleted posts and posts dated in the future never show.
+    return and_(t.posts.c.status == PUBLIC, t.posts.c.published <= now)
+
+
+def _windows(stmt: Select[Any], key: FeedKey, published: Any, updated: Any) -> Select[Any]:
+    q = key.query
+    if q.published_min:
+        stmt = stmt.where(published >= q.published_min)
+    if q.published_max:
+        stmt = stmt.where(published < q.published_max)
+    if q.updated_min:
+        stmt = stmt.where(updated >= q.updated_min)
+    if q.updated_max:
+        stmt = stmt.where(updated < q.updated_max)
+    return stmt
+
+
+class Reads:
+    engine: AsyncEngine
+
+    async def select_posts(self, site_id: int, key: FeedKey, now: datetime) -> PostPage:
+        base = select(t.posts.c.id).where(t.posts.c.site_id == site_id, _visible(now))
+        if key.kind is FeedKind.LABEL:
+            having = (
+                select(t.post_labels.c.post_id)
+                .where(t.post_labels.c.label.in_(key.labels))
+                .group_by(t.post_labels.c.post_id)
+                .having(func.count(t.post_labels.c.label.distinct()) == len(set(key.labels)))
+            )
+            base = base.where(t.posts.c.id.in_(having))
+        elif key.kind is FeedKind.AUTHOR:
+            base = base.where(
+                t.posts.c.id.in_(
+                    select(t.post_authors.c.post_id).where(t.post_authors.c.slug == key.author)
+                )
+            )
+        base = _windows(base, key, t.posts.c.published, t.posts.c.updated)
+        order = t.posts.c.updated if key.query.orderby is OrderBy.UPDATED else t.posts.c.published
+        async with self.engine.connect() as conn:
+            total = (
+                await conn.execute(select(func.count()).select_from(base.subquery()))
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    select(t.posts)
+                    .where(t.posts.c.id.in_(base))
+                    .order_by(order.desc(), t.posts.c.id.desc())
+                    .limit(key.query.max_results)
+                    .offset(key.query.start_index - 1)
+                )
+            ).all()
+            posts = await _complete_posts(conn, [r._mapping for r in rows])
+        return PostPage(total, tuple(posts))
+
+    async def select_comments(
+        self, site_id: int, key: FeedKey, now: datetime
+    ) -> CommentPage:
+        c = t.comments.c
+        base = (
+            select(c.id)
+            .join(t.posts, t.posts.c.id == c.post_id)
+            .where(c.site_id == site_id, c.status == "approved", _visible(now))
+        )
+        if key.kind is FeedKind.POST_COMMENTS:
+            base = base.where(c.post_id == key.post_id)
+        base = _windows(base, key, c.published, c.updated)
+        order = c.updated if key.query.orderby is OrderBy.UPDATED else c.published
+        async with self.engine.connect() as conn:
+            total = (
+                await conn.execute(select(func.count()).select_from(base.subquery()))
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    select(t.comments)
+                    .where(c.id.in_(base))
+                    .order_by(order.desc(), c.id.desc())
+                    .limit(key.query.max_results)
+                    .offset(key.query.start_index - 1)
+                )
+            ).all()
+            comments = [comment_from_row(r._mapping) for r in rows]
+            post_rows = (
+                await conn.execute(
+                    select(t.posts).where(t.posts.c.id.in_({x.post_id for x in comments}))
+                )
+            ).all()
+            posts = {p.id: p for p in await _complete_posts(conn, [r._mapping for r in post_rows])}
+        return CommentPage(total, tuple((x, posts[x.post_id]) for x in comments))
+
+    async def visible_post(self, site_id: int, post_id: int, now: datetime) -> Post | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(t.posts).where(
+                        t.posts.c.site_id == site_id, t.posts.c.id == post_id, _visible(now)
+                    )
+                )
+            ).first()
+            if row is None:
+                return None
+            return (await _complete_posts(conn, [row._mapping]))[0]
+
+    async def labels(self, site_id: int, now: datetime) -> list[tuple[str, int]]:
+        """Every label of a visible post, with its post count, by name."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.post_labels.c.label, func.count())
+                .join(t.posts, t.posts.c.id == t.post_labels.c.post_id)
+                .where(t.posts.c.site_id == site_id, _visible(now))
+                .group_by(t.post_labels.c.label)
+                .order_by(t.post_labels.c.label)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    async def authors(self, site_id: int, now: datetime) -> list[tuple[str, str, int]]:
+        """(slug, name, post count) of every author of a visible post."""
+        a = t.post_authors.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(a.slug, func.min(a.name), func.count(a.post_id.distinct()))
+                .join(t.posts, t.posts.c.id == a.post_id)
+                .where(t.posts.c.site_id == site_id, _visible(now))
+                .group_by(a.slug)
+                .order_by(a.slug)
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+    async def commented_posts(self, site_id: int, now: datetime) -> list[int]:
+        """Ids of visible posts with at least one approved comment."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.comments.c.post_id)
+                .join(t.posts, t.posts.c.id == t.comments.c.post_id)
+                .where(t.comments.c.site_id == site_id, t.comments.c.status == "approved")
+                .where(_visible(now))
+                .distinct()
+                .order_by(t.comments.c.post_id)
+            )
+            return [r[0] for r in rows]
+
+    async def next_due(self, now: datetime) -> list[tuple[int, int, datetime]]:
+        """(site, post, published) of published posts dated after `now`: when their time
+        comes they enter feeds, so the regeneration job watches for it."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.posts.c.site_id, t.posts.c.id, t.posts.c.published)
+                .where(t.posts.c.status == PUBLIC, t.posts.c.published > now)
+                .order_by(t.posts.c.published)
+                .limit(100)
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def _complete_posts(conn: AsyncConnection, rows: list[Any]) -> list[Post]:
+    """Posts with their labels (in their order) and approved comment counts."""
+    ids = [r["id"] for r in rows]
+    labels: dict[int, list[str]] = {i: [] for i in ids}
+    counts: dict[int, int] = {}
+    if ids:
+        for r in await conn.execute(
+            select(t.post_labels.c.post_id, t.post_labels.c.label)
+            .where(t.post_labels.c.post_id.in_(ids))
+            .order_by(t.post_labels.c.post_id, t.post_labels.c.position)
+        ):
+            labels[r[0]].append(r[1])
+        for r in await conn.execute(
+            select(t.comments.c.post_id, func.count())
+            .where(t.comments.c.post_id.in_(ids), t.comments.c.status == "approved")
+            .group_by(t.comments.c.post_id)
+        ):
+            counts[r[0]] = r[1]
+    return [post_from_row(r, tuple(labels[r["id"]]), counts.get(r["id"], 0)) for r in rows]

@@ -1,0 +1,156 @@
+"""One schema for SQLite and PostgreSQL (SQLAlchemy Core). Alembic migrations in
+migrations/ create it; tests/feeds/store checks the two agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# SQLite has no big-integer autoincrement: use INTEGER there (it is 64-bit anyway).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on both engines (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host", String(255), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("subtitle", Text, nullable=False, default=""),
+    Column("base_url", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(35), nullable=False),
+    Column("default_feed", String(16), nullable=False),
+    Column("summary_length", Integer, nullable=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("entry_id", Text, nullable=False),
+    Column("slug", String(255), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("content_html", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("published", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("authors_json", Text, nullable=False, default="[]"),
+    Column("enclosures_json", Text, nullable=False, default="[]"),
+    Column("thumbnail", Text, nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created", UTCDateTime, nullable=False),
+    UniqueConstraint("site_id", "entry_id", name="uq_posts_site_entry"),
+    UniqueConstraint("site_id", "slug", name="uq_posts_site_slug"),
+)
+Index("ix_posts_site_status_published", posts.c.site_id, posts.c.status, posts.c.published)
+
+post_labels = Table(
+    "post_labels",
+    metadata,
+    Column("post_id", BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(255), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+Index("ix_post_labels_label", post_labels.c.label)
+
+post_authors = Table(
+    "post_authors",
+    metadata,
+    Column("post_id", BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("slug", String(255), nullable=False),
+    Column("name", Text, nullable=False),
+)
+Index("ix_post_authors_slug", post_authors.c.slug)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("post_id", BigId, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("entry_id", Text, nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("author_uri", Text, nullable=True),
+    Column("author_email", Text, nullable=True),
+    Column("content_html", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="approved"),
+    Column("published", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    UniqueConstraint("site_id", "entry_id", name="uq_comments_site_entry"),
+)
+Index("ix_comments_post", comments.c.post_id, comments.c.status)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(1024), primary_key=True),
+    Column("format", String(8), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("last_modified", UTCDateTime, nullable=True),
+    Column("content_type", String(80), nullable=False),
+    Column("self_url", Text, nullable=False),
+    Column("rendered_at", UTCDateTime, nullable=False),
+)
+
+# Feeds a change touched, waiting for the regeneration job. Written in the same transaction
+# as the change, by whichever process made it: the server notices other processes' changes
+# by looking here (level-triggered: a row is deleted only after its feed is stored).
+dirty_feeds = Table(
+    "dirty_feeds",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(1024), nullable=False),
+    Column("marked_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,196 @@
+"""Sites, posts and comments written, with the feeds they touch marked dirty in the same
+transaction (feeds/publishing.py says which)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from feeds.errors import InvalidPostError, NotFoundError, PostNotFoundError
+from feeds.models import Author, Comment, FeedMode, Post, PostStatus, Site
+from feeds.query import slugify
+from feeds.store import schema as t
+from feeds.store.rows import (
+    authors_json,
+    comment_from_row,
+    enclosures_json,
+    post_from_row,
+    site_from_row,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSpec:
+    host: str
+    title: str
+    subtitle: str
+    base_url: str
+    timezone: str
+    language: str
+    default_feed: FeedMode
+    summary_length: int
+
+
+async def mark_dirty(
+    conn: AsyncConnection, site_id: int, keys: Iterable[str], now: datetime
+) -> None:
+    rows = [{"site_id": site_id, "key": k, "marked_at": now} for k in sorted(set(keys))]
+    if rows:
+        await conn.execute(insert(t.dirty_feeds), rows)
+
+
+class Writes:
+    engine: AsyncEngine
+
+    async def create_site(self, spec: SiteSpec, now: datetime, is_default: bool = False) -> Site:
+        async with self.engine.begin() as conn:
+            values = {**spec.__dict__, "default_feed": spec.default_feed.value}
+            result = await conn.execute(
+                insert(t.sites).values(**values, is_default=is_default, created=now)
+            )
+            site_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+            row = (await conn.execute(select(t.sites).where(t.sites.c.id == site_id))).one()
+        return site_from_row(row._mapping)
+
+    async def sites(self) -> list[Site]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.sites).order_by(t.sites.c.is_default.desc(), t.sites.c.id)
+            )
+            return [site_from_row(r._mapping) for r in rows]
+
+    async def write_post(
+        self, post: Post, dirty_keys: Iterable[str], now: datetime, *, is_new: bool
+    ) -> Post:
+        """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`."""
+        values = {
+            "site_id": post.site_id,
+            "entry_id": post.entry_id,
+            "slug": post.slug,
+            "title": post.title,
+            "summary": post.summary,
+            "content_html": post.content_html,
+            "status": post.status.value,
+            "published": post.published,
+            "updated": post.updated,
+            "authors_json": authors_json(post.authors),
+            "enclosures_json": enclosures_json(post.enclosures),
+            "thumbnail": post.thumbnail,
+            "version": post.version,
+        }
+        async with self.engine.begin() as conn:
+            clash = await conn.execute(
+                select(t.posts.c.id, t.posts.c.entry_id).where(
+                    t.posts.c.site_id == post.site_id,
+                    (t.posts.c.slug == post.slug) | (t.posts.c.entry_id == post.entry_id),
+                    t.posts.c.id != (0 if is_new else post.id),
+                )
+            )
+            other = clash.first()
+            if other is not None:
+                field = "entry_id" if other.entry_id == post.entry_id else "slug"
+                raise InvalidPostError(field, "another post already has it")
+            if is_new:
+                result = await conn.execute(insert(t.posts).values(**values, created=now))
+                assert result.inserted_primary_key is not None
+                post_id = int(result.inserted_primary_key[0])
+            else:
+                post_id = post.id
+                await conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
+                await conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id == post_id))
+                await conn.execute(
+                    delete(t.post_authors).where(t.post_authors.c.post_id == post_id)
+                )
+            await _write_post_links(conn, post_id, post.labels, post.authors)
+            await mark_dirty(conn, post.site_id, dirty_keys, now)
+        return replace(post, id=post_id)
+
+    async def get_post(self, site_id: int, ref: str) -> Post:
+        """A post by numeric id, slug or entry id, whatever its status."""
+        cond = (t.posts.c.slug == ref) | (t.posts.c.entry_id == ref)
+        if ref.isdigit():
+            cond = cond | (t.posts.c.id == int(ref))
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(select(t.posts).where(t.posts.c.site_id == site_id, cond))
+            ).first()
+            if row is None:
+                raise PostNotFoundError(ref)
+            labels = await conn.execute(
+                select(t.post_labels.c.label)
+                .where(t.post_labels.c.post_id == row.id)
+                .order_by(t.post_labels.c.position)
+            )
+            return post_from_row(row._mapping, tuple(r.label for r in labels))
+
+    async def list_posts(self, site_id: int) -> list[Post]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.posts)
+                .where(t.posts.c.site_id == site_id)
+                .order_by(t.posts.c.published.desc(), t.posts.c.id.desc())
+            )
+            return [post_from_row(r._mapping) for r in rows]
+
+    async def add_comment(
+        self,
+        site_id: int,
+        post_id: int,
+        entry_id: str,
+        author: Author,
+        content_html: str,
+        published: datetime,
+        dirty_keys: Iterable[str],
+        now: datetime,
+    ) -> Comment:
+        async with self.engine.begin() as conn:
+            exists = await conn.execute(
+                select(func.count()).select_from(t.posts).where(t.posts.c.id == post_id)
+            )
+            if not exists.scalar_one():
+                raise NotFoundError("post", str(post_id))
+            result = await conn.execute(
+                insert(t.comments).values(
+                    site_id=site_id,
+                    post_id=post_id,
+                    entry_id=entry_id,
+                    author_name=author.name,
+                    author_uri=author.uri,
+                    author_email=author.email,
+                    content_html=content_html,
+                    status="approved",
+                    published=published,
+                    updated=published,
+                )
+            )
+            assert result.inserted_primary_key is not None
+            comment_id = result.inserted_primary_key[0]
+            await mark_dirty(conn, site_id, dirty_keys, now)
+            query = select(t.comments).where(t.comments.c.id == comment_id)
+            row = (await conn.execute(query)).one()
+        return comment_from_row(row._mapping)
+
+
+async def _write_post_links(
+    conn: AsyncConnection, post_id: int, labels: tuple[str, ...], authors: tuple[Author, ...]
+) -> None:
+    if labels:
+        await conn.execute(
+            insert(t.post_labels),
+            [{"post_id": post_id, "label": lb, "position": i} for i, lb in enumerate(labels)],
+        )
+    if authors:
+        await conn.execute(
+            insert(t.post_authors),
+            [
+                {"post_id": post_id, "position": i, "slug": slugify(a.name), "name": a.name}
+                for i, a in enumerate(authors)
+            ],
+        )
+
+
+PUBLIC = PostStatus.PUBLISHED.value

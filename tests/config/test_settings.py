@@ -1,0 +1,297 @@
+import dataclasses
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import config
+from config import (
+    ConfigError,
+    FeedSettings,
+    LoggingSettings,
+    ServerSettings,
+    Settings,
+    SiteSettings,
+    StorageSettings,
+    WebSubSettings,
+    load_settings,
+    settings_as_dict,
+    settings_as_toml,
+)
+
+DEFAULT_TOML = Path(config.__file__).parent / "default.toml"
+
+
+def load(**kwargs: object) -> Settings:
+    """load_settings with an empty environment unless one is given."""
+    kwargs.setdefault("environ", {})
+    return load_settings(**kwargs)  # type: ignore[arg-type]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "syndic.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_load() -> None:
+    settings = load()
+    assert settings.server == ServerSettings(
+        host="127.0.0.1", port=8080, workers=1, access_log=True, public_url="")
+    assert settings.storage == StorageSettings(url="sqlite:///syndic.db", echo=False)
+    assert settings.feeds == FeedSettings(
+        default_max_results=25, max_results_cap=500, cache_max_age=300,
+        variant_cache_entries=512, memory_budget_mb=256, fragment_cache_mb=64,
+        change_poll_seconds=0.25)
+    assert settings.site == SiteSettings(
+        host="localhost", title="syndic", subtitle="", timezone="UTC", language="en",
+        default_feed="full", summary_length=300)
+    assert settings.websub == WebSubSettings(hub_url="")
+    assert settings.logging == LoggingSettings(level="INFO")
+    assert isinstance(settings.feeds.change_poll_seconds, float)
+
+
+def test_settings_are_frozen() -> None:
+    settings = load()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.server.port = 1  # type: ignore[misc]
+
+
+def test_default_toml_matches_dataclasses() -> None:
+    data = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
+    expected = {
+        section.name: {f.name for f in dataclasses.fields(section.type)}  # type: ignore[arg-type]
+        for section in dataclasses.fields(Settings)
+    }
+    assert {section: set(table) for section, table in data.items()} == expected
+
+
+def test_every_default_toml_key_has_a_comment_above() -> None:
+    lines = DEFAULT_TOML.read_text(encoding="utf-8").splitlines()
+    section, seen = None, set()
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if match := re.fullmatch(r"\[(\w+)\]", stripped):
+            section = match.group(1)
+        elif match := re.match(r"(\w+)\s*=", stripped):
+            assert section is not None, f"line {number + 1}: key outside a section"
+            above = lines[number - 1].strip()
+            assert above.startswith("#"), f"{section}.{match.group(1)} has no comment above"
+            seen.add(f"{section}.{match.group(1)}")
+    assert len(seen) == sum(len(table) for table in settings_as_dict(load()).values())
+
+
+def test_config_file_overrides_defaults(tmp_path: Path) -> None:
+    path = write(tmp_path, '[server]\nport = 9000\n[feeds]\nchange_poll_seconds = 2\n'
+                           '[site]\ntimezone = "Europe/Paris"\n')
+    settings = load(config_file=path)
+    assert settings.server.port == 9000
+    assert settings.server.host == "127.0.0.1"
+    assert settings.feeds.change_poll_seconds == 2.0
+    assert isinstance(settings.feeds.change_poll_seconds, float)
+    assert settings.site.timezone == "Europe/Paris"
+    assert load(config_file=str(path)).server.port == 9000
+
+
+def test_env_overrides_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server]\nport = 9000\naccess_log = true\n")
+    environ = {
+        "SYNDIC_SERVER__PORT": "9100",
+        "syndic_server__access_log": "off",
+        "SYNDIC_Storage__Url": "postgresql+asyncpg://u@db:5432/syndic",
+        "SYNDIC_FEEDS__CHANGE_POLL_SECONDS": "1.5",
+        "PATH": "/usr/bin",
+    }
+    settings = load(config_file=path, environ=environ)
+    assert settings.server.port == 9100
+    assert settings.server.access_log is False
+    assert settings.storage.url == "postgresql+asyncpg://u@db:5432/syndic"
+    assert settings.feeds.change_poll_seconds == 1.5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("true", True), ("1", True), ("YES", True), (" on ", True),
+    ("false", False), ("0", False), ("no", False), ("Off", False),
+])
+def test_env_booleans(text: str, expected: bool) -> None:
+    assert load(environ={"SYNDIC_STORAGE__ECHO": text}).storage.echo is expected
+
+
+def test_overrides_override_env(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server]\nport = 9000\n")
+    settings = load(
+        config_file=path,
+        environ={"SYNDIC_SERVER__PORT": "9100", "SYNDIC_SERVER__WORKERS": "4"},
+        overrides={"server": {"port": 9200, "workers": None}, "logging": {"level": "debug"}},
+    )
+    assert settings.server.port == 9200
+    assert settings.server.workers == 4  # None means "not given"
+    assert settings.logging.level == "DEBUG"
+    assert load(overrides={"server": {"port": "9300"}}).server.port == 9300
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=re.escape("nope.toml")):
+        load(config_file=path)
+
+
+def test_invalid_toml_names_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server\nport = 1\n")
+    with pytest.raises(ConfigError, match=re.escape("syndic.toml")):
+        load(config_file=path)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("[server]\nprot = 1\n", "server.prot"),
+    ("[serverr]\nport = 1\n", "serverr.port"),
+    ("[feeds]\nmax_results = 1\n", "feeds.max_results"),
+    ("debug = true\n", "debug"),
+])
+def test_unknown_key_in_file(tmp_path: Path, text: str, name: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(config_file=path)
+    assert name in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_unknown_key_suggests_close_match(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=re.escape("did you mean server.port")):
+        load(config_file=write(tmp_path, "[server]\nprot = 1\n"))
+
+
+@pytest.mark.parametrize("var", [
+    "SYNDIC_SERVER__PROT", "SYNDIC_NOPE__PORT", "SYNDIC_SERVER_PORT", "SYNDIC_", "syndic_x",
+])
+def test_unknown_env_var(var: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(var)):
+        load(environ={var: "1"})
+
+
+def test_unknown_override() -> None:
+    with pytest.raises(ConfigError, match=re.escape("server.prot")):
+        load(overrides={"server": {"prot": 1}})
+    with pytest.raises(ConfigError, match="nope"):
+        load(overrides={"nope": {"port": 1}})
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ('[server]\nport = "x"\n', "server.port"),
+    ("[server]\nport = 80.5\n", "server.port"),
+    ("[server]\nport = true\n", "server.port"),
+    ('[server]\naccess_log = "yes"\n', "server.access_log"),
+    ("[site]\ntitle = 3\n", "site.title"),
+    ('[feeds]\nchange_poll_seconds = "1"\n', "feeds.change_poll_seconds"),
+    ("server = 1\n", "server"),
+])
+def test_bad_type_in_file(tmp_path: Path, text: str, name: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(name)):
+        load(config_file=write(tmp_path, text))
+
+
+@pytest.mark.parametrize(("var", "value", "name"), [
+    ("SYNDIC_SERVER__PORT", "x", "server.port"),
+    ("SYNDIC_SERVER__PORT", "", "server.port"),
+    ("SYNDIC_SERVER__ACCESS_LOG", "maybe", "server.access_log"),
+    ("SYNDIC_FEEDS__CHANGE_POLL_SECONDS", "soon", "feeds.change_poll_seconds"),
+])
+def test_bad_type_in_env(var: str, value: str, name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(environ={var: value})
+    assert name in str(info.value) and var in str(info.value)
+
+
+def test_bad_type_in_overrides() -> None:
+    with pytest.raises(ConfigError, match=re.escape("server.port")):
+        load(overrides={"server": {"port": 1.5}})
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("server", "port", 0), ("server", "port", 65536), ("server", "workers", 0),
+    ("server", "workers", 65), ("server", "public_url", "blog.example.com"),
+    ("server", "public_url", "ftp://blog.example.com"),
+    ("storage", "url", "mysql://u@h/db"), ("storage", "url", "syndic.db"),
+    ("feeds", "default_max_results", 0), ("feeds", "max_results_cap", 900),
+    ("feeds", "max_results_cap", 0), ("feeds", "cache_max_age", -1),
+    ("feeds", "variant_cache_entries", -1), ("feeds", "memory_budget_mb", 0),
+    ("feeds", "fragment_cache_mb", 0), ("feeds", "change_poll_seconds", 0),
+    ("feeds", "change_poll_seconds", 60.5), ("feeds", "change_poll_seconds", float("nan")),
+    ("site", "timezone", "Mars/Olympus"), ("site", "timezone", "../etc"),
+    ("site", "default_feed", "both"), ("site", "summary_length", 19),
+    ("site", "summary_length", 10001), ("websub", "hub_url", "hub"),
+    ("logging", "level", "LOUD"),
+])
+def test_out_of_range(section: str, key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"{section}.{key}:")):
+        load(overrides={section: {key: value}})
+
+
+def test_out_of_range_message_and_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(overrides={"feeds": {"max_results_cap": 900}})
+    assert str(info.value).startswith(
+        "feeds.max_results_cap: must be between 1 and 500, got 900")
+    with pytest.raises(ConfigError, match="SYNDIC_SERVER__PORT"):
+        load(environ={"SYNDIC_SERVER__PORT": "70000"})
+    path = write(tmp_path, "[site]\nsummary_length = 5\n")
+    with pytest.raises(ConfigError, match=re.escape(str(path))):
+        load(config_file=path)
+
+
+def test_default_max_results_bounded_by_cap() -> None:
+    with pytest.raises(ConfigError, match=re.escape("feeds.default_max_results")):
+        load(overrides={"feeds": {"max_results_cap": 10}})
+    settings = load(overrides={"feeds": {"max_results_cap": 10, "default_max_results": 10}})
+    assert settings.feeds.default_max_results == 10
+
+
+def test_storage_url_error_does_not_echo_password() -> None:
+    with pytest.raises(ConfigError) as info:
+        load(environ={"SYNDIC_STORAGE__URL": "mysql://user:s3cret@db/syndic"})
+    assert "s3cret" not in str(info.value)
+
+
+def test_valid_urls_accepted() -> None:
+    settings = load(overrides={
+        "server": {"public_url": "https://blog.example.com"},
+        "websub": {"hub_url": "http://hub.example.com/"},
+        "storage": {"url": "postgresql://user@db:5432/syndic"},
+    })
+    assert settings.server.public_url == "https://blog.example.com"
+    assert settings.websub.hub_url == "http://hub.example.com/"
+
+
+def test_settings_as_dict() -> None:
+    data = settings_as_dict(load())
+    assert data["server"]["port"] == 8080
+    assert list(data) == ["server", "storage", "feeds", "site", "websub", "logging"]
+
+
+def test_settings_as_toml_round_trips(tmp_path: Path) -> None:
+    settings = load(overrides={
+        "site": {"title": 'A "quoted" \\ title\twith\ncontrol\x7f and ünïcode ✓',
+                 "subtitle": "x" * 3},
+        "feeds": {"change_poll_seconds": 1e-7},
+    })
+    text = settings_as_toml(settings)
+    assert tomllib.loads(text) == settings_as_dict(settings)
+    assert load(config_file=write(tmp_path, text)) == settings
+
+
+def test_default_settings_as_toml_round_trips() -> None:
+    settings = load()
+    assert tomllib.loads(settings_as_toml(settings)) == settings_as_dict(settings)
+
+
+def test_uses_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in list(os.environ):
+        if var.upper().startswith("SYNDIC_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("SYNDIC_SERVER__PORT", "8181")
+    assert load_settings().server.port == 8181
+    monkeypatch.setenv("SYNDIC_BOGUS", "1")
+    with pytest.raises(ConfigError, match="SYNDIC_BOGUS"):
+        load_settings()
