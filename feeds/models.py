@@ -168,3 +168,5 @@ class Artifact:
     last_modified: datetime | None
     content_type: str
     self_url: str
+    body_gzip: bytes = b""
+    body_br: bytes = b""

@@ -39,7 +39,8 @@ from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.store import Store
 
-RenderFn = Callable[[list[FeedDoc]], Awaitable[list[bytes]]]
+RenderFn = Callable[[list[FeedDoc]], Awaitable[list[tuple[bytes, bytes, bytes]]]]
+"""Renders documents off the event loop: (identity, gzip, br) bodies for each."""
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 
 
@@ -111,8 +112,8 @@ class Publisher:
         modified = last_modified(entries)
         return [
             Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
-                     CONTENT_TYPES[doc.format], doc.self_url)
-            for doc, body in zip(docs, bodies, strict=True)
+                     CONTENT_TYPES[doc.format], doc.self_url, gz, br)
+            for doc, (body, gz, br) in zip(docs, bodies, strict=True)
         ]
 
     async def _select(

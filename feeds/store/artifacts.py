@@ -48,6 +48,8 @@ class Artifacts:
                             "key": a.key,
                             "format": a.format.value,
                             "body": a.body,
+                            "body_gzip": a.body_gzip,
+                            "body_br": a.body_br,
                             "etag": a.etag,
                             "last_modified": a.last_modified,
                             "content_type": a.content_type,
@@ -68,7 +70,8 @@ class Artifacts:
                 )
 
     async def load_artifacts(self, with_bodies: bool = True) -> list[Artifact]:
-        cols = (*_META, t.artifacts.c.body) if with_bodies else _META
+        bodies = (t.artifacts.c.body, t.artifacts.c.body_gzip, t.artifacts.c.body_br)
+        cols = (*_META, *bodies) if with_bodies else _META
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(*cols))
             return [
@@ -81,22 +84,28 @@ class Artifacts:
                     last_modified=r.last_modified,
                     content_type=r.content_type,
                     self_url=r.self_url,
+                    body_gzip=r.body_gzip if with_bodies else b"",
+                    body_br=r.body_br if with_bodies else b"",
                 )
                 for r in rows
             ]
 
-    async def artifact_body(self, site_id: int, key: str, fmt: FeedFormat) -> bytes | None:
+    async def artifact_bodies(
+        self, site_id: int, key: str, fmt: FeedFormat
+    ) -> tuple[bytes, bytes, bytes] | None:
+        """(identity, gzip, br) bodies of one artifact."""
+        a = t.artifacts.c
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(t.artifacts.c.body).where(
+                    select(a.body, a.body_gzip, a.body_br).where(
                         t.artifacts.c.site_id == site_id,
                         t.artifacts.c.key == key,
                         t.artifacts.c.format == fmt.value,
                     )
                 )
             ).first()
-            return None if row is None else bytes(row[0])
+            return None if row is None else (bytes(row[0]), bytes(row[1]), bytes(row[2]))
 
     async def drop_artifacts(self, site_id: int, keys: list[str]) -> None:
         """Forget artifacts of feeds that no longer exist (a label no post has any more)."""

@@ -169,17 +169,27 @@ class Reads:
             )
             return [r[0] for r in rows]
 
-    async def next_due(self, now: datetime) -> list[tuple[int, int, datetime]]:
-        """(site, post, published) of published posts dated after `now`: when their time
-        comes they enter feeds, so the regeneration job watches for it."""
+    async def came_due(self, since: datetime, now: datetime) -> list[Post]:
+        """Published posts dated in (since, now]: they enter feeds as their time comes."""
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                select(t.posts.c.site_id, t.posts.c.id, t.posts.c.published)
-                .where(t.posts.c.status == PUBLIC, t.posts.c.published > now)
-                .order_by(t.posts.c.published)
-                .limit(100)
+                select(t.posts).where(
+                    t.posts.c.status == PUBLIC, t.posts.c.published > since,
+                    t.posts.c.published <= now,
+                )
             )
-            return [(r[0], r[1], r[2]) for r in rows]
+            return await _complete_posts(conn, [r._mapping for r in rows])
+
+    async def last_rendered(self, site_id: int) -> datetime | None:
+        """When the site's artifacts were last written (None: never)."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                select(func.max(t.artifacts.c.rendered_at)).where(
+                    t.artifacts.c.site_id == site_id
+                )
+            )
+            value = result.scalar_one()
+            return t.UTCDateTime().process_result_value(value, conn.dialect)
 
 
 async def _complete_posts(conn: AsyncConnection, rows: list[Any]) -> list[Post]:

@@ -4,7 +4,7 @@ transaction (feeds/publishing.py says which)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
@@ -48,7 +48,7 @@ class Writes:
 
     async def create_site(self, spec: SiteSpec, now: datetime, is_default: bool = False) -> Site:
         async with self.engine.begin() as conn:
-            values = {**spec.__dict__, "default_feed": spec.default_feed.value}
+            values = {**asdict(spec), "default_feed": spec.default_feed.value}
             result = await conn.execute(
                 insert(t.sites).values(**values, is_default=is_default, created=now)
             )
@@ -62,6 +62,12 @@ class Writes:
                 select(t.sites).order_by(t.sites.c.is_default.desc(), t.sites.c.id)
             )
             return [site_from_row(r._mapping) for r in rows]
+
+    async def set_base_url(self, site_id: int, base_url: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(t.sites).where(t.sites.c.id == site_id).values(base_url=base_url)
+            )
 
     async def write_post(
         self, post: Post, dirty_keys: Iterable[str], now: datetime, *, is_new: bool

@@ -1,0 +1,111 @@
+"""create_app(settings) -> web.Application; every resource in a cleanup_ctx, in
+dependency order: store -> sites -> renderer and feeds -> scheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from config import Settings
+from feeds.feedset import FeedContext
+from feeds.models import FeedMode, Site
+from feeds.publishing import Publisher, RenderFn
+from feeds.render import FeedRenderer
+from feeds.store import SiteSpec, Store, open_store
+from server import jobs
+from server.clock import Clock, SystemClock
+from server.demo import seed_demo
+from server.feed_cache import FeedCache
+from server.feed_service import FeedService, thread_renderer
+from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, RENDER_EXECUTOR, SETTINGS, SITES, STORE
+from server.middleware import errors_middleware
+from server.routes import ROUTES
+from server.scheduler import scheduler_ctx
+from server.sites import SiteDirectory
+
+log = logging.getLogger("syndic")
+MB = 1024 * 1024
+
+
+def default_base_url(settings: Settings) -> str:
+    if settings.server.public_url:
+        return settings.server.public_url.rstrip("/")
+    port = "" if settings.server.port == 80 else f":{settings.server.port}"
+    return f"http://{settings.site.host}{port}"
+
+
+async def ensure_sites(store: Store, settings: Settings, clock: Clock) -> list[Site]:
+    """The store's sites; on an empty store, the default site from settings. The default
+    site's base URL follows settings (public_url, or host and port)."""
+    sites = await store.sites()
+    base_url = default_base_url(settings)
+    if not sites:
+        s = settings.site
+        ZoneInfo(s.timezone)  # validated by config; fails loudly if not
+        spec = SiteSpec(s.host, s.title, s.subtitle, base_url, s.timezone, s.language,
+                        FeedMode(s.default_feed), s.summary_length)
+        return [await store.create_site(spec, clock.now(), is_default=True)]
+    if sites[0].base_url != base_url:
+        await store.set_base_url(sites[0].id, base_url)
+        sites = await store.sites()
+    return sites
+
+
+def make_publisher(store: Store, settings: Settings, render: RenderFn) -> Publisher:
+    ctx = FeedContext(settings.feeds.default_max_results, settings.websub.hub_url or None)
+    return Publisher(store, render, ctx, settings.feeds.max_results_cap)
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = await open_store(settings.storage.url, settings.storage.echo)
+    app[STORE] = store
+    app[SITES] = SiteDirectory(await ensure_sites(store, settings, app[CLOCK]))
+    yield
+    await store.close()
+
+
+async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, store, clock = app[SETTINGS], app[STORE], app[CLOCK]
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-render")
+    app[RENDER_EXECUTOR] = executor
+    renderer = FeedRenderer(settings.feeds.fragment_cache_mb * MB)
+    publisher = make_publisher(store, settings, thread_renderer(renderer, executor))
+    app[PUBLISHER] = publisher
+    cache = FeedCache(settings.feeds.memory_budget_mb * MB, settings.feeds.variant_cache_entries)
+    service = FeedService(store, publisher, cache, settings.websub.hub_url or None,
+                          settings.feeds.cache_max_age)
+    app[FEEDS] = service
+    loaded = await service.load()
+    now = clock.now()
+    if app[DEMO]:
+        added = await seed_demo(publisher, app[SITES].default, now)
+        if added:
+            log.info("demo site: %d posts added", added)
+    since = now
+    for site in app[SITES].by_id.values():
+        last = await store.last_rendered(site.id)
+        if last is None or not cache.has_base_url(site.id, site.base_url):
+            await publisher.mark_all(site, now)
+        else:
+            since = min(since, last)
+    # Render what is dirty (and what came due while we were down) before serving.
+    await jobs.regenerate(app, jobs.JobState(due_checked_until=since))
+    log.info("serving: %d artifacts loaded, %d in memory", loaded, len(cache))
+    yield
+    executor.shutdown(wait=True)
+
+
+def create_app(settings: Settings, clock: Clock | None = None, demo: bool = False,
+               ) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware])
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app[DEMO] = demo
+    app.cleanup_ctx.extend([store_ctx, feeds_ctx, scheduler_ctx])
+    app.add_routes(ROUTES)
+    return app

@@ -1,0 +1,162 @@
+"""`syndic ...`: serve, migrate, config, post add|list|rm, regenerate. Errors are one line
+on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from config import ConfigError, Settings, load_settings, settings_as_toml
+from feeds.errors import FeedsError
+from feeds.render import FeedRenderer
+from feeds.store import Store, open_store
+from server.access_log import FastAccessLogger
+from server.app import create_app, ensure_sites, make_publisher
+from server.clock import SystemClock
+from server.feed_service import thread_renderer
+from server.frontmatter import read_post_file
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="syndic", description="A feed publisher.")
+    parser.add_argument("--config", help="a TOML settings file (see config/default.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the feed server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="fill an empty store with a demo blog")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("config", help="print the effective settings")
+    sub.add_parser("regenerate", help="mark every feed for rendering by the running server")
+    post = sub.add_parser("post", help="add, list or remove posts")
+    post_sub = post.add_subparsers(dest="post_command", required=True)
+    add = post_sub.add_parser("add", help="add posts from Markdown/HTML files with front matter")
+    add.add_argument("files", nargs="+", type=Path)
+    lst = post_sub.add_parser("list", help="list posts")
+    lst.add_argument("--json", action="store_true")
+    rm = post_sub.add_parser("rm", help="delete posts (by id, slug or entry id)")
+    rm.add_argument("refs", nargs="+")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, dict[str, object]] = {}
+    if getattr(args, "host", None):
+        overrides.setdefault("server", {})["host"] = args.host
+    if getattr(args, "port", None):
+        overrides.setdefault("server", {})["port"] = args.port
+    return load_settings(args.config, overrides=overrides)
+
+
+async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
+    store = await open_store(settings.storage.url, settings.storage.echo)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+async def _post_add(settings: Settings, store: Store, files: list[Path]) -> int:
+    clock = SystemClock()
+    site = (await ensure_sites(store, settings, clock))[0]
+    tz = ZoneInfo(site.timezone)
+    drafts = [(path, read_post_file(path, tz, clock.now())) for path in files]  # all or nothing
+    with ThreadPoolExecutor(1) as pool:
+        publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
+        for path, draft in drafts:
+            try:
+                post = await publisher.add_post(site, draft, clock.now())
+            except FeedsError as exc:
+                raise FeedsError(f"{path}: {exc}") from None
+            print(f"added {post.id} {post.slug} {post.status.value}")
+    return 0
+
+
+async def _post_list(settings: Settings, store: Store, as_json: bool) -> int:
+    site = (await ensure_sites(store, settings, SystemClock()))[0]
+    for p in await store.list_posts(site.id):
+        if as_json:
+            print(json.dumps({"id": p.id, "slug": p.slug, "title": p.title, "status": p.status,
+                              "published": p.published.isoformat(), "entry_id": p.entry_id},
+                             ensure_ascii=False))
+        else:
+            print(f"{p.id}\t{p.status.value}\t{p.published:%Y-%m-%d %H:%M}\t{p.slug}\t{p.title}")
+    return 0
+
+
+async def _post_rm(settings: Settings, store: Store, refs: list[str]) -> int:
+    clock = SystemClock()
+    site = (await ensure_sites(store, settings, clock))[0]
+    with ThreadPoolExecutor(1) as pool:
+        publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
+        for ref in refs:
+            post = await publisher.delete_post(site, ref, clock.now())
+            print(f"deleted {post.id} {post.slug}")
+    return 0
+
+
+async def _regenerate(settings: Settings, store: Store) -> int:
+    clock = SystemClock()
+    with ThreadPoolExecutor(1) as pool:
+        publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
+        for site in await ensure_sites(store, settings, clock):
+            await publisher.mark_all(site, clock.now())
+    print("every feed is marked; the running server renders them within a second")
+    return 0
+
+
+def _serve(settings: Settings, demo: bool) -> int:
+    logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(name)s %(message)s")
+    # A run every change_poll_seconds would flood the log at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = create_app(settings, demo=demo)
+    print(f"syndic: serving on http://{settings.server.host}:{settings.server.port}/",
+          file=sys.stderr)
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        access_log_class=FastAccessLogger,
+        access_log=logging.getLogger("aiohttp.access") if settings.server.access_log else None,
+        print=None,
+    )
+    return 0
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = _settings(args)
+    if args.command == "serve":
+        return _serve(settings, args.demo)
+    if args.command == "config":
+        print(settings_as_toml(settings), end="")
+        return 0
+    if args.command == "migrate":
+        return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0)))
+    if args.command == "regenerate":
+        return asyncio.run(_with_store(settings, lambda s: _regenerate(settings, s)))
+    if args.post_command == "add":
+        return asyncio.run(_with_store(settings, lambda s: _post_add(settings, s, args.files)))
+    if args.post_command == "list":
+        return asyncio.run(_with_store(settings, lambda s: _post_list(settings, s, args.json)))
+    return asyncio.run(_with_store(settings, lambda s: _post_rm(settings, s, args.refs)))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = run(argv)
+    except (ConfigError, FeedsError, OSError) as exc:
+        print(f"syndic: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

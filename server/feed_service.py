@@ -1,0 +1,89 @@
+"""Feeds as the handlers see them: a cached, ready-to-send representation per request, found
+in memory, read back from the artifacts table, or (for query variants) rendered once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from feeds.errors import NotFoundError
+from feeds.models import Artifact, FeedFormat, FeedKey, Site
+from feeds.publishing import Publisher, Regenerated
+from feeds.query import is_standard
+from feeds.render import FeedRenderer
+from feeds.render.document import FeedDoc
+from feeds.store import Store
+from server.feed_cache import CachedFeed, FeedCache, make_cached
+
+log = logging.getLogger("syndic.feeds")
+
+
+def thread_renderer(
+    renderer: FeedRenderer, executor: ThreadPoolExecutor
+) -> Callable[[list[FeedDoc]], asyncio.Future[list[tuple[bytes, bytes, bytes]]]]:
+    """Rendering runs in ONE worker thread: it is CPU work that must stay off the event
+    loop, and feedgen calls locale.setlocale, which is process-global."""
+
+    def render_all(docs: list[FeedDoc]) -> list[tuple[bytes, bytes, bytes]]:
+        return [renderer.render_compressed(d) for d in docs]
+
+    def submit(docs: list[FeedDoc]) -> asyncio.Future[list[tuple[bytes, bytes, bytes]]]:
+        return asyncio.get_running_loop().run_in_executor(executor, render_all, docs)
+
+    return submit
+
+
+class FeedService:
+    def __init__(
+        self, store: Store, publisher: Publisher, cache: FeedCache, hub_url: str | None,
+        max_age: int,
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.cache = cache
+        self.hub_url = hub_url
+        self.max_age = max_age
+
+    def _cached(self, artifact: Artifact) -> CachedFeed:
+        return make_cached(artifact, self.hub_url, self.max_age)
+
+    async def load(self) -> int:
+        """Every stored artifact into memory (within the budget): a restart serves at once."""
+        artifacts = await self.store.load_artifacts()
+        self.publisher.remember(artifacts)
+        for a in artifacts:
+            self.cache.put(self._cached(a))
+        return len(artifacts)
+
+    def apply(self, result: Regenerated) -> None:
+        for site_id in {a.site_id for a in result.changed} | {s for s, _ in result.dropped}:
+            self.cache.clear_variants(site_id)
+        for site_id, key in result.dropped:
+            self.cache.drop(site_id, key)
+        for a in result.changed:
+            self.cache.put(self._cached(a))
+
+    async def lookup(self, site: Site, key: FeedKey, key_string: str, fmt: FeedFormat,
+                     now_fn: Callable[[], datetime]) -> CachedFeed:
+        """The representation to send. NotFoundError for a label/author/post with nothing."""
+        ck = (site.id, key_string, fmt)
+        hit = self.cache.get(ck)
+        if hit is not None:
+            if not hit.bodies:
+                bodies = await self.store.artifact_bodies(*ck)
+                if bodies is None:  # dropped meanwhile
+                    raise NotFoundError("feed", key_string)
+                self.cache.restore(hit, bodies)
+            return hit
+        now = now_fn()
+        # Not pre-rendered: a query variant, another projection, or a feed that a pending
+        # regeneration has not reached yet. Rendered once, kept in the variant LRU.
+        [artifact] = await self.publisher.render_feed(site, key, now, (fmt,))
+        feed = self._cached(artifact)
+        self.cache.put_variant(feed)
+        if not is_standard(key):
+            log.debug("rendered variant %s", key_string)
+        return feed

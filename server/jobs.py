@@ -1,0 +1,44 @@
+"""What the scheduled jobs do. Each is level-triggered: it asks the store what is due, so a
+skipped or cancelled run loses nothing."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from feeds.feedset import touched_keys
+from server.keys import CLOCK, FEEDS, PUBLISHER, SITES, STORE
+
+log = logging.getLogger("syndic.jobs")
+
+
+@dataclass(slots=True)
+class JobState:
+    due_checked_until: datetime
+
+
+async def regenerate(app: web.Application, state: JobState) -> int:
+    """Mark posts that came due, render dirty feeds, swap changed artifacts into memory.
+    Returns how many artifacts changed."""
+    store, publisher = app[STORE], app[PUBLISHER]
+    now = app[CLOCK].now()
+    if now > state.due_checked_until:
+        for post in await store.came_due(state.due_checked_until, now):
+            await store.mark_dirty(post.site_id, sorted(touched_keys(None, post, publisher.ctx)),
+                                   now)
+        state.due_checked_until = now
+    dirty = await store.dirty_feeds()
+    if not dirty:
+        return 0
+    sites = app[SITES]
+    if any(site_id not in sites.by_id for site_id in dirty):
+        sites.replace(await store.sites())
+    result = await publisher.regenerate_dirty(sites.by_id, now)
+    app[FEEDS].apply(result)
+    if result.changed or result.dropped:
+        log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone",
+                 result.rendered_keys, len(result.changed), len(result.dropped))
+    return len(result.changed)

@@ -1,0 +1,23 @@
+"""Every web.AppKey in one place (no module-level singletons: shared things live on the app)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+
+from config import Settings
+from feeds.publishing import Publisher
+from feeds.store import Store
+from server.clock import Clock
+from server.feed_service import FeedService
+from server.sites import SiteDirectory
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+STORE = web.AppKey("store", Store)
+SITES = web.AppKey("sites", SiteDirectory)
+PUBLISHER = web.AppKey("publisher", Publisher)
+FEEDS = web.AppKey("feeds", FeedService)
+RENDER_EXECUTOR = web.AppKey("render_executor", ThreadPoolExecutor)
+DEMO = web.AppKey("demo", bool)

@@ -1,0 +1,38 @@
+"""The one place errors become HTTP: problem+json (RFC 9457) naming the field."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from feeds.errors import FeedsError, InvalidInputError, NotFoundError
+
+log = logging.getLogger("syndic.http")
+
+
+def problem(status: int, title: str, detail: str, **extra: str) -> web.Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        content_type="application/problem+json",
+    )
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except NotFoundError as exc:
+        return problem(404, "Not Found", str(exc))
+    except InvalidInputError as exc:
+        return problem(400, "Bad Request", str(exc), field=exc.field)
+    except FeedsError as exc:
+        return problem(400, "Bad Request", str(exc))
+    except web.HTTPException as exc:
+        if exc.status >= 400 and not exc.text:
+            return problem(exc.status, exc.reason, exc.reason)
+        raise

@@ -1,0 +1,33 @@
+"""The ONLY module that imports APScheduler (3.11): wiring and job registration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from server import jobs
+from server.keys import CLOCK, SETTINGS
+
+SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    state = jobs.JobState(due_checked_until=app[CLOCK].now())
+    scheduler.add_job(
+        jobs.regenerate,
+        "interval",
+        seconds=settings.feeds.change_poll_seconds,
+        args=(app, state),
+        id="regenerate",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=30,
+    )
+    scheduler.start()
+    app[SCHEDULER] = scheduler
+    yield
+    scheduler.shutdown(wait=False)

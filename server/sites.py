@@ -1,0 +1,30 @@
+"""The sites this deployment serves, chosen by the request's Host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from feeds.models import Site
+
+
+class SiteDirectory:
+    def __init__(self, sites: Iterable[Site]) -> None:
+        self.replace(sites)
+
+    def replace(self, sites: Iterable[Site]) -> None:
+        listed = list(sites)
+        if not listed:
+            raise ValueError("a deployment serves at least one site")
+        self.default = listed[0]
+        self.by_id = {s.id: s for s in listed}
+        self._by_host = {s.host.lower(): s for s in listed}
+
+    def for_host(self, host: str | None) -> Site:
+        """The site of a Host header (with or without port); unknown hosts get the default."""
+        if not host:
+            return self.default
+        host = host.lower()
+        found = self._by_host.get(host)
+        if found is None:
+            found = self._by_host.get(host.rsplit(":", 1)[0] if not host.endswith("]") else host)
+        return found or self.default
