@@ -33,6 +33,6 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except FeedsError as exc:
         return problem(400, "Bad Request", str(exc))
     except web.HTTPException as exc:
-        if exc.status >= 400 and not exc.text:
+        if exc.status >= 400:
             return problem(exc.status, exc.reason, exc.reason)
         raise

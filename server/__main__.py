@@ -1,0 +1,5 @@
+"""`python -m server` is `syndic`."""
+
+from server.cli import main
+
+main()
