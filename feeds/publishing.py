@@ -109,7 +109,7 @@ class Publisher:
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
         bodies = await self.render(docs)
         key_string = feed_key_string(key, self.ctx.default_max)
-        modified = last_modified(entries)
+        modified = last_modified(entries) or site.created
         return [
             Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
                      CONTENT_TYPES[doc.format], doc.self_url, gz, br)

@@ -1,0 +1,1 @@
+"""Performance scripts; results, with the command that produced each, in docs/benchmarks.md."""
