@@ -58,6 +58,8 @@ class Publisher:
         self.ctx = ctx
         self.cap = cap
         self._etags: dict[tuple[int, str, FeedFormat], str] = {}
+        self.documents_rendered = 0
+        """How many documents this publisher has rendered (a figure for tests and ops)."""
 
     def remember(self, artifacts: list[Artifact]) -> None:
         for a in artifacts:
@@ -108,6 +110,7 @@ class Publisher:
         entries, total, title = await self._select(site, key, now)
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
         bodies = await self.render(docs)
+        self.documents_rendered += len(docs)
         key_string = feed_key_string(key, self.ctx.default_max)
         modified = last_modified(entries) or site.created
         return [
