@@ -4,7 +4,6 @@ feedparser reads it with bozo 0 and gets every field back; Atom is valid RFC 428
 from __future__ import annotations
 
 import json
-
 from urllib.parse import urlsplit
 
 import feedparser
