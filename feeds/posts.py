@@ -44,8 +44,10 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
     title = clean_text(draft.title)
     if not title:
         raise InvalidPostError("title", "must not be empty")
-    if draft.published.tzinfo is None:
-        raise InvalidPostError("published", "must carry a time zone")
+    for name in ("published", "updated"):
+        moment = getattr(draft, name)
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidPostError(name, "must carry a time zone")
     slug = slugify(draft.slug or title) if (draft.slug or title) else "post"
     url = post_url(site, slug, draft.published)
     content = sanitize_html(draft.content_html, url)

@@ -18,6 +18,7 @@ from feeds.errors import InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 
 _FORMATS = {"atom": FeedFormat.ATOM, "rss": FeedFormat.RSS, "json": FeedFormat.JSON}
+_PARTIAL_DATE_DEFAULT = datetime(2000, 1, 1)
 _DATE_PARAMS = ("published-min", "published-max", "updated-min", "updated-max")
 
 
@@ -40,7 +41,8 @@ def parse_date(value: str, field: str, tz: tzinfo) -> datetime:
         parsed = date_parser.isoparse(value)
     except (ValueError, OverflowError):
         try:
-            parsed = date_parser.parse(value)
+            # A fixed default, not today's date: missing parts must not depend on the clock.
+            parsed = date_parser.parse(value, default=_PARTIAL_DATE_DEFAULT)
         except (ValueError, OverflowError) as exc:
             raise InvalidParameterError(field, f"not a date: {value!r}") from exc
     if parsed.tzinfo is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -18,7 +17,7 @@ from feeds.render import FeedRenderer
 from feeds.store import SiteSpec, Store, open_store
 from server import jobs
 from server.clock import Clock, SystemClock
-from server.demo import seed_demo
+from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
 from server.feed_service import FeedService, thread_renderer
 from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, RENDER_EXECUTOR, SETTINGS, SITES, STORE
@@ -38,15 +37,18 @@ def default_base_url(settings: Settings) -> str:
     return f"http://{settings.site.host}{port}"
 
 
-async def ensure_sites(store: Store, settings: Settings, clock: Clock) -> list[Site]:
-    """The store's sites; on an empty store, the default site from settings. The default
-    site's base URL follows settings (public_url, or host and port)."""
+async def ensure_sites(
+    store: Store, settings: Settings, clock: Clock, demo: bool = False
+) -> list[Site]:
+    """The store's sites; on an empty store, the default site from settings (named as the
+    demo blog with --demo). The default site's base URL follows settings (public_url, or
+    host and port)."""
     sites = await store.sites()
     base_url = default_base_url(settings)
     if not sites:
         s = settings.site
-        ZoneInfo(s.timezone)  # validated by config; fails loudly if not
-        spec = SiteSpec(s.host, s.title, s.subtitle, base_url, s.timezone, s.language,
+        title, subtitle = (DEMO_TITLE, DEMO_SUBTITLE) if demo else (s.title, s.subtitle)
+        spec = SiteSpec(s.host, title, subtitle, base_url, s.timezone, s.language,
                         FeedMode(s.default_feed), s.summary_length)
         return [await store.create_site(spec, clock.now(), is_default=True)]
     if sites[0].base_url != base_url:
@@ -64,7 +66,7 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store = await open_store(settings.storage.url, settings.storage.echo)
     app[STORE] = store
-    app[SITES] = SiteDirectory(await ensure_sites(store, settings, app[CLOCK]))
+    app[SITES] = SiteDirectory(await ensure_sites(store, settings, app[CLOCK], app[DEMO]))
     yield
     await store.close()
 

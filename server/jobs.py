@@ -3,8 +3,9 @@ skipped or cancelled run loses nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
@@ -18,11 +19,18 @@ log = logging.getLogger("syndic.jobs")
 @dataclass(slots=True)
 class JobState:
     due_checked_until: datetime
+    running: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while a run is under way: shutdown waits for it instead of cancelling it."""
 
 
 async def regenerate(app: web.Application, state: JobState) -> int:
     """Mark posts that came due, render dirty feeds, swap changed artifacts into memory.
     Returns how many artifacts changed."""
+    async with state.running:
+        return await _regenerate(app, state)
+
+
+async def _regenerate(app: web.Application, state: JobState) -> int:
     store, publisher = app[STORE], app[PUBLISHER]
     now = app[CLOCK].now()
     if now > state.due_checked_until:

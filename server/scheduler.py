@@ -30,4 +30,8 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     app[SCHEDULER] = scheduler
     yield
-    scheduler.shutdown(wait=False)
+    # Let a run under way finish (its store and executor are still open) instead of
+    # cancelling it mid-query: pause, wait for it, then stop.
+    scheduler.pause()
+    async with state.running:
+        scheduler.shutdown(wait=False)

@@ -40,7 +40,7 @@ def _where(elem: Any) -> str:
 
 def _is_alternate(link: Any) -> bool:
     # RFC 4287 §4.2.7.2: a link without rel is an alternate link.
-    return link.get("rel", "alternate") == "alternate"
+    return bool(link.get("rel", "alternate") == "alternate")
 
 
 def _check_dates(root: Any) -> None:

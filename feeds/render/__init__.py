@@ -2,7 +2,7 @@
 
 FeedRenderer renders each entry once per version and format and reuses the fragment in every
 feed that shows it; the assembled document is byte-identical to a one-shot feedgen render
-(tests/feeds/test_render_fragments.py proves it). Rendering is CPU work and feedgen calls
+(tests/feeds/render/test_fragments.py proves it). Rendering is CPU work and feedgen calls
 locale.setlocale (process-global): callers run it off the event loop, in one thread."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class FeedRenderer:
 
     def __init__(self, fragment_budget: int) -> None:
         self._budget = fragment_budget
-        self._fragments: OrderedDict[tuple[FeedFormat, EntryDoc], bytes] = OrderedDict()
+        self._fragments: OrderedDict[tuple[FeedFormat, EntryDoc, str], bytes] = OrderedDict()
         self._bytes = 0
         self._neutral_prefix: dict[FeedFormat, bytes] = {}
         self.fragments_rendered = 0
@@ -82,7 +82,9 @@ class FeedRenderer:
         return whole[: -len(closer)], closer
 
     def _fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:
-        key = (fmt, entry)
+        # Equal datetimes in different zones compare equal but render differently: the
+        # written offsets are part of the key.
+        key = (fmt, entry, f"{entry.published.isoformat()} {entry.updated.isoformat()}")
         cached = self._fragments.get(key)
         if cached is not None:
             self._fragments.move_to_end(key)

@@ -47,7 +47,9 @@ def new_generator(fmt: FeedFormat, doc: FeedDoc | None) -> Any:
     fg.title(doc.title)
     if doc.subtitle:
         fg.subtitle(doc.subtitle)
-    fg.description(doc.subtitle or doc.title)
+    if is_rss:
+        # feedgen's description() is also Atom's <subtitle>: RSS only (it is required there).
+        fg.description(doc.subtitle or doc.title)
     fg.updated(doc.updated)
     fg.lastBuildDate(doc.updated)
     fg.language(doc.language)

@@ -1,6 +1,6 @@
 """A feedgen extension that writes what feedgen 1.0.0 gets wrong or leaves out.
 
-Each fix here is pinned by a test in tests/feeds/test_feedgen_defects.py:
+Each fix here is pinned by a test in tests/feeds/render/test_feedgen_defects.py:
 - entry-level Atom <link> loses rel, type and length (feedgen shadows its loop variable),
   so enclosure and replies links are written here, with every attribute;
 - RSS output drops every feed-level rel but self: hub and paging links are written here as

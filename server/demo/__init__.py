@@ -15,6 +15,8 @@ from feeds.query import parse_date
 from server.frontmatter import read_post_file
 
 DEMO_DIR = Path(__file__).parent
+DEMO_TITLE = "Field Notes from the Syndic Workshop"
+DEMO_SUBTITLE = "Feed formats, web publishing, and what grows and cooks around them."
 
 
 async def seed_demo(publisher: Publisher, site: Site, now: datetime) -> int:

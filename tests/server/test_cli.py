@@ -18,7 +18,7 @@ title: "Fresh from the command line"
 slug: fresh-from-the-cli
 labels: [cli, feeds]
 authors: [{name: "Zoë Ångström"}]
-published: 2026-11-20T10:00:00+01:00
+published: 2026-11-23T23:00:00+01:00
 ---
 <p>Written with <a href="/about">syndic post add</a>.</p>
 """

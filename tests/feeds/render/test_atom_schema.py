@@ -152,7 +152,7 @@ DOCS = {
 
 
 def _entries(body: bytes) -> list[etree._Element]:
-    return etree.fromstring(body).findall(f"{{{ATOM_NS}}}entry")
+    return list(etree.fromstring(body).findall(f"{{{ATOM_NS}}}entry"))
 
 
 @pytest.mark.parametrize("name", list(DOCS))

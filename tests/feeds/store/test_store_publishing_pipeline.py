@@ -1,0 +1,359 @@
+"""The Publisher's change pipeline end to end on both engines: a change marks the feeds it
+touches, regeneration renders them, and only artifacts whose bytes changed are saved."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from feeds.feedset import FeedContext, standard_keys, touched_keys
+from feeds.models import Artifact, Author, FeedFormat, Post, PostDraft, PostStatus, Site
+from feeds.publishing import Publisher, Regenerated
+from feeds.query import feed_key_string
+from feeds.render import FeedRenderer, etag_for
+from feeds.render.document import FeedDoc
+from feeds.store import Store
+from feeds.store import schema as t
+from server.clock import FakeClock
+
+HOUR = timedelta(hours=1)
+CTX = FeedContext(default_max=25, hub_url=None)
+SITE_FEEDS = ["/feeds/posts/default", "/feeds/posts/full", "/feeds/posts/summary"]
+COMMENTS = "/feeds/comments/default"
+
+
+async def render(docs: list[FeedDoc]) -> list[tuple[bytes, bytes, bytes]]:
+    renderer = FeedRenderer(10**7)
+    return [renderer.render_compressed(d) for d in docs]
+
+
+def label(name: str) -> str:
+    return f"/feeds/posts/default/-/{quote(name, safe='')}"
+
+
+def author(slug: str) -> str:
+    return f"/feeds/authors/{quote(slug, safe='')}/default"
+
+
+def post_comments(post: Post) -> str:
+    return f"/feeds/{post.id}/comments/default"
+
+
+def keys_of(artifacts: list[Artifact]) -> set[str]:
+    return {a.key for a in artifacts}
+
+
+def draft_of(post: Post, **changes: object) -> PostDraft:
+    fields: dict[str, object] = {
+        "title": post.title,
+        "content_html": post.content_html,
+        "published": post.published,
+        "labels": post.labels,
+        "authors": post.authors,
+        "status": post.status,
+    }
+    fields.update(changes)
+    return PostDraft(**fields)  # type: ignore[arg-type]
+
+
+@dataclass
+class Blog:
+    store: Store
+    publisher: Publisher
+    site: Site
+    clock: FakeClock
+    first: Post  # labels feeds+atom, by Zoë, one comment
+    second: Post  # label feeds, by Kenji
+    third: Post  # label rss, by Kenji
+
+    @property
+    def sites(self) -> dict[int, Site]:
+        return {self.site.id: self.site}
+
+    async def regenerate(self) -> Regenerated:
+        return await self.publisher.regenerate_dirty(self.sites, self.clock.now())
+
+    async def body(self, key: str, fmt: FeedFormat = FeedFormat.ATOM) -> bytes:
+        bodies = await self.store.artifact_bodies(self.site.id, key, fmt)
+        assert bodies is not None, key
+        return bodies[0]
+
+    async def stored(self) -> dict[tuple[str, FeedFormat], Artifact]:
+        return {(a.key, a.format): a for a in await self.store.load_artifacts(with_bodies=False)}
+
+    async def rendered_at(self) -> dict[tuple[str, str], datetime]:
+        a = t.artifacts.c
+        async with self.store.engine.connect() as conn:
+            rows = await conn.execute(select(a.key, a.format, a.rendered_at))
+            return {(r[0], r[1]): r[2] for r in rows}
+
+    async def standard(self) -> set[str]:
+        now = self.clock.now()
+        keys = standard_keys(
+            [lb for lb, _ in await self.store.labels(self.site.id, now)],
+            [slug for slug, _, _ in await self.store.authors(self.site.id, now)],
+            await self.store.commented_posts(self.site.id, now),
+            CTX,
+        )
+        return {feed_key_string(k, CTX.default_max) for k in keys}
+
+    async def run_due(self, since: datetime) -> None:
+        """What server/jobs.py does for posts that came due since the last run."""
+        now = self.clock.now()
+        for post in await self.store.came_due(since, now):
+            keys = sorted(touched_keys(None, post, CTX))
+            await self.store.mark_dirty(post.site_id, keys, now)
+
+
+@pytest.fixture
+async def blog(store: Store, site: Site, clock: FakeClock) -> Blog:
+    """Three posts and a comment, fully regenerated at the clock's now."""
+    publisher = Publisher(store, render, CTX, cap=500)
+    now = clock.now()
+    zoe, kenji = Author("Zoë Ångström"), Author("Kenji 田中")
+    first = await publisher.add_post(
+        site, PostDraft("First", "<p>one</p>", now - 3 * HOUR, labels=("feeds", "atom"),
+                        authors=(zoe,)), now,
+    )
+    second = await publisher.add_post(
+        site, PostDraft("Second", "<p>two</p>", now - 2 * HOUR, labels=("feeds",),
+                        authors=(kenji,)), now,
+    )
+    third = await publisher.add_post(
+        site, PostDraft("Third", "<p>three</p>", now - HOUR, labels=("rss",), authors=(kenji,)),
+        now,
+    )
+    await publisher.add_comment(
+        site, str(first.id), Author("Reader"), "<p>Nice</p>", now - HOUR / 2, now, n=1
+    )
+    await publisher.mark_all(site, now)
+    await publisher.regenerate_dirty({site.id: site}, now)
+    return Blog(store, publisher, site, clock, first, second, third)
+
+
+async def test_a_full_regeneration_stores_every_standard_feed_in_every_format(blog: Blog) -> None:
+    expected = {
+        *SITE_FEEDS, label("atom"), label("feeds"), label("rss"), author("kenji-田中"),
+        author("zoe-angstrom"), COMMENTS, post_comments(blog.first),
+    }
+    assert await blog.standard() == expected
+    stored = await blog.stored()
+    assert set(stored) == {(k, f) for k in expected for f in FeedFormat}
+    assert await blog.store.dirty_feeds() == {}
+
+    site_feed = await blog.body("/feeds/posts/default")
+    for post in (blog.first, blog.second, blog.third):
+        assert post.entry_id.encode() in site_feed
+    assert blog.first.entry_id.encode() not in await blog.body(label("rss"))
+    assert b"Nice" in await blog.body(COMMENTS, FeedFormat.JSON)
+    bodies = await blog.store.artifact_bodies(blog.site.id, label("feeds"), FeedFormat.RSS)
+    assert bodies is not None
+    body, gz, _br = bodies
+    assert gzip.decompress(gz) == body
+    assert stored[(label("feeds"), FeedFormat.RSS)].etag == etag_for(body)
+    assert stored[(label("feeds"), FeedFormat.RSS)].last_modified == blog.second.updated
+
+
+async def test_regenerating_with_nothing_dirty_changes_nothing(blog: Blog) -> None:
+    before, rendered_before = await blog.stored(), await blog.rendered_at()
+    blog.clock.advance(minutes=10)
+    assert await blog.regenerate() == Regenerated(changed=[], dropped=[], rendered_keys=0)
+    assert await blog.stored() == before
+    assert await blog.rendered_at() == rendered_before
+
+
+async def test_a_full_rerender_of_unchanged_data_saves_nothing(blog: Blog) -> None:
+    """Same data, same bytes: marking everything again renders every feed, saves none."""
+    rendered_before = await blog.rendered_at()
+    blog.clock.advance(minutes=10)
+    await blog.publisher.mark_all(blog.site, blog.clock.now())
+    result = await blog.regenerate()
+    assert result.rendered_keys == len(await blog.standard())
+    assert (result.changed, result.dropped) == ([], [])
+    assert await blog.rendered_at() == rendered_before
+    assert await blog.store.dirty_feeds() == {}
+
+
+async def test_after_a_restart_the_stored_etags_keep_an_unchanged_feed_from_being_saved(
+    blog: Blog,
+) -> None:
+    restarted = Publisher(blog.store, render, CTX, cap=500)
+    restarted.remember(await blog.store.load_artifacts(with_bodies=False))
+    blog.clock.advance(minutes=10)
+    await restarted.mark_all(blog.site, blog.clock.now())
+    result = await restarted.regenerate_dirty(blog.sites, blog.clock.now())
+    assert result.changed == []
+    assert result.rendered_keys == len(await blog.standard())
+
+
+async def test_editing_one_post_rerenders_only_the_feeds_it_touches(blog: Blog) -> None:
+    before, rendered_before = await blog.stored(), await blog.rendered_at()
+    blog.clock.advance(hours=1)
+    edited = await blog.publisher.update_post(
+        blog.site, blog.first.slug, draft_of(blog.first, content_html="<p>one, edited</p>"),
+        blog.clock.now(),
+    )
+    assert edited.version == 2 and edited.updated == blog.clock.now()
+
+    result = await blog.regenerate()
+
+    touched = {*SITE_FEEDS, label("feeds"), label("atom"), author("zoe-angstrom"), COMMENTS,
+               post_comments(blog.first)}
+    assert result.rendered_keys == len(touched)
+    assert result.dropped == []
+    # The comment feeds show the post's title and link only: same bytes, not saved again.
+    assert keys_of(result.changed) == {*SITE_FEEDS, label("feeds"), label("atom"),
+                                       author("zoe-angstrom")}
+    assert len(result.changed) == 6 * len(FeedFormat)
+    after, rendered_after = await blog.stored(), await blog.rendered_at()
+    for (key, fmt), artifact in after.items():
+        if key in keys_of(result.changed):
+            assert artifact.etag != before[(key, fmt)].etag
+            assert rendered_after[(key, fmt.value)] == blog.clock.now()
+        else:
+            assert artifact == before[(key, fmt)]
+            assert rendered_after[(key, fmt.value)] == rendered_before[(key, fmt.value)]
+    assert b"one, edited" in await blog.body("/feeds/posts/full")
+    assert b"one, edited" not in await blog.body(label("rss"))
+    assert await blog.store.dirty_feeds() == {}
+
+
+async def test_deleting_a_post_removes_it_and_drops_a_label_no_visible_post_has(
+    blog: Blog,
+) -> None:
+    blog.clock.advance(hours=1)
+    gone = await blog.publisher.delete_post(blog.site, blog.third.entry_id, blog.clock.now())
+    assert gone.status is PostStatus.DELETED
+
+    result = await blog.regenerate()
+
+    assert (blog.site.id, label("rss")) in result.dropped
+    assert keys_of(result.changed) >= {*SITE_FEEDS, author("kenji-田中")}
+    assert label("rss") not in keys_of(result.changed)
+    stored = await blog.stored()
+    assert not any(key == label("rss") for key, _ in stored)
+    assert await blog.store.artifact_bodies(blog.site.id, label("rss"), FeedFormat.ATOM) is None
+    for key in (*SITE_FEEDS, author("kenji-田中")):
+        for fmt in FeedFormat:
+            assert blog.third.entry_id.encode() not in await blog.body(key, fmt)
+    assert blog.second.entry_id.encode() in await blog.body(author("kenji-田中"))
+    assert keys_of(await blog.store.load_artifacts()) == await blog.standard()
+    assert await blog.store.dirty_feeds() == {}
+
+
+async def test_deleting_a_commented_post_drops_its_comment_feed_and_its_comments(
+    blog: Blog,
+) -> None:
+    blog.clock.advance(hours=1)
+    await blog.publisher.delete_post(blog.site, str(blog.first.id), blog.clock.now())
+
+    result = await blog.regenerate()
+
+    dropped = {key for _, key in result.dropped}
+    assert dropped >= {label("atom"), author("zoe-angstrom"), post_comments(blog.first)}
+    assert COMMENTS in keys_of(result.changed)
+    assert b"Nice" not in await blog.body(COMMENTS)
+    assert keys_of(await blog.store.load_artifacts()) == await blog.standard()
+    assert label("feeds") in await blog.standard()
+
+
+async def test_a_future_dated_post_shows_only_once_its_time_comes(blog: Blog) -> None:
+    now = blog.clock.now()
+    later = await blog.publisher.add_post(
+        blog.site, PostDraft("Later", "<p>soon</p>", now + HOUR, labels=("soon",)), now
+    )
+    result = await blog.regenerate()
+    assert (blog.site.id, label("soon")) in result.dropped
+    assert later.entry_id.encode() not in await blog.body("/feeds/posts/default")
+
+    blog.clock.advance(hours=2)
+    await blog.run_due(since=now)
+    await blog.regenerate()
+    assert later.entry_id.encode() in await blog.body("/feeds/posts/default")
+    assert later.entry_id.encode() in await blog.body(label("soon"), FeedFormat.JSON)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: status 'scheduled' with a future published time is stored as 'scheduled' "
+    "(feeds/posts.py prepare_post) and feeds/store/reads.py (_visible, came_due) only ever "
+    "shows status 'published', so a scheduled post never appears",
+)
+async def test_a_scheduled_draft_never_shows_until_due_and_then_does(blog: Blog) -> None:
+    now = blog.clock.now()
+    scheduled = await blog.publisher.add_post(
+        blog.site,
+        PostDraft("Planned", "<p>planned</p>", now + HOUR, status=PostStatus.SCHEDULED),
+        now,
+    )
+    assert scheduled.status is PostStatus.SCHEDULED
+    await blog.regenerate()
+    assert scheduled.entry_id.encode() not in await blog.body("/feeds/posts/default")
+
+    blog.clock.advance(minutes=30)  # not yet due
+    await blog.run_due(since=now)
+    await blog.regenerate()
+    assert scheduled.entry_id.encode() not in await blog.body("/feeds/posts/default")
+
+    blog.clock.advance(hours=1)
+    await blog.run_due(since=now + HOUR / 2)
+    await blog.regenerate()
+    assert scheduled.entry_id.encode() in await blog.body("/feeds/posts/default")
+
+
+async def test_the_site_feed_lists_newest_first_and_last_modified_is_the_newest_update(
+    blog: Blog,
+) -> None:
+    stored = await blog.stored()
+    site_feed = await blog.body("/feeds/posts/default")
+    positions = [site_feed.index(p.entry_id.encode()) for p in (blog.third, blog.second,
+                                                                blog.first)]
+    assert positions == sorted(positions)
+    modified = stored[("/feeds/posts/default", FeedFormat.ATOM)].last_modified
+    assert modified == blog.third.updated and modified is not None and modified.tzinfo is UTC
+
+
+async def test_moving_a_post_to_another_label_rerenders_both_and_drops_the_emptied_one(
+    blog: Blog,
+) -> None:
+    blog.clock.advance(hours=1)
+    await blog.publisher.update_post(
+        blog.site, str(blog.third.id), draft_of(blog.third, labels=("feeds",)), blog.clock.now()
+    )
+    result = await blog.regenerate()
+
+    assert {key for _, key in result.dropped} == {label("rss")}
+    assert label("feeds") in keys_of(result.changed)
+    assert blog.third.entry_id.encode() in await blog.body(label("feeds"), FeedFormat.RSS)
+    stored = keys_of(await blog.store.load_artifacts())
+    assert label("rss") not in stored
+    # (An edit also renders the post's own, empty, comment feed: not a standard key.)
+    assert stored - await blog.standard() <= {post_comments(blog.third)}
+
+
+async def test_a_new_comment_adds_its_posts_comment_feed_and_updates_the_counts(
+    blog: Blog,
+) -> None:
+    before = await blog.stored()
+    blog.clock.advance(hours=1)
+    now = blog.clock.now()
+    await blog.publisher.add_comment(
+        blog.site, blog.second.slug, Author("Other reader"), "<p>Agreed</p>", now, now, n=1
+    )
+    result = await blog.regenerate()
+
+    assert result.dropped == []
+    changed = keys_of(result.changed)
+    assert {post_comments(blog.second), COMMENTS, *SITE_FEEDS, label("feeds")} <= changed
+    assert post_comments(blog.second) in await blog.standard()
+    assert (post_comments(blog.second), FeedFormat.ATOM) not in before
+    assert b"Agreed" in await blog.body(post_comments(blog.second))
+    assert b"Agreed" in await blog.body(COMMENTS)
+    # The label feed the post shares with the commented first post shows both counts.
+    assert (await blog.body(label("feeds"))).count(b"<thr:total>1</thr:total>") == 2
+    assert label("rss") not in changed

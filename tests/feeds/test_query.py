@@ -1,0 +1,369 @@
+"""Stories about feed URLs: a blog moving from Blogger keeps every feed URL its readers have
+subscribed to, and anything malformed a reader types is refused naming the parameter."""
+
+from __future__ import annotations
+
+import datetime as real_datetime
+import types
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+import dateutil.parser._parser as dateutil_parser
+import pytest
+
+from feeds.errors import InvalidParameterError
+from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
+from feeds.query import (
+    feed_key_string,
+    feed_url,
+    paging_starts,
+    parse_date,
+    parse_feed_path,
+    parse_feed_query,
+    parse_format,
+    parse_key_string,
+    slugify,
+)
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+BASE = "https://blog.example.org"
+Q = FeedQuery(max_results=25)
+
+
+def query(**params: str) -> FeedQuery:
+    return parse_feed_query(params, default_max=25, cap=500, tz=WARSAW)
+
+
+# --- parse_feed_query ---------------------------------------------------------------------------
+
+
+def test_a_plain_feed_url_gets_the_defaults() -> None:
+    assert query() == FeedQuery(max_results=25, start_index=1, orderby=OrderBy.PUBLISHED)
+
+
+def test_unknown_parameters_that_readers_add_are_ignored() -> None:
+    assert query(utm_source="feedly", v="2") == query()
+
+
+def test_a_reader_asking_for_more_than_the_cap_gets_the_cap() -> None:
+    assert query(**{"max-results": "100000"}).max_results == 500
+    assert query(**{"max-results": "500"}).max_results == 500
+    assert query(**{"max-results": "7"}).max_results == 7
+
+
+def test_paging_parameters_are_read() -> None:
+    q = query(**{"max-results": "10", "start-index": "31"})
+    assert (q.max_results, q.start_index) == (10, 31)
+
+
+@pytest.mark.parametrize("name", ["max-results", "start-index"])
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "", "2.5", "1e3"])
+def test_a_bad_number_is_refused_naming_the_parameter(name: str, bad: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        query(**{name: bad})
+    assert caught.value.field == name
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("name", ["published-min", "published-max", "updated-min", "updated-max"])
+@pytest.mark.parametrize("bad", ["abc", "2026-13-45", "yesterday-ish", ""])
+def test_a_bad_date_is_refused_naming_the_parameter(name: str, bad: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        query(**{name: bad})
+    assert caught.value.field == name
+
+
+def test_dates_with_a_zone_are_read_as_written_and_stored_in_utc() -> None:
+    q = query(**{
+        "published-min": "2026-07-01T10:00:00+05:30",
+        "published-max": "2026-07-02T00:00:00Z",
+        "updated-min": "2026-07-01T10:00:00-04:00",
+    })
+    assert q.published_min == datetime(2026, 7, 1, 4, 30, tzinfo=UTC)
+    assert q.published_max == datetime(2026, 7, 2, tzinfo=UTC)
+    assert q.updated_min == datetime(2026, 7, 1, 14, 0, tzinfo=UTC)
+    assert q.updated_max is None
+    assert q.published_min is not None and q.published_min.utcoffset() == timedelta(0)
+
+
+def test_dates_without_a_zone_take_the_sites_zone() -> None:
+    summer = query(**{"published-min": "2026-07-01T10:00:00"}).published_min
+    winter = query(**{"published-max": "2026-01-15"}).published_max
+    assert summer == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)  # Warsaw is +02:00 in July
+    assert winter == datetime(2026, 1, 14, 23, 0, tzinfo=UTC)  # and +01:00 in January
+
+
+def test_the_zone_of_naive_dates_is_the_one_given() -> None:
+    tokyo = parse_feed_query(
+        {"updated-max": "2026-03-01T09:00:00"}, default_max=25, cap=500, tz=ZoneInfo("Asia/Tokyo")
+    )
+    assert tokyo.updated_max == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+
+def _wall_clock(monkeypatch: pytest.MonkeyPatch, today: datetime) -> None:
+    """Make dateutil's parser believe it is `today` (it reads the clock to fill gaps)."""
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Frozen:
+            return cls(today.year, today.month, today.day, tzinfo=tz)
+
+    fake = types.ModuleType("datetime")
+    fake.__dict__.update(vars(real_datetime))
+    fake.datetime = Frozen  # type: ignore[attr-defined]
+    monkeypatch.setattr(dateutil_parser, "datetime", fake)
+
+
+@pytest.mark.parametrize("partial", ["March 2026", "10:00", "5"])
+def test_a_partial_date_means_the_same_whatever_day_it_is(
+    partial: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings: list[datetime | None] = []
+    for today in (datetime(2031, 2, 3), datetime(2032, 9, 20)):
+        _wall_clock(monkeypatch, today)
+        try:
+            readings.append(parse_date(partial, "published-min", UTC))
+        except InvalidParameterError:
+            readings.append(None)  # refusing it is fine too
+    assert readings[0] == readings[1]
+
+
+def test_parse_date_returns_aware_utc() -> None:
+    moment = parse_date("2026-11-24T12:00:00+01:00", "published-min", timezone.utc)
+    assert moment == datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+    assert moment.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("published", OrderBy.PUBLISHED),
+        ("updated", OrderBy.UPDATED),
+        ("lastmodified", OrderBy.UPDATED),  # Blogger's names
+        ("starttime", OrderBy.PUBLISHED),
+    ],
+)
+def test_blogger_orderby_values_are_understood(raw: str, expected: OrderBy) -> None:
+    assert query(orderby=raw).orderby is expected
+
+
+@pytest.mark.parametrize("bad", ["relevance", "", "PUBLISHED-DESC"])
+def test_an_unknown_orderby_is_refused_naming_it(bad: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        query(orderby=bad)
+    assert caught.value.field == "orderby"
+
+
+@pytest.mark.parametrize(
+    ("alt", "fmt"),
+    [("atom", FeedFormat.ATOM), ("rss", FeedFormat.RSS), ("json", FeedFormat.JSON),
+     ("RSS", FeedFormat.RSS)],
+)
+def test_alt_picks_the_format(alt: str, fmt: FeedFormat) -> None:
+    assert parse_format({"alt": alt}) is fmt
+
+
+def test_atom_is_the_default_format() -> None:
+    assert parse_format({}) is FeedFormat.ATOM
+
+
+@pytest.mark.parametrize("bad", ["xml", "json-in-script", ""])
+def test_an_unknown_alt_is_refused_naming_it(bad: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        parse_format({"alt": bad})
+    assert caught.value.field == "alt"
+
+
+# --- parse_feed_path ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/feeds/posts/default", FeedKey(FeedKind.POSTS, Q)),
+        ("/feeds/posts/full", FeedKey(FeedKind.POSTS, Q, FeedMode.FULL)),
+        ("/feeds/posts/summary", FeedKey(FeedKind.POSTS, Q, FeedMode.SUMMARY)),
+        ("/feeds/posts/default/", FeedKey(FeedKind.POSTS, Q)),
+        ("/feeds/posts/default/-/garden", FeedKey(FeedKind.LABEL, Q, labels=("garden",))),
+        ("/feeds/posts/summary/-/garden",
+         FeedKey(FeedKind.LABEL, Q, FeedMode.SUMMARY, labels=("garden",))),
+        ("/feeds/posts/default/-/garden/winter",
+         FeedKey(FeedKind.LABEL, Q, labels=("garden", "winter"))),
+        ("/feeds/posts/default/-/web%20publishing",
+         FeedKey(FeedKind.LABEL, Q, labels=("web publishing",))),
+        ("/feeds/posts/default/-/caf%C3%A9/%E6%97%85%E8%A1%8C",
+         FeedKey(FeedKind.LABEL, Q, labels=("café", "旅行"))),
+        ("/feeds/posts/default/-/a%2Fb", FeedKey(FeedKind.LABEL, Q, labels=("a/b",))),
+        ("/feeds/comments/default", FeedKey(FeedKind.COMMENTS, Q)),
+        ("/feeds/comments/full", FeedKey(FeedKind.COMMENTS, Q, FeedMode.FULL)),
+        ("/feeds/123/comments/default", FeedKey(FeedKind.POST_COMMENTS, Q, post_id=123)),
+        ("/feeds/123/comments/summary",
+         FeedKey(FeedKind.POST_COMMENTS, Q, FeedMode.SUMMARY, post_id=123)),
+        ("/feeds/authors/zoe/default", FeedKey(FeedKind.AUTHOR, Q, author="zoe")),
+        ("/feeds/authors/kenji-%E7%94%B0%E4%B8%AD/full",
+         FeedKey(FeedKind.AUTHOR, Q, FeedMode.FULL, author="kenji-田中")),
+    ],
+)
+def test_every_blogger_feed_url_shape_is_understood(path: str, expected: FeedKey) -> None:
+    assert parse_feed_path(path, Q) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/feeds",
+        "/feeds/posts",
+        "/atom.xml",
+        "/feeds/pages/default",
+        "/feeds/posts/default/garden",
+        "/feeds/posts/default/-",
+        "/feeds/posts/default/-/",
+        "/feeds/posts/default/-/a//b",
+        "/feeds/comments/default/-/garden",
+        "/feeds/abc/comments/default",
+        "/feeds/123/posts/default",
+        "/feeds/authors/default",
+        "/feeds/authors/zoe/default/extra",
+        "/blog/feeds/posts/default",
+    ],
+)
+def test_an_unknown_url_shape_is_not_found(path: str) -> None:
+    with pytest.raises(LookupError):
+        parse_feed_path(path, Q)
+
+
+def test_an_unknown_projection_is_a_bad_parameter() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        parse_feed_path("/feeds/posts/everything", Q)
+    assert caught.value.field == "projection"
+
+
+def test_the_query_travels_with_the_key() -> None:
+    q = FeedQuery(max_results=7, start_index=15, orderby=OrderBy.UPDATED)
+    assert parse_feed_path("/feeds/posts/default/-/garden", q).query == q
+
+
+# --- canonical key strings ----------------------------------------------------------------------
+
+ROUND_TRIP = [
+    FeedKey(FeedKind.POSTS, Q),
+    FeedKey(FeedKind.POSTS, Q, FeedMode.SUMMARY),
+    FeedKey(FeedKind.LABEL, Q, labels=("web publishing", "café", "旅行")),
+    FeedKey(FeedKind.LABEL, Q, FeedMode.FULL, labels=("a/b", "50%", "c&d=e?")),
+    FeedKey(FeedKind.AUTHOR, Q, author="kenji-田中"),
+    FeedKey(FeedKind.COMMENTS, Q),
+    FeedKey(FeedKind.POST_COMMENTS, Q, FeedMode.SUMMARY, post_id=42),
+    FeedKey(
+        FeedKind.POSTS,
+        FeedQuery(
+            max_results=7,
+            start_index=15,
+            published_min=datetime(2026, 1, 1, tzinfo=UTC),
+            published_max=datetime(2026, 6, 30, 23, 59, 59, 123456, tzinfo=UTC),
+            updated_min=datetime(2026, 2, 1, 12, 30, tzinfo=UTC),
+            updated_max=datetime(2026, 12, 31, tzinfo=UTC),
+            orderby=OrderBy.UPDATED,
+        ),
+        FeedMode.FULL,
+    ),
+]
+
+
+@pytest.mark.parametrize("key", ROUND_TRIP, ids=lambda k: feed_key_string(k, 25))
+def test_a_key_string_reads_back_as_the_same_key(key: FeedKey) -> None:
+    string = feed_key_string(key, 25)
+    assert parse_key_string(string, 25, 500) == key
+    assert feed_key_string(parse_key_string(string, 25, 500), 25) == string
+
+
+def test_key_strings_are_canonical_and_leave_out_defaults() -> None:
+    assert feed_key_string(FeedKey(FeedKind.POSTS, Q), 25) == "/feeds/posts/default"
+    label = FeedKey(FeedKind.LABEL, Q, labels=("web publishing", "café"))
+    assert feed_key_string(label, 25) == "/feeds/posts/default/-/web%20publishing/caf%C3%A9"
+    paged = FeedKey(FeedKind.POSTS, FeedQuery(max_results=7, start_index=15))
+    assert feed_key_string(paged, 25) == "/feeds/posts/default?max-results=7&start-index=15"
+
+
+def test_the_same_query_written_two_ways_is_one_key() -> None:
+    a = query(**{"start-index": "15", "max-results": "7", "orderby": "lastmodified"})
+    b = query(**{"orderby": "updated", "max-results": "07", "start-index": "15"})
+    path = "/feeds/posts/default/-/garden"
+    assert feed_key_string(parse_feed_path(path, a), 25) == feed_key_string(
+        parse_feed_path(path, b), 25
+    )
+
+
+# --- feed_url -----------------------------------------------------------------------------------
+
+
+def test_feed_url_adds_alt_for_rss_and_json_only() -> None:
+    key = FeedKey(FeedKind.LABEL, Q, labels=("web publishing",))
+    path = BASE + "/feeds/posts/default/-/web%20publishing"
+    assert feed_url(BASE, key, FeedFormat.ATOM, 25) == path
+    assert feed_url(BASE, key, FeedFormat.RSS, 25) == path + "?alt=rss"
+    assert feed_url(BASE, key, FeedFormat.JSON, 25) == path + "?alt=json"
+
+
+def test_feed_url_of_another_page_keeps_the_rest_of_the_query() -> None:
+    key = FeedKey(FeedKind.POSTS, FeedQuery(max_results=10, orderby=OrderBy.UPDATED))
+    assert feed_url(BASE, key, FeedFormat.ATOM, 25, start_index=21) == (
+        BASE + "/feeds/posts/default?orderby=updated&max-results=10&start-index=21"
+    )
+    assert feed_url(BASE, key, FeedFormat.RSS, 25, start_index=1) == (
+        BASE + "/feeds/posts/default?orderby=updated&max-results=10&alt=rss"
+    )
+
+
+def test_a_feed_url_parses_back_to_its_key() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    key = FeedKey(FeedKind.AUTHOR, FeedQuery(max_results=5, start_index=6), author="zoë")
+    url = urlsplit(feed_url(BASE, key, FeedFormat.JSON, 25))
+    params = dict(parse_qsl(url.query))
+    assert parse_format(params) is FeedFormat.JSON
+    q = parse_feed_query(params, default_max=25, cap=500, tz=UTC)
+    assert parse_feed_path(url.path, q) == key
+
+
+# --- RFC 5005 paging ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "per_page", "total", "expected"),
+    [
+        (1, 25, 0, {"first": 1, "last": 1}),  # an empty feed is one (empty) page
+        (1, 25, 1, {"first": 1, "last": 1}),
+        (1, 25, 25, {"first": 1, "last": 1}),
+        (1, 25, 26, {"first": 1, "last": 26, "next": 26}),
+        (1, 25, 100, {"first": 1, "last": 76, "next": 26}),
+        (26, 25, 100, {"first": 1, "last": 76, "previous": 1, "next": 51}),
+        (51, 25, 100, {"first": 1, "last": 76, "previous": 26, "next": 76}),
+        (76, 25, 100, {"first": 1, "last": 76, "previous": 51}),
+        (10, 25, 100, {"first": 1, "last": 76, "previous": 1, "next": 35}),
+        (500, 25, 100, {"first": 1, "last": 76, "previous": 475}),
+    ],
+)
+def test_paging_links_for_first_middle_last_and_empty_pages(
+    start: int, per_page: int, total: int, expected: dict[str, int]
+) -> None:
+    assert paging_starts(start, per_page, total) == expected
+
+
+# --- slugify ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Zoë Ångström", "zoe-angstrom"),
+        ("Kenji 田中", "kenji-田中"),
+        ("Ryszard Łukasiewicz", "ryszard-łukasiewicz"),  # Ł has no NFKD decomposition
+        ("  Why we still publish feeds!  ", "why-we-still-publish-feeds"),
+        ("“Curly” quotes — and dashes", "curly-quotes-and-dashes"),
+        ("ＦＵＬＬ width", "full-width"),
+        ("!!!", "x"),
+    ],
+)
+def test_names_become_slugs_people_can_type(name: str, slug: str) -> None:
+    assert slugify(name) == slug
