@@ -332,6 +332,7 @@ async def test_moving_a_post_to_another_label_rerenders_both_and_drops_the_empti
     assert blog.third.entry_id.encode() in await blog.body(label("feeds"), FeedFormat.RSS)
     stored = keys_of(await blog.store.load_artifacts())
     assert label("rss") not in stored
+    assert await blog.standard() <= stored
     # (An edit also renders the post's own, empty, comment feed: not a standard key.)
     assert stored - await blog.standard() <= {post_comments(blog.third)}
 
