@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feeds.models import (
+    VISIBLE_STATUSES,
     Author,
     Comment,
     FeedFormat,
@@ -15,7 +16,6 @@ from feeds.models import (
     FeedMode,
     FeedQuery,
     Post,
-    PostStatus,
     Site,
 )
 from feeds.posts import comment_title, post_url
@@ -59,7 +59,8 @@ def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> s
         keys.update(FeedKey(FeedKind.AUTHOR, q, author=slugify(a.name)) for a in post.authors)
         # Comment entries carry their post's title and link.
         keys.add(FeedKey(FeedKind.COMMENTS, q))
-        keys.add(FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id))
+        if post.id:  # a post not yet stored has no comment feed
+            keys.add(FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id))
     return {feed_key_string(k, ctx.default_max) for k in keys}
 
 
@@ -157,7 +158,7 @@ def entries_for_posts(
     site: Site, key: FeedKey, posts: tuple[Post, ...], ctx: FeedContext
 ) -> tuple[EntryDoc, ...]:
     mode = _mode(site, key)
-    return tuple(post_entry(site, p, mode, ctx) for p in posts if p.status is PostStatus.PUBLISHED)
+    return tuple(post_entry(site, p, mode, ctx) for p in posts if p.status in VISIBLE_STATUSES)
 
 
 def last_modified(entries: tuple[EntryDoc, ...]) -> datetime | None:

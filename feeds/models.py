@@ -14,6 +14,11 @@ class PostStatus(StrEnum):
     DELETED = "deleted"
 
 
+# A scheduled post is published when its time comes: visible from `published` on, like a
+# published post dated in the future. Drafts and deleted posts never show.
+VISIBLE_STATUSES = (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
+
+
 class FeedFormat(StrEnum):
     ATOM = "atom"
     RSS = "rss"

@@ -14,6 +14,10 @@ from feeds.models import Author, Comment, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
 
 
+MAX_LABEL = 200
+MAX_SLUG = 200
+
+
 def post_url(site: Site, slug: str, published: datetime) -> str:
     """Blogger's permalink shape, in the site's time zone: /YYYY/MM/slug.html."""
     local = published.astimezone(ZoneInfo(site.timezone))
@@ -48,7 +52,8 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         moment = getattr(draft, name)
         if moment is not None and moment.tzinfo is None:
             raise InvalidPostError(name, "must carry a time zone")
-    slug = slugify(draft.slug or title) if (draft.slug or title) else "post"
+    # Long slugs are cut: they are URL path segments and index keys on both engines.
+    slug = slugify(draft.slug or title)[:MAX_SLUG].rstrip("-")
     url = post_url(site, slug, draft.published)
     content = sanitize_html(draft.content_html, url)
     summary = (
@@ -57,6 +62,9 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         else summary_from_html(content, site.summary_length)
     )
     labels = tuple(dict.fromkeys(lb for lb in (clean_text(x) for x in draft.labels) if lb))
+    for i, label in enumerate(labels):
+        if len(label) > MAX_LABEL:
+            raise InvalidPostError(f"labels[{i}]", f"longer than {MAX_LABEL} characters")
     status = draft.status
     if status is PostStatus.SCHEDULED and draft.published <= now:
         status = PostStatus.PUBLISHED

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from feeds.models import Comment, FeedKey, FeedKind, OrderBy, Post
 from feeds.store import schema as t
 from feeds.store.rows import comment_from_row, post_from_row
-from feeds.store.writes import PUBLIC
+from feeds.store.writes import VISIBLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class CommentPage:
 
 def _visible(now: datetime) -> Any:
     # Drafts, scheduled posts, deleted posts and posts dated in the future never show.
-    return and_(t.posts.c.status == PUBLIC, t.posts.c.published <= now)
+    return and_(t.posts.c.status.in_(VISIBLE), t.posts.c.published <= now)
 
 
 def _windows(stmt: Select[Any], key: FeedKey, published: Any, updated: Any) -> Select[Any]:
@@ -174,7 +174,7 @@ class Reads:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(t.posts).where(
-                    t.posts.c.status == PUBLIC, t.posts.c.published > since,
+                    t.posts.c.status.in_(VISIBLE), t.posts.c.published > since,
                     t.posts.c.published <= now,
                 )
             )

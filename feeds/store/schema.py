@@ -75,7 +75,7 @@ posts = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
     Column("entry_id", Text, nullable=False),
-    Column("slug", String(255), nullable=False),
+    Column("slug", Text, nullable=False),
     Column("title", Text, nullable=False),
     Column("summary", Text, nullable=False),
     Column("content_html", Text, nullable=False),
@@ -96,7 +96,7 @@ post_labels = Table(
     "post_labels",
     metadata,
     Column("post_id", BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
-    Column("label", String(255), primary_key=True),
+    Column("label", Text, primary_key=True),
     Column("position", Integer, nullable=False),
 )
 Index("ix_post_labels_label", post_labels.c.label)
@@ -106,7 +106,7 @@ post_authors = Table(
     metadata,
     Column("post_id", BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("slug", String(255), nullable=False),
+    Column("slug", Text, nullable=False),
     Column("name", Text, nullable=False),
 )
 Index("ix_post_authors_slug", post_authors.c.slug)
@@ -133,7 +133,7 @@ artifacts = Table(
     "artifacts",
     metadata,
     Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
-    Column("key", String(1024), primary_key=True),
+    Column("key", Text, primary_key=True),
     Column("format", String(8), primary_key=True),
     Column("body", LargeBinary, nullable=False),
     Column("body_gzip", LargeBinary, nullable=False),
@@ -153,6 +153,6 @@ dirty_feeds = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(1024), nullable=False),
+    Column("key", Text, nullable=False),
     Column("marked_at", UTCDateTime, nullable=False),
 )

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from feeds.errors import InvalidPostError, NotFoundError, PostNotFoundError
-from feeds.models import Author, Comment, FeedMode, Post, PostStatus, Site
+from feeds.models import VISIBLE_STATUSES, Author, Comment, FeedMode, Post, Site
 from feeds.query import slugify
 from feeds.store import schema as t
 from feeds.store.rows import (
@@ -116,14 +116,18 @@ class Writes:
         return replace(post, id=post_id)
 
     async def get_post(self, site_id: int, ref: str) -> Post:
-        """A post by numeric id, slug or entry id, whatever its status."""
-        cond = (t.posts.c.slug == ref) | (t.posts.c.entry_id == ref)
-        if ref.isdigit():
-            cond = cond | (t.posts.c.id == int(ref))
+        """A post by numeric id, slug or entry id (in that order), whatever its status."""
+        conds = [t.posts.c.slug == ref, t.posts.c.entry_id == ref]
+        # Only ASCII digits that fit a 64-bit id can be an id ("²".isdigit() is true too).
+        if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+            conds.insert(0, t.posts.c.id == int(ref))
         async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(select(t.posts).where(t.posts.c.site_id == site_id, cond))
-            ).first()
+            row = None
+            for cond in conds:
+                query = select(t.posts).where(t.posts.c.site_id == site_id, cond)
+                row = (await conn.execute(query)).first()
+                if row is not None:
+                    break
             if row is None:
                 raise PostNotFoundError(ref)
             labels = await conn.execute(
@@ -199,4 +203,4 @@ async def _write_post_links(
         )
 
 
-PUBLIC = PostStatus.PUBLISHED.value
+VISIBLE = tuple(s.value for s in VISIBLE_STATUSES)

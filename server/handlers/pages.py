@@ -10,7 +10,7 @@ from xml.sax.saxutils import quoteattr
 from aiohttp import web
 
 from feeds.errors import PostNotFoundError
-from feeds.models import FeedFormat, FeedKey, FeedKind, FeedQuery, PostStatus, Site
+from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Site
 from feeds.posts import post_url
 from feeds.query import feed_url
 from server.http_cache import http_date
@@ -97,7 +97,7 @@ async def post_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from None
     now = request.app[CLOCK].now()
     url = post_url(site, post.slug, post.published)
-    if post.status is not PostStatus.PUBLISHED or post.published > now or not url.endswith(
+    if post.status not in VISIBLE_STATUSES or post.published > now or not url.endswith(
         request.path
     ):
         raise web.HTTPNotFound()

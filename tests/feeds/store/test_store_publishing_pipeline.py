@@ -278,12 +278,6 @@ async def test_a_future_dated_post_shows_only_once_its_time_comes(blog: Blog) ->
     assert later.entry_id.encode() in await blog.body(label("soon"), FeedFormat.JSON)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: status 'scheduled' with a future published time is stored as 'scheduled' "
-    "(feeds/posts.py prepare_post) and feeds/store/reads.py (_visible, came_due) only ever "
-    "shows status 'published', so a scheduled post never appears",
-)
 async def test_a_scheduled_draft_never_shows_until_due_and_then_does(blog: Blog) -> None:
     now = blog.clock.now()
     scheduled = await blog.publisher.add_post(
