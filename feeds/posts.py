@@ -13,7 +13,6 @@ from feeds.errors import InvalidPostError
 from feeds.models import Author, Comment, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
 
-
 MAX_LABEL = 200
 MAX_SLUG = 200
 
