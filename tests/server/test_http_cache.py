@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import locale
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -77,19 +79,22 @@ def test_every_day_and_month_name_is_the_english_one_http_requires() -> None:
 
 
 @pytest.fixture
-def foreign_time_locale() -> Iterator[str]:
+def foreign_time_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A German LC_TIME: an installed one, or one compiled here with glibc's localedef
+    (machines often carry only C and POSIX)."""
     saved = locale.setlocale(locale.LC_TIME)
-    for name in ("de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "es_ES.UTF-8"):
-        try:
-            locale.setlocale(locale.LC_TIME, name)
-        except locale.Error:
-            continue
-        try:
-            yield name
-        finally:
-            locale.setlocale(locale.LC_TIME, saved)
-        return
-    pytest.skip("no non-English locale is installed")
+    name = "de_DE.UTF-8"
+    try:
+        locale.setlocale(locale.LC_TIME, name)
+    except locale.Error:
+        subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(tmp_path / name)],
+                       check=True, capture_output=True)
+        monkeypatch.setenv("LOCPATH", str(tmp_path))
+        locale.setlocale(locale.LC_TIME, name)
+    try:
+        yield name
+    finally:
+        locale.setlocale(locale.LC_TIME, saved)
 
 
 def test_a_server_running_in_a_german_or_french_locale_still_sends_english_dates(
