@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,10 +17,32 @@ from feeds.store import Store, open_store
 from feeds.store.engine import async_url
 from server.clock import FakeClock
 
-PG_URL = os.environ.get("SYNDIC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The server's `test` database is where we connect first; each test session then works in a
+# database of its own, so two runs at once (a developer's and CI's) cannot collide.
+PG_ADMIN_URL = os.environ.get("SYNDIC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/syndic_test_{os.getpid()}"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 REPO = Path(__file__).resolve().parent.parent
 ATOM_RNG = REPO.parent / "shared" / "conformance" / "atom.rng"
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(async_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh database for this session on the real PostgreSQL server (dropped after)."""
+    name = PG_URL.rsplit("/", 1)[1]
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    yield PG_URL
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def reset_pg(url: str = PG_URL) -> None:
@@ -61,12 +84,14 @@ def make_settings(sqlite_url: str) -> Callable[..., Settings]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[Store]:
+async def store(
+    request: pytest.FixtureRequest, sqlite_url: str, pg_database: str
+) -> AsyncIterator[Store]:
     """The same store contract on both engines. PostgreSQL must be up: .ci/run starts it,
     and a test that cannot reach it fails rather than skips."""
     if request.param == "postgresql":
-        await reset_pg()
-        url = PG_URL
+        await reset_pg(pg_database)
+        url = pg_database
     else:
         url = sqlite_url
     opened = await open_store(url)

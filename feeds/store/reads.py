@@ -33,6 +33,24 @@ def _visible(now: datetime) -> Any:
     return and_(t.posts.c.status.in_(VISIBLE), t.posts.c.published <= now)
 
 
+async def _page(
+    conn: AsyncConnection, table: Any, ids: Select[Any], key: FeedKey
+) -> tuple[int, list[Any]]:
+    """The total of `ids` (a select of `table`'s ids) within the query's date windows, and
+    one page of its rows, newest first (ties: highest id first, so pages are stable)."""
+    ids = _windows(ids, key, table.c.published, table.c.updated)
+    order = table.c.updated if key.query.orderby is OrderBy.UPDATED else table.c.published
+    total = (await conn.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
+    rows = await conn.execute(
+        select(table)
+        .where(table.c.id.in_(ids))
+        .order_by(order.desc(), table.c.id.desc())
+        .limit(key.query.max_results)
+        .offset(key.query.start_index - 1)
+    )
+    return total, list(rows.all())
+
+
 def _windows(stmt: Select[Any], key: FeedKey, published: Any, updated: Any) -> Select[Any]:
     q = key.query
     if q.published_min:
@@ -65,21 +83,8 @@ class Reads:
                     select(t.post_authors.c.post_id).where(t.post_authors.c.slug == key.author)
                 )
             )
-        base = _windows(base, key, t.posts.c.published, t.posts.c.updated)
-        order = t.posts.c.updated if key.query.orderby is OrderBy.UPDATED else t.posts.c.published
         async with self.engine.connect() as conn:
-            total = (
-                await conn.execute(select(func.count()).select_from(base.subquery()))
-            ).scalar_one()
-            rows = (
-                await conn.execute(
-                    select(t.posts)
-                    .where(t.posts.c.id.in_(base))
-                    .order_by(order.desc(), t.posts.c.id.desc())
-                    .limit(key.query.max_results)
-                    .offset(key.query.start_index - 1)
-                )
-            ).all()
+            total, rows = await _page(conn, t.posts, base, key)
             posts = await _complete_posts(conn, [r._mapping for r in rows])
         return PostPage(total, tuple(posts))
 
@@ -94,21 +99,8 @@ class Reads:
         )
         if key.kind is FeedKind.POST_COMMENTS:
             base = base.where(c.post_id == key.post_id)
-        base = _windows(base, key, c.published, c.updated)
-        order = c.updated if key.query.orderby is OrderBy.UPDATED else c.published
         async with self.engine.connect() as conn:
-            total = (
-                await conn.execute(select(func.count()).select_from(base.subquery()))
-            ).scalar_one()
-            rows = (
-                await conn.execute(
-                    select(t.comments)
-                    .where(c.id.in_(base))
-                    .order_by(order.desc(), c.id.desc())
-                    .limit(key.query.max_results)
-                    .offset(key.query.start_index - 1)
-                )
-            ).all()
+            total, rows = await _page(conn, t.comments, base, key)
             comments = [comment_from_row(r._mapping) for r in rows]
             post_rows = (
                 await conn.execute(
