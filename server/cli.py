@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from config import ConfigError, Settings, load_settings, settings_as_toml
-from feeds.errors import FeedsError
+from feeds.errors import FeedsError, PostNotFoundError
+from feeds.models import Post, PostDraft
+from feeds.query import slugify
 from feeds.render import FeedRenderer
 from feeds.store import Store, open_store
 from server.access_log import FastAccessLogger
@@ -73,12 +75,29 @@ async def _post_add(settings: Settings, store: Store, files: list[Path]) -> int:
     with ThreadPoolExecutor(1) as pool:
         publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
         for path, draft in drafts:
+            # A file whose slug (or id) names a stored post changes that post: edit the
+            # file, add it again.
+            existing = await _existing(store, site.id, draft)
             try:
-                post = await publisher.add_post(site, draft, clock.now())
+                if existing is None:
+                    post = await publisher.add_post(site, draft, clock.now())
+                else:
+                    post = await publisher.update_post(site, str(existing.id), draft, clock.now())
             except FeedsError as exc:
                 raise FeedsError(f"{path}: {exc}") from None
-            print(f"added {post.id} {post.slug} {post.status.value}")
+            verb = "added" if existing is None else "updated"
+            print(f"{verb} {post.id} {post.slug} {post.status.value}")
     return 0
+
+
+async def _existing(store: Store, site_id: int, draft: PostDraft) -> Post | None:
+    for ref in (draft.entry_id, slugify(draft.slug or draft.title)):
+        if ref:
+            try:
+                return await store.get_post(site_id, ref)
+            except PostNotFoundError:
+                continue
+    return None
 
 
 async def _post_list(settings: Settings, store: Store, as_json: bool) -> int:

@@ -48,7 +48,7 @@ async def index(request: web.Request) -> web.Response:
     head = "".join(
         f'<link rel="alternate" type="{_TYPES[fmt]}" title={quoteattr(f"{x.title} ({fmt})")} '
         f'href={quoteattr(_url(request, site, x.key, fmt))}>\n'
-        for x in listed[:1] for fmt in FeedFormat
+        for x in listed for fmt in FeedFormat
     )
     rows = "".join(
         f"<li>{escape(x.title)}: "

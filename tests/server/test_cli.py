@@ -119,3 +119,22 @@ def test_a_bad_setting_stops_start_up_naming_the_key(tmp_path: Path) -> None:
     result = syndic(tmp_path, "--config", "bad.toml", "serve")
     assert result.returncode != 0
     assert "server.port" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_a_post_changed_by_adding_its_file_again_shows_the_change(
+    demo: Client, tmp_path: Path
+) -> None:
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    assert (await asyncio.to_thread(syndic, tmp_path, "post", "add", "fresh.html")).returncode == 0
+    await _wait_for(demo, lambda d: d["items"][0]["title"] == "Fresh from the command line")
+    first_id = (await _site_feed(demo))["items"][0]["id"]  # type: ignore[index]
+    (tmp_path / "fresh.html").write_text(
+        GOOD.replace('title: "Fresh from the command line"',
+                     'title: "Revised from the command line"\nslug: fresh-from-the-cli'),
+        encoding="utf-8",
+    )
+    result = await asyncio.to_thread(syndic, tmp_path, "post", "add", "fresh.html")
+    assert result.returncode == 0 and result.stdout.startswith("updated"), result.stderr
+    took = await _wait_for(demo, lambda d: d["items"][0]["title"] == "Revised from the command line")
+    assert took < 1.0
+    assert (await _site_feed(demo))["items"][0]["id"] == first_id  # the entry id never changes

@@ -1,0 +1,65 @@
+"""Drafts, scheduled posts not yet due and deleted posts never appear in a public feed; a
+scheduled post appears once its time comes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+from feeds.models import PostDraft, PostStatus
+from server.clock import FakeClock
+from server.keys import PUBLISHER, SITES
+from tests.server.conftest import Client
+
+FEEDS = ["/feeds/posts/default?alt=json&max-results=500",
+         "/feeds/posts/summary?alt=json&max-results=500",
+         "/feeds/posts/default/-/secret?alt=json"]
+
+
+async def _ids_everywhere(demo: Client) -> set[str]:
+    ids: set[str] = set()
+    for url in FEEDS:
+        resp = await demo.get(url)
+        if resp.status == 200:
+            ids |= {item["id"] for item in json.loads(await resp.read())["items"]}
+    return ids
+
+
+async def _settle(demo: Client) -> None:
+    await asyncio.sleep(0.3)  # a few regeneration runs (change_poll_seconds = 0.05 in tests)
+
+
+async def test_drafts_future_and_scheduled_posts_never_leak_until_due(
+    demo: Client, clock: FakeClock
+) -> None:
+    app = demo.server.app
+    site, publisher, now = app[SITES].default, app[PUBLISHER], clock.now()
+
+    def draft(title: str, status: PostStatus, published_in: timedelta) -> PostDraft:
+        return PostDraft(title=title, content_html="<p>secret</p>", labels=("secret",),
+                         published=now + published_in, status=status)
+
+    hidden = [
+        await publisher.add_post(site, draft("A draft", PostStatus.DRAFT, -timedelta(days=1)),
+                                 now),
+        await publisher.add_post(
+            site, draft("Scheduled", PostStatus.SCHEDULED, timedelta(hours=1)), now),
+        await publisher.add_post(
+            site, draft("Dated tomorrow", PostStatus.PUBLISHED, timedelta(days=1)), now),
+    ]
+    gone = await publisher.add_post(site, draft("Soon deleted", PostStatus.PUBLISHED,
+                                                -timedelta(hours=1)), now)
+    await _settle(demo)
+    assert gone.entry_id in await _ids_everywhere(demo)
+    await publisher.delete_post(site, gone.slug, now)
+    await _settle(demo)
+    ids = await _ids_everywhere(demo)
+    assert not ({p.entry_id for p in hidden} | {gone.entry_id}) & ids
+
+    clock.advance(hours=2)  # the scheduled post comes due; tomorrow's post does not
+    await _settle(demo)
+    ids = await _ids_everywhere(demo)
+    assert hidden[1].entry_id in ids
+    assert hidden[0].entry_id not in ids and hidden[2].entry_id not in ids
+    assert gone.entry_id not in ids
