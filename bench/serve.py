@@ -165,16 +165,18 @@ def report(args: argparse.Namespace, results: dict[tuple[str, str], list[WrkResu
         f"interleaved rounds after a {args.warmup:g} s warm-up per server and case. "
         f"Feed: {size} bytes identity, {gz_size} bytes gzip.",
         "",
-        "| case | server | req/s | p99 ms | syndic/nginx-1 | syndic/nginx-auto |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| case | server | req/s | req/s min-max | p99 ms | syndic/nginx-1 | syndic/nginx-auto |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for case in CASES:
         n1, na = med(case, "nginx-1")[0], med(case, "nginx-auto")[0]
         for name in ("syndic", "syndic-nolog", "nginx-1", "nginx-auto"):
             rps, p99 = med(case, name)
+            low, high = (f(x.rps for x in results[(case, name)]) for f in (min, max))
             ratios = (f"{rps / n1:.2f} | {rps / na:.2f}" if name.startswith("syndic")
                       else " | ")
-            out.append(f"| {case} | {name} | {rps:.0f} | {p99:.2f} | {ratios} |")
+            out.append(f"| {case} | {name} | {rps:.0f} | {low:.0f}-{high:.0f} | {p99:.2f} "
+                       f"| {ratios} |")
     out.append("")
     for case in CASES:
         ratio = med(case, "syndic")[0] / med(case, "nginx-1")[0]

@@ -46,6 +46,7 @@ class FeedService:
         self.cache = cache
         self.hub_url = hub_url
         self.max_age = max_age
+        self._inflight: dict[tuple[int, str, FeedFormat], asyncio.Task[CachedFeed]] = {}
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
         return make_cached(artifact, self.hub_url, self.max_age)
@@ -78,12 +79,22 @@ class FeedService:
                     raise NotFoundError("feed", key_string)
                 self.cache.restore(hit, bodies)
             return hit
-        now = now_fn()
         # Not pre-rendered: a query variant, another projection, or a feed that a pending
-        # regeneration has not reached yet. Rendered once, kept in the variant LRU.
+        # regeneration has not reached yet. Rendered once (concurrent requests share the
+        # one render), kept in the variant LRU.
+        task = self._inflight.get(ck)
+        if task is None:
+            task = asyncio.ensure_future(self._render_variant(site, key, fmt, now_fn()))
+            self._inflight[ck] = task
+            task.add_done_callback(lambda _: self._inflight.pop(ck, None))
+        return await asyncio.shield(task)
+
+    async def _render_variant(
+        self, site: Site, key: FeedKey, fmt: FeedFormat, now: datetime
+    ) -> CachedFeed:
         [artifact] = await self.publisher.render_feed(site, key, now, (fmt,))
         feed = self._cached(artifact)
         self.cache.put_variant(feed)
         if not is_standard(key):
-            log.debug("rendered variant %s", key_string)
+            log.debug("rendered variant %s", feed.artifact.key)
         return feed

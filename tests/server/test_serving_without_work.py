@@ -98,3 +98,19 @@ async def test_a_query_variant_is_rendered_once_and_then_served_from_memory(
     second = await client.get("/feeds/posts/default?max-results=7&start-index=3")
     assert await first.read() == await second.read()
     assert publisher.documents_rendered == 1
+
+
+async def test_readers_asking_for_the_same_new_variant_at_once_share_one_render(
+    aiohttp_client: Callable[..., Awaitable[Client]], make_settings: Any, clock: FakeClock,
+    demo_template: Path, tmp_path: Path,
+) -> None:
+    import asyncio
+
+    client = await _client(aiohttp_client, make_settings, clock, demo_template, tmp_path)
+    publisher = client.server.app[PUBLISHER]
+    responses = await asyncio.gather(
+        *(client.get("/feeds/posts/full?max-results=11&alt=rss") for _ in range(8))
+    )
+    bodies = {await r.read() for r in responses}
+    assert len(bodies) == 1
+    assert publisher.documents_rendered == 1
