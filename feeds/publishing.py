@@ -34,7 +34,7 @@ from feeds.models import (
     Site,
 )
 from feeds.posts import comment_entry_id, deleted, prepare_post
-from feeds.query import feed_key_string, feed_url, is_standard, parse_key_string, slugify
+from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.store import Store
@@ -42,6 +42,7 @@ from feeds.store import Store
 RenderFn = Callable[[list[FeedDoc]], Awaitable[list[tuple[bytes, bytes, bytes]]]]
 """Renders documents off the event loop: (identity, gzip, br) bodies for each."""
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
+REGENERATION_BATCH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,7 @@ class Publisher:
         return await self._write(deleted(before, now), before, now, is_new=False)
 
     async def _write(self, post: Post, before: Post | None, now: datetime, *, is_new: bool) -> Post:
-        # Keys are known only after insert for the post's own comment feed; the id is
-        # stable, and a new post has no comments, so its comment feed is not touched.
-        keys = touched_keys(before, post if not is_new else replace(post, id=0), self.ctx)
+        keys = touched_keys(before, post, self.ctx)
         return await self.store.write_post(post, keys, now, is_new=is_new)
 
     async def add_comment(
@@ -152,21 +151,25 @@ class Publisher:
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
-        for site_id, (max_id, keys) in (await self.store.dirty_feeds()).items():
+        for site_id, (max_id, all_keys) in (await self.store.dirty_feeds()).items():
             site = sites.get(site_id)
             if site is None:
                 continue
-            fresh, gone = await self._render_keys(site, keys, now)
-            rendered += len(keys)
-            new = [a for a in fresh if self._etags.get((a.site_id, a.key, a.format)) != a.etag]
-            await self.store.drop_artifacts(site_id, gone)
-            await self.store.save_artifacts(new, now, (site_id, max_id, keys))
-            self.remember(new)
-            changed += new
-            dropped += [(site_id, k) for k in gone]
-            for k in gone:
-                for fmt in ALL_FORMATS:
-                    self._etags.pop((site_id, k, fmt), None)
+            # In batches: a full regeneration of a large site never holds every rendered
+            # feed at once, and each batch is stored (and its dirty rows cleared) alone.
+            for start in range(0, len(all_keys), REGENERATION_BATCH):
+                keys = all_keys[start : start + REGENERATION_BATCH]
+                fresh, gone = await self._render_keys(site, keys, now)
+                rendered += len(keys)
+                new = [a for a in fresh
+                       if self._etags.get((a.site_id, a.key, a.format)) != a.etag]
+                await self.store.save_artifacts(new, now, (site_id, max_id, keys), gone)
+                self.remember(new)
+                changed += new
+                dropped += [(site_id, k) for k in gone]
+                for k in gone:
+                    for fmt in ALL_FORMATS:
+                        self._etags.pop((site_id, k, fmt), None)
         return Regenerated(changed, dropped, rendered)
 
     async def mark_all(self, site: Site, now: datetime) -> None:
@@ -191,6 +194,3 @@ class Publisher:
             except (NotFoundError, LookupError):
                 gone.append(key_string)
         return fresh, gone
-
-    def self_url(self, site: Site, key: FeedKey, fmt: FeedFormat) -> str:
-        return feed_url(site.base_url, key, fmt, self.ctx.default_max)

@@ -11,6 +11,7 @@ from server import jobs
 from server.keys import CLOCK, SETTINGS
 
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
+JOB_STATE = web.AppKey("job_state", jobs.JobState)
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -29,6 +30,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     scheduler.start()
     app[SCHEDULER] = scheduler
+    app[JOB_STATE] = state
     yield
     # Let a run under way finish (its store and executor are still open) instead of
     # cancelling it mid-query: pause, wait for it, then stop.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, insert, or_, select
@@ -26,11 +27,22 @@ class Artifacts:
     engine: AsyncEngine
 
     async def save_artifacts(
-        self, artifacts: list[Artifact], now: datetime, done: tuple[int, int, list[str]] | None
+        self,
+        artifacts: list[Artifact],
+        now: datetime,
+        done: tuple[int, int, list[str]] | None,
+        gone: Sequence[str] = (),
     ) -> None:
-        """Replace artifacts and, in the same transaction, clear the dirty rows they answer:
-        done = (site, highest dirty id seen, keys). Rows marked later stay for the next run."""
+        """Replace artifacts, drop those of feeds that are `gone` (of done's site), and clear
+        the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
+        keys). Rows marked later stay for the next run."""
         async with self.engine.begin() as conn:
+            if gone and done is not None:
+                await conn.execute(
+                    delete(t.artifacts).where(
+                        t.artifacts.c.site_id == done[0], t.artifacts.c.key.in_(list(gone))
+                    )
+                )
             for a in artifacts:
                 await conn.execute(
                     delete(t.artifacts).where(

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from feeds.models import PostDraft, PostStatus
 from server.clock import FakeClock
-from server.keys import PUBLISHER, SITES
+from server.keys import CLOCK, PUBLISHER, SITES, STORE
+from server.scheduler import JOB_STATE
 from tests.server.conftest import Client
 
 FEEDS = ["/feeds/posts/default?alt=json&max-results=500",
@@ -27,7 +28,17 @@ async def _ids_everywhere(demo: Client) -> set[str]:
 
 
 async def _settle(demo: Client) -> None:
-    await asyncio.sleep(0.3)  # a few regeneration runs (change_poll_seconds = 0.05 in tests)
+    """Until the regeneration job has caught up with the store and the clock."""
+    app = demo.server.app
+    state = app[JOB_STATE]
+    for _ in range(500):
+        async with state.running:
+            caught_up = (not await app[STORE].dirty_feeds()
+                         and state.due_checked_until >= app[CLOCK].now())
+        if caught_up:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the regeneration job never caught up")
 
 
 async def test_drafts_future_and_scheduled_posts_never_leak_until_due(
