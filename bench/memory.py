@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.procs import HOST, free_port, syndic, vm_kib, wait_ready
+from bench.procs import HOST, free_port, stop_on_signals, syndic, vm_kib, wait_ready
 from bench.seed import bench_settings, seed_site
 from feeds.store import open_store
 
@@ -104,6 +104,14 @@ def run_once(db: Path, work: Path, label: str, paths: list[str], settings: dict[
 
 
 def main() -> None:
+    stop_on_signals()
+    try:
+        report()
+    except KeyboardInterrupt as exc:
+        print(f"interrupted ({exc}); the server was stopped")
+
+
+def report() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "bench-10k.db")
     parser.add_argument("--posts", type=int, default=10000)

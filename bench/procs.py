@@ -22,6 +22,17 @@ SYNDIC = Path(sys.executable).with_name("syndic")
 HOST = "127.0.0.1"
 
 
+def stop_on_signals() -> None:
+    """SIGTERM and SIGINT (even when inherited as ignored, as under nohup) raise
+    KeyboardInterrupt, so every `with Server(...)` block stops its server."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))

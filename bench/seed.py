@@ -15,6 +15,7 @@ import random
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from config import Settings, load_settings
 from feeds.models import Author, PostDraft
@@ -138,8 +139,19 @@ def bench_settings(db: Path) -> Settings:
     })
 
 
-async def _no_render(docs: list[FeedDoc]) -> list[tuple[bytes, bytes, bytes]]:
-    raise AssertionError("seeding renders nothing: the server renders what is marked dirty")
+class _NoRenderer:
+    """Seeding renders nothing: the server renders what is marked dirty. Callable (a render
+    function) and with render/compress methods (a renderer object), whichever the
+    Publisher of the day expects."""
+
+    async def __call__(self, docs: list[FeedDoc]) -> list[tuple[bytes, bytes, bytes]]:
+        raise AssertionError("seeding renders nothing")
+
+    async def render(self, docs: list[FeedDoc]) -> list[bytes]:
+        raise AssertionError("seeding renders nothing")
+
+    async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]:
+        raise AssertionError("seeding compresses nothing")
 
 
 async def seed_site(db: Path, posts: int, labels: int, authors: int, comments: int = 5,
@@ -153,7 +165,7 @@ async def seed_site(db: Path, posts: int, labels: int, authors: int, comments: i
     try:
         clock = SystemClock()
         site = (await ensure_sites(store, settings, clock))[0]
-        publisher: Publisher = make_publisher(store, settings, _no_render)
+        publisher: Publisher = make_publisher(store, settings, cast(Any, _NoRenderer()))
         label_list, author_list = label_names(labels), author_names(authors)
         now = clock.now()
         first = now - timedelta(hours=posts + 1)

@@ -6,6 +6,8 @@ as a .gz beside it (gzip_static: nothing is compressed per request). Access logg
 both (syndic's to a file through stderr, nginx's to a file); syndic also runs with its access
 log off to show the logger's cost. nginx runs with 1 worker (syndic is one process) and with
 `worker_processes auto` (2 on this machine). Cases: 200 identity, 200 gzip, 304.
+"aiohttp-floor" (bench/floor.py) serves the same bytes from a do-nothing aiohttp handler
+without a log: the most any change to syndic's handler could reach in one aiohttp process.
 
     .venv/bin/python -m bench.serve                      # seeds a 1,000-post site in a temp dir
     .venv/bin/python -m bench.serve --db /tmp/bench-1000.db --rounds 3 --duration 10
@@ -22,16 +24,29 @@ import os
 import platform
 import signal
 import statistics
+import sys
 import tempfile
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.procs import HOST, Server, WrkResult, free_port, get, syndic, wait_ready, wrk
+from bench.procs import (
+    HOST,
+    REPO,
+    Server,
+    WrkResult,
+    free_port,
+    get,
+    stop_on_signals,
+    syndic,
+    wait_ready,
+    wrk,
+)
 from bench.seed import seed_site
 
 FEED = "/feeds/posts/default"
 CASES = ("200 identity", "200 gzip", "304")
+SERVERS = ("syndic", "syndic-nolog", "nginx-1", "nginx-auto", "aiohttp-floor")
 
 NGINX_CONF = """
 daemon off;
@@ -111,7 +126,7 @@ def run(args: argparse.Namespace, work: Path) -> str:
     root = work / "www"
     root.mkdir(mode=0o755, exist_ok=True)
     os.chmod(work, 0o755)  # nginx workers run as nobody and must read the files
-    ports = {name: free_port() for name in ("syndic", "syndic-nolog", "nginx-1", "nginx-auto")}
+    ports = {name: free_port() for name in SERVERS}
     logs = {"syndic": work / "syndic.log", "syndic-nolog": work / "syndic-nolog.log"}
     results: dict[tuple[str, str], list[WrkResult]] = {}
     with ExitStack() as stack:
@@ -133,6 +148,12 @@ def run(args: argparse.Namespace, work: Path) -> str:
             wait_ready(ports[name], FEED, server.proc, timeout=30)
             etags[name] = get(ports[name], FEED)[1]["etag"]
             logs[name] = work / name / "access.log"
+        floor = stack.enter_context(Server(
+            [sys.executable, "-m", "bench.floor", str(root), str(ports["aiohttp-floor"]),
+             etags["syndic"]], REPO, work / "floor.log", {"PYTHONPATH": str(REPO)}))
+        assert floor.proc is not None
+        wait_ready(ports["aiohttp-floor"], FEED, floor.proc, timeout=30)
+        etags["aiohttp-floor"] = etags["syndic"]
         for name, port in ports.items():
             for case in CASES:
                 check(port, case, etags[name], identity, gz)
@@ -170,10 +191,10 @@ def report(args: argparse.Namespace, results: dict[tuple[str, str], list[WrkResu
     ]
     for case in CASES:
         n1, na = med(case, "nginx-1")[0], med(case, "nginx-auto")[0]
-        for name in ("syndic", "syndic-nolog", "nginx-1", "nginx-auto"):
+        for name in SERVERS:
             rps, p99 = med(case, name)
             low, high = (f(x.rps for x in results[(case, name)]) for f in (min, max))
-            ratios = (f"{rps / n1:.2f} | {rps / na:.2f}" if name.startswith("syndic")
+            ratios = (f"{rps / n1:.2f} | {rps / na:.2f}" if name not in ("nginx-1", "nginx-auto")
                       else " | ")
             out.append(f"| {case} | {name} | {rps:.0f} | {low:.0f}-{high:.0f} | {p99:.2f} "
                        f"| {ratios} |")
@@ -182,13 +203,16 @@ def report(args: argparse.Namespace, results: dict[tuple[str, str], list[WrkResu
         ratio = med(case, "syndic")[0] / med(case, "nginx-1")[0]
         verdict = "met" if ratio >= 0.5 else f"MISSED by {0.5 - ratio:.2f}"
         cost = 1 - med(case, "syndic")[0] / med(case, "syndic-nolog")[0]
+        ceiling = med(case, "aiohttp-floor")[0] / med(case, "nginx-1")[0]
         out.append(f"- {case}: syndic (log on) / nginx 1 worker (log on) = {ratio:.2f}, target"
-                   f" >= 0.5 {verdict}; access log costs syndic {cost:.0%} of its req/s")
+                   f" >= 0.5 {verdict}; access log costs syndic {cost:.0%} of its req/s;"
+                   f" the aiohttp floor reaches {ceiling:.2f} of nginx 1 worker")
     out.append(f"- access log lines written: {lines}")
     return "\n".join(out)
 
 
 def main() -> None:
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="an existing seeded SQLite file (else seeded)")
     parser.add_argument("--posts", type=int, default=1000)
@@ -202,6 +226,8 @@ def main() -> None:
             print(run(args, Path(tmp)))
     except Exception as exc:  # a report: say what failed, exit 0
         print(f"benchmark failed: {type(exc).__name__}: {exc}")
+    except KeyboardInterrupt as exc:
+        print(f"interrupted ({exc}); every server was stopped")
 
 
 if __name__ == "__main__":

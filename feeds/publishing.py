@@ -4,9 +4,10 @@ changed, clearing the dirty rows in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from feeds.content import clean_text, sanitize_html
 from feeds.errors import InvalidPostError, NotFoundError
@@ -39,8 +40,14 @@ from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.store import Store
 
-RenderFn = Callable[[list[FeedDoc]], Awaitable[list[tuple[bytes, bytes, bytes]]]]
-"""Renders documents off the event loop: (identity, gzip, br) bodies for each."""
+
+class Renderer(Protocol):
+    """Bytes out, off the event loop (server/feed_service.ThreadRenderer) or inline
+    (feeds.render.InlineRenderer, for tools and tests)."""
+
+    async def render(self, docs: list[FeedDoc]) -> list[bytes]: ...
+
+    async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]: ...
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 REGENERATION_BATCH = 32
 
@@ -53,9 +60,9 @@ class Regenerated:
 
 
 class Publisher:
-    def __init__(self, store: Store, render: RenderFn, ctx: FeedContext, cap: int) -> None:
+    def __init__(self, store: Store, renderer: Renderer, ctx: FeedContext, cap: int) -> None:
         self.store = store
-        self.render = render
+        self.renderer = renderer
         self.ctx = ctx
         self.cap = cap
         self._etags: dict[tuple[int, str, FeedFormat], str] = {}
@@ -102,21 +109,32 @@ class Publisher:
     # -- rendering -------------------------------------------------------------------
 
     async def render_feed(
-        self, site: Site, key: FeedKey, now: datetime, formats: tuple[FeedFormat, ...] = ALL_FORMATS
+        self, site: Site, key: FeedKey, now: datetime,
+        formats: tuple[FeedFormat, ...] = ALL_FORMATS, *, only_changed: bool = False,
     ) -> list[Artifact]:
         """Render one feed in the given formats. NotFoundError when the label, author or
-        post it names has nothing visible."""
+        post it names has nothing visible. With only_changed, artifacts whose bytes are
+        the ones already stored come back uncompressed (they will not be stored again):
+        compression is most of the cost of a render."""
         entries, total, title = await self._select(site, key, now)
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
-        bodies = await self.render(docs)
+        bodies = await self.renderer.render(docs)
         self.documents_rendered += len(docs)
         key_string = feed_key_string(key, self.ctx.default_max)
         modified = last_modified(entries) or site.created
-        return [
+        artifacts = [
             Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
-                     CONTENT_TYPES[doc.format], doc.self_url, gz, br)
-            for doc, (body, gz, br) in zip(docs, bodies, strict=True)
+                     CONTENT_TYPES[doc.format], doc.self_url)
+            for doc, body in zip(docs, bodies, strict=True)
         ]
+        todo = [a for a in artifacts if not (only_changed and self._is_stored(a))]
+        compressed = await self.renderer.compress([a.body for a in todo])
+        done = {id(a): replace(a, body_gzip=gz, body_br=br)
+                for a, (gz, br) in zip(todo, compressed, strict=True)}
+        return [done.get(id(a), a) for a in artifacts]
+
+    def _is_stored(self, artifact: Artifact) -> bool:
+        return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
 
     async def _select(
         self, site: Site, key: FeedKey, now: datetime
@@ -146,8 +164,13 @@ class Publisher:
 
     # -- regeneration ----------------------------------------------------------------
 
-    async def regenerate_dirty(self, sites: dict[int, Site], now: datetime) -> Regenerated:
-        """Render every dirty feed; store those whose bytes changed."""
+    async def regenerate_dirty(
+        self, sites: dict[int, Site], now: datetime,
+        on_batch: Callable[[Regenerated], None] | None = None,
+    ) -> Regenerated:
+        """Render every dirty feed; store those whose bytes changed. With on_batch, each
+        stored batch is handed over as it is stored and not kept (bounded memory on a full
+        regeneration); the result then lists no artifacts."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
@@ -161,12 +184,15 @@ class Publisher:
                 keys = all_keys[start : start + REGENERATION_BATCH]
                 fresh, gone = await self._render_keys(site, keys, now)
                 rendered += len(keys)
-                new = [a for a in fresh
-                       if self._etags.get((a.site_id, a.key, a.format)) != a.etag]
+                new = [a for a in fresh if not self._is_stored(a)]
                 await self.store.save_artifacts(new, now, (site_id, max_id, keys), gone)
                 self.remember(new)
-                changed += new
-                dropped += [(site_id, k) for k in gone]
+                batch_dropped = [(site_id, k) for k in gone]
+                if on_batch is not None:
+                    on_batch(Regenerated(new, batch_dropped, len(keys)))
+                else:
+                    changed += new
+                dropped += batch_dropped
                 for k in gone:
                     for fmt in ALL_FORMATS:
                         self._etags.pop((site_id, k, fmt), None)
@@ -190,7 +216,7 @@ class Publisher:
         for key_string in keys:
             try:
                 key = parse_key_string(key_string, self.ctx.default_max, self.cap)
-                fresh += await self.render_feed(site, key, now)
+                fresh += await self.render_feed(site, key, now, only_changed=True)
             except (NotFoundError, LookupError):
                 gone.append(key_string)
         return fresh, gone

@@ -12,14 +12,14 @@ from aiohttp import web
 from config import Settings
 from feeds.feedset import FeedContext
 from feeds.models import FeedMode, Site
-from feeds.publishing import Publisher, RenderFn
+from feeds.publishing import Publisher, Renderer
 from feeds.render import FeedRenderer
 from feeds.store import SiteSpec, Store, open_store
 from server import jobs
 from server.clock import Clock, SystemClock
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
-from server.feed_service import FeedService, thread_renderer
+from server.feed_service import FeedService, ThreadRenderer
 from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, RENDER_EXECUTOR, SETTINGS, SITES, STORE
 from server.middleware import errors_middleware
 from server.routes import ROUTES
@@ -57,9 +57,9 @@ async def ensure_sites(
     return sites
 
 
-def make_publisher(store: Store, settings: Settings, render: RenderFn) -> Publisher:
+def make_publisher(store: Store, settings: Settings, renderer: Renderer) -> Publisher:
     ctx = FeedContext(settings.feeds.default_max_results, settings.websub.hub_url or None)
-    return Publisher(store, render, ctx, settings.feeds.max_results_cap)
+    return Publisher(store, renderer, ctx, settings.feeds.max_results_cap)
 
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -76,7 +76,7 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-render")
     app[RENDER_EXECUTOR] = executor
     renderer = FeedRenderer(settings.feeds.fragment_cache_mb * MB)
-    publisher = make_publisher(store, settings, thread_renderer(renderer, executor))
+    publisher = make_publisher(store, settings, ThreadRenderer(renderer, executor))
     app[PUBLISHER] = publisher
     cache = FeedCache(settings.feeds.memory_budget_mb * MB, settings.feeds.variant_cache_entries)
     service = FeedService(store, publisher, cache, settings.websub.hub_url or None,

@@ -9,7 +9,6 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,12 +18,11 @@ from config import ConfigError, Settings, load_settings, settings_as_toml
 from feeds.errors import FeedsError, PostNotFoundError
 from feeds.models import Post, PostDraft
 from feeds.query import slugify
-from feeds.render import FeedRenderer
+from feeds.render import FeedRenderer, InlineRenderer
 from feeds.store import Store, open_store
 from server.access_log import FastAccessLogger
 from server.app import create_app, ensure_sites, make_publisher
 from server.clock import SystemClock
-from server.feed_service import thread_renderer
 from server.frontmatter import read_post_file
 
 
@@ -72,21 +70,20 @@ async def _post_add(settings: Settings, store: Store, files: list[Path]) -> int:
     site = (await ensure_sites(store, settings, clock))[0]
     tz = ZoneInfo(site.timezone)
     drafts = [(path, read_post_file(path, tz, clock.now())) for path in files]  # all or nothing
-    with ThreadPoolExecutor(1) as pool:
-        publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
-        for path, draft in drafts:
-            # A file whose slug (or id) names a stored post changes that post: edit the
-            # file, add it again.
-            existing = await _existing(store, site.id, draft)
-            try:
-                if existing is None:
-                    post = await publisher.add_post(site, draft, clock.now())
-                else:
-                    post = await publisher.update_post(site, str(existing.id), draft, clock.now())
-            except FeedsError as exc:
-                raise FeedsError(f"{path}: {exc}") from None
-            verb = "added" if existing is None else "updated"
-            print(f"{verb} {post.id} {post.slug} {post.status.value}")
+    publisher = make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
+    for path, draft in drafts:
+        # A file whose slug (or id) names a stored post changes that post: edit the
+        # file, add it again.
+        existing = await _existing(store, site.id, draft)
+        try:
+            if existing is None:
+                post = await publisher.add_post(site, draft, clock.now())
+            else:
+                post = await publisher.update_post(site, str(existing.id), draft, clock.now())
+        except FeedsError as exc:
+            raise FeedsError(f"{path}: {exc}") from None
+        verb = "added" if existing is None else "updated"
+        print(f"{verb} {post.id} {post.slug} {post.status.value}")
     return 0
 
 
@@ -115,20 +112,18 @@ async def _post_list(settings: Settings, store: Store, as_json: bool) -> int:
 async def _post_rm(settings: Settings, store: Store, refs: list[str]) -> int:
     clock = SystemClock()
     site = (await ensure_sites(store, settings, clock))[0]
-    with ThreadPoolExecutor(1) as pool:
-        publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
-        for ref in refs:
-            post = await publisher.delete_post(site, ref, clock.now())
-            print(f"deleted {post.id} {post.slug}")
+    publisher = make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
+    for ref in refs:
+        post = await publisher.delete_post(site, ref, clock.now())
+        print(f"deleted {post.id} {post.slug}")
     return 0
 
 
 async def _regenerate(settings: Settings, store: Store) -> int:
     clock = SystemClock()
-    with ThreadPoolExecutor(1) as pool:
-        publisher = make_publisher(store, settings, thread_renderer(FeedRenderer(1), pool))
-        for site in await ensure_sites(store, settings, clock):
-            await publisher.mark_all(site, clock.now())
+    publisher = make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
+    for site in await ensure_sites(store, settings, clock):
+        await publisher.mark_all(site, clock.now())
     print("every feed is marked; the running server renders them within a second")
     return 0
 

@@ -13,7 +13,7 @@ from feeds.errors import NotFoundError
 from feeds.models import Artifact, FeedFormat, FeedKey, Site
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import is_standard
-from feeds.render import FeedRenderer
+from feeds.render import FeedRenderer, compress
 from feeds.render.document import FeedDoc
 from feeds.store import Store
 from server.feed_cache import CachedFeed, FeedCache, make_cached
@@ -21,19 +21,26 @@ from server.feed_cache import CachedFeed, FeedCache, make_cached
 log = logging.getLogger("syndic.feeds")
 
 
-def thread_renderer(
-    renderer: FeedRenderer, executor: ThreadPoolExecutor
-) -> Callable[[list[FeedDoc]], asyncio.Future[list[tuple[bytes, bytes, bytes]]]]:
+class ThreadRenderer:
     """Rendering runs in ONE worker thread: it is CPU work that must stay off the event
-    loop, and feedgen calls locale.setlocale, which is process-global."""
+    loop, and feedgen calls locale.setlocale, which is process-global. Compression (zlib
+    and brotli release the GIL) runs there too."""
 
-    def render_all(docs: list[FeedDoc]) -> list[tuple[bytes, bytes, bytes]]:
-        return [renderer.render_compressed(d) for d in docs]
+    def __init__(self, renderer: FeedRenderer, executor: ThreadPoolExecutor) -> None:
+        self.renderer = renderer
+        self.executor = executor
 
-    def submit(docs: list[FeedDoc]) -> asyncio.Future[list[tuple[bytes, bytes, bytes]]]:
-        return asyncio.get_running_loop().run_in_executor(executor, render_all, docs)
+    async def render(self, docs: list[FeedDoc]) -> list[bytes]:
+        def work() -> list[bytes]:
+            return [self.renderer.render(d) for d in docs]
 
-    return submit
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+
+    async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]:
+        def work() -> list[tuple[bytes, bytes]]:
+            return [compress(b) for b in bodies]
+
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
 
 
 class FeedService:

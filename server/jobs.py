@@ -11,6 +11,7 @@ from datetime import datetime
 from aiohttp import web
 
 from feeds.feedset import touched_keys
+from feeds.publishing import Regenerated
 from server.keys import CLOCK, FEEDS, PUBLISHER, SITES, STORE
 
 log = logging.getLogger("syndic.jobs")
@@ -44,9 +45,15 @@ async def _regenerate(app: web.Application, state: JobState) -> int:
     sites = app[SITES]
     if any(site_id not in sites.by_id for site_id in dirty):
         sites.replace(await store.sites())
-    result = await publisher.regenerate_dirty(sites.by_id, now)
-    app[FEEDS].apply(result)
-    if result.changed or result.dropped:
+    changed = 0
+
+    def apply(batch: Regenerated) -> None:
+        nonlocal changed
+        app[FEEDS].apply(batch)
+        changed += len(batch.changed)
+
+    result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply)
+    if changed or result.dropped:
         log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone",
-                 result.rendered_keys, len(result.changed), len(result.dropped))
-    return len(result.changed)
+                 result.rendered_keys, changed, len(result.dropped))
+    return changed

@@ -26,7 +26,8 @@ def etag_for(body: bytes) -> str:
 
 # Compressed once per artifact, so a high level is affordable; brotli 11 costs ~20x
 # quality 6 for a few percent, too slow for a full regeneration of a large site.
-GZIP_LEVEL = 9
+# gzip 6, not 9: a third less time for output under 1 % larger (docs/benchmarks.md).
+GZIP_LEVEL = 6
 BROTLI_QUALITY = 6
 
 
@@ -52,6 +53,26 @@ def render_oneshot(doc: FeedDoc) -> bytes:
     return serialise(fg, doc.format)
 
 
+def _cost(key: tuple[FeedFormat, EntryDoc, str], fragment: bytes) -> int:
+    """What a cached fragment holds alive: its bytes and its key's EntryDoc texts."""
+    entry = key[1]
+    return len(fragment) + len(entry.content_html or "") + len(entry.summary) + 512
+
+
+class InlineRenderer:
+    """Renders on the calling thread: for command-line tools and tests. The server uses
+    server/feed_service.ThreadRenderer, which keeps this work off the event loop."""
+
+    def __init__(self, renderer: FeedRenderer) -> None:
+        self.renderer = renderer
+
+    async def render(self, docs: list[FeedDoc]) -> list[bytes]:
+        return [self.renderer.render(d) for d in docs]
+
+    async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]:
+        return [compress(b) for b in bodies]
+
+
 class FeedRenderer:
     """Assembles feeds from cached entry fragments, within a byte budget (LRU)."""
 
@@ -62,18 +83,14 @@ class FeedRenderer:
         self._neutral_prefix: dict[FeedFormat, bytes] = {}
         self.fragments_rendered = 0
 
-    def render_compressed(self, doc: FeedDoc) -> tuple[bytes, bytes, bytes]:
-        body = self.render(doc)
-        return (body, *compress(body))
-
     def render(self, doc: FeedDoc) -> bytes:
+        fragments = [self._fragment(doc.format, e) for e in doc.entries]
         if doc.format is FeedFormat.JSON:
             prefix, suffix = head_json(doc)
-            sep = b","
-        else:
-            prefix, suffix = self._head(doc)
-            sep = b""
-        return prefix + sep.join(self._fragment(doc.format, e) for e in doc.entries) + suffix
+            # One join: the document is copied once, not three times (prefix + ... + suffix).
+            return b"".join([prefix, b",".join(fragments), suffix])
+        prefix, suffix = self._head(doc)
+        return b"".join([prefix, *fragments, suffix])
 
     def _head(self, doc: FeedDoc) -> tuple[bytes, bytes]:
         whole = serialise(new_generator(doc.format, doc), doc.format)
@@ -92,10 +109,10 @@ class FeedRenderer:
         fragment = self._render_fragment(fmt, entry)
         self.fragments_rendered += 1
         self._fragments[key] = fragment
-        self._bytes += len(fragment)
+        self._bytes += _cost(key, fragment)
         while self._bytes > self._budget and self._fragments:
-            _, dropped = self._fragments.popitem(last=False)
-            self._bytes -= len(dropped)
+            dropped_key, dropped = self._fragments.popitem(last=False)
+            self._bytes -= _cost(dropped_key, dropped)
         return fragment
 
     def _render_fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:

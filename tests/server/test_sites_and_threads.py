@@ -42,13 +42,13 @@ async def test_rendering_runs_on_the_render_thread_not_the_event_loop(
     demo: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[str] = []
-    original = FeedRenderer.render_compressed
+    original = FeedRenderer.render
 
-    def spy(self: FeedRenderer, doc: Any) -> tuple[bytes, bytes, bytes]:
+    def spy(self: FeedRenderer, doc: Any) -> bytes:
         threads.append(threading.current_thread().name)
         return original(self, doc)
 
-    monkeypatch.setattr(FeedRenderer, "render_compressed", spy)
+    monkeypatch.setattr(FeedRenderer, "render", spy)
     resp = await demo.get("/feeds/posts/default?max-results=4")
     assert resp.status == 200
     assert threads and all(name.startswith("syndic-render") for name in threads)

@@ -15,8 +15,7 @@ from feeds.feedset import FeedContext, standard_keys, touched_keys
 from feeds.models import Artifact, Author, FeedFormat, Post, PostDraft, PostStatus, Site
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import feed_key_string
-from feeds.render import FeedRenderer, etag_for
-from feeds.render.document import FeedDoc
+from feeds.render import FeedRenderer, InlineRenderer, etag_for
 from feeds.store import Store
 from feeds.store import schema as t
 from server.clock import FakeClock
@@ -27,9 +26,8 @@ SITE_FEEDS = ["/feeds/posts/default", "/feeds/posts/full", "/feeds/posts/summary
 COMMENTS = "/feeds/comments/default"
 
 
-async def render(docs: list[FeedDoc]) -> list[tuple[bytes, bytes, bytes]]:
-    renderer = FeedRenderer(10**7)
-    return [renderer.render_compressed(d) for d in docs]
+def render() -> InlineRenderer:
+    return InlineRenderer(FeedRenderer(10**7))
 
 
 def label(name: str) -> str:
@@ -113,7 +111,7 @@ class Blog:
 @pytest.fixture
 async def blog(store: Store, site: Site, clock: FakeClock) -> Blog:
     """Three posts and a comment, fully regenerated at the clock's now."""
-    publisher = Publisher(store, render, CTX, cap=500)
+    publisher = Publisher(store, render(), CTX, cap=500)
     now = clock.now()
     zoe, kenji = Author("Zoë Ångström"), Author("Kenji 田中")
     first = await publisher.add_post(
@@ -182,7 +180,7 @@ async def test_a_full_rerender_of_unchanged_data_saves_nothing(blog: Blog) -> No
 async def test_after_a_restart_the_stored_etags_keep_an_unchanged_feed_from_being_saved(
     blog: Blog,
 ) -> None:
-    restarted = Publisher(blog.store, render, CTX, cap=500)
+    restarted = Publisher(blog.store, render(), CTX, cap=500)
     restarted.remember(await blog.store.load_artifacts(with_bodies=False))
     blog.clock.advance(minutes=10)
     await restarted.mark_all(blog.site, blog.clock.now())
