@@ -4,6 +4,7 @@ dependency order: store -> sites -> renderer and feeds -> scheduler."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,6 +17,7 @@ from feeds.publishing import Publisher, Renderer
 from feeds.render import FeedRenderer
 from feeds.store import SiteSpec, Store, open_store
 from server import jobs
+from server.access_log import ACCESS_LOG, LogBuffer
 from server.clock import Clock, SystemClock
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
@@ -60,6 +62,15 @@ async def ensure_sites(
 def make_publisher(store: Store, settings: Settings, renderer: Renderer) -> Publisher:
     ctx = FeedContext(settings.feeds.default_max_results, settings.websub.hub_url or None)
     return Publisher(store, renderer, ctx, settings.feeds.max_results_cap)
+
+
+async def access_log_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The access log's buffer (stderr), flushed at the stop."""
+    if app[SETTINGS].server.access_log:
+        app[ACCESS_LOG] = LogBuffer(sys.stderr)
+    yield
+    if ACCESS_LOG in app:
+        app[ACCESS_LOG].flush()
 
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -108,6 +119,6 @@ def create_app(settings: Settings, clock: Clock | None = None, demo: bool = Fals
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo
-    app.cleanup_ctx.extend([store_ctx, feeds_ctx, scheduler_ctx])
+    app.cleanup_ctx.extend([access_log_ctx, store_ctx, feeds_ctx, scheduler_ctx])
     app.add_routes(ROUTES)
     return app

@@ -140,6 +140,8 @@ def _serve(settings: Settings, demo: bool) -> int:
         host=settings.server.host,
         port=settings.server.port,
         access_log_class=FastAccessLogger,
+        # Lines go to the app's buffer (server/access_log.py); the logger here only
+        # switches aiohttp's access logging on.
         access_log=logging.getLogger("aiohttp.access") if settings.server.access_log else None,
         print=None,
     )

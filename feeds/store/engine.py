@@ -10,7 +10,6 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from feeds.errors import InvalidInputError
 
@@ -33,8 +32,11 @@ def async_url(url: str) -> str:
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     full = async_url(url)
     if full.startswith("sqlite"):
+        # A small pool of long-lived connections: each aiosqlite connection is a thread,
+        # and opening one per query (NullPool) cost a thread, four PRAGMAs and memory that
+        # the allocator did not give back (docs/benchmarks.md).
         engine = create_async_engine(
-            full, echo=echo, poolclass=NullPool, connect_args={"timeout": 30}
+            full, echo=echo, pool_size=2, max_overflow=2, connect_args={"timeout": 30}
         )
 
         @event.listens_for(engine.sync_engine, "connect")
