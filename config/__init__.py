@@ -30,7 +30,7 @@ ENV_PREFIX = "SYNDIC_"
 class ServerSettings:
     host: str
     port: int
-    workers: int
+    fast_path: bool
     access_log: bool
     public_url: str
 
@@ -201,7 +201,7 @@ def _is_http_url(value: str) -> bool:
 
 # Inclusive integer ranges and lower bounds; other checks are in _problems().
 _RANGES: dict[str, tuple[int, int]] = {
-    "server.port": (1, 65535), "server.workers": (1, 64), "feeds.max_results_cap": (1, 500),
+    "server.port": (1, 65535), "feeds.max_results_cap": (1, 500),
     "site.summary_length": (20, 10000),
 }
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from feeds.store import Store, open_store
 from server.access_log import FastAccessLogger
 from server.app import create_app, ensure_sites, make_publisher
 from server.clock import SystemClock
+from server.fastpath import FastSite
 from server.frontmatter import read_post_file
 
 
@@ -132,20 +134,34 @@ def _serve(settings: Settings, demo: bool) -> int:
     logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(name)s %(message)s")
     # A run every change_poll_seconds would flood the log at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    app = create_app(settings, demo=demo)
-    print(f"syndic: serving on http://{settings.server.host}:{settings.server.port}/",
-          file=sys.stderr)
-    web.run_app(
+    asyncio.run(_run_server(create_app(settings, demo=demo), settings))
+    return 0
+
+
+async def _run_server(app: web.Application, settings: Settings) -> None:
+    """Start, serve until SIGINT or SIGTERM, stop: every cleanup_ctx runs its stop."""
+    runner = web.AppRunner(
         app,
-        host=settings.server.host,
-        port=settings.server.port,
         access_log_class=FastAccessLogger,
         # Lines go to the app's buffer (server/access_log.py); the logger here only
         # switches aiohttp's access logging on.
         access_log=logging.getLogger("aiohttp.access") if settings.server.access_log else None,
-        print=None,
+        handle_signals=False,
     )
-    return 0
+    await runner.setup()
+    host, port = settings.server.host, settings.server.port
+    site: web.BaseSite = (FastSite(runner, host, port) if settings.server.fast_path
+                          else web.TCPSite(runner, host, port))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await site.start()
+        print(f"syndic: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def run(argv: Sequence[str] | None = None) -> int:

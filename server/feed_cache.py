@@ -26,6 +26,22 @@ class CachedFeed:
     headers: dict[str, str]
     last_modified: str | None
     size: int = field(default=0)
+    wire: dict[str, bytes] = field(default_factory=dict)
+    """HTTP/1.1 response heads, without Date and the blank line, for "identity", "gzip",
+    "br" (200) and "304": what server/fastpath.py writes."""
+
+
+def _wire_head(status: str, headers: dict[str, str]) -> bytes:
+    lines = [f"HTTP/1.1 {status}", "Server: syndic", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+
+
+def wire_heads(headers: dict[str, str], sizes: dict[str, int]) -> dict[str, bytes]:
+    wire = {"304": _wire_head("304 Not Modified", headers)}
+    for encoding, size in sizes.items():
+        extra = {} if encoding == "identity" else {"Content-Encoding": encoding}
+        wire[encoding] = _wire_head("200 OK", {**headers, **extra, "Content-Length": str(size)})
+    return wire
 
 
 def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> CachedFeed:
@@ -46,7 +62,9 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
     bodies = {"identity": artifact.body, "gzip": artifact.body_gzip, "br": artifact.body_br}
     # The bodies live in `bodies` only, so evicting them frees them.
     meta = replace(artifact, body=b"", body_gzip=b"", body_br=b"")
-    return CachedFeed(meta, bodies, headers, last_modified, sum(len(b) for b in bodies.values()))
+    wire = wire_heads(headers, {k: len(v) for k, v in bodies.items()})
+    return CachedFeed(meta, bodies, headers, last_modified, sum(len(b) for b in bodies.values()),
+                      wire)
 
 
 class FeedCache:

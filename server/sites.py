@@ -9,6 +9,8 @@ from feeds.models import Site
 
 class SiteDirectory:
     def __init__(self, sites: Iterable[Site]) -> None:
+        self.generation = 0
+        """Bumped on every change: memos of host -> site know when to forget."""
         self.replace(sites)
 
     def replace(self, sites: Iterable[Site]) -> None:
@@ -16,6 +18,7 @@ class SiteDirectory:
         if not listed:
             raise ValueError("a deployment serves at least one site")
         self.default = listed[0]
+        self.generation += 1
         self.by_id = {s.id: s for s in listed}
         self._by_host = {s.host.lower(): s for s in listed}
 

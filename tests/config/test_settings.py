@@ -39,7 +39,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_load() -> None:
     settings = load()
     assert settings.server == ServerSettings(
-        host="127.0.0.1", port=8080, workers=1, access_log=True, public_url="")
+        host="127.0.0.1", port=8080, fast_path=True, access_log=True, public_url="")
     assert settings.storage == StorageSettings(url="sqlite:///syndic.db", echo=False)
     assert settings.feeds == FeedSettings(
         default_max_results=25, max_results_cap=500, cache_max_age=300,
@@ -123,11 +123,11 @@ def test_overrides_override_env(tmp_path: Path) -> None:
     path = write(tmp_path, "[server]\nport = 9000\n")
     settings = load(
         config_file=path,
-        environ={"SYNDIC_SERVER__PORT": "9100", "SYNDIC_SERVER__WORKERS": "4"},
-        overrides={"server": {"port": 9200, "workers": None}, "logging": {"level": "debug"}},
+        environ={"SYNDIC_SERVER__PORT": "9100", "SYNDIC_SERVER__FAST_PATH": "false"},
+        overrides={"server": {"port": 9200, "fast_path": None}, "logging": {"level": "debug"}},
     )
     assert settings.server.port == 9200
-    assert settings.server.workers == 4  # None means "not given"
+    assert settings.server.fast_path is False  # None means "not given"
     assert settings.logging.level == "DEBUG"
     assert load(overrides={"server": {"port": "9300"}}).server.port == 9300
 
@@ -210,8 +210,8 @@ def test_bad_type_in_overrides() -> None:
 
 
 @pytest.mark.parametrize(("section", "key", "value"), [
-    ("server", "port", 0), ("server", "port", 65536), ("server", "workers", 0),
-    ("server", "workers", 65), ("server", "public_url", "blog.example.com"),
+    ("server", "port", 0), ("server", "port", 65536),
+    ("server", "public_url", "blog.example.com"),
     ("server", "public_url", "ftp://blog.example.com"),
     ("storage", "url", "mysql://u@h/db"), ("storage", "url", "syndic.db"),
     ("feeds", "default_max_results", 0), ("feeds", "max_results_cap", 900),

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
 
 from config import load_settings
 from server.app import create_app
 from server.clock import FakeClock
+from server.fastpath import FastSite
 from tests.conftest import NOW
 
 Client = TestClient[Any, Any]
@@ -40,14 +43,35 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
+class FastTestServer(TestServer):
+    """aiohttp's TestServer listening through syndic's FastSite, as `syndic serve` does."""
+
+    async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
+        if self.runner:
+            return
+        self.runner = await self._make_runner(handler_cancellation=True, **kwargs)
+        await self.runner.setup()
+        sock = self.socket_factory(self.host, 0, socket.AF_INET)
+        assert isinstance(self.runner, web.AppRunner)
+        await FastSite(self.runner, sock=sock).start()
+        self.port = sock.getsockname()[1]
+        self.scheme = "http"
+        self._root = URL(f"http://{self.host}:{self.port}")
+
+
+@pytest.fixture(params=["aiohttp", "fast-path"])
 async def demo(
+    request: pytest.FixtureRequest,
     aiohttp_client: Callable[..., Awaitable[Client]],
     make_settings: Callable[..., Any],
     clock: FakeClock,
     demo_template: Path,
     tmp_path: Path,
 ) -> Client:
-    """syndic serving the demo blog, as `syndic serve --demo` does."""
+    """syndic serving the demo blog, as `syndic serve --demo` does: every HTTP story runs
+    twice, through aiohttp's handlers and through the fast path in front of them."""
     shutil.copyfile(demo_template, tmp_path / "syndic.db")
-    return await aiohttp_client(create_app(make_settings(), clock=clock, demo=True))
+    app = create_app(make_settings(), clock=clock, demo=True)
+    if request.param == "fast-path":
+        return await aiohttp_client(FastTestServer(app))
+    return await aiohttp_client(app)

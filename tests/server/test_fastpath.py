@@ -1,0 +1,150 @@
+"""The fast path in front of aiohttp: cached feeds answered from pre-built bytes, every other
+request handed to aiohttp with the connection, over raw sockets on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from feeds.models import FeedFormat
+from server.access_log import ACCESS_LOG
+from server.app import create_app
+from server.clock import FakeClock
+from server.fastpath import FastSite, parse_head
+from server.keys import FEEDS
+
+Site = tuple[web.Application, int]
+
+
+@pytest.fixture
+async def fast(make_settings: Any, clock: FakeClock, demo_template: Path,
+               tmp_path: Path) -> AsyncIterator[Site]:
+    shutil.copyfile(demo_template, tmp_path / "syndic.db")
+    app = create_app(make_settings(server={"access_log": True}), clock=clock)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = FastSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield app, site.port
+    await runner.cleanup()
+
+
+async def exchange(port: int, raw: bytes, responses: int) -> list[tuple[bytes, bytes]]:
+    """Send raw bytes, read `responses` answers: [(head, body)]."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    out = []
+    for _ in range(responses):
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        body = await reader.readexactly(length) if length and b"HEAD" not in raw[:4] else b""
+        out.append((head, body))
+    writer.close()
+    return out
+
+
+def get(target: str, *extra: str) -> bytes:
+    lines = [f"GET {target} HTTP/1.1", "Host: blog.test", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def cached_body(app: web.Application, key: str, fmt: str, encoding: str = "identity") -> bytes:
+    feed = app[FEEDS].cache.get((1, key, FeedFormat(fmt)))
+    assert feed is not None
+    return feed.bodies[encoding]
+
+
+async def test_a_cached_feed_is_answered_with_its_bytes_by_the_fast_path(fast: Site) -> None:
+    app, port = fast
+    [(head, body)] = await exchange(port, get("/feeds/posts/default?alt=rss"), 1)
+    assert head.startswith(b"HTTP/1.1 200 OK\r\nServer: syndic\r\n")
+    assert b"\r\nDate: " in head and b"Content-Type: application/rss+xml" in head
+    assert body == cached_body(app, "/feeds/posts/default", "rss")
+
+
+async def test_pipelined_requests_are_answered_in_order(fast: Site) -> None:
+    app, port = fast
+    raw = get("/feed.atom") + get("/feed.json", "Accept-Encoding: br") + get("/feed.rss")
+    answers = await exchange(port, raw, 3)
+    assert [b"atom+xml" in h for h, _ in answers] == [True, False, False]
+    assert b"Content-Encoding: br" in answers[1][0]
+    assert answers[1][1] == cached_body(app, "/feeds/posts/default", "json", "br")
+    assert b"rss+xml" in answers[2][0]
+
+
+async def test_a_request_the_fast_path_cannot_answer_hands_the_connection_to_aiohttp(
+    fast: Site,
+) -> None:
+    _, port = fast
+    raw = (get("/feed.atom") + get("/feeds/posts/default?max-results=2")  # a variant
+           + get("/feeds/posts/default?max-results=zero") + get("/feed.rss")
+           + get("/", "Connection: close"))
+    answers = await exchange(port, raw, 5)
+    statuses = [h.split(b" ")[1] for h, _ in answers]
+    assert statuses == [b"200", b"200", b"400", b"200", b"200"]
+    assert b"Server: syndic" in answers[0][0]
+    assert b"aiohttp" in answers[1][0] and b"aiohttp" in answers[3][0]  # aiohttp keeps it
+    assert b"max-results" in answers[2][1]
+
+
+async def test_head_and_conditional_requests(fast: Site) -> None:
+    app, port = fast
+    feed = app[FEEDS].cache.get((1, "/feeds/posts/default", FeedFormat.ATOM))
+    assert feed is not None
+    etag = feed.artifact.etag
+    [(head, body)] = await exchange(
+        port, b"HEAD /feed.atom HTTP/1.1\r\nHost: blog.test\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200") and body == b""
+    length = len(cached_body(app, "/feeds/posts/default", "atom"))
+    assert f"Content-Length: {length}".encode() in head
+    [(head, body)] = await exchange(port, get("/feed.atom", f"If-None-Match: W/{etag}"), 1)
+    assert head.startswith(b"HTTP/1.1 304 Not Modified") and body == b""
+
+
+async def test_connection_close_is_honoured(fast: Site) -> None:
+    _, port = fast
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(get("/feed.atom", "Connection: close"))
+    data = await asyncio.wait_for(reader.read(), 5)  # returns at EOF: the server closed
+    assert data.startswith(b"HTTP/1.1 200") and b"Connection: close" in data
+    writer.close()
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"GET /feed.atom HTTP/1.0\r\nHost: blog.test\r\n\r\n", b"200"),
+    (b"POST /feed.atom HTTP/1.1\r\nHost: blog.test\r\nContent-Length: 2\r\n\r\nhi", b"405"),
+    (b"GET /feed.atom HTTP/1.1\r\nHost: blog.test\r\n folded: value\r\n\r\n", b"400"),
+    (b"GARBAGE\r\n\r\n", b"400"),
+])
+async def test_anything_unusual_is_aiohttps_to_answer(fast: Site, raw: bytes,
+                                                      status: bytes) -> None:
+    _, port = fast
+    [(head, _)] = await exchange(port, raw, 1)
+    assert head.split(b" ")[1] == status
+    assert b"Server: syndic" not in head
+
+
+async def test_fast_answers_are_written_to_the_access_log(fast: Site) -> None:
+    app, port = fast
+    await exchange(port, get("/feed.json"), 1)
+    buffer = app[ACCESS_LOG]
+    assert any('"GET /feed.json HTTP/1.1" 200' in line for line in buffer.lines)
+
+
+def test_the_request_parser_takes_only_simple_gets_and_heads() -> None:
+    assert parse_head(b"GET /x HTTP/1.1\r\nHost: a\r\nAccept: b\r\nAccept: c") == (
+        "GET", "/x", {"host": "a", "accept": "b, c"})
+    assert parse_head(b"GET /x HTTP/1.1\r\nContent-Length: 0") is not None
+    for bad in (b"PUT /x HTTP/1.1", b"GET /x HTTP/1.0", b"GET x HTTP/1.1",
+                b"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked",
+                b"GET /x HTTP/1.1\r\nnocolon", b"GET /x HTTP/1.1 extra"):
+        assert parse_head(bad) is None, bad
