@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -29,24 +30,32 @@ from server.frontmatter import read_post_file
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="syndic", description="A feed publisher.")
-    parser.add_argument("--config", help="a TOML settings file (see config/default.toml)")
+    # --config goes before or after the command (`syndic --config F serve`, `syndic serve
+    # --config F`); SUPPRESS keeps a subcommand from resetting what was given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="a TOML settings file (see config/default.toml)")
+    parser = argparse.ArgumentParser(prog="syndic", description="A feed publisher.",
+                                     parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the feed server")
+
+    def add(name: str, help: str, into: Any = sub) -> argparse.ArgumentParser:
+        return into.add_parser(name, help=help, parents=[common])  # type: ignore[no-any-return]
+
+    serve = add("serve", "run the feed server")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="fill an empty store with a demo blog")
-    sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("config", help="print the effective settings")
-    sub.add_parser("regenerate", help="mark every feed for rendering by the running server")
-    post = sub.add_parser("post", help="add, list or remove posts")
-    post_sub = post.add_subparsers(dest="post_command", required=True)
-    add = post_sub.add_parser("add", help="add posts from Markdown/HTML files with front matter")
-    add.add_argument("files", nargs="+", type=Path)
-    lst = post_sub.add_parser("list", help="list posts")
-    lst.add_argument("--json", action="store_true")
-    rm = post_sub.add_parser("rm", help="delete posts (by id, slug or entry id)")
-    rm.add_argument("refs", nargs="+")
+    add("migrate", "apply database migrations")
+    add("config", "print the effective settings")
+    add("regenerate", "mark every feed for rendering by the running server")
+    post_sub = add("post", "add, list or remove posts").add_subparsers(
+        dest="post_command", required=True)
+    add("add", "add or update posts from Markdown/HTML files with front matter",
+        post_sub).add_argument("files", nargs="+", type=Path)
+    add("list", "list posts", post_sub).add_argument("--json", action="store_true")
+    add("rm", "delete posts (by id, slug or entry id)", post_sub).add_argument(
+        "refs", nargs="+")
     return parser
 
 
@@ -56,7 +65,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides.setdefault("server", {})["host"] = args.host
     if getattr(args, "port", None):
         overrides.setdefault("server", {})["port"] = args.port
-    return load_settings(args.config, overrides=overrides)
+    return load_settings(getattr(args, "config", None), overrides=overrides)
 
 
 async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:

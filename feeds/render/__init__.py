@@ -53,7 +53,10 @@ def render_oneshot(doc: FeedDoc) -> bytes:
     return serialise(fg, doc.format)
 
 
-def _cost(key: tuple[FeedFormat, EntryDoc, str], fragment: bytes) -> int:
+FragmentKey = tuple[FeedFormat, EntryDoc, object, object]
+
+
+def _cost(key: FragmentKey, fragment: bytes) -> int:
     """What a cached fragment holds alive: its bytes and its key's EntryDoc texts."""
     entry = key[1]
     return len(fragment) + len(entry.content_html or "") + len(entry.summary) + 512
@@ -78,7 +81,7 @@ class FeedRenderer:
 
     def __init__(self, fragment_budget: int) -> None:
         self._budget = fragment_budget
-        self._fragments: OrderedDict[tuple[FeedFormat, EntryDoc, str], bytes] = OrderedDict()
+        self._fragments: OrderedDict[FragmentKey, bytes] = OrderedDict()
         self._bytes = 0
         self._neutral_prefix: dict[FeedFormat, bytes] = {}
         self.fragments_rendered = 0
@@ -100,8 +103,8 @@ class FeedRenderer:
 
     def _fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:
         # Equal datetimes in different zones compare equal but render differently: the
-        # written offsets are part of the key.
-        key = (fmt, entry, f"{entry.published.isoformat()} {entry.updated.isoformat()}")
+        # offsets are part of the key.
+        key = (fmt, entry, entry.published.utcoffset(), entry.updated.utcoffset())
         cached = self._fragments.get(key)
         if cached is not None:
             self._fragments.move_to_end(key)

@@ -5,7 +5,7 @@ An EntryDoc is hashable: it keys the cache of rendered entry fragments."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from feeds.models import Author, Enclosure, FeedFormat
@@ -37,6 +37,17 @@ class EntryDoc:
     comments_page_url: str | None = None
     in_reply_to: tuple[str, str] | None = None
     """(entry id, page URL) of the post a comment answers: RFC 4685 §3."""
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Computed once: an EntryDoc keys the fragment cache, and hashing its eighteen
+        # fields on every lookup cost more than the lookup (docs/benchmarks.md).
+        if not self._hash:
+            object.__setattr__(self, "_hash", hash(self._fields()) or 1)
+        return self._hash
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self) if f.compare)
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,3 +138,11 @@ async def test_a_post_changed_by_adding_its_file_again_shows_the_change(
     took = await _wait_for(demo, lambda d: d["items"][0]["title"] == "Revised from the command line")
     assert took < 1.0
     assert (await _site_feed(demo))["items"][0]["id"] == first_id  # the entry id never changes
+
+
+def test_the_config_file_may_be_named_before_or_after_the_command(tmp_path: Path) -> None:
+    (tmp_path / "site.toml").write_text('[site]\ntitle = "Named in a file"\n')
+    for args in (("--config", "site.toml", "config"), ("config", "--config", "site.toml")):
+        result = syndic(tmp_path, *args)
+        assert result.returncode == 0, result.stderr
+        assert 'title = "Named in a file"' in result.stdout
