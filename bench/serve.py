@@ -61,7 +61,8 @@ http {{
     fastcgi_temp_path {prefix}/tmp/fastcgi;
     uwsgi_temp_path {prefix}/tmp/uwsgi;
     scgi_temp_path {prefix}/tmp/scgi;
-    access_log {prefix}/access.log combined;
+    # Buffered as syndic's is (server/access_log.py: 64 KiB, flushed after a second).
+    access_log {prefix}/access.log combined buffer=64k flush=1s;
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65;

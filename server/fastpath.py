@@ -79,6 +79,7 @@ class FastPath:
         self._memo_generation = self.sites.generation
         self._date_second = -1
         self._date_line = b""
+        self._encodings: dict[str | None, str] = {}
         self.connections: set[FastProtocol] = set()
 
     def _key_for(self, host: str, target: str) -> CacheKey | None:
@@ -135,12 +136,14 @@ class FastPath:
         feed = self.cache.get(key)
         if feed is None or not feed.bodies:
             return None
-        if is_not_modified(if_none_match=headers.get("if-none-match"),
-                           if_modified_since=headers.get("if-modified-since"),
-                           etag=feed.artifact.etag, last_modified=feed.artifact.last_modified):
+        inm, ims = headers.get("if-none-match"), headers.get("if-modified-since")
+        if (inm is not None or ims is not None) and is_not_modified(
+            if_none_match=inm, if_modified_since=ims,
+            etag=feed.artifact.etag, last_modified=feed.artifact.last_modified,
+        ):
             status, head, body = 304, feed.wire["304"], b""
         else:
-            encoding = choose_encoding(headers.get("accept-encoding"))
+            encoding = self._encoding(headers.get("accept-encoding"))
             status, head, body = 200, feed.wire[encoding], feed.bodies[encoding]
         end = b"Connection: close\r\n\r\n" if closing else b"\r\n"
         sent = body if method == "GET" else b""
@@ -153,6 +156,15 @@ class FastPath:
         if len(sent) <= COPY_LIMIT:
             return [head + sent]
         return [head, sent]
+
+    def _encoding(self, accept_encoding: str | None) -> str:
+        """choose_encoding, remembered: readers send a handful of distinct headers."""
+        chosen = self._encodings.get(accept_encoding)
+        if chosen is None:
+            if len(self._encodings) >= MEMO_SIZE:
+                self._encodings.clear()
+            chosen = self._encodings[accept_encoding] = choose_encoding(accept_encoding)
+        return chosen
 
     def close_all(self) -> None:
         for connection in list(self.connections):
@@ -170,6 +182,8 @@ class FastProtocol(asyncio.Protocol):
         self.peer = "-"
         self.paused = False
         self._idle: asyncio.TimerHandle | None = None
+        self._last_seen = 0.0
+        self._loop_time: Callable[[], float] = time.monotonic
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -181,7 +195,7 @@ class FastProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        self._arm_idle()
+        self._last_seen = self._loop_time()
         self._process()
 
     def _process(self) -> None:
@@ -249,8 +263,19 @@ class FastProtocol(asyncio.Protocol):
             self.transport.close()
 
     def _arm_idle(self) -> None:
-        self._disarm()
-        self._idle = asyncio.get_running_loop().call_later(KEEPALIVE_SECONDS, self.close)
+        # One timer per connection that re-arms itself, not a new timer per request.
+        loop = asyncio.get_running_loop()
+        self._loop_time = loop.time
+        self._last_seen = loop.time()
+        self._idle = loop.call_later(KEEPALIVE_SECONDS, self._check_idle)
+
+    def _check_idle(self) -> None:
+        idle_for = self._loop_time() - self._last_seen
+        if idle_for >= KEEPALIVE_SECONDS:
+            self.close()
+        elif self.transport is not None:
+            self._idle = asyncio.get_running_loop().call_later(
+                KEEPALIVE_SECONDS - idle_for, self._check_idle)
 
     def _disarm(self) -> None:
         if self._idle is not None:

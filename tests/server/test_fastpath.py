@@ -148,3 +148,19 @@ def test_the_request_parser_takes_only_simple_gets_and_heads() -> None:
                 b"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked",
                 b"GET /x HTTP/1.1\r\nnocolon", b"GET /x HTTP/1.1 extra"):
         assert parse_head(bad) is None, bad
+
+
+async def test_an_idle_connection_is_closed_after_the_keep_alive_time(
+    fast: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import server.fastpath
+
+    monkeypatch.setattr(server.fastpath, "KEEPALIVE_SECONDS", 0.3)
+    _, port = fast
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for _ in range(3):  # kept busy past the keep-alive time: stays open
+        writer.write(b"HEAD /feed.atom HTTP/1.1\r\nHost: blog.test\r\n\r\n")
+        assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(0.15)
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # then idle: closed
+    writer.close()
