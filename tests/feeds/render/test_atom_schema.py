@@ -22,28 +22,17 @@ from feeds.models import (
     FeedQuery,
     Post,
     PostDraft,
-    Site,
 )
 from feeds.posts import comment_entry_id, prepare_post
 from feeds.render import FeedRenderer, render_oneshot
 from feeds.render.document import FeedDoc
 from tests.atom_rules import assert_atom_valid
 from tests.conftest import NOW
+from tests.feeds.render.samples import WORKSHOP
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CTX = FeedContext(default_max=25, hub_url="https://pubsubhubbub.appspot.com/")
-SITE = Site(
-    id=1,
-    host="blog.example.org",
-    title="The Workshop Notebook",
-    subtitle="Feeds, gardens and trains — notes from a small bench",
-    base_url="https://blog.example.org",
-    timezone="Europe/Warsaw",
-    language="en",
-    default_feed=FeedMode.FULL,
-    summary_length=200,
-    created=datetime(2019, 3, 1, 9, 0, tzinfo=UTC),
-)
+SITE = WORKSHOP
 ZOE = Author("Zoë Ångström", "https://example.org/~zoe", "zoe@example.org")
 KENJI = Author("Kenji 田中")  # no email, no page
 

@@ -26,12 +26,12 @@ from feeds.models import (
     FeedMode,
     FeedQuery,
     PostDraft,
-    Site,
 )
 from feeds.posts import prepare_post
 from feeds.render import FeedRenderer, render_oneshot
 from feeds.render.document import EntryDoc, FeedDoc
 from tests.conftest import NOW
+from tests.feeds.render.samples import WORKSHOP
 
 ATOM = "http://www.w3.org/2005/Atom"
 THR = "http://purl.org/syndication/thread/1.0"
@@ -202,18 +202,7 @@ def test_comment_entries_themselves_carry_no_reply_counts() -> None:
 
 # --- one XML-illegal character makes the whole feed fail: clean text first -------------------
 
-SITE = Site(
-    id=1,
-    host="blog.example.org",
-    title="The Workshop Notebook",
-    subtitle="Feeds, gardens and trains",
-    base_url="https://blog.example.org",
-    timezone="Europe/Warsaw",
-    language="en",
-    default_feed=FeedMode.FULL,
-    summary_length=200,
-    created=datetime(2019, 3, 1, tzinfo=UTC),
-)
+SITE = WORKSHOP
 CTX = FeedContext(default_max=25, hub_url=HUB)
 PASTED = PostDraft(
     title="A\x0bB “pasted from Word”",
@@ -326,7 +315,7 @@ def test_atom_updated_is_the_newest_entry_not_the_render_time() -> None:
 def test_an_empty_feed_is_dated_by_the_site_not_the_clock() -> None:
     key = FeedKey(FeedKind.POSTS, FeedQuery(max_results=25))
     atom = xml(build_doc(SITE, key, FeedFormat.ATOM, (), 0, SITE.title, CTX))
-    assert atom.findtext("a:updated", namespaces=NS) == "2019-03-01T00:00:00+00:00"
+    assert atom.findtext("a:updated", namespaces=NS) == "2019-03-01T09:00:00+00:00"
 
 
 # --- add_entry() prepends by default ----------------------------------------------------------

@@ -22,26 +22,15 @@ from feeds.models import (
     FeedKind,
     FeedMode,
     FeedQuery,
-    Site,
 )
 from feeds.render import FeedRenderer, compress, etag_for, render_oneshot
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.render.jsonfeed import VERSION_URL
+from tests.feeds.render.samples import WORKSHOP
 
 HUB = "https://pubsubhubbub.appspot.com/"
 CTX = FeedContext(default_max=25, hub_url=HUB)
-SITE = Site(
-    id=1,
-    host="blog.example.org",
-    title="The Workshop Notebook",
-    subtitle="Feeds, gardens and trains — notes from a small bench",
-    base_url="https://blog.example.org",
-    timezone="Europe/Warsaw",
-    language="en",
-    default_feed=FeedMode.FULL,
-    summary_length=200,
-    created=datetime(2019, 3, 1, 9, 0, tzinfo=UTC),
-)
+SITE = WORKSHOP
 AUTHORS = (
     Author("Zoë Ångström", "https://example.org/~zoe", "zoe@example.org"),
     Author("Kenji 田中"),
