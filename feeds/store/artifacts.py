@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.models import Artifact, FeedFormat
@@ -118,17 +118,6 @@ class Artifacts:
                 )
             ).first()
             return None if row is None else (bytes(row[0]), bytes(row[1]), bytes(row[2]))
-
-    async def drop_artifacts(self, site_id: int, keys: list[str]) -> None:
-        """Forget artifacts of feeds that no longer exist (a label no post has any more)."""
-        if not keys:
-            return
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                delete(t.artifacts).where(
-                    and_(t.artifacts.c.site_id == site_id, or_(t.artifacts.c.key.in_(keys)))
-                )
-            )
 
     async def dirty_feeds(self) -> dict[int, tuple[int, list[str]]]:
         """Per site: (highest dirty row id, the distinct keys marked)."""
