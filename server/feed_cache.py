@@ -96,6 +96,13 @@ class FeedCache:
         self.resident_bytes += feed.size
         self._evict()
 
+    def put_evicted(self, feed: CachedFeed) -> None:
+        """A feed known by its headers only; its bodies stay in the artifacts table."""
+        feed.bodies = {}
+        a = feed.artifact
+        self._standard[(a.site_id, a.key, a.format)] = feed
+        self._standard.move_to_end((a.site_id, a.key, a.format), last=False)
+
     def put_variant(self, feed: CachedFeed) -> None:
         a = feed.artifact
         self._variants[(a.site_id, a.key, a.format)] = feed

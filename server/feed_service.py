@@ -59,12 +59,19 @@ class FeedService:
         return make_cached(artifact, self.hub_url, self.max_age)
 
     async def load(self) -> int:
-        """Every stored artifact into memory (within the budget): a restart serves at once."""
-        artifacts = await self.store.load_artifacts()
-        self.publisher.remember(artifacts)
-        for a in artifacts:
-            self.cache.put(self._cached(a))
-        return len(artifacts)
+        """Every stored artifact, streamed, into memory while the budget lasts; past it only
+        its headers (its bodies are read back when asked for): a restart serves at once, and
+        never holds more than the budget and one artifact."""
+        count = 0
+        async for a in self.store.iter_artifacts():
+            self.publisher.remember([a])
+            feed = self._cached(a)
+            if self.cache.resident_bytes + feed.size <= self.cache.budget:
+                self.cache.put(feed)
+            else:
+                self.cache.put_evicted(feed)
+            count += 1
+        return count
 
     def apply(self, result: Regenerated) -> None:
         for site_id in {a.site_id for a in result.changed} | {s for s, _ in result.dropped}:

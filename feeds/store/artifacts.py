@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
@@ -101,6 +101,19 @@ class Artifacts:
                 )
                 for r in rows
             ]
+
+    async def iter_artifacts(self) -> AsyncIterator[Artifact]:
+        """Every artifact with its bodies, streamed: one row in memory at a time."""
+        cols = (*_META, t.artifacts.c.body, t.artifacts.c.body_gzip, t.artifacts.c.body_br)
+        async with self.engine.connect() as conn:
+            result = await conn.stream(select(*cols).order_by(t.artifacts.c.site_id,
+                                                              t.artifacts.c.key))
+            async for r in result:
+                yield Artifact(
+                    site_id=r.site_id, key=r.key, format=FeedFormat(r.format), body=r.body,
+                    etag=r.etag, last_modified=r.last_modified, content_type=r.content_type,
+                    self_url=r.self_url, body_gzip=r.body_gzip, body_br=r.body_br,
+                )
 
     async def artifact_bodies(
         self, site_id: int, key: str, fmt: FeedFormat
