@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.models import Artifact, FeedFormat
@@ -102,18 +102,30 @@ class Artifacts:
                 for r in rows
             ]
 
-    async def iter_artifacts(self) -> AsyncIterator[Artifact]:
-        """Every artifact with its bodies, streamed: one row in memory at a time."""
-        cols = (*_META, t.artifacts.c.body, t.artifacts.c.body_gzip, t.artifacts.c.body_br)
-        async with self.engine.connect() as conn:
-            result = await conn.stream(select(*cols).order_by(t.artifacts.c.site_id,
-                                                              t.artifacts.c.key))
-            async for r in result:
+    async def iter_artifacts(self, page: int = 16) -> AsyncIterator[Artifact]:
+        """Every artifact with its bodies, a page of rows at a time (keyset paging: the
+        drivers' result streams were seen to buffer every row)."""
+        c = t.artifacts.c
+        cols = (*_META, c.body, c.body_gzip, c.body_br)
+        order = (c.site_id, c.key, c.format)
+        after: tuple[int, str, str] | None = None
+        while True:
+            query = select(*cols).order_by(*order).limit(page)
+            if after is not None:
+                query = query.where(tuple_(*order) > tuple_(*after))
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            for r in rows:
                 yield Artifact(
                     site_id=r.site_id, key=r.key, format=FeedFormat(r.format), body=r.body,
                     etag=r.etag, last_modified=r.last_modified, content_type=r.content_type,
                     self_url=r.self_url, body_gzip=r.body_gzip, body_br=r.body_br,
                 )
+            if len(rows) < page:
+                return
+            last = rows[-1]
+            after = (last.site_id, last.key, last.format)
+            del rows
 
     async def artifact_bodies(
         self, site_id: int, key: str, fmt: FeedFormat

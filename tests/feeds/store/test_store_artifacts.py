@@ -182,3 +182,18 @@ async def test_saving_with_done_leaves_keys_it_did_not_render(
     top, left = (await store.dirty_feeds())[site.id]
     assert left == [SITE_FEED]
     assert top < max_id  # the site feed's row was marked before the label feed's
+
+
+async def test_a_restart_reads_every_artifact_a_page_at_a_time_in_key_order(
+    store: Store, site: Site, make_site: MakeSite, clock: FakeClock
+) -> None:
+    other = await make_site("other.test")
+    saved = [artifact(s, k, f, f"{s.id}{k}{f}".encode()) for s in (site, other)
+             for k in (SITE_FEED, LABEL_FEED) for f in FeedFormat]
+    await store.save_artifacts(saved, clock.now(), None)
+    for page in (1, 2, 5, 12, 100):
+        read = [a async for a in store.iter_artifacts(page=page)]
+        assert sorted(read, key=lambda a: (a.site_id, a.key, a.format.value)) == read
+        assert {(a.site_id, a.key, a.format): a.body for a in read} == {
+            (a.site_id, a.key, a.format): a.body for a in saved}
+        assert all(a.body_gzip and a.body_br for a in read)
