@@ -200,6 +200,23 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
     raise LookupError(path)
 
 
+# Short aliases of the site's default feed; they take no parameters.
+FEED_ALIASES = {"/feed.atom": FeedFormat.ATOM, "/feed.rss": FeedFormat.RSS,
+                "/feed.json": FeedFormat.JSON}
+
+
+def parse_feed_request(
+    path: str, params: Mapping[str, str], *, default_max: int, cap: int, tz: tzinfo
+) -> tuple[FeedKey, FeedFormat]:
+    """A feed request (raw path, query parameters) -> which feed, in which format.
+    InvalidParameterError for a bad parameter, LookupError for a path that is no feed."""
+    if path in FEED_ALIASES:
+        return FeedKey(FeedKind.POSTS, FeedQuery(max_results=default_max)), FEED_ALIASES[path]
+    fmt = parse_format(params)
+    query = parse_feed_query(params, default_max=default_max, cap=cap, tz=tz)
+    return parse_feed_path(path, query), fmt
+
+
 def parse_key_string(key: str, default_max: int, cap: int) -> FeedKey:
     """A canonical key string (feed_key_string) back to its FeedKey."""
     from urllib.parse import parse_qsl

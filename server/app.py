@@ -22,7 +22,7 @@ from server.clock import Clock, SystemClock
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
 from server.feed_service import FeedService, ThreadRenderer
-from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, RENDER_EXECUTOR, SETTINGS, SITES, STORE
+from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
 from server.middleware import errors_middleware
 from server.routes import ROUTES
 from server.scheduler import scheduler_ctx
@@ -85,7 +85,6 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, store, clock = app[SETTINGS], app[STORE], app[CLOCK]
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-render")
-    app[RENDER_EXECUTOR] = executor
     renderer = FeedRenderer(settings.feeds.fragment_cache_mb * MB)
     publisher = make_publisher(store, settings, ThreadRenderer(renderer, executor))
     app[PUBLISHER] = publisher

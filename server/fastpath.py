@@ -24,8 +24,7 @@ from aiohttp import web
 from aiohttp.web_runner import BaseSite
 
 from feeds.errors import FeedsError
-from feeds.models import FeedFormat, FeedKey, FeedKind, FeedQuery
-from feeds.query import feed_key_string, parse_feed_path, parse_feed_query, parse_format
+from feeds.query import feed_key_string, parse_feed_request
 from server.access_log import ACCESS_LOG, access_line
 from server.feed_cache import CacheKey
 from server.http_cache import choose_encoding, is_not_modified
@@ -35,8 +34,6 @@ MAX_HEAD = 16 * 1024
 COPY_LIMIT = 64 * 1024
 MEMO_SIZE = 4096
 KEEPALIVE_SECONDS = 75.0  # aiohttp's default keep-alive timeout
-_ALIASES = {"/feed.atom": FeedFormat.ATOM, "/feed.rss": FeedFormat.RSS,
-            "/feed.json": FeedFormat.JSON}
 _BODY_HEADERS = ("content-length", "transfer-encoding", "expect", "upgrade")
 
 Request = tuple[str, str, dict[str, str]]  # method, target, lower-cased headers
@@ -97,24 +94,14 @@ class FastPath:
 
     def _resolve(self, host: str, target: str) -> CacheKey | None:
         path, _, query_string = target.partition("?")
-        if not (path.startswith("/feeds/") or path in _ALIASES):
-            return None
         params: dict[str, str] = {}
         for name, value in parse_qsl(query_string, keep_blank_values=True):
-            params.setdefault(name, value)
+            params.setdefault(name, value)  # the first value, as aiohttp's query.get gives
         site = self.sites.for_host(host)
         s = self.settings
         try:
-            if path in _ALIASES:
-                if params:
-                    return None
-                key = FeedKey(FeedKind.POSTS, FeedQuery(max_results=s.default_max_results))
-                fmt = _ALIASES[path]
-            else:
-                fmt = parse_format(params)
-                query = parse_feed_query(params, default_max=s.default_max_results,
-                                         cap=s.max_results_cap, tz=ZoneInfo(site.timezone))
-                key = parse_feed_path(path, query)
+            key, fmt = parse_feed_request(path, params, default_max=s.default_max_results,
+                                          cap=s.max_results_cap, tz=ZoneInfo(site.timezone))
         except (FeedsError, LookupError):
             return None  # aiohttp answers: 400 naming the parameter, or 404
         return (site.id, feed_key_string(key, s.default_max_results), fmt)

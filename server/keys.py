@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from aiohttp import web
 
 from config import Settings
@@ -19,5 +17,4 @@ STORE = web.AppKey("store", Store)
 SITES = web.AppKey("sites", SiteDirectory)
 PUBLISHER = web.AppKey("publisher", Publisher)
 FEEDS = web.AppKey("feeds", FeedService)
-RENDER_EXECUTOR = web.AppKey("render_executor", ThreadPoolExecutor)
 DEMO = web.AppKey("demo", bool)

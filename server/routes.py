@@ -9,9 +9,9 @@ from server.handlers import feeds, pages
 ROUTES: list[web.RouteDef] = [
     web.get("/", pages.index),
     web.get("/feeds.opml", pages.opml),
-    web.get("/feed.atom", feeds.alias),
-    web.get("/feed.rss", feeds.alias),
-    web.get("/feed.json", feeds.alias),
+    web.get("/feed.atom", feeds.feed),
+    web.get("/feed.rss", feeds.feed),
+    web.get("/feed.json", feeds.feed),
     # Blogger's feed URLs: /feeds/posts/{default|full|summary}[/-/LABEL[/LABEL…]],
     # /feeds/comments/default, /feeds/POSTID/comments/default; and ours for authors:
     # /feeds/authors/AUTHOR-SLUG/default.

@@ -16,7 +16,7 @@ import brotli
 from feeds.models import FeedFormat
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.render.feedgen_docs import add_entry, new_generator, serialise
-from feeds.render.jsonfeed import entry_json, head_json
+from feeds.render.jsonfeed import entry_json, head_json, render_json
 
 
 def etag_for(body: bytes) -> str:
@@ -45,8 +45,7 @@ _CLOSERS = {FeedFormat.ATOM: b"</feed>", FeedFormat.RSS: b"</channel></rss>"}
 def render_oneshot(doc: FeedDoc) -> bytes:
     """The plain way: one feedgen document with every entry (JSON: one json.dumps)."""
     if doc.format is FeedFormat.JSON:
-        prefix, suffix = head_json(doc)
-        return prefix + b",".join(entry_json(e) for e in doc.entries) + suffix
+        return render_json(doc)
     fg = new_generator(doc.format, doc)
     for e in doc.entries:
         add_entry(fg, doc.format, e)

@@ -53,7 +53,7 @@ def new_generator(fmt: FeedFormat, doc: FeedDoc | None) -> Any:
     fg.updated(doc.updated)
     fg.lastBuildDate(doc.updated)
     fg.language(doc.language)
-    fg.author({k: v for k, v in _author_dict(doc.author).items()})
+    fg.author(_author_dict(doc.author))
     self_type = "application/atom+xml" if not is_rss else "application/rss+xml"
     fg.link(href=doc.self_url, rel="self", type=self_type)
     # feedgen's RSS <channel><link> is the href of the LAST link() call, whatever its rel:
@@ -95,13 +95,12 @@ def add_entry(fg: Any, fmt: FeedFormat, e: EntryDoc) -> None:
     # feedgen writes this as a bare <link href>: alternate is the default rel
     # (RFC 4287 §4.2.7.2), and it is the RSS item <link>.
     fe.link(href=e.url, rel="alternate")
+    scheme = e.label_scheme if fmt is FeedFormat.ATOM and e.label_scheme else None
     for label in e.labels:
-        if fmt is FeedFormat.ATOM:
-            fe.category(term=label, scheme=e.label_scheme) if e.label_scheme else fe.category(
-                term=label
-            )
-        else:
-            fe.category(term=label)
+        category = {"term": label}
+        if scheme:
+            category["scheme"] = scheme
+        fe.category(category)
     fe.guid(e.entry_id, permalink=False)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.models import Artifact, FeedFormat
 from feeds.store import schema as t
+from feeds.store.writes import mark_dirty as mark_dirty_rows
 
 # Columns of the artifact table besides the body: what an index of artifacts needs.
 _META = (
@@ -21,6 +23,19 @@ _META = (
     t.artifacts.c.content_type,
     t.artifacts.c.self_url,
 )
+
+_BODIES = (t.artifacts.c.body, t.artifacts.c.body_gzip, t.artifacts.c.body_br)
+
+
+def _artifact(row: Any) -> Artifact:
+    """An artifact from a row of _META columns, with or without the _BODIES columns."""
+    m = row._mapping
+    return Artifact(
+        site_id=m["site_id"], key=m["key"], format=FeedFormat(m["format"]),
+        body=m.get("body", b""), etag=m["etag"], last_modified=m["last_modified"],
+        content_type=m["content_type"], self_url=m["self_url"],
+        body_gzip=m.get("body_gzip", b""), body_br=m.get("body_br", b""),
+    )
 
 
 class Artifacts:
@@ -82,45 +97,24 @@ class Artifacts:
                 )
 
     async def load_artifacts(self, with_bodies: bool = True) -> list[Artifact]:
-        bodies = (t.artifacts.c.body, t.artifacts.c.body_gzip, t.artifacts.c.body_br)
-        cols = (*_META, *bodies) if with_bodies else _META
+        cols = (*_META, *_BODIES) if with_bodies else _META
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(*cols))
-            return [
-                Artifact(
-                    site_id=r.site_id,
-                    key=r.key,
-                    format=FeedFormat(r.format),
-                    body=r.body if with_bodies else b"",
-                    etag=r.etag,
-                    last_modified=r.last_modified,
-                    content_type=r.content_type,
-                    self_url=r.self_url,
-                    body_gzip=r.body_gzip if with_bodies else b"",
-                    body_br=r.body_br if with_bodies else b"",
-                )
-                for r in rows
-            ]
+            return [_artifact(r) for r in await conn.execute(select(*cols))]
 
     async def iter_artifacts(self, page: int = 16) -> AsyncIterator[Artifact]:
         """Every artifact with its bodies, a page of rows at a time (keyset paging: the
         drivers' result streams were seen to buffer every row)."""
         c = t.artifacts.c
-        cols = (*_META, c.body, c.body_gzip, c.body_br)
         order = (c.site_id, c.key, c.format)
         after: tuple[int, str, str] | None = None
         while True:
-            query = select(*cols).order_by(*order).limit(page)
+            query = select(*_META, *_BODIES).order_by(*order).limit(page)
             if after is not None:
                 query = query.where(tuple_(*order) > tuple_(*after))
             async with self.engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
             for r in rows:
-                yield Artifact(
-                    site_id=r.site_id, key=r.key, format=FeedFormat(r.format), body=r.body,
-                    etag=r.etag, last_modified=r.last_modified, content_type=r.content_type,
-                    self_url=r.self_url, body_gzip=r.body_gzip, body_br=r.body_br,
-                )
+                yield _artifact(r)
             if len(rows) < page:
                 return
             last = rows[-1]
@@ -161,7 +155,5 @@ class Artifacts:
             return out
 
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
-        from feeds.store.writes import mark_dirty
-
         async with self.engine.begin() as conn:
-            await mark_dirty(conn, site_id, keys, now)
+            await mark_dirty_rows(conn, site_id, keys, now)

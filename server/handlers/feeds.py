@@ -6,14 +6,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from feeds.models import FeedFormat, FeedKey, FeedKind, FeedQuery
-from feeds.query import feed_key_string, parse_feed_path, parse_feed_query, parse_format
+from feeds.query import feed_key_string, parse_feed_request
 from server.feed_cache import CachedFeed
 from server.http_cache import choose_encoding, is_not_modified
 from server.keys import CLOCK, FEEDS, SETTINGS, SITES
-
-_ALIASES = {"/feed.atom": FeedFormat.ATOM, "/feed.rss": FeedFormat.RSS,
-            "/feed.json": FeedFormat.JSON}
 
 
 def respond(request: web.Request, feed: CachedFeed) -> web.Response:
@@ -33,31 +29,18 @@ def respond(request: web.Request, feed: CachedFeed) -> web.Response:
     return web.Response(body=body, headers=headers)
 
 
-async def _serve(request: web.Request, key: FeedKey, fmt: FeedFormat) -> web.Response:
-    app = request.app
-    site = app[SITES].for_host(request.host)
-    default_max = app[SETTINGS].feeds.default_max_results
-    feed = await app[FEEDS].lookup(site, key, feed_key_string(key, default_max), fmt,
-                                   app[CLOCK].now)
-    return respond(request, feed)
-
-
 async def feed(request: web.Request) -> web.Response:
-    """/feeds/... in Blogger's URL shapes, with Blogger's query parameters."""
-    settings = request.app[SETTINGS].feeds
-    site = request.app[SITES].for_host(request.host)
-    fmt = parse_format(request.query)
-    query = parse_feed_query(request.query, default_max=settings.default_max_results,
-                             cap=settings.max_results_cap, tz=ZoneInfo(site.timezone))
+    """/feeds/... in Blogger's URL shapes with Blogger's query parameters, and the
+    /feed.atom, /feed.rss, /feed.json aliases of the site's default feed."""
+    app = request.app
+    settings = app[SETTINGS].feeds
+    site = app[SITES].for_host(request.host)
     try:
-        key = parse_feed_path(request.rel_url.raw_path, query)
+        key, fmt = parse_feed_request(
+            request.rel_url.raw_path, request.query, default_max=settings.default_max_results,
+            cap=settings.max_results_cap, tz=ZoneInfo(site.timezone),
+        )
     except LookupError:
         raise web.HTTPNotFound() from None
-    return await _serve(request, key, fmt)
-
-
-async def alias(request: web.Request) -> web.Response:
-    """/feed.atom, /feed.rss, /feed.json: the site's default feed."""
-    default_max = request.app[SETTINGS].feeds.default_max_results
-    key = FeedKey(FeedKind.POSTS, FeedQuery(max_results=default_max))
-    return await _serve(request, key, _ALIASES[request.path])
+    key_string = feed_key_string(key, settings.default_max_results)
+    return respond(request, await app[FEEDS].lookup(site, key, key_string, fmt, app[CLOCK].now))
