@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from config import Settings, load_settings
-from feeds.models import Author, PostDraft
+from feeds.models import Author, CommentDraft, PostDraft
 from feeds.publishing import Publisher
 from feeds.render.document import FeedDoc
 from feeds.store import open_store
@@ -176,8 +176,9 @@ async def seed_site(db: Path, posts: int, labels: int, authors: int, comments: i
         for n in range(comments):
             ref = f"post-{posts - 1 - n % max(1, min(posts, 3))}"
             html = f"<p>{_sentence(random.Random(n))} <a href=\"https://c.example/{n}\">me</a></p>"
-            await publisher.add_comment(site, ref, Author(f"Reader {n}"), html,
-                                        now - timedelta(minutes=comments - n), now, n)
+            draft = CommentDraft(Author(f"Reader {n}"), html,
+                                 now - timedelta(minutes=comments - n))
+            await publisher.add_comment(site, ref, draft, now, n)
     finally:
         await store.close()
     return time.perf_counter() - started

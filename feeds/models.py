@@ -19,6 +19,14 @@ class PostStatus(StrEnum):
 VISIBLE_STATUSES = (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
 
 
+class CommentStatus(StrEnum):
+    """Moderation: only approved comments appear in comment feeds and counts."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+
+
 class FeedFormat(StrEnum):
     ATOM = "atom"
     RSS = "rss"
@@ -78,6 +86,9 @@ class Site:
     default_feed: FeedMode
     summary_length: int
     created: datetime
+    wordpress_urls: bool = False
+    """Answer WordPress's feed URLs (/feed/, /category/X/feed/, ...) with 301s."""
+    is_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +124,9 @@ class Comment:
     content_html: str
     published: datetime
     updated: datetime
+    status: CommentStatus = CommentStatus.APPROVED
+    parent_id: int | None = None
+    """The comment this one answers (threading), None for a reply to the post."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,18 @@ class PostDraft:
     labels: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
     status: PostStatus = PostStatus.PUBLISHED
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDraft:
+    """A comment as a writer or an import hands it in (HTML not yet sanitized)."""
+
+    author: Author
+    content_html: str
+    published: datetime | None = None
+    status: CommentStatus = CommentStatus.APPROVED
+    parent_id: int | None = None
     entry_id: str | None = None
 
 

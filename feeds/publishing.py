@@ -26,6 +26,7 @@ from feeds.models import (
     Artifact,
     Author,
     Comment,
+    CommentDraft,
     FeedFormat,
     FeedKey,
     FeedKind,
@@ -38,7 +39,7 @@ from feeds.posts import comment_entry_id, deleted, prepare_post
 from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
-from feeds.store import Store
+from feeds.store import Idempotency, Store
 
 
 class Renderer(Protocol):
@@ -48,6 +49,13 @@ class Renderer(Protocol):
     async def render(self, docs: list[FeedDoc]) -> list[bytes]: ...
 
     async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]: ...
+def _comment_author(author: Author) -> Author:
+    name = clean_text(author.name)
+    if not name:
+        raise InvalidPostError("author.name", "must not be empty")
+    return Author(name, author.uri or None, author.email or None)
+
+
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 REGENERATION_BATCH = 32
 
@@ -75,8 +83,11 @@ class Publisher:
 
     # -- changes ---------------------------------------------------------------------
 
-    async def add_post(self, site: Site, draft: PostDraft, now: datetime) -> Post:
-        return await self._write(prepare_post(site, draft, now), None, now, is_new=True)
+    async def add_post(self, site: Site, draft: PostDraft, now: datetime,
+                       idempotency: Idempotency | None = None) -> Post:
+        post = prepare_post(site, draft, now)
+        keys = touched_keys(None, post, self.ctx)
+        return await self.store.write_post(post, keys, now, is_new=True, idempotency=idempotency)
 
     async def update_post(self, site: Site, ref: str, draft: PostDraft, now: datetime) -> Post:
         before = await self.store.get_post(site.id, ref)
@@ -92,19 +103,36 @@ class Publisher:
         return await self.store.write_post(post, keys, now, is_new=is_new)
 
     async def add_comment(
-        self, site: Site, post_ref: str, author: Author, html: str, published: datetime,
-        now: datetime, n: int,
+        self, site: Site, post_ref: str, draft: CommentDraft, now: datetime, n: int,
+        idempotency: Idempotency | None = None,
     ) -> Comment:
+        """A new comment on a post; `n` makes its entry id unique among the post's comments
+        of that day (the caller picks it: a counter, or random bits)."""
         post = await self.store.get_post(site.id, post_ref)
-        name = clean_text(author.name)
-        if not name:
-            raise InvalidPostError("author", "must not be empty")
-        content = sanitize_html(html, f"{site.base_url}/")
-        keys = touched_keys(post, None, self.ctx)
-        return await self.store.add_comment(
-            site.id, post.id, comment_entry_id(site, post.id, published, n),
-            Author(name, author.uri, author.email), content, published, keys, now,
+        published = draft.published or now
+        comment = Comment(
+            id=0, post_id=post.id, site_id=site.id,
+            entry_id=draft.entry_id or comment_entry_id(site, post.id, published, n),
+            author=_comment_author(draft.author),
+            content_html=sanitize_html(draft.content_html, f"{site.base_url}/"),
+            published=published, updated=published, status=draft.status,
+            parent_id=draft.parent_id,
         )
+        keys = touched_keys(post, None, self.ctx)
+        return await self.store.add_comment(comment, keys, now, idempotency)
+
+    async def update_comment(self, site: Site, comment: Comment, now: datetime) -> Comment:
+        """Store a changed comment (moderation, corrections): its post's feeds are dirty."""
+        post = await self.store.get_post(site.id, str(comment.post_id))
+        cleaned = replace(
+            comment, author=_comment_author(comment.author),
+            content_html=sanitize_html(comment.content_html, f"{site.base_url}/"),
+        )
+        return await self.store.update_comment(cleaned, touched_keys(post, None, self.ctx), now)
+
+    async def delete_comment(self, site: Site, comment: Comment, now: datetime) -> None:
+        post = await self.store.get_post(site.id, str(comment.post_id))
+        await self.store.delete_comment(comment, touched_keys(post, None, self.ctx), now)
 
     # -- rendering -------------------------------------------------------------------
 

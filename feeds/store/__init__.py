@@ -5,15 +5,28 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from feeds.store.admin import Admin, ApiToken, IdempotencyRecord
 from feeds.store.artifacts import Artifacts
 from feeds.store.engine import make_engine, migrate
+from feeds.store.imports import ImportRun, ImportWrites, StoredComment
 from feeds.store.reads import CommentPage, PostPage, Reads
-from feeds.store.writes import SiteSpec, Writes
+from feeds.store.writes import Idempotency, SiteSpec, Writes
 
-__all__ = ["CommentPage", "PostPage", "SiteSpec", "Store", "open_store"]
+__all__ = [
+    "ApiToken",
+    "CommentPage",
+    "Idempotency",
+    "IdempotencyRecord",
+    "ImportRun",
+    "PostPage",
+    "SiteSpec",
+    "Store",
+    "StoredComment",
+    "open_store",
+]
 
 
-class Store(Writes, Reads, Artifacts):
+class Store(Writes, Reads, Artifacts, Admin, ImportWrites):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 

@@ -138,21 +138,22 @@ class Artifacts:
             ).first()
             return None if row is None else (bytes(row[0]), bytes(row[1]), bytes(row[2]))
 
-    async def dirty_feeds(self) -> dict[int, tuple[int, list[str]]]:
-        """Per site: (highest dirty row id, the distinct keys marked)."""
+    async def dirty_feeds(
+        self, held: frozenset[int] = frozenset()
+    ) -> dict[int, tuple[int, list[str]]]:
+        """Per site: (highest dirty row id, the distinct keys marked). Sites in `held` (an
+        import is writing them) are left out."""
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(t.dirty_feeds.c.id, t.dirty_feeds.c.site_id, t.dirty_feeds.c.key).order_by(
-                    t.dirty_feeds.c.id
-                )
-            )
-            out: dict[int, tuple[int, list[str]]] = {}
+            query = select(t.dirty_feeds.c.id, t.dirty_feeds.c.site_id, t.dirty_feeds.c.key)
+            if held:
+                query = query.where(t.dirty_feeds.c.site_id.not_in(held))
+            rows = await conn.execute(query.order_by(t.dirty_feeds.c.id))
+            tops: dict[int, int] = {}
+            keys: dict[int, dict[str, None]] = {}
             for row_id, site_id, key in rows:
-                top, keys = out.get(site_id, (0, []))
-                if key not in keys:
-                    keys.append(key)
-                out[site_id] = (max(top, row_id), keys)
-            return out
+                keys.setdefault(site_id, {})[key] = None
+                tops[site_id] = max(tops.get(site_id, 0), row_id)
+            return {site_id: (tops[site_id], list(ks)) for site_id, ks in keys.items()}
 
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
         async with self.engine.begin() as conn:

@@ -85,7 +85,7 @@ class Reads:
             )
         async with self.engine.connect() as conn:
             total, rows = await _page(conn, t.posts, base, key)
-            posts = await _complete_posts(conn, [r._mapping for r in rows])
+            posts = await complete_posts(conn, [r._mapping for r in rows])
         return PostPage(total, tuple(posts))
 
     async def select_comments(
@@ -107,7 +107,7 @@ class Reads:
                     select(t.posts).where(t.posts.c.id.in_({x.post_id for x in comments}))
                 )
             ).all()
-            posts = {p.id: p for p in await _complete_posts(conn, [r._mapping for r in post_rows])}
+            posts = {p.id: p for p in await complete_posts(conn, [r._mapping for r in post_rows])}
         return CommentPage(total, tuple((x, posts[x.post_id]) for x in comments))
 
     async def visible_post(self, site_id: int, post_id: int, now: datetime) -> Post | None:
@@ -121,7 +121,7 @@ class Reads:
             ).first()
             if row is None:
                 return None
-            return (await _complete_posts(conn, [row._mapping]))[0]
+            return (await complete_posts(conn, [row._mapping]))[0]
 
     async def labels(self, site_id: int, now: datetime) -> list[tuple[str, int]]:
         """Every label of a visible post, with its post count, by name."""
@@ -170,7 +170,7 @@ class Reads:
                     t.posts.c.published <= now,
                 )
             )
-            return await _complete_posts(conn, [r._mapping for r in rows])
+            return await complete_posts(conn, [r._mapping for r in rows])
 
     async def last_rendered(self, site_id: int) -> datetime | None:
         """When the site's artifacts were last written (None: never)."""
@@ -184,7 +184,7 @@ class Reads:
             return t.UTCDateTime().process_result_value(value, conn.dialect)
 
 
-async def _complete_posts(conn: AsyncConnection, rows: list[Any]) -> list[Post]:
+async def complete_posts(conn: AsyncConnection, rows: list[Any]) -> list[Post]:
     """Posts with their labels (in their order) and approved comment counts."""
     ids = [r["id"] for r in rows]
     labels: dict[int, list[str]] = {i: [] for i in ids}

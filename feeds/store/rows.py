@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feeds.models import Author, Comment, Enclosure, FeedMode, Post, PostStatus, Site
+from feeds.models import Author, Comment, CommentStatus, Enclosure, FeedMode, Post, PostStatus, Site
 
 
 def site_from_row(row: Any) -> Site:
@@ -20,6 +20,8 @@ def site_from_row(row: Any) -> Site:
         default_feed=FeedMode(row["default_feed"]),
         summary_length=row["summary_length"],
         created=row["created"],
+        wordpress_urls=bool(row["wordpress_urls"]),
+        is_default=bool(row["is_default"]),
     )
 
 
@@ -58,6 +60,8 @@ def post_from_row(
 
 def comment_from_row(row: Any) -> Comment:
     return Comment(
+        status=CommentStatus(row["status"]),
+        parent_id=row["parent_id"],
         id=row["id"],
         post_id=row["post_id"],
         site_id=row["site_id"],

@@ -67,6 +67,8 @@ sites = Table(
     Column("summary_length", Integer, nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
     Column("created", UTCDateTime, nullable=False),
+    # After a WordPress import: answer WordPress's feed URLs with 301s (server/handlers/legacy).
+    Column("wordpress_urls", Boolean, nullable=False, default=False, server_default="0"),
 )
 
 posts = Table(
@@ -125,6 +127,9 @@ comments = Table(
     Column("status", String(16), nullable=False, default="approved"),
     Column("published", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+    # The comment this one answers; no foreign key (added by ALTER TABLE on SQLite): a
+    # deleted comment's replies are re-parented by the store.
+    Column("parent_id", BigId, nullable=True),
     UniqueConstraint("site_id", "entry_id", name="uq_comments_site_entry"),
 )
 Index("ix_comments_post", comments.c.post_id, comments.c.status)
@@ -155,4 +160,56 @@ dirty_feeds = Table(
     Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
     Column("key", Text, nullable=False),
     Column("marked_at", UTCDateTime, nullable=False),
+)
+
+# API tokens made with `syndic token create`: only the SHA-256 of the token is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+# A client's Idempotency-Key on a create, written in the create's own transaction: a retry
+# finds it and gets the same resource back instead of a second one.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("scope", String(64), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("resource", String(16), nullable=False),
+    Column("resource_id", BigInteger, nullable=True),
+    Column("response", Text, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),
+)
+
+# Imports and bulk creates under way: while one holds a site (heartbeat recent), the
+# regeneration job leaves the site's dirty feeds alone, so each feed renders once at the end.
+import_runs = Table(
+    "import_runs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("started", UTCDateTime, nullable=False),
+    Column("heartbeat", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime, nullable=True),
+    Column("report_json", Text, nullable=False, default="{}"),
+)
+Index("ix_import_runs_site_state", import_runs.c.site_id, import_runs.c.state)
+
+# Old URLs of imported blogs (WordPress category, tag and author slugs, post paths, ?p= and
+# ?cat= ids) and the syndic path each one now is.
+url_aliases = Table(
+    "url_aliases",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", Text, primary_key=True),
+    Column("target", Text, nullable=False),
 )

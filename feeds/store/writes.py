@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from feeds.errors import InvalidPostError, NotFoundError, PostNotFoundError
-from feeds.models import VISIBLE_STATUSES, Author, Comment, FeedMode, Post, Site
+from feeds.errors import InvalidInputError, InvalidPostError, NotFoundError, PostNotFoundError
+from feeds.models import VISIBLE_STATUSES, Comment, FeedMode, Post, Site
 from feeds.query import slugify
 from feeds.store import schema as t
 from feeds.store.rows import (
@@ -33,6 +33,24 @@ class SiteSpec:
     language: str
     default_feed: FeedMode
     summary_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A client's Idempotency-Key, stored in the same transaction as what it created."""
+
+    scope: str
+    key: str
+    request_hash: str
+    resource: str
+
+
+async def remember_key(conn: AsyncConnection, idem: Idempotency | None, resource_id: int,
+                       now: datetime) -> None:
+    if idem is not None:
+        await conn.execute(insert(t.idempotency_keys).values(
+            scope=idem.scope, key=idem.key, request_hash=idem.request_hash,
+            resource=idem.resource, resource_id=resource_id, created=now))
 
 
 async def mark_dirty(
@@ -70,24 +88,11 @@ class Writes:
             )
 
     async def write_post(
-        self, post: Post, dirty_keys: Iterable[str], now: datetime, *, is_new: bool
+        self, post: Post, dirty_keys: Iterable[str], now: datetime, *, is_new: bool,
+        idempotency: Idempotency | None = None,
     ) -> Post:
-        """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`."""
-        values = {
-            "site_id": post.site_id,
-            "entry_id": post.entry_id,
-            "slug": post.slug,
-            "title": post.title,
-            "summary": post.summary,
-            "content_html": post.content_html,
-            "status": post.status.value,
-            "published": post.published,
-            "updated": post.updated,
-            "authors_json": authors_json(post.authors),
-            "enclosures_json": enclosures_json(post.enclosures),
-            "thumbnail": post.thumbnail,
-            "version": post.version,
-        }
+        """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`;
+        a client's idempotency key is kept in the same transaction."""
         async with self.engine.begin() as conn:
             clash = await conn.execute(
                 select(t.posts.c.id, t.posts.c.entry_id).where(
@@ -100,6 +105,7 @@ class Writes:
             if other is not None:
                 field = "entry_id" if other.entry_id == post.entry_id else "slug"
                 raise InvalidPostError(field, "another post already has it")
+            values = post_values(post)
             if is_new:
                 result = await conn.execute(insert(t.posts).values(**values, created=now))
                 assert result.inserted_primary_key is not None
@@ -107,19 +113,16 @@ class Writes:
             else:
                 post_id = post.id
                 await conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
-                await conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id == post_id))
-                await conn.execute(
-                    delete(t.post_authors).where(t.post_authors.c.post_id == post_id)
-                )
-            await _write_post_links(conn, post_id, post.labels, post.authors)
+            await write_post_links(conn, [(post_id, post)], replacing=[] if is_new else [post])
             await mark_dirty(conn, post.site_id, dirty_keys, now)
+            await remember_key(conn, idempotency, post_id, now)
         return replace(post, id=post_id)
 
     async def get_post(self, site_id: int, ref: str) -> Post:
         """A post by numeric id, slug or entry id (in that order), whatever its status."""
         conds = [t.posts.c.slug == ref, t.posts.c.entry_id == ref]
         # Only ASCII digits that fit a 64-bit id can be an id ("²".isdigit() is true too).
-        if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+        if ref.isascii() and ref.isdigit() and len(ref) <= 19 and int(ref) < 2**63:
             conds.insert(0, t.posts.c.id == int(ref))
         async with self.engine.connect() as conn:
             row = None
@@ -147,60 +150,80 @@ class Writes:
             return [post_from_row(r._mapping) for r in rows]
 
     async def add_comment(
-        self,
-        site_id: int,
-        post_id: int,
-        entry_id: str,
-        author: Author,
-        content_html: str,
-        published: datetime,
-        dirty_keys: Iterable[str],
-        now: datetime,
+        self, comment: Comment, dirty_keys: Iterable[str], now: datetime,
+        idempotency: Idempotency | None = None,
     ) -> Comment:
+        """Store a new comment (its id is ignored) and mark `dirty_keys`."""
+        c = t.comments.c
         async with self.engine.begin() as conn:
             exists = await conn.execute(
-                select(func.count()).select_from(t.posts).where(t.posts.c.id == post_id)
+                select(func.count()).select_from(t.posts).where(t.posts.c.id == comment.post_id)
             )
             if not exists.scalar_one():
-                raise NotFoundError("post", str(post_id))
+                raise NotFoundError("post", str(comment.post_id))
+            if comment.parent_id is not None:
+                parent = await conn.execute(select(c.post_id).where(c.id == comment.parent_id))
+                if parent.scalar() != comment.post_id:
+                    raise InvalidInputError("parent_id", "no such comment on this post")
             result = await conn.execute(
                 insert(t.comments).values(
-                    site_id=site_id,
-                    post_id=post_id,
-                    entry_id=entry_id,
-                    author_name=author.name,
-                    author_uri=author.uri,
-                    author_email=author.email,
-                    content_html=content_html,
-                    status="approved",
-                    published=published,
-                    updated=published,
+                    site_id=comment.site_id,
+                    post_id=comment.post_id,
+                    entry_id=comment.entry_id,
+                    author_name=comment.author.name,
+                    author_uri=comment.author.uri,
+                    author_email=comment.author.email,
+                    content_html=comment.content_html,
+                    status=comment.status.value,
+                    published=comment.published,
+                    updated=comment.updated,
+                    parent_id=comment.parent_id,
                 )
             )
             assert result.inserted_primary_key is not None
-            comment_id = result.inserted_primary_key[0]
-            await mark_dirty(conn, site_id, dirty_keys, now)
-            query = select(t.comments).where(t.comments.c.id == comment_id)
-            row = (await conn.execute(query)).one()
+            comment_id = int(result.inserted_primary_key[0])
+            await mark_dirty(conn, comment.site_id, dirty_keys, now)
+            await remember_key(conn, idempotency, comment_id, now)
+            row = (await conn.execute(select(t.comments).where(c.id == comment_id))).one()
         return comment_from_row(row._mapping)
 
 
-async def _write_post_links(
-    conn: AsyncConnection, post_id: int, labels: tuple[str, ...], authors: tuple[Author, ...]
+def post_values(post: Post) -> dict[str, object]:
+    """A post's row, but for its id and creation time."""
+    return {
+        "site_id": post.site_id,
+        "entry_id": post.entry_id,
+        "slug": post.slug,
+        "title": post.title,
+        "summary": post.summary,
+        "content_html": post.content_html,
+        "status": post.status.value,
+        "published": post.published,
+        "updated": post.updated,
+        "authors_json": authors_json(post.authors),
+        "enclosures_json": enclosures_json(post.enclosures),
+        "thumbnail": post.thumbnail,
+        "version": post.version,
+    }
+
+
+async def write_post_links(
+    conn: AsyncConnection, posts: list[tuple[int, Post]], replacing: list[Post]
 ) -> None:
+    """Labels and authors of many posts (by id), in two statements; those of `replace`
+    posts are removed first."""
+    if replacing:
+        ids = [p.id for p in replacing]
+        await conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id.in_(ids)))
+        await conn.execute(delete(t.post_authors).where(t.post_authors.c.post_id.in_(ids)))
+    labels = [{"post_id": pid, "label": lb, "position": i}
+              for pid, p in posts for i, lb in enumerate(p.labels)]
+    authors = [{"post_id": pid, "position": i, "slug": slugify(a.name), "name": a.name}
+               for pid, p in posts for i, a in enumerate(p.authors)]
     if labels:
-        await conn.execute(
-            insert(t.post_labels),
-            [{"post_id": post_id, "label": lb, "position": i} for i, lb in enumerate(labels)],
-        )
+        await conn.execute(insert(t.post_labels), labels)
     if authors:
-        await conn.execute(
-            insert(t.post_authors),
-            [
-                {"post_id": post_id, "position": i, "slug": slugify(a.name), "name": a.name}
-                for i, a in enumerate(authors)
-            ],
-        )
+        await conn.execute(insert(t.post_authors), authors)
 
 
 VISIBLE = tuple(s.value for s in VISIBLE_STATUSES)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from feeds.models import Author, Site
+from feeds.models import Author, CommentDraft, Site
 from feeds.publishing import Publisher
 from feeds.query import parse_date
 from server.frontmatter import read_post_file
@@ -31,8 +31,7 @@ async def seed_demo(publisher: Publisher, site: Site, now: datetime) -> int:
     if comments_file.exists():
         for n, c in enumerate(yaml.safe_load(comments_file.read_text(encoding="utf-8")) or []):
             published = parse_date(str(c["published"]), "published", tz)
-            await publisher.add_comment(
-                site, str(c["post"]), Author(str(c["author"]), c.get("uri")),
-                str(c["content"]), published, now, n,
-            )
+            draft = CommentDraft(Author(str(c["author"]), c.get("uri")), str(c["content"]),
+                                 published)
+            await publisher.add_comment(site, str(c["post"]), draft, now, n)
     return len(files)

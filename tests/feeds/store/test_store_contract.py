@@ -16,6 +16,7 @@ from feeds.errors import InvalidPostError, NotFoundError, PostNotFoundError
 from feeds.feedset import FeedContext, touched_keys
 from feeds.models import (
     Author,
+    Comment,
     Enclosure,
     FeedKey,
     FeedKind,
@@ -77,7 +78,7 @@ async def test_opening_the_same_database_again_migrates_nothing_and_keeps_the_da
         assert await again.sites() == [site]
         async with again.engine.connect() as conn:
             versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-        assert [v[0] for v in versions] == ["0001"]
+        assert [v[0] for v in versions] == ["0002"]
     finally:
         await again.close()
     await migrate(store.engine)
@@ -479,12 +480,18 @@ async def test_posts_published_at_the_same_moment_come_higher_id_first_on_every_
 # -- comments ----------------------------------------------------------------------------
 
 
+def _new_comment(
+    site: Site, post_id: int, entry_id: str, author: Author, html: str, published: datetime
+) -> Comment:
+    return Comment(0, post_id, site.id, entry_id, author, html, published, published)
+
+
 async def _comment(
     store: Store, site: Site, post: Post, n: int, published: datetime, now: datetime
 ) -> int:
     comment = await store.add_comment(
-        site.id, post.id, f"tag:blog.test,2026:comment-{post.id}-{n}", Author(f"Reader {n}"),
-        f"<p>Comment {n}</p>", published, [], now,
+        _new_comment(site, post.id, f"tag:blog.test,2026:comment-{post.id}-{n}",
+                     Author(f"Reader {n}"), f"<p>Comment {n}</p>", published), [], now,
     )
     return comment.id
 
@@ -548,7 +555,7 @@ async def test_a_comment_on_an_unknown_post_is_refused_and_marks_nothing(
 ) -> None:
     with pytest.raises(NotFoundError):
         await store.add_comment(
-            site.id, 424242, "tag:x,2026:c", Author("R"), "<p>x</p>", clock.now(),
+            _new_comment(site, 424242, "tag:x,2026:c", Author("R"), "<p>x</p>", clock.now()),
             ["/feeds/comments/default"], clock.now(),
         )
     assert await count_rows(t.comments) == 0
@@ -561,7 +568,8 @@ async def test_a_comment_marks_the_keys_it_touches_in_the_same_write(
     post = await add_post("Post")
     keys = ["/feeds/comments/default", f"/feeds/{post.id}/comments/default"]
     await store.add_comment(
-        site.id, post.id, "tag:x,2026:c", Author("R"), "<p>x</p>", clock.now(), keys, clock.now()
+        _new_comment(site, post.id, "tag:x,2026:c", Author("R"), "<p>x</p>", clock.now()),
+        keys, clock.now(),
     )
     ((_, marked),) = (await store.dirty_feeds()).values()
     assert sorted(marked) == sorted(keys)

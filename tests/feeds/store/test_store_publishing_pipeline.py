@@ -12,7 +12,16 @@ import pytest
 from sqlalchemy import select
 
 from feeds.feedset import FeedContext, standard_keys, touched_keys
-from feeds.models import Artifact, Author, FeedFormat, Post, PostDraft, PostStatus, Site
+from feeds.models import (
+    Artifact,
+    Author,
+    CommentDraft,
+    FeedFormat,
+    Post,
+    PostDraft,
+    PostStatus,
+    Site,
+)
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import feed_key_string
 from feeds.render import FeedRenderer, InlineRenderer, etag_for
@@ -127,7 +136,7 @@ async def blog(store: Store, site: Site, clock: FakeClock) -> Blog:
         now,
     )
     await publisher.add_comment(
-        site, str(first.id), Author("Reader"), "<p>Nice</p>", now - HOUR / 2, now, n=1
+        site, str(first.id), CommentDraft(Author("Reader"), "<p>Nice</p>", now - HOUR / 2), now, n=1
     )
     await publisher.mark_all(site, now)
     await publisher.regenerate_dirty({site.id: site}, now)
@@ -336,7 +345,7 @@ async def test_a_new_comment_adds_its_posts_comment_feed_and_updates_the_counts(
     blog.clock.advance(hours=1)
     now = blog.clock.now()
     await blog.publisher.add_comment(
-        blog.site, blog.second.slug, Author("Other reader"), "<p>Agreed</p>", now, now, n=1
+        blog.site, blog.second.slug, CommentDraft(Author("Other reader"), "<p>Agreed</p>", now), now, n=1
     )
     result = await blog.regenerate()
 

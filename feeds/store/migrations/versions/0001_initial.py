@@ -12,11 +12,15 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+TABLES = ("sites", "posts", "post_labels", "post_authors", "comments", "artifacts",
+          "dirty_feeds")
+
 
 def upgrade() -> None:
-    # The first migration is the schema as written in schema.py; later ones are explicit.
-    metadata.create_all(op.get_bind())
+    # The first revision creates its tables as schema.py now writes them; the columns later
+    # revisions add are then already there, and those revisions add only what is missing.
+    metadata.create_all(op.get_bind(), tables=[metadata.tables[n] for n in TABLES])
 
 
 def downgrade() -> None:
-    metadata.drop_all(op.get_bind())
+    metadata.drop_all(op.get_bind(), tables=[metadata.tables[n] for n in TABLES])

@@ -1,0 +1,227 @@
+"""What the admin API and the command line need beyond feeds: sites changed and removed,
+posts and comments listed a page at a time, comments moderated, API tokens, idempotency
+keys, URL aliases of imported blogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from feeds.errors import InvalidInputError, NotFoundError
+from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
+from feeds.store import schema as t
+from feeds.store.reads import complete_posts
+from feeds.store.rows import comment_from_row, site_from_row
+from feeds.store.writes import Idempotency, mark_dirty
+
+SITE_FIELDS = ("host", "title", "subtitle", "base_url", "timezone", "language", "default_feed",
+               "summary_length", "wordpress_urls")
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    request_hash: str
+    resource: str
+    resource_id: int | None
+    response: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    id: int
+    name: str
+    created: datetime
+
+
+class Admin:
+    engine: AsyncEngine
+
+    # -- sites -----------------------------------------------------------------------
+
+    async def get_site(self, site_id: int) -> Site:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.sites).where(t.sites.c.id == site_id))).first()
+        if row is None:
+            raise NotFoundError("site", str(site_id))
+        return site_from_row(row._mapping)
+
+    async def update_site(self, site_id: int, changes: Mapping[str, Any]) -> Site:
+        unknown = set(changes) - set(SITE_FIELDS)
+        if unknown:
+            raise InvalidInputError(sorted(unknown)[0], "not a field of a site")
+        await self.get_site(site_id)
+        try:
+            async with self.engine.begin() as conn:
+                if changes:
+                    await conn.execute(
+                        update(t.sites).where(t.sites.c.id == site_id).values(**changes))
+        except IntegrityError:
+            raise InvalidInputError("host", "another site has it") from None
+        return await self.get_site(site_id)
+
+    async def delete_site(self, site_id: int) -> None:
+        site = await self.get_site(site_id)
+        if site.is_default:
+            raise InvalidInputError("site", "the default site cannot be deleted")
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(t.sites).where(t.sites.c.id == site_id))
+
+    # -- posts and labels ------------------------------------------------------------
+
+    async def page_posts(
+        self, site_id: int, limit: int, offset: int, status: PostStatus | None = None,
+        label: str | None = None,
+    ) -> tuple[int, list[Post]]:
+        """A page of the site's posts, newest first; deleted ones only when asked for."""
+        p = t.posts.c
+        ids = select(p.id).where(p.site_id == site_id)
+        ids = ids.where(p.status == status.value) if status else ids.where(
+            p.status != PostStatus.DELETED.value)
+        if label is not None:
+            ids = ids.where(p.id.in_(select(t.post_labels.c.post_id).where(
+                t.post_labels.c.label == label)))
+        async with self.engine.connect() as conn:
+            total = (await conn.execute(
+                select(func.count()).select_from(ids.subquery()))).scalar_one()
+            rows = await conn.execute(select(t.posts).where(p.id.in_(ids))
+                                      .order_by(p.published.desc(), p.id.desc())
+                                      .limit(limit).offset(offset))
+            return total, await complete_posts(conn, [r._mapping for r in rows])
+
+    async def label_counts(self, site_id: int) -> list[tuple[str, int]]:
+        """Every label of a post that is not deleted (drafts too), with its post count."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.post_labels.c.label, func.count())
+                .join(t.posts, t.posts.c.id == t.post_labels.c.post_id)
+                .where(t.posts.c.site_id == site_id,
+                       t.posts.c.status != PostStatus.DELETED.value)
+                .group_by(t.post_labels.c.label).order_by(t.post_labels.c.label))
+            return [(r[0], r[1]) for r in rows]
+
+    # -- comments --------------------------------------------------------------------
+
+    async def get_comment(self, site_id: int, comment_id: int) -> Comment:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.comments).where(
+                t.comments.c.site_id == site_id, t.comments.c.id == comment_id))).first()
+        if row is None:
+            raise NotFoundError("comment", str(comment_id))
+        return comment_from_row(row._mapping)
+
+    async def page_comments(
+        self, site_id: int, limit: int, offset: int, status: CommentStatus | None = None,
+        post_id: int | None = None,
+    ) -> tuple[int, list[Comment]]:
+        c = t.comments.c
+        cond = [c.site_id == site_id]
+        if status is not None:
+            cond.append(c.status == status.value)
+        if post_id is not None:
+            cond.append(c.post_id == post_id)
+        async with self.engine.connect() as conn:
+            total = (await conn.execute(
+                select(func.count()).select_from(t.comments).where(*cond))).scalar_one()
+            rows = await conn.execute(select(t.comments).where(*cond)
+                                      .order_by(c.published.desc(), c.id.desc())
+                                      .limit(limit).offset(offset))
+            return total, [comment_from_row(r._mapping) for r in rows]
+
+    async def update_comment(self, comment: Comment, dirty_keys: Iterable[str],
+                             now: datetime) -> Comment:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(t.comments).where(t.comments.c.id == comment.id).values(
+                author_name=comment.author.name, author_uri=comment.author.uri,
+                author_email=comment.author.email, content_html=comment.content_html,
+                status=comment.status.value, published=comment.published,
+                updated=comment.updated))
+            await mark_dirty(conn, comment.site_id, dirty_keys, now)
+        return await self.get_comment(comment.site_id, comment.id)
+
+    async def delete_comment(self, comment: Comment, dirty_keys: Iterable[str],
+                             now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            # Its replies now answer what it answered (threads stay whole).
+            await conn.execute(update(t.comments).where(t.comments.c.parent_id == comment.id)
+                               .values(parent_id=comment.parent_id))
+            await conn.execute(delete(t.comments).where(t.comments.c.id == comment.id))
+            await mark_dirty(conn, comment.site_id, dirty_keys, now)
+
+    # -- API tokens ------------------------------------------------------------------
+
+    async def create_token(self, name: str, token_hash: str, now: datetime) -> ApiToken:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(insert(t.api_tokens).values(
+                name=name, token_hash=token_hash, created=now))
+            assert result.inserted_primary_key is not None
+            return ApiToken(int(result.inserted_primary_key[0]), name, now)
+
+    async def tokens(self) -> list[ApiToken]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.api_tokens).order_by(t.api_tokens.c.id))
+            return [ApiToken(r.id, r.name, r.created) for r in rows]
+
+    async def revoke_token(self, ref: str) -> int:
+        """Remove tokens by id or name; how many were removed."""
+        cond = t.api_tokens.c.name == ref
+        if ref.isascii() and ref.isdigit() and len(ref) <= 9:
+            cond = cond | (t.api_tokens.c.id == int(ref))
+        async with self.engine.begin() as conn:
+            return (await conn.execute(delete(t.api_tokens).where(cond))).rowcount
+
+    async def has_token(self, token_hash: str) -> bool:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.api_tokens.c.id).where(
+                t.api_tokens.c.token_hash == token_hash))).first()
+            return row is not None
+
+    # -- idempotency keys ------------------------------------------------------------
+
+    async def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
+        k = t.idempotency_keys.c
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.idempotency_keys).where(
+                k.scope == scope, k.key == key))).first()
+        if row is None:
+            return None
+        return IdempotencyRecord(row.request_hash, row.resource, row.resource_id, row.response)
+
+    async def save_response(self, idem: Idempotency, response: str, now: datetime) -> None:
+        """Keep a whole response (bulk creates); a concurrent duplicate keeps the first."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(t.idempotency_keys).values(
+                    scope=idem.scope, key=idem.key, request_hash=idem.request_hash,
+                    resource=idem.resource, response=response, created=now))
+        except IntegrityError:
+            pass
+
+    async def forget_keys_before(self, cutoff: datetime) -> int:
+        async with self.engine.begin() as conn:
+            return (await conn.execute(delete(t.idempotency_keys).where(
+                t.idempotency_keys.c.created < cutoff))).rowcount
+
+    # -- URL aliases -----------------------------------------------------------------
+
+    async def save_aliases(self, site_id: int, aliases: Mapping[str, str]) -> None:
+        if not aliases:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(t.url_aliases).where(
+                t.url_aliases.c.site_id == site_id, t.url_aliases.c.path.in_(list(aliases))))
+            await conn.execute(insert(t.url_aliases), [
+                {"site_id": site_id, "path": p, "target": target}
+                for p, target in aliases.items()])
+
+    async def alias_target(self, site_id: int, path: str) -> str | None:
+        a = t.url_aliases.c
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(a.target).where(
+                a.site_id == site_id, a.path == path))).first()
+        return None if row is None else str(row[0])

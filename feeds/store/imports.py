@@ -1,0 +1,186 @@
+"""Imports written a batch at a time: many posts (with labels and authors) and comments in
+one transaction, the feeds they touch marked dirty in it; and import runs, which hold a
+site's regeneration until the import is done (each feed then renders once, not per post)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from feeds.errors import NotFoundError
+from feeds.models import Comment, Post
+from feeds.store import schema as t
+from feeds.store.reads import complete_posts
+from feeds.store.writes import mark_dirty, post_values, write_post_links
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    id: int
+    site_id: int
+    source: str
+    state: str
+    """running, done or failed."""
+    started: datetime
+    heartbeat: datetime
+    finished: datetime | None
+    report: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredComment:
+    """What an import needs to know of a comment already stored."""
+
+    id: int
+    entry_id: str
+    status: str
+    content_html: str
+
+
+def _run(row: Any) -> ImportRun:
+    return ImportRun(row.id, row.site_id, row.source, row.state, row.started, row.heartbeat,
+                     row.finished, json.loads(row.report_json))
+
+
+class ImportWrites:
+    engine: AsyncEngine
+
+    async def posts_by_entry_id(self, site_id: int, entry_ids: list[str]) -> dict[str, Post]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.posts).where(
+                t.posts.c.site_id == site_id, t.posts.c.entry_id.in_(entry_ids)))
+            posts = await complete_posts(conn, [r._mapping for r in rows])
+        return {p.entry_id: p for p in posts}
+
+    async def slug_owners(self, site_id: int, slugs: Iterable[str]) -> dict[str, str]:
+        """slug -> entry id of the post that has it."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.posts.c.slug, t.posts.c.entry_id).where(
+                t.posts.c.site_id == site_id, t.posts.c.slug.in_(list(set(slugs)))))
+            return {r.slug: r.entry_id for r in rows}
+
+    async def ids_taken(self, ids: Iterable[int]) -> set[int]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.posts.c.id).where(t.posts.c.id.in_(list(ids))))
+            return {r.id for r in rows}
+
+    async def comments_by_entry_id(
+        self, site_id: int, entry_ids: list[str]
+    ) -> dict[str, StoredComment]:
+        c = t.comments.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(c.id, c.entry_id, c.status, c.content_html).where(
+                c.site_id == site_id, c.entry_id.in_(entry_ids)))
+            return {r.entry_id: StoredComment(r.id, r.entry_id, r.status, r.content_html)
+                    for r in rows}
+
+    async def write_batch(
+        self, site_id: int, new: list[Post], changed: list[Post], comments: list[Comment],
+        dirty_keys: Iterable[str], now: datetime,
+    ) -> tuple[list[int], list[int]]:
+        """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
+        `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
+        or nothing. Returns the ids of the new posts and of the comments, in order."""
+        async with self.engine.begin() as conn:
+            post_ids = await _insert_posts(conn, new, now)
+            for post in changed:
+                await conn.execute(update(t.posts).where(t.posts.c.id == post.id)
+                                   .values(**post_values(post)))
+            await write_post_links(conn, [*zip(post_ids, new, strict=True),
+                                          *((p.id, p) for p in changed)], replacing=changed)
+            comment_ids = [await _write_comment(conn, c) for c in comments]
+            await mark_dirty(conn, site_id, dirty_keys, now)
+        return post_ids, comment_ids
+
+    # -- runs ------------------------------------------------------------------------
+
+    async def start_import(self, site_id: int, source: str, now: datetime) -> ImportRun:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(insert(t.import_runs).values(
+                site_id=site_id, source=source, state="running", started=now, heartbeat=now,
+                report_json="{}"))
+            assert result.inserted_primary_key is not None
+            run_id = int(result.inserted_primary_key[0])
+        return await self.import_run(run_id)
+
+    async def import_heartbeat(self, run_id: int, report: dict[str, Any], now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(t.import_runs).where(t.import_runs.c.id == run_id)
+                               .values(heartbeat=now, report_json=json.dumps(report)))
+
+    async def finish_import(self, run_id: int, state: str, report: dict[str, Any],
+                            now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(t.import_runs).where(t.import_runs.c.id == run_id).values(
+                state=state, heartbeat=now, finished=now, report_json=json.dumps(report)))
+
+    async def import_run(self, run_id: int, site_id: int | None = None) -> ImportRun:
+        query = select(t.import_runs).where(t.import_runs.c.id == run_id)
+        if site_id is not None:
+            query = query.where(t.import_runs.c.site_id == site_id)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise NotFoundError("import", str(run_id))
+        return _run(row)
+
+    async def import_runs(self, site_id: int, limit: int = 50) -> list[ImportRun]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.import_runs)
+                                      .where(t.import_runs.c.site_id == site_id)
+                                      .order_by(t.import_runs.c.id.desc()).limit(limit))
+            return [_run(r) for r in rows]
+
+    async def held_sites(self, now: datetime, stale_after: timedelta) -> frozenset[int]:
+        """Sites an import is writing now. A run whose heartbeat stopped (its process died)
+        holds nothing: what it wrote is regenerated as usual."""
+        r = t.import_runs.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(r.site_id).where(
+                r.state == "running", r.heartbeat > now - stale_after).distinct())
+            return frozenset(row.site_id for row in rows)
+
+
+async def _insert_posts(conn: AsyncConnection, posts: list[Post], now: datetime) -> list[int]:
+    if not posts:
+        return []
+    rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now}
+            for p in posts]
+    ids: list[int] = []
+    # Rows with and without an explicit id go in separate statements (one shape each).
+    with_id = [r for r in rows if "id" in r]
+    without = [r for r in rows if "id" not in r]
+    if with_id:
+        await conn.execute(insert(t.posts), with_id)
+    got: list[int] = []
+    if without:
+        result = await conn.execute(
+            insert(t.posts).returning(t.posts.c.id, sort_by_parameter_order=True), without)
+        got = [r[0] for r in result]
+    it = iter(got)
+    for r in rows:
+        ids.append(cast(int, r["id"]) if "id" in r else next(it))
+    return ids
+
+
+async def _write_comment(conn: AsyncConnection, c: Comment) -> int:
+    values = {
+        "site_id": c.site_id, "post_id": c.post_id, "entry_id": c.entry_id,
+        "author_name": c.author.name, "author_uri": c.author.uri,
+        "author_email": c.author.email, "content_html": c.content_html,
+        "status": c.status.value, "published": c.published, "updated": c.updated,
+        "parent_id": c.parent_id,
+    }
+    if c.id:
+        await conn.execute(update(t.comments).where(t.comments.c.id == c.id).values(**values))
+        return c.id
+    result = await conn.execute(insert(t.comments).values(**values))
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
