@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
-    "ENV_PREFIX", "ConfigError", "FeedSettings", "LoggingSettings", "ServerSettings",
+    "ENV_PREFIX", "ApiSettings", "ConfigError", "FeedSettings", "LoggingSettings", "ServerSettings",
     "Settings", "SiteSettings", "StorageSettings", "WebSubSettings", "load_settings",
     "settings_as_dict", "settings_as_toml",
 ]
@@ -68,6 +68,19 @@ class WebSubSettings:
     hub_url: str
 
 
+# A list setting: an array of strings in TOML, comma-separated in the environment.
+StrList = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    tokens: StrList
+    max_body_bytes: int
+    bulk_max_items: int
+    bulk_batch_size: int
+    page_size: int
+
+
 @dataclass(frozen=True, slots=True)
 class LoggingSettings:
     level: str
@@ -80,6 +93,7 @@ class Settings:
     feeds: FeedSettings
     site: SiteSettings
     websub: WebSubSettings
+    api: ApiSettings
     logging: LoggingSettings
 
 
@@ -94,7 +108,7 @@ def _build_schema() -> dict[str, tuple[type[Any], dict[str, type]]]:
         assert isinstance(cls, type) and dataclasses.is_dataclass(cls)
         keys: dict[str, type] = {}
         for field in dataclasses.fields(cls):
-            assert field.type in (str, int, float, bool), field
+            assert field.type in (str, int, float, bool, StrList), field
             keys[field.name] = field.type
         schema[section.name] = (cls, keys)
     return schema
@@ -102,8 +116,10 @@ def _build_schema() -> dict[str, tuple[type[Any], dict[str, type]]]:
 
 # section -> (dataclass, {key: type}); derived from the dataclasses above.
 _SCHEMA = _build_schema()
-_TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", float: "a number",
-                                bool: "a boolean"}
+_TYPE_NAMES: dict[Any, str] = {str: "a string", int: "an integer", float: "a number",
+                               bool: "a boolean", StrList: "a list of strings"}
+# Settings whose values are secrets: `syndic config` does not print them.
+_SECRET = frozenset({"api.tokens"})
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -115,6 +131,10 @@ _Values = dict[str, tuple[object, str]]
 
 def _from_toml(value: object, kind: type, name: str, where: str) -> object:
     """Check a TOML (or Python) value against a setting's type."""
+    if kind is StrList:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name}: expected {_TYPE_NAMES[kind]}, got {value!r}{where}")
+        return tuple(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
@@ -126,6 +146,8 @@ def _from_text(text: str, kind: type, name: str, where: str) -> object:
     """Convert an environment-variable (or command-line) string to a setting's type."""
     if kind is str:
         return text
+    if kind is StrList:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
     token = text.strip()
     if kind is bool and token.lower() in _TRUE | _FALSE:
         return token.lower() in _TRUE
@@ -205,7 +227,9 @@ _RANGES: dict[str, tuple[int, int]] = {
     "site.summary_length": (20, 10000),
 }
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,
-             "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1}
+             "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1,
+             "api.max_body_bytes": 1024, "api.bulk_max_items": 1, "api.bulk_batch_size": 1,
+             "api.page_size": 1}
 _CHOICES = {"site.default_feed": ("full", "summary"), "logging.level": _LEVELS}
 
 
@@ -242,6 +266,9 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
         zoneinfo.ZoneInfo(get("site.timezone"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         found.append(("site.timezone", f"unknown IANA time zone {get('site.timezone')!r}"))
+    for i, token in enumerate(get("api.tokens")):
+        if len(token) < 16:
+            found.append((f"api.tokens[{i}]", "must be at least 16 characters"))
     return found
 
 
@@ -280,7 +307,7 @@ def load_settings(
     values["logging.level"] = (str(level).upper(), where)
     problems = _problems(lambda name: values[name][0])
     if problems:
-        raise ConfigError("\n".join(f"{name}: {text}{values[name][1]}"
+        raise ConfigError("\n".join(f"{name}: {text}{values[name.split('[')[0]][1]}"
                                     for name, text in problems))
 
     sections = {
@@ -305,6 +332,8 @@ _ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]} | {
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):  # validated, so finite
@@ -320,5 +349,7 @@ def settings_as_toml(settings: Settings) -> str:
              " <- command line)."]
     for section, table in settings_as_dict(settings).items():
         lines += ["", f"[{section}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+        lines += [f"{key} = {_toml_value(value)}" if f"{section}.{key}" not in _SECRET
+                  else f"# {key} = ... ({len(value)} set, not shown)"  # type: ignore[arg-type]
+                  for key, value in table.items()]
     return "\n".join(lines) + "\n"

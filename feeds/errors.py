@@ -37,3 +37,8 @@ class InvalidParameterError(InvalidInputError):
 
 class InvalidPostError(InvalidInputError):
     """A post that cannot be stored as given."""
+
+
+class ConflictError(FeedsError):
+    """A write lost a race with another (the same idempotency key, slug or entry id
+    written at the same moment): try again."""

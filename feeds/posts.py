@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from feeds.content import clean_text, first_image, sanitize_html, summary_from_html
 from feeds.errors import InvalidPostError
-from feeds.models import Author, Comment, Post, PostDraft, PostStatus, Site
+from feeds.models import Author, Comment, CommentDraft, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
 
 MAX_LABEL = 200
@@ -90,6 +90,26 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         version=existing.version + 1 if existing else 1,
     )
     return post
+
+
+def comment_author(author: Author) -> Author:
+    name = clean_text(author.name)
+    if not name:
+        raise InvalidPostError("author.name", "must not be empty")
+    return Author(name, author.uri or None, author.email or None)
+
+
+def prepare_comment(
+    site: Site, post_id: int, draft: CommentDraft, entry_id: str, now: datetime
+) -> Comment:
+    """The comment to store for `draft` (id 0: not stored yet)."""
+    published = draft.published or now
+    return Comment(
+        id=0, post_id=post_id, site_id=site.id, entry_id=entry_id,
+        author=comment_author(draft.author),
+        content_html=sanitize_html(draft.content_html, f"{site.base_url}/"),
+        published=published, updated=published, status=draft.status, parent_id=draft.parent_id,
+    )
 
 
 def deleted(post: Post, now: datetime) -> Post:

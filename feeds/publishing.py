@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from feeds.content import clean_text, sanitize_html
+from feeds.content import sanitize_html
 from feeds.errors import InvalidPostError, NotFoundError
 from feeds.feedset import (
     FeedContext,
@@ -24,7 +24,6 @@ from feeds.feedset import (
 from feeds.models import (
     CONTENT_TYPES,
     Artifact,
-    Author,
     Comment,
     CommentDraft,
     FeedFormat,
@@ -35,7 +34,7 @@ from feeds.models import (
     PostDraft,
     Site,
 )
-from feeds.posts import comment_entry_id, deleted, prepare_post
+from feeds.posts import comment_author, comment_entry_id, deleted, prepare_comment, prepare_post
 from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
@@ -49,13 +48,6 @@ class Renderer(Protocol):
     async def render(self, docs: list[FeedDoc]) -> list[bytes]: ...
 
     async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]: ...
-def _comment_author(author: Author) -> Author:
-    name = clean_text(author.name)
-    if not name:
-        raise InvalidPostError("author.name", "must not be empty")
-    return Author(name, author.uri or None, author.email or None)
-
-
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 REGENERATION_BATCH = 32
 
@@ -85,9 +77,19 @@ class Publisher:
 
     async def add_post(self, site: Site, draft: PostDraft, now: datetime,
                        idempotency: Idempotency | None = None) -> Post:
-        post = prepare_post(site, draft, now)
-        keys = touched_keys(None, post, self.ctx)
-        return await self.store.write_post(post, keys, now, is_new=True, idempotency=idempotency)
+        # A slug made from the title takes the first free "-N" form when another post has
+        # it (a slug the writer chose is theirs to change).
+        for n in range(1, 100):
+            slug = draft.slug if n == 1 or draft.slug else f"{slugify(draft.title)[:190]}-{n}"
+            post = prepare_post(site, replace(draft, slug=slug), now)
+            keys = touched_keys(None, post, self.ctx)
+            try:
+                return await self.store.write_post(post, keys, now, is_new=True,
+                                                   idempotency=idempotency)
+            except InvalidPostError as exc:
+                if exc.field != "slug" or draft.slug:
+                    raise
+        raise InvalidPostError("slug", "no free slug for this title")
 
     async def update_post(self, site: Site, ref: str, draft: PostDraft, now: datetime) -> Post:
         before = await self.store.get_post(site.id, ref)
@@ -109,15 +111,8 @@ class Publisher:
         """A new comment on a post; `n` makes its entry id unique among the post's comments
         of that day (the caller picks it: a counter, or random bits)."""
         post = await self.store.get_post(site.id, post_ref)
-        published = draft.published or now
-        comment = Comment(
-            id=0, post_id=post.id, site_id=site.id,
-            entry_id=draft.entry_id or comment_entry_id(site, post.id, published, n),
-            author=_comment_author(draft.author),
-            content_html=sanitize_html(draft.content_html, f"{site.base_url}/"),
-            published=published, updated=published, status=draft.status,
-            parent_id=draft.parent_id,
-        )
+        entry_id = draft.entry_id or comment_entry_id(site, post.id, draft.published or now, n)
+        comment = prepare_comment(site, post.id, draft, entry_id, now)
         keys = touched_keys(post, None, self.ctx)
         return await self.store.add_comment(comment, keys, now, idempotency)
 
@@ -125,7 +120,7 @@ class Publisher:
         """Store a changed comment (moderation, corrections): its post's feeds are dirty."""
         post = await self.store.get_post(site.id, str(comment.post_id))
         cleaned = replace(
-            comment, author=_comment_author(comment.author),
+            comment, author=comment_author(comment.author),
             content_html=sanitize_html(comment.content_html, f"{site.base_url}/"),
         )
         return await self.store.update_comment(cleaned, touched_keys(post, None, self.ctx), now)
@@ -195,6 +190,7 @@ class Publisher:
     async def regenerate_dirty(
         self, sites: dict[int, Site], now: datetime,
         on_batch: Callable[[Regenerated], None] | None = None,
+        held: frozenset[int] = frozenset(),
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
         stored batch is handed over as it is stored and not kept (bounded memory on a full
@@ -202,7 +198,7 @@ class Publisher:
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
-        for site_id, (max_id, all_keys) in (await self.store.dirty_feeds()).items():
+        for site_id, (max_id, all_keys) in (await self.store.dirty_feeds(held)).items():
             site = sites.get(site_id)
             if site is None:
                 continue

@@ -18,6 +18,7 @@ from feeds.render import FeedRenderer
 from feeds.store import SiteSpec, Store, open_store
 from server import jobs
 from server.access_log import ACCESS_LOG, LogBuffer
+from server.auth import auth_middleware
 from server.clock import Clock, SystemClock
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
@@ -114,7 +115,8 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings, clock: Clock | None = None, demo: bool = False,
                ) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware])
+    app = web.Application(middlewares=[errors_middleware, auth_middleware],
+                          client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -15,6 +15,8 @@ from feeds.publishing import Regenerated
 from server.keys import CLOCK, FEEDS, PUBLISHER, SITES, STORE
 
 log = logging.getLogger("syndic.jobs")
+IMPORT_HOLD = timedelta(seconds=30)
+"""An import whose heartbeat is older than this has died: its site is no longer held."""
 
 
 @dataclass(slots=True)
@@ -22,13 +24,19 @@ class JobState:
     due_checked_until: datetime
     running: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while a run is under way: shutdown waits for it instead of cancelling it."""
+    again: bool = False
+    """A change arrived during a run (wake()): run once more right after it."""
 
 
 async def regenerate(app: web.Application, state: JobState) -> int:
     """Mark posts that came due, render dirty feeds, swap changed artifacts into memory.
     Returns how many artifacts changed."""
     async with state.running:
-        return await _regenerate(app, state)
+        changed = await _regenerate(app, state)
+        while state.again:
+            state.again = False
+            changed += await _regenerate(app, state)
+        return changed
 
 
 async def _regenerate(app: web.Application, state: JobState) -> int:
@@ -39,7 +47,9 @@ async def _regenerate(app: web.Application, state: JobState) -> int:
             await store.mark_dirty(post.site_id, sorted(touched_keys(None, post, publisher.ctx)),
                                    now)
         state.due_checked_until = now
-    dirty = await store.dirty_feeds()
+    # An import under way holds its site: its feeds render once, when it is done.
+    held = await store.held_sites(now, IMPORT_HOLD)
+    dirty = await store.dirty_feeds(held)
     if not dirty:
         return 0
     sites = app[SITES]
@@ -52,7 +62,7 @@ async def _regenerate(app: web.Application, state: JobState) -> int:
         app[FEEDS].apply(batch)
         changed += len(batch.changed)
 
-    result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply)
+    result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held)
     if changed or result.dropped:
         log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone",
                  result.rendered_keys, changed, len(result.dropped))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 from config import Settings
@@ -18,3 +20,5 @@ SITES = web.AppKey("sites", SiteDirectory)
 PUBLISHER = web.AppKey("publisher", Publisher)
 FEEDS = web.AppKey("feeds", FeedService)
 DEMO = web.AppKey("demo", bool)
+WAKE: web.AppKey[Callable[[], None]] = web.AppKey("wake")
+"""Ask for a regeneration run now (server/scheduler.py): handlers call it after a write."""

@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from feeds.errors import FeedsError, InvalidInputError, NotFoundError
+from feeds.errors import ConflictError, FeedsError, InvalidInputError, NotFoundError
 
 log = logging.getLogger("syndic.http")
 
@@ -28,6 +28,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except NotFoundError as exc:
         return problem(404, "Not Found", str(exc))
+    except ConflictError as exc:
+        return problem(409, "Conflict", str(exc))
     except InvalidInputError as exc:
         return problem(400, "Bad Request", str(exc), field=exc.field)
     except FeedsError as exc:

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.handlers import feeds, pages
+from server.handlers import (
+    api_comments,
+    api_imports,
+    api_labels,
+    api_posts,
+    api_sites,
+    feeds,
+    legacy,
+    pages,
+)
+from server.openapi import openapi_document
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
+
 
 ROUTES: list[web.RouteDef] = [
     web.get("/", pages.index),
@@ -17,4 +32,34 @@ ROUTES: list[web.RouteDef] = [
     # /feeds/authors/AUTHOR-SLUG/default.
     web.get("/feeds/{tail:.+}", feeds.feed),
     web.get(r"/{year:\d{4}}/{month:\d{2}}/{slug}.html", pages.post_page),
+    # The admin API (bearer token: server/auth.py), documented at /api/openapi.json.
+    web.get("/api/openapi.json", openapi),
+    web.get("/api/sites", api_sites.listing),
+    web.post("/api/sites", api_sites.create),
+    web.get(r"/api/sites/{site_id}", api_sites.show),
+    web.patch(r"/api/sites/{site_id}", api_sites.patch),
+    web.delete(r"/api/sites/{site_id}", api_sites.delete),
+    web.get("/api/posts", api_posts.listing),
+    web.post("/api/posts", api_posts.create),
+    web.post("/api/posts/bulk", api_posts.bulk),
+    web.get("/api/posts/{post}", api_posts.show),
+    web.patch("/api/posts/{post}", api_posts.patch),
+    web.delete("/api/posts/{post}", api_posts.delete),
+    web.get("/api/posts/{post}/comments", api_comments.for_post),
+    web.post("/api/posts/{post}/comments", api_comments.create),
+    web.get("/api/comments", api_comments.listing),
+    web.get("/api/comments/{comment_id}", api_comments.show),
+    web.patch("/api/comments/{comment_id}", api_comments.patch),
+    web.delete("/api/comments/{comment_id}", api_comments.delete),
+    web.get("/api/labels", api_labels.listing),
+    web.post("/api/labels", api_labels.create),
+    web.get("/api/labels/{label}", api_labels.show),
+    web.patch("/api/labels/{label}", api_labels.patch),
+    web.delete("/api/labels/{label}", api_labels.delete),
+    web.get("/api/imports", api_imports.listing),
+    web.post("/api/imports", api_imports.create),
+    web.get("/api/imports/{import_id}", api_imports.show),
+    # Last: WordPress's feed URLs (/feed/, /category/X/feed/, ...) after a WordPress
+    # import; everything else that got this far is a 404.
+    web.get("/{tail:.+}", legacy.wordpress),
 ]

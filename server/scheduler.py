@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from server import jobs
-from server.keys import CLOCK, SETTINGS
+from server.keys import CLOCK, SETTINGS, WAKE
 
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 JOB_STATE = web.AppKey("job_state", jobs.JobState)
@@ -31,6 +32,15 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     app[SCHEDULER] = scheduler
     app[JOB_STATE] = state
+
+    def wake() -> None:
+        """A change was written: regenerate now, not at the next poll."""
+        if state.running.locked():
+            state.again = True
+        else:
+            scheduler.modify_job("regenerate", next_run_time=datetime.now(UTC))
+
+    app[WAKE] = wake
     yield
     # Let a run under way finish (its store and executor are still open) instead of
     # cancelling it mid-query: pause, wait for it, then stop.

@@ -58,6 +58,13 @@ class ImportWrites:
             posts = await complete_posts(conn, [r._mapping for r in rows])
         return {p.entry_id: p for p in posts}
 
+    async def posts_by_id(self, site_id: int, ids: Iterable[int]) -> dict[int, Post]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.posts).where(
+                t.posts.c.site_id == site_id, t.posts.c.id.in_(list(set(ids)))))
+            posts = await complete_posts(conn, [r._mapping for r in rows])
+        return {p.id: p for p in posts}
+
     async def slug_owners(self, site_id: int, slugs: Iterable[str]) -> dict[str, str]:
         """slug -> entry id of the post that has it."""
         async with self.engine.connect() as conn:

@@ -8,9 +8,16 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from feeds.errors import InvalidInputError, InvalidPostError, NotFoundError, PostNotFoundError
+from feeds.errors import (
+    ConflictError,
+    InvalidInputError,
+    InvalidPostError,
+    NotFoundError,
+    PostNotFoundError,
+)
 from feeds.models import VISIBLE_STATUSES, Comment, FeedMode, Post, Site
 from feeds.query import slugify
 from feeds.store import schema as t
@@ -93,6 +100,16 @@ class Writes:
     ) -> Post:
         """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`;
         a client's idempotency key is kept in the same transaction."""
+        try:
+            post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency)
+        except IntegrityError as exc:
+            raise ConflictError(f"not stored: {exc.orig}") from None
+        return replace(post, id=post_id)
+
+    async def _write_post(
+        self, post: Post, dirty_keys: Iterable[str], now: datetime, is_new: bool,
+        idempotency: Idempotency | None,
+    ) -> int:
         async with self.engine.begin() as conn:
             clash = await conn.execute(
                 select(t.posts.c.id, t.posts.c.entry_id).where(
@@ -116,7 +133,7 @@ class Writes:
             await write_post_links(conn, [(post_id, post)], replacing=[] if is_new else [post])
             await mark_dirty(conn, post.site_id, dirty_keys, now)
             await remember_key(conn, idempotency, post_id, now)
-        return replace(post, id=post_id)
+        return post_id
 
     async def get_post(self, site_id: int, ref: str) -> Post:
         """A post by numeric id, slug or entry id (in that order), whatever its status."""
@@ -154,6 +171,15 @@ class Writes:
         idempotency: Idempotency | None = None,
     ) -> Comment:
         """Store a new comment (its id is ignored) and mark `dirty_keys`."""
+        try:
+            return await self._add_comment(comment, dirty_keys, now, idempotency)
+        except IntegrityError as exc:
+            raise ConflictError(f"not stored: {exc.orig}") from None
+
+    async def _add_comment(
+        self, comment: Comment, dirty_keys: Iterable[str], now: datetime,
+        idempotency: Idempotency | None,
+    ) -> Comment:
         c = t.comments.c
         async with self.engine.begin() as conn:
             exists = await conn.execute(

@@ -13,6 +13,7 @@ from feeds.errors import PostNotFoundError
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Site
 from feeds.posts import post_url
 from feeds.query import feed_url
+from server.handlers.legacy import redirect_or_404
 from server.http_cache import http_date
 from server.keys import CLOCK, SETTINGS, SITES, STORE
 
@@ -43,6 +44,8 @@ def _url(request: web.Request, site: Site, key: FeedKey, fmt: FeedFormat) -> str
 
 
 async def index(request: web.Request) -> web.Response:
+    if "feed" in request.query:  # WordPress's /?feed=rss2 and friends
+        return await redirect_or_404(request, "/")
     site = request.app[SITES].for_host(request.host)
     listed = await _listed(request, site)
     head = "".join(

@@ -267,7 +267,7 @@ def test_valid_urls_accepted() -> None:
 def test_settings_as_dict() -> None:
     data = settings_as_dict(load())
     assert data["server"]["port"] == 8080
-    assert list(data) == ["server", "storage", "feeds", "site", "websub", "logging"]
+    assert list(data) == ["server", "storage", "feeds", "site", "websub", "api", "logging"]
 
 
 def test_settings_as_toml_round_trips(tmp_path: Path) -> None:
@@ -277,13 +277,35 @@ def test_settings_as_toml_round_trips(tmp_path: Path) -> None:
         "feeds": {"change_poll_seconds": 1e-7},
     })
     text = settings_as_toml(settings)
-    assert tomllib.loads(text) == settings_as_dict(settings)
+    assert tomllib.loads(text) == _without_secrets(settings_as_dict(settings))
     assert load(config_file=write(tmp_path, text)) == settings
 
 
 def test_default_settings_as_toml_round_trips() -> None:
     settings = load()
-    assert tomllib.loads(settings_as_toml(settings)) == settings_as_dict(settings)
+    assert tomllib.loads(settings_as_toml(settings)) == _without_secrets(settings_as_dict(settings))
+
+
+def _without_secrets(data: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    return {s: {k: v for k, v in t.items() if (s, k) != ("api", "tokens")}
+            for s, t in data.items()}
+
+
+def test_api_tokens_come_from_a_toml_list_or_a_comma_separated_variable(tmp_path: Path) -> None:
+    from_file = load(config_file=write(tmp_path, '[api]\ntokens = ["a-long-enough-token-1"]\n'))
+    assert from_file.api.tokens == ("a-long-enough-token-1",)
+    from_env = load(environ={"SYNDIC_API__TOKENS": "a-long-enough-token-1, a-long-enough-token-2"})
+    assert from_env.api.tokens == ("a-long-enough-token-1", "a-long-enough-token-2")
+
+
+def test_a_short_api_token_is_refused_naming_it() -> None:
+    with pytest.raises(ConfigError, match=r"api\.tokens\[0\]"):
+        load(environ={"SYNDIC_API__TOKENS": "short"})
+
+
+def test_syndic_config_never_prints_the_tokens() -> None:
+    text = settings_as_toml(load(environ={"SYNDIC_API__TOKENS": "a-long-enough-secret-9"}))
+    assert "a-long-enough-secret-9" not in text and "1 set, not shown" in text
 
 
 def test_uses_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,292 @@
+"""Import items stored a batch at a time, idempotently.
+
+- A post is known by its entry id: a second import finds it and changes nothing when nothing
+  changed; a post deleted in syndic stays deleted (the import reports it, does not revive it).
+- Each batch of posts is one transaction (all of a post or none of it); when a batch fails,
+  its posts are tried one by one, so one bad item is reported and the rest are stored.
+- The feeds a batch touches are marked dirty in its transaction, once per import; the import
+  run holds the site's regeneration until it ends (store.held_sites), so each feed renders
+  once after the import instead of once per batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from feeds.errors import FeedsError
+from feeds.feedset import FeedContext, touched_keys
+from feeds.imports.items import ImportedComment, ImportedPost, ImportItem, LabelAlias, Skipped
+from feeds.imports.legacy_urls import alias_paths
+from feeds.models import CommentDraft, Post, PostDraft, PostStatus, Site
+from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
+from feeds.store import Store
+
+BATCH = 500
+
+
+@dataclass(slots=True)
+class ImportReport:
+    posts_added: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    comments_added: int = 0
+    comments_updated: int = 0
+    comments_unchanged: int = 0
+    aliases: int = 0
+    items: int = 0
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    """(where, title, reason) of every item not stored."""
+
+    def skip(self, where: str, title: str, reason: str) -> None:
+        self.skipped.append((where, title, reason))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "posts": {"added": self.posts_added, "updated": self.posts_updated,
+                      "unchanged": self.posts_unchanged},
+            "comments": {"added": self.comments_added, "updated": self.comments_updated,
+                         "unchanged": self.comments_unchanged},
+            "aliases": self.aliases, "items": self.items,
+            "skipped": [{"where": w, "title": t, "reason": r} for w, t, r in self.skipped],
+        }
+
+
+def _same(a: Post, b: Post) -> bool:
+    return (a.title, a.summary, a.content_html, a.status, a.published, a.updated, a.labels,
+            a.authors, a.enclosures, a.slug) == (
+        b.title, b.summary, b.content_html, b.status, b.published, b.updated, b.labels,
+        b.authors, b.enclosures, b.slug)
+
+
+class Importer:
+    """One import into one site. `items` is pulled a batch at a time in a worker thread
+    (parsing and sanitising are CPU work) and stored with `store`."""
+
+    def __init__(self, store: Store, site: Site, ctx: FeedContext, now: datetime,
+                 progress: Callable[[ImportReport], None] | None = None) -> None:
+        self.store, self.site, self.ctx, self.now = store, site, ctx, now
+        self.progress = progress
+        self.report = ImportReport()
+        self._post_ids: dict[str, int] = {}
+        """source id -> stored post id, for comments."""
+        self._skipped_posts: set[str] = set()
+        self._comment_ids: dict[str, int] = {}
+        self._pending: list[ImportedComment] = []
+        self._marked: set[str] = set()
+        self._aliases: dict[str, str] = {}
+        self.outcomes: dict[str, tuple[str, int]] = {}
+        """source id -> (added, updated or unchanged; the post's id)."""
+
+    async def run(self, items: Iterator[ImportItem], run_id: int | None = None,
+                  clock: Callable[[], datetime] | None = None) -> ImportReport:
+        """Store every item; with `run_id`, beat the run's heartbeat (at `clock`'s time)
+        after each batch, so the run keeps holding the site's regeneration."""
+        while True:
+            chunk = await asyncio.to_thread(_take, items, BATCH)
+            if not chunk:
+                break
+            await self._apply(chunk)
+            if run_id is not None:
+                beat = clock() if clock else self.now
+                await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
+            if self.progress:
+                self.progress(self.report)
+        await self._flush_comments(final=True)
+        if self._aliases:
+            await self.store.save_aliases(self.site.id, self._aliases)
+        return self.report
+
+    async def _apply(self, chunk: list[ImportItem]) -> None:
+        posts: list[ImportedPost] = []
+        for item in chunk:
+            self.report.items += 1
+            if isinstance(item, Skipped):
+                self.report.skip(item.where, item.title, item.reason)
+            elif isinstance(item, ImportedPost):
+                posts.append(item)
+            elif isinstance(item, ImportedComment):
+                self._pending.append(item)
+            elif isinstance(item, LabelAlias):
+                self._aliases.update(alias_paths(item))
+                self.report.aliases += 1
+        if posts:
+            await self._store_posts(posts)
+        await self._flush_comments(final=False)
+
+    # -- posts -----------------------------------------------------------------------
+
+    async def _store_posts(self, items: list[ImportedPost]) -> None:
+        known = await self.store.posts_by_entry_id(self.site.id, [i.entry_id for i in items])
+        prepared = await asyncio.to_thread(self._prepare_all, items, known)
+        new, changed = await self._unique(prepared, known)
+        try:
+            await self._write(new, changed)
+        except (IntegrityError, DBAPIError):
+            # One bad post must not sink its batch: store them one by one to find it.
+            Pair = tuple[ImportedPost, Post]
+            singles: list[tuple[list[Pair], list[Pair]]] = [([x], []) for x in new]
+            singles += [([], [x]) for x in changed]
+            for one_new, one_changed in singles:
+                item = (one_new or one_changed)[0][0]
+                try:
+                    await self._write(one_new, one_changed)
+                except (IntegrityError, DBAPIError) as exc:
+                    self._skip_post(item, f"not stored: {exc.orig or exc}")
+
+    def _prepare_all(self, items: list[ImportedPost], known: dict[str, Post]
+                     ) -> list[tuple[ImportedPost, Post]]:
+        out = []
+        for item in items:
+            before = known.get(item.entry_id)
+            if before is not None and before.status is PostStatus.DELETED:
+                self._skip_post(item, "deleted in syndic: an import does not bring it back")
+                continue
+            try:
+                post = prepare_post(self.site, self._draft(item, before), self.now, before)
+            except FeedsError as exc:
+                self._skip_post(item, str(exc))
+                continue
+            if before is not None and _same(before, replace(post, version=before.version)):
+                self.report.posts_unchanged += 1
+                self._post_ids[item.source_id] = before.id
+                self.outcomes[item.source_id] = ("unchanged", before.id)
+                continue
+            out.append((item, post))
+        return out
+
+    def _draft(self, item: ImportedPost, before: Post | None) -> PostDraft:
+        published = item.published or (before.published if before else self.now)
+        return PostDraft(
+            title=item.title, content_html=item.content_html, published=published,
+            # Without a date of its own, the update time stays what it was: a second
+            # import of the same export changes nothing.
+            updated=item.updated or (before.updated if before else None) or published,
+            slug=before.slug if before else item.slug, summary=item.summary,
+            authors=item.authors, labels=item.labels, enclosures=item.enclosures,
+            status=item.status, entry_id=item.entry_id,
+        )
+
+    async def _unique(self, prepared: list[tuple[ImportedPost, Post]], known: dict[str, Post]
+                      ) -> tuple[list[tuple[ImportedPost, Post]], list[tuple[ImportedPost, Post]]]:
+        """New posts get a slug no other post has (Blogger allows one slug per month) and
+        keep Blogger's numeric id when it is free."""
+        fresh = [(i, p) for i, p in prepared if i.entry_id not in known]
+        owners = await self.store.slug_owners(self.site.id, [p.slug for _, p in fresh])
+        taken_ids = await self.store.ids_taken([i.legacy_id for i, _ in fresh if i.legacy_id])
+        new = []
+        for item, post in fresh:
+            slug, n = post.slug, 1
+            while slug in owners and owners[slug] != post.entry_id:
+                n += 1
+                slug = f"{post.slug[: MAX_SLUG - 8]}-{n}"
+            owners[slug] = post.entry_id
+            post_id = item.legacy_id if item.legacy_id and item.legacy_id not in taken_ids else 0
+            if post_id:
+                taken_ids.add(post_id)
+            if slug != post.slug:
+                post = prepare_post(self.site, replace(self._draft(item, None), slug=slug),
+                                    self.now)
+            new.append((item, replace(post, id=post_id)))
+        return new, [(i, p) for i, p in prepared if i.entry_id in known]
+
+    async def _write(self, new: list[tuple[ImportedPost, Post]],
+                     changed: list[tuple[ImportedPost, Post]]) -> None:
+        keys: set[str] = set()
+        for _, post in [*new, *changed]:
+            keys |= touched_keys(None, post, self.ctx)
+        ids, _ = await self.store.write_batch(
+            self.site.id, [p for _, p in new], [p for _, p in changed], [],
+            keys - self._marked, self.now)
+        self._marked |= keys
+        for (item, _), post_id in zip(new, ids, strict=True):
+            self._post_ids[item.source_id] = post_id
+            self.outcomes[item.source_id] = ("added", post_id)
+            self._aliases.update(alias_paths(item, post_id))
+        for item, post in changed:
+            self._post_ids[item.source_id] = post.id
+            self.outcomes[item.source_id] = ("updated", post.id)
+            self._aliases.update(alias_paths(item, post.id))
+        self.report.posts_added += len(new)
+        self.report.posts_updated += len(changed)
+
+    def _skip_post(self, item: ImportedPost, reason: str) -> None:
+        self._skipped_posts.add(item.source_id)
+        self.report.skip(item.where, item.title, reason)
+
+    # -- comments --------------------------------------------------------------------
+
+    async def _flush_comments(self, final: bool) -> None:
+        """Store the pending comments whose post (and parent comment) is stored; at the end,
+        report those whose post never came."""
+        while True:
+            ready, waiting = [], []
+            pending_ids = {c.source_id for c in self._pending}
+            for c in self._pending:
+                if c.post_source_id in self._skipped_posts:
+                    self.report.skip(c.where, "", "its post was not imported")
+                elif c.post_source_id not in self._post_ids or (
+                        c.parent_source_id in pending_ids):
+                    waiting.append(c)
+                else:
+                    ready.append(c)
+            self._pending = waiting
+            for start in range(0, len(ready), BATCH):
+                await self._store_comments(ready[start:start + BATCH])
+            if not ready:
+                break
+        if final:
+            for c in self._pending:
+                self.report.skip(c.where, "", "its post is not in the export")
+            self._pending = []
+
+    async def _store_comments(self, items: list[ImportedComment]) -> None:
+        known = await self.store.comments_by_entry_id(self.site.id, [c.entry_id for c in items])
+        posts = await self.store.posts_by_id(
+            self.site.id, [self._post_ids[c.post_source_id] for c in items])
+        todo, keys = [], set()
+        for c in items:
+            post = posts[self._post_ids[c.post_source_id]]
+            parent = self._comment_ids.get(c.parent_source_id or "")
+            draft = CommentDraft(c.author, c.content_html, c.published, c.status, parent)
+            try:
+                comment = prepare_comment(self.site, post.id, draft, c.entry_id, self.now)
+            except FeedsError as exc:
+                self.report.skip(c.where, "", str(exc))
+                continue
+            before = known.get(c.entry_id)
+            if before is not None:
+                self._comment_ids[c.source_id] = before.id
+                if (before.status, before.content_html) == (comment.status.value,
+                                                            comment.content_html):
+                    self.report.comments_unchanged += 1
+                    continue
+                comment = replace(comment, id=before.id)
+            todo.append((c, comment))
+            keys |= touched_keys(post, None, self.ctx)
+        if not todo:
+            return
+        _, ids = await self.store.write_batch(self.site.id, [], [], [x for _, x in todo],
+                                              keys - self._marked, self.now)
+        self._marked |= keys
+        for (c, comment), comment_id in zip(todo, ids, strict=True):
+            self._comment_ids[c.source_id] = comment_id
+            if comment.id:
+                self.report.comments_updated += 1
+            else:
+                self.report.comments_added += 1
+
+
+def _take(items: Iterator[ImportItem], n: int) -> list[ImportItem]:
+    out = []
+    for item in items:
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out
+

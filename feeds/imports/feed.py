@@ -1,0 +1,265 @@
+"""Any feed as an import: RSS 0.9x/1.0/2.0 and Atom (through feedparser) or JSON Feed 1.0/1.1,
+one page at a time (the caller follows `next_url`, RFC 5005 paging). The ids readers already
+know (Atom id, RSS guid, JSON Feed id) become the entry ids, so subscribers see no duplicates
+after the move. Pure: bytes in, items out."""
+
+from __future__ import annotations
+
+import calendar
+import html
+import io
+import json
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+import feedparser
+from dateutil.parser import UnknownTimezoneWarning
+
+from feeds.content import clean_text, summary_from_html
+from feeds.errors import InvalidParameterError
+from feeds.imports.items import ImportedPost, ImportFormatError, ImportItem, Skipped
+from feeds.models import Author, Enclosure
+from feeds.query import parse_date
+
+_JSON_TYPES = ("application/feed+json", "application/json")
+_JSON_VERSION = "https://jsonfeed.org/version/"
+_NOT_A_FEED = "not an RSS, Atom or JSON Feed document"
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_NO_TYPE = "application/octet-stream"
+_TITLE_LENGTH = 60
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_EXTENSION = re.compile(r"(?<=.)\.[a-z][a-z0-9]{0,4}$", re.IGNORECASE)  # hello.html, not v2.0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    items: list[ImportItem]
+    next_url: str | None
+    """The page's RFC 5005 rel="next" link (JSON Feed: next_url), absolute; None on the last."""
+    title: str
+
+
+class _BadItem(Exception):
+    """One entry cannot be imported: it becomes a Skipped with this reason."""
+
+
+def parse_feed(data: bytes, tz: tzinfo, base_url: str = "", content_type: str = "") -> FeedPage:
+    """One page of a feed as import items. `tz` is for dates written without a zone,
+    `base_url` (where the page came from) resolves relative links. ImportFormatError when
+    the document is not a readable feed."""
+    head = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if head.startswith(b"{") or (mime in _JSON_TYPES and not head.startswith(b"<")):
+        return _parse_json(data, tz, base_url)
+    return _parse_xml(data, tz, base_url, content_type)
+
+
+def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> FeedPage:
+    headers = {"content-location": base_url, "content-type": content_type}
+    # A stream, not the bytes: given bytes that name a local file, feedparser reads the file.
+    doc = feedparser.parse(
+        io.BytesIO(data), response_headers={k: v for k, v in headers.items() if v},
+        resolve_relative_uris=True, sanitize_html=True,
+    )  # fmt: skip
+    if not doc.get("version"):
+        raise ImportFormatError("document", _NOT_A_FEED)
+    error = doc.get("bozo_exception")
+    benign = isinstance(error, feedparser.ThingsNobodyCaresAboutButMe)  # e.g. encoding override
+    if doc.get("bozo") and not doc.entries and not benign:
+        line = getattr(error, "getLineNumber", None)
+        message = error.getMessage() if hasattr(error, "getMessage") else str(error)
+        raise ImportFormatError(f"line {line()}" if callable(line) else "document", message)
+    # Atom: an entry without authors has the feed's (RFC 4287 4.2.1).
+    inherited = _xml_authors(doc.feed) if doc.version.startswith("atom") else ()
+    items: list[ImportItem] = []
+    for i, entry in enumerate(doc.entries, 1):
+        try:
+            items.append(_xml_entry(entry, f"entry {i}", tz, inherited))
+        except _BadItem as exc:
+            title = clean_text(dict.get(entry, "title") or "")
+            items.append(Skipped(f"entry {i}", str(exc), title))
+    nexts = [link.get("href") for link in doc.feed.get("links", ()) if link.get("rel") == "next"]
+    next_url = urljoin(base_url, nexts[0]) if nexts and nexts[0] else None
+    return FeedPage(items, next_url, _xml_text(doc.feed, "title") or "")
+
+
+def _xml_entry(entry: Any, where: str, tz: tzinfo, inherited: tuple[Author, ...]) -> ImportItem:
+    # dict.get throughout: FeedParserDict.get("updated") answers `published` when there is
+    # no updated (and warns), which would hide a missing date.
+    contents, summary = dict.get(entry, "content") or [], dict.get(entry, "summary_detail")
+    body = ([c for c in contents if c.get("type") in _HTML_TYPES] or contents or [summary])[0]
+    value = (body := body or {}).get("value", "")
+    content = _paragraphs(value) if body.get("type") == "text/plain" else value
+    differs = body is not summary and summary is not None and summary.get("value") != value
+    enclosures = tuple(
+        Enclosure(link["href"], link.get("type") or _NO_TYPE, _length(link.get("length")))
+        for link in dict.get(entry, "links") or ()
+        if link.get("rel") == "enclosure" and link.get("href")
+    )
+    labels = (tag.get("label") or tag.get("term") or "" for tag in dict.get(entry, "tags") or ())
+    published, updated = (
+        _date(dict.get(entry, key), dict.get(entry, f"{key}_parsed"), tz, key)
+        for key in ("published", "updated")
+    )
+    return _post(
+        where, entry_id=dict.get(entry, "id"), link=dict.get(entry, "link"),
+        title=_xml_text(entry, "title"), content=content,
+        summary=_xml_text(entry, "summary") if differs else None,
+        published=published, updated=updated, authors=_xml_authors(entry) or inherited,
+        labels=labels, enclosures=enclosures,
+    )  # fmt: skip
+
+
+def _xml_text(context: Any, key: str) -> str | None:
+    """A title or summary as plain text (feedparser keeps Atom's type="html" as markup)."""
+    value = dict.get(context, key)
+    if not value:
+        return None
+    kind = (dict.get(context, f"{key}_detail") or {}).get("type", "")
+    text = summary_from_html(value, sys.maxsize) if kind in _HTML_TYPES else clean_text(value)
+    return text or None
+
+
+def _xml_authors(context: Any) -> tuple[Author, ...]:
+    authors: list[Author] = []
+    previous_email = None
+    for raw in dict.get(context, "authors") or ():
+        email = raw.get("email") or None
+        # feedparser 6 copies an Atom author's email into the next author that has none.
+        if authors and email == previous_email and raw.get("name") != authors[-1].name:
+            email = None
+        previous_email = raw.get("email") or None
+        if name := clean_text(raw.get("name") or "") or email:
+            authors.append(Author(name, raw.get("href") or None, email))
+    return tuple(authors)
+
+
+def _parse_json(data: bytes, tz: tzinfo, base_url: str) -> FeedPage:
+    try:
+        doc = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError("document", f"not UTF-8: {exc.reason}") from None
+    if not isinstance(doc, dict) or not _text(doc, "version").startswith(_JSON_VERSION):
+        raise ImportFormatError("document", _NOT_A_FEED)
+    if not isinstance(raw_items := doc.get("items"), list):
+        raise ImportFormatError("document", "a JSON Feed needs an items list")
+    inherited = _json_authors(doc)  # JSON Feed 1.1: the feed's authors are its items'
+    items: list[ImportItem] = []
+    for i, item in enumerate(raw_items, 1):
+        if not isinstance(item, dict):
+            items.append(Skipped(f"entry {i}", "not a JSON object"))
+            continue
+        try:
+            items.append(_json_item(item, f"entry {i}", tz, base_url, inherited))
+        except _BadItem as exc:
+            items.append(Skipped(f"entry {i}", str(exc), clean_text(_text(item, "title"))))
+    next_url = _text(doc, "next_url")
+    return FeedPage(items, urljoin(base_url, next_url) if next_url else None, _text(doc, "title"))
+
+
+def _json_item(
+    item: dict[str, Any], where: str, tz: tzinfo, base_url: str, inherited: tuple[Author, ...]
+) -> ImportItem:
+    raw_id = item.get("id")
+    if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)  # JSON Feed 1.0 feeds in the wild use numbers
+    summary, full = _text(item, "summary"), _text(item, "content_html")
+    content = full or _paragraphs(_text(item, "content_text") or summary)
+    full = full or _text(item, "content_text")
+    summary = clean_text(summary) if full and full != summary else ""
+    enclosures = tuple(
+        Enclosure(urljoin(base_url, url), _text(a, "mime_type") or _NO_TYPE,
+                  _length(a.get("size_in_bytes")))
+        for a in item.get("attachments") or ()
+        if isinstance(a, dict) and (url := _text(a, "url"))
+    )  # fmt: skip
+    tags = item.get("tags")
+    url = _text(item, "url")
+    return _post(
+        where, entry_id=raw_id.strip() if isinstance(raw_id, str) else None,
+        link=urljoin(base_url, url) if url else None, title=clean_text(_text(item, "title")),
+        content=content, summary=summary or None,
+        published=_date(item.get("date_published"), None, tz, "date_published"),
+        updated=_date(item.get("date_modified"), None, tz, "date_modified"),
+        authors=_json_authors(item) or inherited,
+        labels=(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+        enclosures=enclosures,
+    )  # fmt: skip
+
+
+def _json_authors(obj: Mapping[str, Any]) -> tuple[Author, ...]:
+    raw = obj.get("authors")  # 1.1; 1.0 has one `author`
+    return tuple(
+        Author(clean_text(_text(a, "name")), _text(a, "url") or None)
+        for a in (raw if isinstance(raw, list) else [obj.get("author")])
+        if isinstance(a, dict) and clean_text(_text(a, "name"))
+    )
+
+
+def _text(obj: Mapping[str, Any], key: str) -> str:
+    value = obj.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _post(
+    where: str, *, entry_id: str | None, link: str | None, title: str | None, content: str,
+    summary: str | None, published: datetime | None, updated: datetime | None,
+    authors: tuple[Author, ...], labels: Iterable[str], enclosures: tuple[Enclosure, ...],
+) -> ImportItem:  # fmt: skip
+    """What every format shares: id and title fallbacks, the slug, the date fallback."""
+    entry_id = entry_id or link
+    if not entry_id:
+        return Skipped(where, "no id and no link", title or "")
+    if not title:  # a microblog post: its text begins the title
+        text = summary_from_html(content, sys.maxsize)
+        if not text:
+            return Skipped(where, "no title and no text")
+        cut = len(text) > _TITLE_LENGTH
+        title = text[:_TITLE_LENGTH].rstrip() + "…" if cut else text
+    segment = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1]) if link else ""
+    return ImportedPost(
+        source_id=entry_id, entry_id=entry_id, title=title, content_html=content,
+        published=published or updated, updated=updated, summary=summary,
+        slug=_EXTENSION.sub("", segment) or None, authors=authors,
+        labels=tuple(dict.fromkeys(filter(None, map(clean_text, labels)))),
+        enclosures=enclosures, where=where,
+    )  # fmt: skip
+
+
+def _date(raw: object, parsed: Any, tz: tzinfo, field: str) -> datetime | None:
+    """The date as written (a zone-less one takes `tz`), else feedparser's reading of it
+    (UTC; it knows RFC 822 zone names such as EST, which dateutil only warns about)."""
+    if isinstance(raw, str) and raw.strip():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", UnknownTimezoneWarning)
+                return parse_date(raw.strip(), field, tz)
+        except (InvalidParameterError, UnknownTimezoneWarning):
+            pass
+    if parsed:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    raise _BadItem(f"{field}: not a date: {raw!r}")
+
+
+def _paragraphs(text: str) -> str:
+    """Plain text as HTML: blank lines part paragraphs, a single newline is a <br>."""
+    paragraphs = _BLANK_LINE.split(text.replace("\r\n", "\n").strip())
+    escaped = (html.escape(p.strip(), quote=False).replace("\n", "<br>") for p in paragraphs)
+    return "".join(f"<p>{p}</p>" for p in escaped if p)
+
+
+def _length(value: object) -> int:
+    try:
+        return max(int(str(value or 0).strip()), 0)
+    except ValueError:
+        return 0

@@ -1,0 +1,194 @@
+"""Reading API requests: bodies checked against the OpenAPI document's schemas (so the
+document and the behaviour agree), unknown fields refused by name, query parameters for
+paging and the site, and the Idempotency-Key header. Errors are InvalidInputError naming
+the field: the middleware makes them problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from feeds.errors import InvalidInputError, NotFoundError
+from feeds.models import (
+    Author,
+    CommentDraft,
+    CommentStatus,
+    Enclosure,
+    Post,
+    PostDraft,
+    PostStatus,
+    Site,
+)
+from feeds.query import parse_date
+from feeds.store import Idempotency
+from server.auth import TOKEN_SCOPE
+from server.keys import SETTINGS, SITES
+from server.openapi import SCHEMAS
+
+_VALIDATORS = {
+    name: Draft202012Validator({**schema, "$defs": SCHEMAS})
+    for name, schema in SCHEMAS.items()
+}
+
+
+def _field(error: ValidationError) -> str:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return path.lstrip(".") or "body"
+
+
+def check(body: Any, schema: str, where: str = "") -> dict[str, Any]:
+    """`body` if it matches the named schema; else InvalidInputError naming the field."""
+    if not isinstance(body, dict):
+        raise InvalidInputError(where or "body", "must be a JSON object")
+    allowed = SCHEMAS[schema].get("properties", {})
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise InvalidInputError(f"{where}{unknown[0]}", "unknown field")
+    error = next(iter(sorted(_VALIDATORS[schema].iter_errors(body),
+                             key=lambda e: list(map(str, e.absolute_path)))), None)
+    if error is not None:
+        raise InvalidInputError(f"{where}{_field(error)}", error.message)
+    return body
+
+
+async def read_json(request: web.Request, schema: str) -> dict[str, Any]:
+    return check(await read_any_json(request), schema)
+
+
+async def read_any_json(request: web.Request) -> Any:
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError("body", f"not JSON: {exc}") from None
+
+
+def page(request: web.Request) -> tuple[int, int]:
+    """(limit, offset) from the query; limit defaults to api.page_size, at most 500."""
+    out = []
+    for name, default, low, high in (("limit", request.app[SETTINGS].api.page_size, 1, 500),
+                                     ("offset", 0, 0, 10**12)):
+        raw = request.query.get(name)
+        try:
+            value = default if raw is None else int(raw)
+        except ValueError:
+            raise InvalidInputError(name, f"must be a whole number, got {raw!r}") from None
+        if not low <= value <= high:
+            raise InvalidInputError(name, f"must be between {low} and {high}")
+        out.append(value)
+    return out[0], out[1]
+
+
+def next_link(request: web.Request, total: int, limit: int, offset: int) -> str | None:
+    if offset + limit >= total:
+        return None
+    return str(request.rel_url.update_query(limit=limit, offset=offset + limit))
+
+
+def site_of(request: web.Request) -> Site:
+    """The site `?site=` names (id or host), else the one the Host header names."""
+    sites = request.app[SITES]
+    ref = request.query.get("site")
+    if ref is None:
+        return sites.for_host(request.host)
+    for site in sites.by_id.values():
+        if ref == str(site.id) or ref.lower() == site.host.lower():
+            return site
+    raise NotFoundError("site", ref)
+
+
+def enum_param(request: web.Request, name: str, enum: type[PostStatus] | type[CommentStatus]
+               ) -> Any:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        return enum(raw)
+    except ValueError:
+        choices = ", ".join(e.value for e in enum)
+        raise InvalidInputError(name, f"must be one of {choices}") from None
+
+
+def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255:
+        raise InvalidInputError("Idempotency-Key", "must be 1 to 255 characters")
+    digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\0" + body)
+    return Idempotency(request[TOKEN_SCOPE], key, digest.hexdigest(), resource)
+
+
+# -- bodies to domain drafts ---------------------------------------------------------------
+
+
+def _date(body: dict[str, Any], name: str, tz: ZoneInfo, where: str) -> datetime | None:
+    value = body.get(name)
+    return None if value is None else parse_date(value, f"{where}{name}", tz)
+
+
+def _authors(raw: list[dict[str, Any]]) -> tuple[Author, ...]:
+    return tuple(Author(a["name"], a.get("uri"), a.get("email")) for a in raw)
+
+
+def _enclosures(raw: list[dict[str, Any]]) -> tuple[Enclosure, ...]:
+    return tuple(Enclosure(e["url"], e.get("type") or "application/octet-stream",
+                           e.get("length") or 0) for e in raw)
+
+
+def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | None = None,
+               where: str = "") -> PostDraft:
+    """A draft from a create (before None) or a patch of `before`: fields not in the body
+    keep their stored values. `publish_at` schedules the post (status scheduled);
+    publishing a draft without a date dates it now."""
+    tz = ZoneInfo(site.timezone)
+    publish_at = _date(body, "publish_at", tz, where)
+    status = PostStatus(body.get("status") or (
+        PostStatus.SCHEDULED if publish_at else (before.status if before else "published")))
+    if status is PostStatus.SCHEDULED and publish_at is None:
+        if before is None or before.status is not PostStatus.SCHEDULED:
+            raise InvalidInputError(f"{where}publish_at", "a scheduled post needs publish_at")
+        publish_at = before.published
+    published = publish_at or _date(body, "published", tz, where)
+    if published is None:
+        draft_going_out = (before is not None and before.status is PostStatus.DRAFT
+                           and status is not PostStatus.DRAFT)
+        published = now if before is None or draft_going_out else before.published
+    updated = _date(body, "updated", tz, where)
+
+    def keep(name: str, current: Any) -> Any:
+        return body.get(name, current)
+
+    return PostDraft(
+        title=keep("title", before.title if before else ""),
+        content_html=keep("content_html", before.content_html if before else "") or "",
+        published=published,
+        updated=updated,
+        slug=keep("slug", before.slug if before else None),
+        summary=keep("summary", None),
+        authors=_authors(body["authors"]) if "authors" in body else (
+            before.authors if before else ()),
+        labels=tuple(keep("labels", before.labels if before else ())),
+        enclosures=_enclosures(body["enclosures"]) if "enclosures" in body else (
+            before.enclosures if before else ()),
+        status=status,
+        entry_id=body.get("entry_id"),
+    )
+
+
+def comment_draft(body: dict[str, Any], site: Site) -> CommentDraft:
+    raw = body["author"]
+    author = Author(raw) if isinstance(raw, str) else _authors([raw])[0]
+    return CommentDraft(
+        author=author, content_html=body["content_html"],
+        published=_date(body, "published", ZoneInfo(site.timezone), ""),
+        status=CommentStatus(body.get("status", "approved")),
+        parent_id=body.get("parent_id"),
+    )

@@ -1,0 +1,113 @@
+"""/api/posts/{post}/comments and /api/comments: add, read, list, moderate, delete. Only
+approved comments show in comment feeds and counts."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from feeds.errors import ConflictError, InvalidInputError
+from feeds.models import Author, CommentStatus, Site
+from feeds.query import parse_date
+from server.api_input import (
+    comment_draft,
+    enum_param,
+    idempotency,
+    next_link,
+    page,
+    read_json,
+    site_of,
+)
+from server.handlers.api_common import json_response, replay
+from server.keys import CLOCK, PUBLISHER, STORE, WAKE
+from server.representations import comment_json
+
+
+def _comment_id(request: web.Request) -> int:
+    raw = request.match_info["comment_id"]
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise InvalidInputError("comment_id", "must be a whole number")
+    return int(raw)
+
+
+async def comment_body(request: web.Request, site: Site, comment_id: int) -> dict[str, Any]:
+    return comment_json(await request.app[STORE].get_comment(site.id, comment_id))
+
+
+async def create(request: web.Request) -> web.Response:
+    app = request.app
+    site = site_of(request)
+    idem = idempotency(request, "comment", await request.read())
+    if (again := await replay(request, idem, site)) is not None:
+        return again
+    draft = comment_draft(await read_json(request, "CommentCreate"), site)
+    now = app[CLOCK].now()
+    try:
+        comment = await app[PUBLISHER].add_comment(
+            site, request.match_info["post"], draft, now, secrets.randbits(40), idem)
+    except ConflictError:
+        if (again := await replay(request, idem, site)) is not None:
+            return again
+        raise
+    app[WAKE]()
+    return json_response(comment_json(comment), 201, Location=f"/api/comments/{comment.id}")
+
+
+async def for_post(request: web.Request) -> web.Response:
+    site = site_of(request)
+    store = request.app[STORE]
+    post = await store.get_post(site.id, request.match_info["post"])
+    return await _page(request, site, post.id)
+
+
+async def listing(request: web.Request) -> web.Response:
+    return await _page(request, site_of(request), None)
+
+
+async def _page(request: web.Request, site: Site, post_id: int | None) -> web.Response:
+    limit, offset = page(request)
+    status = enum_param(request, "status", CommentStatus)
+    total, comments = await request.app[STORE].page_comments(
+        site.id, limit, offset, status, post_id)
+    return json_response({"items": [comment_json(c) for c in comments], "total": total,
+                  "next": next_link(request, total, limit, offset)})
+
+
+async def show(request: web.Request) -> web.Response:
+    site = site_of(request)
+    return json_response(await comment_body(request, site, _comment_id(request)))
+
+
+async def patch(request: web.Request) -> web.Response:
+    app = request.app
+    site = site_of(request)
+    before = await app[STORE].get_comment(site.id, _comment_id(request))
+    body = await read_json(request, "CommentPatch")
+    now = app[CLOCK].now()
+    after = before
+    if "author" in body:
+        a = body["author"]
+        after = replace(after, author=Author(a["name"], a.get("uri"), a.get("email")))
+    if "content_html" in body:
+        after = replace(after, content_html=body["content_html"], updated=now)
+    if "status" in body:
+        after = replace(after, status=CommentStatus(body["status"]))
+    if "published" in body:
+        after = replace(after, published=parse_date(body["published"], "published",
+                                                     ZoneInfo(site.timezone)))
+    comment = await app[PUBLISHER].update_comment(site, after, now)
+    app[WAKE]()
+    return json_response(comment_json(comment))
+
+
+async def delete(request: web.Request) -> web.Response:
+    app = request.app
+    site = site_of(request)
+    comment = await app[STORE].get_comment(site.id, _comment_id(request))
+    await app[PUBLISHER].delete_comment(site, comment, app[CLOCK].now())
+    app[WAKE]()
+    return web.Response(status=204)

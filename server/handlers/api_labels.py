@@ -1,0 +1,101 @@
+"""/api/labels: a site's labels with their post counts; put a label on posts, rename (or
+merge) one, take one off every post. Each changed post is written with the feeds it touches
+marked, like any edit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from feeds.errors import NotFoundError
+from feeds.models import Post, PostStatus, Site
+from server.api_input import next_link, page, post_draft, read_json, site_of
+from server.handlers.api_common import json_response
+from server.keys import CLOCK, PUBLISHER, STORE, WAKE
+
+PAGE = 500
+
+
+def _label_json(site: Site, name: str, count: int) -> dict[str, object]:
+    from urllib.parse import quote
+    return {"name": name, "count": count,
+            "feed": f"{site.base_url}/feeds/posts/default/-/{quote(name, safe='')}"}
+
+
+async def _count(request: web.Request, site: Site, name: str) -> int:
+    counts = dict(await request.app[STORE].label_counts(site.id))
+    return counts.get(name, 0)
+
+
+async def listing(request: web.Request) -> web.Response:
+    site = site_of(request)
+    limit, offset = page(request)
+    labels = await request.app[STORE].label_counts(site.id)
+    return json_response({
+        "items": [_label_json(site, n, c) for n, c in labels[offset:offset + limit]],
+        "total": len(labels), "next": next_link(request, len(labels), limit, offset)})
+
+
+async def show(request: web.Request) -> web.Response:
+    site = site_of(request)
+    name = request.match_info["label"]
+    count = await _count(request, site, name)
+    if not count:
+        raise NotFoundError("label", name)
+    return json_response(_label_json(site, name, count))
+
+
+async def _relabel(request: web.Request, site: Site, posts: list[Post],
+                   change: Callable[[tuple[str, ...]], tuple[str, ...]]) -> None:
+    app = request.app
+    now = app[CLOCK].now()
+    for post in posts:
+        labels = change(post.labels)
+        if labels != post.labels:
+            draft = post_draft({"labels": list(labels)}, site, now, post)
+            await app[PUBLISHER].update_post(site, str(post.id), draft, now)
+    app[WAKE]()
+
+
+async def _posts_with(request: web.Request, site: Site, name: str) -> list[Post]:
+    store = request.app[STORE]
+    out: list[Post] = []
+    while True:
+        total, posts = await store.page_posts(site.id, PAGE, len(out), None, name)
+        out += posts
+        if len(out) >= total or not posts:
+            return out
+
+
+async def create(request: web.Request) -> web.Response:
+    site = site_of(request)
+    body = await read_json(request, "LabelCreate")
+    name = body["name"]
+    store = request.app[STORE]
+    posts = [await store.get_post(site.id, str(i)) for i in body["posts"]]
+    await _relabel(request, site, [p for p in posts if p.status is not PostStatus.DELETED],
+                   lambda labels: labels if name in labels else (*labels, name))
+    return json_response(_label_json(site, name, await _count(request, site, name)), 201)
+
+
+async def patch(request: web.Request) -> web.Response:
+    site = site_of(request)
+    old = request.match_info["label"]
+    new = (await read_json(request, "LabelPatch"))["name"]
+    posts = await _posts_with(request, site, old)
+    if not posts:
+        raise NotFoundError("label", old)
+    await _relabel(request, site, posts,
+                   lambda labels: tuple(dict.fromkeys(new if lb == old else lb for lb in labels)))
+    return json_response(_label_json(site, new, await _count(request, site, new)))
+
+
+async def delete(request: web.Request) -> web.Response:
+    site = site_of(request)
+    name = request.match_info["label"]
+    posts = await _posts_with(request, site, name)
+    if not posts:
+        raise NotFoundError("label", name)
+    await _relabel(request, site, posts, lambda labels: tuple(lb for lb in labels if lb != name))
+    return web.Response(status=204)

@@ -1,0 +1,93 @@
+"""/api/sites: the sites this deployment serves. A change to a site's look (title, base URL,
+time zone...) re-renders its feeds; a new site is served at once."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from aiohttp import web
+
+from feeds.errors import InvalidInputError
+from feeds.models import FeedMode
+from feeds.store import SiteSpec
+from server.api_input import next_link, page, read_json
+from server.handlers.api_common import json_response
+from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, STORE, WAKE
+from server.representations import site_json
+
+
+def _site_id(request: web.Request) -> int:
+    raw = request.match_info["site_id"]
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        raise InvalidInputError("site_id", "must be a whole number")
+    return int(raw)
+
+
+def _check_zone(body: dict[str, Any]) -> None:
+    if "timezone" in body:
+        try:
+            zoneinfo.ZoneInfo(body["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise InvalidInputError("timezone", "not an IANA time zone") from None
+    if "base_url" in body:
+        body["base_url"] = body["base_url"].rstrip("/")
+
+
+async def _refresh(request: web.Request) -> None:
+    request.app[SITES].replace(await request.app[STORE].sites())
+
+
+async def listing(request: web.Request) -> web.Response:
+    limit, offset = page(request)
+    sites = await request.app[STORE].sites()
+    return json_response({"items": [site_json(s) for s in sites[offset:offset + limit]],
+                          "total": len(sites),
+                          "next": next_link(request, len(sites), limit, offset)})
+
+
+async def show(request: web.Request) -> web.Response:
+    return json_response(site_json(await request.app[STORE].get_site(_site_id(request))))
+
+
+async def create(request: web.Request) -> web.Response:
+    app = request.app
+    body = await read_json(request, "SiteCreate")
+    _check_zone(body)
+    defaults = app[SETTINGS].site
+    store = app[STORE]
+    if any(s.host.lower() == body["host"].lower() for s in await store.sites()):
+        raise InvalidInputError("host", "another site has it")
+    spec = SiteSpec(
+        host=body["host"], title=body["title"], subtitle=body.get("subtitle", ""),
+        base_url=body.get("base_url") or f"http://{body['host']}",
+        timezone=body.get("timezone", defaults.timezone),
+        language=body.get("language", defaults.language),
+        default_feed=FeedMode(body.get("default_feed", defaults.default_feed)),
+        summary_length=body.get("summary_length", defaults.summary_length),
+    )
+    now = app[CLOCK].now()
+    site = await store.create_site(spec, now)
+    if body.get("wordpress_urls"):
+        site = await store.update_site(site.id, {"wordpress_urls": True})
+    await app[PUBLISHER].mark_all(site, now)
+    await _refresh(request)
+    app[WAKE]()
+    return json_response(site_json(site), 201, Location=f"/api/sites/{site.id}")
+
+
+async def patch(request: web.Request) -> web.Response:
+    app = request.app
+    body = await read_json(request, "SitePatch")
+    _check_zone(body)
+    site = await app[STORE].update_site(_site_id(request), body)
+    await app[PUBLISHER].mark_all(site, app[CLOCK].now())
+    await _refresh(request)
+    app[WAKE]()
+    return json_response(site_json(site))
+
+
+async def delete(request: web.Request) -> web.Response:
+    await request.app[STORE].delete_site(_site_id(request))
+    await _refresh(request)
+    return web.Response(status=204)

@@ -1,0 +1,27 @@
+"""WordPress's feed URLs after a WordPress import (site.wordpress_urls): 301 to the syndic
+feed that shows the same thing (feeds/imports/legacy_urls.py says which)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from feeds.imports.legacy_urls import wordpress_feed
+from server.keys import SITES, STORE
+
+
+async def redirect_or_404(request: web.Request, path: str | None = None) -> web.Response:
+    site = request.app[SITES].for_host(request.host)
+    wanted = wordpress_feed(path or request.path, request.query) if site.wordpress_urls else None
+    if wanted is None:
+        raise web.HTTPNotFound()
+    target = wanted.path
+    if wanted.alias is not None:
+        target = await request.app[STORE].alias_target(site.id, wanted.alias)
+        if target is None:
+            raise web.HTTPNotFound()
+    assert target is not None
+    raise web.HTTPMovedPermanently(site.base_url + wanted.location(target))
+
+
+async def wordpress(request: web.Request) -> web.Response:
+    return await redirect_or_404(request)

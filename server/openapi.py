@@ -1,0 +1,229 @@
+"""The admin API's OpenAPI 3.1 document, served at /api/openapi.json. Its request schemas
+are also what the handlers validate bodies with (server/api_input.py): the document and the
+behaviour cannot drift apart. tests/server/test_api_openapi.py checks every route of
+server/routes.py against it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+
+def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+STR = {"type": "string"}
+NSTR = {"type": ["string", "null"]}
+DATE = {"type": "string", "format": "date-time"}
+NDATE = {"type": ["string", "null"], "format": "date-time"}
+ID = {"type": "integer", "minimum": 1}
+AUTHOR = _obj({"name": {"type": "string", "minLength": 1, "maxLength": 200},
+               "uri": {"type": ["string", "null"], "maxLength": 2000},
+               "email": {"type": ["string", "null"], "maxLength": 320}}, ("name",))
+ENCLOSURE = _obj({"url": {"type": "string", "minLength": 1, "maxLength": 2000},
+                  "type": {"type": "string", "maxLength": 200},
+                  "length": {"type": "integer", "minimum": 0}}, ("url",))
+POST_STATUS = {"type": "string", "enum": ["draft", "scheduled", "published"]}
+COMMENT_STATUS = {"type": "string", "enum": ["pending", "approved", "spam"]}
+LABELS = {"type": "array", "maxItems": 100,
+          "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+
+_POST_FIELDS: dict[str, Any] = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 1000},
+    "content_html": {"type": "string", "maxLength": 16_000_000},
+    "summary": NSTR,
+    "slug": {"type": ["string", "null"], "maxLength": 200},
+    "labels": LABELS,
+    "authors": {"type": "array", "maxItems": 20, "items": AUTHOR},
+    "enclosures": {"type": "array", "maxItems": 20, "items": ENCLOSURE},
+    "published": NDATE,
+    "updated": NDATE,
+    "publish_at": NDATE,
+    "status": POST_STATUS,
+}
+_SITE_FIELDS: dict[str, Any] = {
+    "host": {"type": "string", "minLength": 1, "maxLength": 255,
+             "pattern": r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$"},
+    "title": {"type": "string", "minLength": 1, "maxLength": 1000},
+    "subtitle": {"type": "string", "maxLength": 2000},
+    "base_url": {"type": "string", "pattern": "^https?://[^\\s/]+(/[^\\s]*)?$"},
+    "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+    "language": {"type": "string", "minLength": 1, "maxLength": 35},
+    "default_feed": {"type": "string", "enum": ["full", "summary"]},
+    "summary_length": {"type": "integer", "minimum": 0, "maximum": 100_000},
+    "wordpress_urls": {"type": "boolean"},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "PostCreate": _obj({**_POST_FIELDS, "entry_id": {"type": ["string", "null"],
+                                                     "minLength": 1, "maxLength": 2000}},
+                       ("title",)),
+    "PostPatch": _obj(_POST_FIELDS),
+    "Post": {"type": "object"},
+    "CommentCreate": _obj({"author": {"oneOf": [{"type": "string", "minLength": 1,
+                                                 "maxLength": 200}, AUTHOR]},
+                           "content_html": {"type": "string", "minLength": 1,
+                                            "maxLength": 1_000_000},
+                           "published": NDATE, "status": COMMENT_STATUS,
+                           "parent_id": {"type": ["integer", "null"], "minimum": 1}},
+                          ("author", "content_html")),
+    "CommentPatch": _obj({"author": AUTHOR, "content_html": {"type": "string", "minLength": 1,
+                                                             "maxLength": 1_000_000},
+                          "published": DATE, "status": COMMENT_STATUS}),
+    "Comment": {"type": "object"},
+    "SiteCreate": _obj(_SITE_FIELDS, ("host", "title")),
+    "SitePatch": _obj(_SITE_FIELDS),
+    "Site": {"type": "object"},
+    "LabelCreate": _obj({"name": LABELS["items"],
+                         "posts": {"type": "array", "minItems": 1, "maxItems": 10_000,
+                                   "items": ID}}, ("name", "posts")),
+    "LabelPatch": _obj({"name": LABELS["items"]}, ("name",)),
+    "Label": {"type": "object"},
+    "Import": {"type": "object"},
+    "BulkResult": {"type": "object"},
+    "Problem": {"type": "object", "properties": {"type": STR, "title": STR, "status": ID,
+                                                 "detail": STR, "field": STR}},
+}
+
+
+def _resp(status: str, desc: str, schema: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": desc}
+    if schema:
+        media = PROBLEM if schema == "Problem" else JSON
+        out["content"] = {media: {"schema": _ref(schema)}}
+    return out
+
+
+_ERRORS = {"400": _resp("400", "bad input, naming the field", "Problem"),
+           "401": _resp("401", "missing or wrong bearer token", "Problem"),
+           "404": _resp("404", "no such thing", "Problem"),
+           "413": _resp("413", "body over api.max_body_bytes", "Problem")}
+_PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                     "maximum": 500}},
+         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
+_SITE_PARAM = {"name": "site", "in": "query", "schema": STR,
+               "description": "site id or host (default: the site the Host header names)"}
+_IDEM = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string",
+                                                                "maxLength": 255}}
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _op(summary: str, ok: str, schema: str | None, *, body: str | None = None,
+        params: list[dict[str, Any]] | None = None, list_of: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "parameters": [_SITE_PARAM, *(params or [])],
+                          "responses": {ok: _resp(ok, summary, None if list_of else schema),
+                                        **_ERRORS}}
+    if list_of and schema:
+        op["responses"][ok]["content"] = {JSON: {"schema": {
+            "type": "object", "properties": {"items": {"type": "array", "items": _ref(schema)},
+                                             "total": {"type": "integer"},
+                                             "next": NSTR}}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+    return op
+
+
+POST_REF = _path_param("post", {"type": "string", "minLength": 1})
+COMMENT_ID = _path_param("comment_id", {"type": "integer", "minimum": 1})
+SITE_ID = _path_param("site_id", {"type": "integer", "minimum": 1})
+LABEL = _path_param("label", {"type": "string", "minLength": 1})
+IMPORT_ID = _path_param("import_id", {"type": "integer", "minimum": 1})
+STATUS_Q = {"name": "status", "in": "query", "schema": STR}
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/sites": {
+        "get": _op("list sites", "200", "Site", list_of=True, params=_PAGE),
+        "post": _op("create a site", "201", "Site", body="SiteCreate", params=[_IDEM]),
+    },
+    "/api/sites/{site_id}": {
+        "get": _op("a site", "200", "Site", params=[SITE_ID]),
+        "patch": _op("change a site", "200", "Site", body="SitePatch", params=[SITE_ID]),
+        "delete": _op("delete a site and everything in it", "204", None, params=[SITE_ID]),
+    },
+    "/api/posts": {
+        "get": _op("list posts, newest first", "200", "Post", list_of=True,
+                   params=[*_PAGE, STATUS_Q, {"name": "label", "in": "query", "schema": STR}]),
+        "post": _op("create a post (draft, scheduled or published)", "201", "Post",
+                    body="PostCreate", params=[_IDEM]),
+    },
+    "/api/posts/bulk": {
+        "post": {**_op("create up to api.bulk_max_items posts (JSON array or NDJSON)",
+                       "200", "BulkResult", params=[_IDEM]),
+                 "requestBody": {"required": True, "content": {
+                     JSON: {"schema": {"type": "array", "items": _ref("PostCreate")}},
+                     "application/x-ndjson": {"schema": {"type": "string"}}}}},
+    },
+    "/api/posts/{post}": {
+        "get": _op("a post (by id, slug or entry id)", "200", "Post", params=[POST_REF]),
+        "patch": _op("change a post", "200", "Post", body="PostPatch", params=[POST_REF]),
+        "delete": _op("delete a post: it leaves the feeds", "204", None, params=[POST_REF]),
+    },
+    "/api/posts/{post}/comments": {
+        "get": _op("a post's comments", "200", "Comment", list_of=True,
+                   params=[POST_REF, *_PAGE, STATUS_Q]),
+        "post": _op("add a comment", "201", "Comment", body="CommentCreate",
+                    params=[POST_REF, _IDEM]),
+    },
+    "/api/comments": {
+        "get": _op("list comments (moderation queue with status=pending)", "200", "Comment",
+                   list_of=True, params=[*_PAGE, STATUS_Q]),
+    },
+    "/api/comments/{comment_id}": {
+        "get": _op("a comment", "200", "Comment", params=[COMMENT_ID]),
+        "patch": _op("moderate or correct a comment", "200", "Comment", body="CommentPatch",
+                     params=[COMMENT_ID]),
+        "delete": _op("delete a comment", "204", None, params=[COMMENT_ID]),
+    },
+    "/api/labels": {
+        "get": _op("labels with their post counts", "200", "Label", list_of=True,
+                   params=_PAGE),
+        "post": _op("put a label on posts", "201", "Label", body="LabelCreate"),
+    },
+    "/api/labels/{label}": {
+        "get": _op("a label", "200", "Label", params=[LABEL]),
+        "patch": _op("rename a label (or merge it into another)", "200", "Label",
+                     body="LabelPatch", params=[LABEL]),
+        "delete": _op("take a label off every post", "204", None, params=[LABEL]),
+    },
+    "/api/imports": {
+        "get": _op("import runs, newest first", "200", "Import", list_of=True),
+        "post": {**_op("import an export (the body) of the kind given", "201", "Import",
+                       params=[{"name": "kind", "in": "query", "required": True,
+                                "schema": {"type": "string",
+                                           "enum": ["blogger", "wordpress", "feed"]}},
+                               {"name": "pages", "in": "query",
+                                "schema": {"type": "boolean"}}]),
+                 "requestBody": {"required": True, "content": {
+                     "application/octet-stream": {"schema": {"type": "string",
+                                                             "format": "binary"}}}}},
+    },
+    "/api/imports/{import_id}": {
+        "get": _op("an import run and its report", "200", "Import", params=[IMPORT_ID]),
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "syndic admin API", "version": "1"},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+    }
