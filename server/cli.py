@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from config import ConfigError, Settings, load_settings, settings_as_toml
-from feeds.errors import FeedsError, PostNotFoundError
-from feeds.models import Post, PostDraft
-from feeds.query import slugify
+from feeds.errors import FeedsError
 from feeds.render import FeedRenderer, InlineRenderer
 from feeds.store import Store, open_store
+from server import cli_admin, cli_content
 from server.access_log import FastAccessLogger
 from server.app import create_app, ensure_sites, make_publisher
 from server.clock import SystemClock
 from server.fastpath import FastSite
-from server.frontmatter import read_post_file
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,8 +35,17 @@ def _parser() -> argparse.ArgumentParser:
                                      parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, help: str, into: Any = sub) -> argparse.ArgumentParser:
-        return into.add_parser(name, help=help, parents=[common])  # type: ignore[no-any-return]
+    def add(name: str, help: str, into: Any = sub, site: bool = False,
+            json_out: bool = False) -> argparse.ArgumentParser:
+        cmd: argparse.ArgumentParser = into.add_parser(name, help=help, parents=[common])
+        if site:
+            cmd.add_argument("--site", help="site id or host (default: the default site)")
+        if json_out:
+            cmd.add_argument("--json", action="store_true", help="JSON output, one per line")
+        return cmd
+
+    def group(name: str, help: str) -> Any:
+        return add(name, help).add_subparsers(dest=f"{name}_command", required=True)
 
     serve = add("serve", "run the feed server")
     serve.add_argument("--host")
@@ -49,14 +54,68 @@ def _parser() -> argparse.ArgumentParser:
     add("migrate", "apply database migrations")
     add("config", "print the effective settings")
     add("regenerate", "mark every feed for rendering by the running server")
-    post_sub = add("post", "add, list or remove posts").add_subparsers(
-        dest="post_command", required=True)
-    add("add", "add or update posts from Markdown/HTML files with front matter",
-        post_sub).add_argument("files", nargs="+", type=Path)
-    add("list", "list posts", post_sub).add_argument("--json", action="store_true")
-    add("rm", "delete posts (by id, slug or entry id)", post_sub).add_argument(
+
+    post = group("post", "add, edit, list, show or remove posts")
+    add("add", "add or update posts from Markdown/HTML files with front matter", post,
+        True, True).add_argument("files", nargs="+", type=Path)
+    edit = add("edit", "change a post (by id, slug or entry id)", post, True, True)
+    edit.add_argument("ref")
+    for flag in ("title", "slug", "summary", "labels", "file"):
+        edit.add_argument(f"--{flag}", help="comma-separated" if flag == "labels" else None)
+    edit.add_argument("--status", choices=["draft", "scheduled", "published"])
+    edit.add_argument("--publish-at", dest="publish_at", help="schedule it (ISO 8601 time)")
+    listing = add("list", "list posts, newest first", post, True, True)
+    listing.add_argument("--status", choices=["draft", "scheduled", "published", "deleted"])
+    listing.add_argument("--label")
+    add("show", "show a post", post, True, True).add_argument("ref")
+    add("rm", "delete posts (by id, slug or entry id)", post, True, True).add_argument(
         "refs", nargs="+")
+
+    comment = group("comment", "add, list, moderate or remove comments")
+    cadd = add("add", "add a comment to a post", comment, True, True)
+    cadd.add_argument("post", help="post id, slug or entry id")
+    cadd.add_argument("--author", required=True)
+    cadd.add_argument("--email")
+    cadd.add_argument("--uri")
+    cadd.add_argument("--content", help="the comment's HTML")
+    cadd.add_argument("--file", help="a file holding the comment's HTML")
+    cadd.add_argument("--status", default="approved", choices=["pending", "approved", "spam"])
+    cadd.add_argument("--parent", type=int, help="the comment this one answers")
+    clist = add("list", "list comments, newest first", comment, True, True)
+    clist.add_argument("--post")
+    clist.add_argument("--status", choices=["pending", "approved", "spam"])
+    add("show", "show a comment", comment, True, True).add_argument("id", type=int)
+    for verb, text in (("approve", "approve comments"), ("spam", "mark comments as spam"),
+                       ("hold", "hold comments for moderation"), ("rm", "delete comments")):
+        add(verb, text, comment, True, True).add_argument("ids", nargs="+", type=int)
+
+    site = group("site", "list, show, create, change or remove sites")
+    add("list", "list sites", site, json_out=True)
+    add("show", "show a site", site, json_out=True).add_argument("ref", nargs="?")
+    screate = add("create", "create a site", site, json_out=True)
+    screate.add_argument("host")
+    screate.add_argument("--title", required=True)
+    screate.add_argument("--set", action="append", metavar="KEY=VALUE")
+    sset = add("set", "change a site: KEY=VALUE ...", site, json_out=True)
+    sset.add_argument("ref", help="site id or host")
+    sset.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    add("rm", "remove a site and everything in it", site, json_out=True).add_argument("ref")
+
+    token = group("token", "API tokens")
+    add("create", "make a token (shown once)", token, json_out=True).add_argument("name")
+    add("list", "list tokens", token, json_out=True)
+    add("revoke", "revoke a token (id or name)", token, json_out=True).add_argument("ref")
+
+    imp = add("import", "import a blog: Blogger or WordPress export, or any feed", site=True,
+              json_out=True)
+    imp.add_argument("kind", choices=["blogger", "wordpress", "feed"])
+    imp.add_argument("source", help="the export file, or the feed's URL or file")
+    imp.add_argument("--pages", action="store_true", help="import pages as posts too")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+Command = Callable[[Settings, Store, argparse.Namespace], Awaitable[int]]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -74,60 +133,6 @@ async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]
         return await work(store)
     finally:
         await store.close()
-
-
-async def _post_add(settings: Settings, store: Store, files: list[Path]) -> int:
-    clock = SystemClock()
-    site = (await ensure_sites(store, settings, clock))[0]
-    tz = ZoneInfo(site.timezone)
-    drafts = [(path, read_post_file(path, tz, clock.now())) for path in files]  # all or nothing
-    publisher = make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
-    for path, draft in drafts:
-        # A file whose slug (or id) names a stored post changes that post: edit the
-        # file, add it again.
-        existing = await _existing(store, site.id, draft)
-        try:
-            if existing is None:
-                post = await publisher.add_post(site, draft, clock.now())
-            else:
-                post = await publisher.update_post(site, str(existing.id), draft, clock.now())
-        except FeedsError as exc:
-            raise FeedsError(f"{path}: {exc}") from None
-        verb = "added" if existing is None else "updated"
-        print(f"{verb} {post.id} {post.slug} {post.status.value}")
-    return 0
-
-
-async def _existing(store: Store, site_id: int, draft: PostDraft) -> Post | None:
-    for ref in (draft.entry_id, slugify(draft.slug or draft.title)):
-        if ref:
-            try:
-                return await store.get_post(site_id, ref)
-            except PostNotFoundError:
-                continue
-    return None
-
-
-async def _post_list(settings: Settings, store: Store, as_json: bool) -> int:
-    site = (await ensure_sites(store, settings, SystemClock()))[0]
-    for p in await store.list_posts(site.id):
-        if as_json:
-            print(json.dumps({"id": p.id, "slug": p.slug, "title": p.title, "status": p.status,
-                              "published": p.published.isoformat(), "entry_id": p.entry_id},
-                             ensure_ascii=False))
-        else:
-            print(f"{p.id}\t{p.status.value}\t{p.published:%Y-%m-%d %H:%M}\t{p.slug}\t{p.title}")
-    return 0
-
-
-async def _post_rm(settings: Settings, store: Store, refs: list[str]) -> int:
-    clock = SystemClock()
-    site = (await ensure_sites(store, settings, clock))[0]
-    publisher = make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
-    for ref in refs:
-        post = await publisher.delete_post(site, ref, clock.now())
-        print(f"deleted {post.id} {post.slug}")
-    return 0
 
 
 async def _regenerate(settings: Settings, store: Store) -> int:
@@ -173,6 +178,31 @@ async def _run_server(app: web.Application, settings: Settings) -> None:
         await runner.cleanup()
 
 
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("post", "add"): cli_content.post_add,
+    ("post", "edit"): cli_content.post_edit,
+    ("post", "list"): cli_content.post_list,
+    ("post", "show"): cli_content.post_show,
+    ("post", "rm"): cli_content.post_rm,
+    ("comment", "add"): cli_content.comment_add,
+    ("comment", "list"): cli_content.comment_list,
+    ("comment", "show"): cli_content.comment_show,
+    ("comment", "approve"): cli_content.comment_moderate,
+    ("comment", "spam"): cli_content.comment_moderate,
+    ("comment", "hold"): cli_content.comment_moderate,
+    ("comment", "rm"): cli_content.comment_moderate,
+    ("site", "list"): cli_admin.site_list,
+    ("site", "show"): cli_admin.site_show,
+    ("site", "create"): cli_admin.site_create,
+    ("site", "set"): cli_admin.site_set,
+    ("site", "rm"): cli_admin.site_rm,
+    ("token", "create"): cli_admin.token_create,
+    ("token", "list"): cli_admin.token_list,
+    ("token", "revoke"): cli_admin.token_revoke,
+    ("import", None): cli_admin.import_,
+}
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings(args)
@@ -185,17 +215,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0)))
     if args.command == "regenerate":
         return asyncio.run(_with_store(settings, lambda s: _regenerate(settings, s)))
-    if args.post_command == "add":
-        return asyncio.run(_with_store(settings, lambda s: _post_add(settings, s, args.files)))
-    if args.post_command == "list":
-        return asyncio.run(_with_store(settings, lambda s: _post_list(settings, s, args.json)))
-    return asyncio.run(_with_store(settings, lambda s: _post_rm(settings, s, args.refs)))
+    command = COMMANDS[(args.command, getattr(args, f"{args.command}_command", None))]
+    return asyncio.run(_with_store(settings, lambda s: command(settings, s, args)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
-    except (ConfigError, FeedsError, OSError) as exc:
+    except (ConfigError, FeedsError, OSError, UnicodeDecodeError) as exc:
         print(f"syndic: {exc}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:

@@ -1,0 +1,351 @@
+"""WordPress eXtended RSS (WXR 1.2 and 1.1; 1.0 where it is the same) -> import items.
+
+The format is what WordPress's exporter writes (wordpress-develop
+src/wp-admin/includes/export.php, `export_wp`) and what its importer reads
+(WordPress/wordpress-importer src/class-wxr-parser-simplexml.php and class-wxr-parser-xml.php):
+an RSS 2.0 <channel> holding the blog's wp:author, wp:category and wp:tag lists, then one
+<item> per post, page, attachment, menu item, ... with its wp:post_id, wp:post_type,
+wp:status, dates, <category domain="category|post_tag" nicename="slug"> terms, wp:postmeta
+and wp:comment children. Text is CDATA; a "]]>" inside is written "]]]]><![CDATA[>", which
+XML itself joins back.
+
+What becomes what:
+- wp:author -> LabelAlias("author", login, display name); dc:creator (a login) -> Author.
+- wp:category / wp:tag (and item terms not listed there) -> LabelAlias with the term id;
+  item terms of domain category, post_tag (tag in 1.0) -> labels. Term names are unescaped
+  (WordPress stores "&" in them as "&amp;"), slugs percent-decoded, like wp:post_name.
+- wp:post_type post -> kind "post"; page -> "page" only with include_pages; any other type
+  (attachment, nav_menu_item, revision, custom) yields nothing, nor do its comments.
+- wp:status publish -> PUBLISHED, future -> SCHEDULED, draft/pending/private -> DRAFT (and
+  so is a post with a wp:post_password); trash, auto-draft, inherit, unknown -> Skipped.
+- <guid> -> entry_id (WordPress's own feeds used it as RSS guid and Atom id), else <link>.
+- Dates: the *_gmt field (UTC); "0000-00-00 00:00:00" (drafts) or garbage falls back to the
+  site-local field (read in `tz`), then to <pubDate> (whose draft value, "-0001", is refused).
+- content:encoded without Gutenberg block comments, with wpautop's paragraphs where the text
+  has none (see `_autop`); the same for comments. excerpt:encoded -> summary.
+- Comments: comment_approved 1 -> APPROVED, 0 -> PENDING, spam -> SPAM, else Skipped;
+  comment_type "", comment, pingback, trackback come in (a ping as a comment by the pinging
+  site); other types (6.9's editorial "note", plugin logs) are Skipped. entry_id is
+  "<post guid>#comment-<comment_id>", stable across runs. (Recent exporters leave spam out.)
+- wp:postmeta "enclosure" ("url\\nlength\\ntype\\n") -> Enclosure.
+- old_paths: <link>'s path (percent-decoded, with its query if any) and "?p=<post_id>", the
+  forms feeds/imports/legacy_urls.py looks up.
+
+The file is streamed (lxml iterparse, processed elements cleared), so its size does not
+matter. Entities are not resolved and nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
+from email.utils import parsedate_to_datetime
+from typing import Any, BinaryIO, Literal
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from feeds.imports.items import (
+    ImportedComment,
+    ImportedPost,
+    ImportFormatError,
+    ImportItem,
+    LabelAlias,
+    Skipped,
+)
+from feeds.models import Author, CommentStatus, Enclosure, PostStatus
+from feeds.query import parse_date
+
+_WP_NAMESPACES = tuple(f"http://wordpress.org/export/{v}/" for v in ("1.2", "1.1", "1.0"))
+_CHANNEL_LISTS = ("author", "category", "tag")
+_TAGS = ["rss", "item", *(f"{{{ns}}}{name}" for ns in _WP_NAMESPACES for name in _CHANNEL_LISTS)]
+_TAGS.append("{http://www.w3.org/2005/Atom}entry")  # a Blogger export, say: refused at once
+_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+
+_POST_STATUS = {
+    "publish": PostStatus.PUBLISHED, "future": PostStatus.SCHEDULED,
+    "draft": PostStatus.DRAFT, "pending": PostStatus.DRAFT, "private": PostStatus.DRAFT,
+}  # fmt: skip
+_SKIPPED_STATUS = {
+    "trash": "in the trash", "auto-draft": "an auto-draft (never saved)",
+    "inherit": "a revision (status inherit)",
+}  # fmt: skip
+_COMMENT_STATUS = {
+    "1": CommentStatus.APPROVED, "0": CommentStatus.PENDING, "spam": CommentStatus.SPAM,
+}  # fmt: skip
+_COMMENT_TYPES = frozenset({"", "comment", "pingback", "trackback"})
+# Term domains that are labels (1.0 wrote "tag"; older exports also a bare <category>).
+_LabelKind = Literal["category", "tag"]
+_LABEL_KINDS: dict[str, _LabelKind | None] = {
+    "category": "category", "post_tag": "tag", "tag": "tag", "": None,
+}  # fmt: skip
+
+# wpautop's block-level elements (wp-includes/formatting.php, $allblocks).
+_BLOCKS = (
+    "table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|map|"
+    "area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|article|aside|"
+    "hgroup|header|footer|nav|figure|figcaption|details|menu|summary"
+)
+_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCKS})[\s/>]", re.IGNORECASE)
+_HAS_PARAGRAPHS = re.compile(r"<(?:p|pre)[\s>]", re.IGNORECASE)
+_BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->\n?", re.DOTALL)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_TAG = re.compile(r"(<[^<>]*>)")
+_RFC822_YEAR = re.compile(r"(?<![-\d])\d{4}\s+\d{1,2}:\d{2}")
+_NOT_RSS = "not a WordPress export: the root is not <rss>"
+
+
+def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> Iterator[ImportItem]:
+    """The export's aliases, posts (each followed by its comments) and skips, in file order.
+
+    `tz` is the blog's time zone, for the site-local dates WordPress writes when the UTC ones
+    are missing. Raises ImportFormatError("line N", problem) when the file is not XML, not a
+    WXR export, or breaks off (also after items were yielded)."""
+    wxr = _Wxr(tz, include_pages)
+    events = etree.iterparse(
+        source, events=("start", "end"), tag=_TAGS, huge_tree=True, resolve_entities=False,
+        no_network=True, remove_comments=True, remove_pis=True,
+    )  # fmt: skip
+    try:
+        for event, elem in events:
+            if event == "start":
+                if elem.tag == "rss" and elem.getparent() is None:
+                    wxr.begin(elem)
+                continue
+            if not wxr.wp:
+                raise ImportFormatError(f"line {elem.sourceline}", _NOT_RSS)
+            yield from wxr.element(elem)
+            _forget(elem)
+    except etree.XMLSyntaxError as exc:
+        where = f"line {max(exc.lineno or 1, 1)}"  # an empty file says line 0
+        raise ImportFormatError(where, f"not well-formed XML: {exc.msg}") from None
+    if not wxr.wp:
+        root = events.root
+        line = root.sourceline if root is not None else 1
+        raise ImportFormatError(f"line {line}", _NOT_RSS)
+
+
+class _Wxr:
+    """What one export says before its items: namespaces, authors, known term slugs."""
+
+    def __init__(self, tz: tzinfo, include_pages: bool) -> None:
+        self.tz, self.include_pages = tz, include_pages
+        self.wp = ""  # "{http://wordpress.org/export/1.2/}" once <rss> has said so
+        self.excerpt = ""
+        self.authors: dict[str, Author] = {}
+        self.aliases: set[tuple[str, str]] = set()
+        self.items = 0
+
+    def begin(self, rss: Any) -> None:
+        declared = set(rss.nsmap.values())
+        wp = next((ns for ns in _WP_NAMESPACES if ns in declared), None)
+        if wp is None:
+            problem = f"not a WordPress export: no {_WP_NAMESPACES[0]} (or 1.1) namespace"
+            raise ImportFormatError(f"line {rss.sourceline}", problem)
+        self.wp, self.excerpt = "{" + wp + "}", "{" + wp + "excerpt/}encoded"
+
+    def element(self, elem: Any) -> list[ImportItem]:
+        if elem.tag == "item":
+            self.items += 1
+            where = f"item {self.items} (line {elem.sourceline})"
+            try:
+                return self.item(elem, where)
+            except ValueError as exc:
+                return [Skipped(where, f"unreadable: {exc}")]
+        name = elem.tag.rpartition("}")[2]
+        f = {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in _children(elem)}
+        if name == "category":
+            return self.alias("category", f.get("category_nicename", ""), f.get("cat_name", ""),
+                              f.get("term_id"))  # fmt: skip
+        if name == "tag":
+            return self.alias("tag", f.get("tag_slug", ""), f.get("tag_name", ""), f.get("term_id"))
+        login = f.get("author_login", "")
+        if name != "author" or not login:
+            return []  # (or <rss> itself, at the end)
+        display = html.unescape(f.get("author_display_name", "")) or login
+        self.authors[login] = Author(name=display, email=f.get("author_email") or None)
+        return [LabelAlias("author", login, display)]
+
+    def alias(self, kind: _LabelKind, slug: str, name: str, term_id: str | None) -> list[Any]:
+        slug = unquote(slug.strip())
+        if not slug or (kind, slug) in self.aliases:
+            return []
+        self.aliases.add((kind, slug))
+        return [LabelAlias(kind, slug, html.unescape(name.strip()) or slug, term_id or None)]
+
+    def item(self, elem: Any, where: str) -> list[ImportItem]:
+        wp = self.wp
+        f: dict[str, str] = {}
+        terms, metas, comments = [], [], []
+        for child in _children(elem):
+            tag = child.tag
+            if tag == "category":
+                terms.append(child)
+            elif tag == wp + "postmeta":
+                metas.append(child)
+            elif tag == wp + "comment":
+                comments.append(child)
+            else:
+                f[tag] = child.text or ""
+
+        def get(name: str) -> str:
+            return f.get(wp + name, "").strip()
+
+        title = html.unescape(f.get("title", "").strip())
+        post_type = get("post_type") or "post"
+        if post_type not in ("post", "page"):
+            return []
+        if post_type == "page" and not self.include_pages:
+            return [Skipped(where, "page (use --pages)", title)]
+        raw_status = get("status") or "draft"
+        status = _POST_STATUS.get(raw_status)
+        if status is None:
+            reason = _SKIPPED_STATUS.get(raw_status, f"unknown status {raw_status!r}")
+            return [Skipped(where, reason, title)]
+        if get("post_password"):
+            status = PostStatus.DRAFT  # password-protected: its content must not go public
+        post_id, link = get("post_id"), f.get("link", "").strip()
+        entry_id = f.get("guid", "").strip() or link
+        if not post_id or not entry_id:
+            return [Skipped(where, "no wp:post_id" if not post_id else "no guid or link", title)]
+
+        out: list[ImportItem] = []
+        labels: list[str] = []
+        for term in terms:
+            domain, name = term.get("domain", ""), html.unescape((term.text or "").strip())
+            if domain not in _LABEL_KINDS or not name:
+                continue  # post_format, custom taxonomies
+            if name not in labels:
+                labels.append(name)
+            if (kind := _LABEL_KINDS[domain]) is not None:
+                out += self.alias(kind, term.get("nicename", ""), name, None)
+
+        paths = []  # percent-decoded, as a request's path is; "?p=ID" for the query form
+        if link:
+            url = urlsplit(link)
+            query = f"?{url.query}" if url.query else ""
+            paths.append(query if url.path in ("", "/") else unquote(url.path) + query)
+        if (by_id := f"?p={post_id}") not in paths:
+            paths.append(by_id)
+
+        login = f.get(_CREATOR, "").strip()
+        author = (self.authors.get(login) or Author(name=login)) if login else None
+        post = ImportedPost(
+            source_id=post_id,
+            entry_id=entry_id,
+            title=title,
+            content_html=_autop(_BLOCK_COMMENT.sub("", f.get(_CONTENT, ""))),
+            published=self.date(get("post_date_gmt"), get("post_date"), f.get("pubDate", "")),
+            updated=self.date(get("post_modified_gmt"), get("post_modified"), ""),
+            status=status,
+            slug=unquote(get("post_name")) or None,
+            summary=f.get(self.excerpt, "").strip() or None,
+            authors=(author,) if author else (),
+            labels=tuple(labels),
+            enclosures=tuple(e for m in metas if (e := self.enclosure(m)) is not None),
+            kind="page" if post_type == "page" else "post",
+            old_paths=tuple(paths),
+            where=where,
+        )
+        out.append(post)
+        out += (self.comment(c, post, f"item {self.items} (line {c.sourceline})") for c in comments)
+        return out
+
+    def comment(self, elem: Any, post: ImportedPost, where: str) -> ImportItem:
+        f = {c.tag: c.text or "" for c in _children(elem)}
+
+        def get(name: str) -> str:
+            return f.get(self.wp + name, "").strip()
+
+        comment_id, kind, approved = get("comment_id"), get("comment_type"), get("comment_approved")
+        status = _COMMENT_STATUS.get(approved)
+        if not comment_id:
+            return Skipped(where, "comment without wp:comment_id", post.title)
+        if kind not in _COMMENT_TYPES:
+            reason = f"comment {comment_id}: type {kind!r} is not a reader's comment"
+            return Skipped(where, reason, post.title)
+        if status is None:
+            return Skipped(where, f"comment {comment_id}: status {approved!r}", post.title)
+        url, parent = get("comment_author_url"), get("comment_parent")
+        return ImportedComment(
+            source_id=comment_id,
+            entry_id=f"{post.entry_id}#comment-{comment_id}",
+            post_source_id=post.source_id,
+            author=Author(
+                name=get("comment_author") or "Anonymous",
+                uri=url if url not in ("", "http://", "https://") else None,
+                email=get("comment_author_email") or None,
+            ),
+            content_html=_autop(f.get(self.wp + "comment_content", "")),
+            published=self.date(get("comment_date_gmt"), get("comment_date"), ""),
+            status=status,
+            parent_source_id=parent if parent not in ("", "0") else None,
+            where=where,
+        )
+
+    def enclosure(self, meta: Any) -> Enclosure | None:
+        if (meta.findtext(self.wp + "meta_key") or "").strip() != "enclosure":
+            return None
+        value = meta.findtext(self.wp + "meta_value") or ""
+        url, size, kind = (part.strip() for part in [*value.split("\n"), "", ""][:3])
+        if not url:
+            return None
+        length = int(size) if size.isdigit() else 0
+        return Enclosure(url=url, type=kind or "application/octet-stream", length=length)
+
+    def date(self, gmt: str, local: str, rfc822: str) -> datetime | None:
+        """The first readable of: the UTC field, the site-local field (in `tz`), pubDate."""
+        for value, tz in ((gmt, UTC), (local, self.tz)):
+            if value and not value.startswith("0000-00-00"):
+                try:
+                    parsed = datetime.fromisoformat(value)  # MySQL's "2019-03-05 14:02:11"
+                    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
+                except (ValueError, OverflowError):
+                    try:
+                        return parse_date(value, "date", tz)
+                    except (ValueError, OverflowError):
+                        continue
+        if not _RFC822_YEAR.search(rfc822):  # "Mon, 30 Nov -0001 00:00:00 +0000": no date
+            return None
+        try:
+            parsed = parsedate_to_datetime(rfc822.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _autop(text: str) -> str:
+    """A small part of WordPress's wpautop, which adds paragraphs on display to what it stores
+    without them: blank-line-separated text becomes <p>...</p>, single newlines <br />.
+    Text that already has <p> or <pre> is left alone, as is any chunk holding a block-level
+    tag (so "Intro\\n\\n<h2>Part</h2>\\n\\nMore" gets two paragraphs around its heading).
+    Not done: wpautop's shortcode, <pre>-inside and <br>-merging rules."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text or _HAS_PARAGRAPHS.search(text):
+        return text
+    chunks = []
+    for chunk in _BLANK_LINE.split(text):
+        if _BLOCK_TAG.search(chunk):
+            chunks.append(chunk.strip())
+        elif chunk.strip():
+            parts = _TAG.split(chunk.strip())  # no <br /> inside a tag spanning lines
+            lines = (p if i % 2 else p.replace("\n", "<br />\n") for i, p in enumerate(parts))
+            chunks.append("<p>" + "".join(lines) + "</p>")
+    return "\n\n".join(chunks)
+
+
+def _children(elem: Any) -> Iterator[Any]:
+    """Element children only (an unresolved entity reference is a child too)."""
+    return (c for c in elem if isinstance(c.tag, str))
+
+
+def _forget(elem: Any) -> None:
+    """Drop what was processed (and anything before it) so a large file stays small."""
+    elem.clear(keep_tail=True)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]

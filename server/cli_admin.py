@@ -1,0 +1,209 @@
+"""`syndic site ...`, `syndic token ...` and `syndic import ...`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import zoneinfo
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from config import Settings
+from feeds.errors import InvalidInputError
+from feeds.imports.apply import ImportReport
+from feeds.models import FeedMode
+from feeds.store import SiteSpec, Store
+from server.auth import new_token, token_hash
+from server.cli_content import CLOCK, out, pick_site, publisher_for
+from server.importing import ImportSource, fetch_feed, run_import
+from server.representations import report_line, site_json, token_json
+
+SITE_KEYS = {"host": str, "title": str, "subtitle": str, "base_url": str, "timezone": str,
+             "language": str, "default_feed": str, "summary_length": int,
+             "wordpress_urls": bool}
+
+
+# -- sites -------------------------------------------------------------------------------
+
+
+async def site_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    await pick_site(store, settings, None)  # the default site exists from the first run
+    for s in await store.sites():
+        out(args, site_json(s), f"{s.id}\t{s.host}\t{s.base_url}\t{s.title}"
+            + ("\t(default)" if s.is_default else ""))
+    return 0
+
+
+async def site_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.ref)
+    data = site_json(site)
+    print(json.dumps(data, ensure_ascii=False) if args.json
+          else "\n".join(f"{k}: {v}" for k, v in data.items()))
+    return 0
+
+
+def _settings_pairs(pairs: list[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in SITE_KEYS:
+            raise InvalidInputError(key or pair, f"expected KEY=VALUE, KEY one of "
+                                    f"{', '.join(SITE_KEYS)}")
+        kind = SITE_KEYS[key]
+        if kind is int:
+            if not value.isdigit():
+                raise InvalidInputError(key, "must be a whole number")
+            changes[key] = int(value)
+        elif kind is bool:
+            if value.lower() not in ("true", "false", "on", "off", "1", "0", "yes", "no"):
+                raise InvalidInputError(key, "must be true or false")
+            changes[key] = value.lower() in ("true", "on", "1", "yes")
+        else:
+            changes[key] = value.rstrip("/") if key == "base_url" else value
+    if "timezone" in changes:
+        try:
+            zoneinfo.ZoneInfo(changes["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise InvalidInputError("timezone", "not an IANA time zone") from None
+    if "default_feed" in changes and changes["default_feed"] not in ("full", "summary"):
+        raise InvalidInputError("default_feed", "must be full or summary")
+    return changes
+
+
+async def site_create(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    await pick_site(store, settings, None)
+    changes = _settings_pairs(args.set or [])
+    d = settings.site
+    spec = SiteSpec(args.host, args.title, changes.pop("subtitle", ""),
+                    changes.pop("base_url", f"http://{args.host}"),
+                    changes.pop("timezone", d.timezone), changes.pop("language", d.language),
+                    FeedMode(changes.pop("default_feed", d.default_feed)),
+                    changes.pop("summary_length", d.summary_length))
+    if any(s.host.lower() == args.host.lower() for s in await store.sites()):
+        raise InvalidInputError("host", f"a site {args.host!r} exists already")
+    site = await store.create_site(spec, CLOCK.now())
+    if changes:
+        site = await store.update_site(site.id, changes)
+    await publisher_for(store, settings).mark_all(site, CLOCK.now())
+    out(args, site_json(site), f"created site {site.id} {site.host}")
+    return 0
+
+
+async def site_set(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.ref)
+    site = await store.update_site(site.id, _settings_pairs(args.pairs))
+    await publisher_for(store, settings).mark_all(site, CLOCK.now())
+    out(args, site_json(site), f"changed site {site.id} {site.host}")
+    return 0
+
+
+async def site_rm(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.ref)
+    await store.delete_site(site.id)
+    out(args, {"id": site.id, "deleted": True}, f"deleted site {site.id} {site.host}")
+    return 0
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+async def token_create(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    token = new_token()
+    made = await store.create_token(args.name, token_hash(token), CLOCK.now())
+    # The token is shown once: only its hash is stored.
+    out(args, {**token_json(made), "token": token}, token)
+    return 0
+
+
+async def token_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    for tok in await store.tokens():
+        out(args, token_json(tok), f"{tok.id}\t{tok.name}\t{tok.created:%Y-%m-%d %H:%M}")
+    return 0
+
+
+async def token_revoke(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    removed = await store.revoke_token(args.ref)
+    if not removed:
+        raise InvalidInputError("token", f"no token {args.ref!r} (see syndic token list)")
+    out(args, {"revoked": removed}, f"revoked {removed} token(s)")
+    return 0
+
+
+# -- imports -----------------------------------------------------------------------------
+
+
+class _Counting(io.RawIOBase):
+    """A file that tells the progress bar how far the parser has read."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress, task: TaskID) -> None:
+        self.raw, self.progress, self.task = raw, progress, task
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.progress.advance(self.task, len(data))
+        return len(data)
+
+
+async def import_(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    console = Console(stderr=True)
+    show = not args.json and not args.quiet
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        TextColumn("{task.percentage:>3.0f}%"),
+                        TextColumn("{task.fields[items]} items, {task.fields[rate]}/s"),
+                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                        console=console, disable=not show, transient=False)
+    with progress:
+        if args.kind == "feed":
+            pages = await fetch_feed(args.source) if "://" in args.source else [
+                (Path(args.source).read_bytes(), "", "")]
+            task = progress.add_task("importing", total=1, items=0, rate=0)
+            source = ImportSource("feed", args.source, pages=pages)
+            file: BinaryIO | None = None
+        else:
+            path = Path(args.source)
+            task = progress.add_task("importing", total=path.stat().st_size, items=0, rate=0)
+            file = path.open("rb")
+            stream = io.BufferedReader(_Counting(file, progress, task), 1 << 16)
+            source = ImportSource(args.kind, path.name, stream=stream,
+                                  include_pages=args.pages)
+        started = CLOCK.now()
+
+        def on_batch(report: ImportReport) -> None:
+            seconds = max((CLOCK.now() - started).total_seconds(), 1e-6)
+            progress.update(task, items=report.items, rate=f"{report.items / seconds:.0f}")
+
+        try:
+            run_id, report = await run_import(store, site, publisher_for(store, settings).ctx,
+                                              source, CLOCK.now, on_batch)
+        finally:
+            if file is not None:
+                file.close()
+        progress.update(task, completed=progress.tasks[0].total)
+    seconds = (CLOCK.now() - started).total_seconds()
+    if args.json:
+        print(json.dumps({"import": run_id, "seconds": round(seconds, 3),
+                          **report.as_dict()}, ensure_ascii=False))
+        return 0
+    for where, title, reason in report.skipped:
+        console.print(f"skipped {where}" + (f" {title!r}" if title else "") + f": {reason}",
+                      markup=False, highlight=False)
+    rate = (report.posts_added + report.posts_updated + report.posts_unchanged) / max(
+        seconds, 1e-6)
+    print(f"import {run_id}: {report_line(report)} in {seconds:.1f} s ({rate:.0f} posts/s)")
+    return 0

@@ -1,0 +1,199 @@
+"""`syndic post ...` and `syndic comment ...`: the same operations as the admin API, on the
+store directly (the running server sees the change within a second)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from config import Settings
+from feeds.errors import FeedsError, InvalidInputError, PostNotFoundError
+from feeds.models import Author, CommentDraft, CommentStatus, Post, PostDraft, PostStatus, Site
+from feeds.publishing import Publisher
+from feeds.query import slugify
+from feeds.render import FeedRenderer, InlineRenderer
+from feeds.store import Store
+from server.api_input import post_draft
+from server.app import ensure_sites, make_publisher
+from server.clock import SystemClock
+from server.frontmatter import read_post_file
+from server.representations import comment_json, post_json
+
+CLOCK = SystemClock()
+
+
+def out(args: argparse.Namespace, obj: dict[str, Any], line: str) -> None:
+    """One result: JSON (one object per line) with --json, else a line for people."""
+    print(json.dumps(obj, ensure_ascii=False) if getattr(args, "json", False) else line)
+
+
+async def pick_site(store: Store, settings: Settings, ref: str | None) -> Site:
+    sites = await ensure_sites(store, settings, CLOCK)
+    if ref is None:
+        return sites[0]
+    for site in sites:
+        if ref == str(site.id) or ref.lower() == site.host.lower():
+            return site
+    raise InvalidInputError("--site", f"no site {ref!r} (see `syndic site list`)")
+
+
+def publisher_for(store: Store, settings: Settings) -> Publisher:
+    return make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
+
+
+# -- posts -------------------------------------------------------------------------------
+
+
+async def post_add(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    tz = ZoneInfo(site.timezone)
+    drafts = [(path, read_post_file(path, tz, CLOCK.now())) for path in args.files]
+    publisher = publisher_for(store, settings)
+    for path, draft in drafts:
+        # A file whose slug (or id) names a stored post changes that post: edit the
+        # file, add it again.
+        existing = await _existing(store, site.id, draft)
+        try:
+            if existing is None:
+                post = await publisher.add_post(site, draft, CLOCK.now())
+            else:
+                post = await publisher.update_post(site, str(existing.id), draft, CLOCK.now())
+        except FeedsError as exc:
+            raise FeedsError(f"{path}: {exc}") from None
+        verb = "added" if existing is None else "updated"
+        out(args, post_json(site, post), f"{verb} {post.id} {post.slug} {post.status.value}")
+    return 0
+
+
+async def _existing(store: Store, site_id: int, draft: PostDraft) -> Post | None:
+    for ref in (draft.entry_id, slugify(draft.slug or draft.title)):
+        if ref:
+            try:
+                return await store.get_post(site_id, ref)
+            except PostNotFoundError:
+                continue
+    return None
+
+
+async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    before = await store.get_post(site.id, args.ref)
+    body: dict[str, Any] = {}
+    if args.file:
+        from_file = read_post_file(Path(args.file), ZoneInfo(site.timezone), before.published)
+        body["content_html"] = from_file.content_html
+    for name in ("title", "status", "publish_at", "slug", "summary"):
+        if getattr(args, name) is not None:
+            body[name] = getattr(args, name)
+    if args.labels is not None:
+        body["labels"] = [x.strip() for x in args.labels.split(",") if x.strip()]
+    if not body:
+        raise InvalidInputError("post edit", "nothing to change (see syndic post edit -h)")
+    now = CLOCK.now()
+    draft = post_draft(body, site, now, before)
+    post = await publisher_for(store, settings).update_post(site, str(before.id), draft, now)
+    out(args, post_json(site, post), f"updated {post.id} {post.slug} {post.status.value}")
+    return 0
+
+
+async def post_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    status = PostStatus(args.status) if args.status else None
+    offset = 0
+    while True:
+        total, posts = await store.page_posts(site.id, 500, offset, status, args.label)
+        for p in posts:
+            out(args, post_json(site, p),
+                f"{p.id}\t{p.status.value}\t{p.published:%Y-%m-%d %H:%M}\t{p.slug}\t{p.title}")
+        offset += len(posts)
+        if offset >= total or not posts:
+            return 0
+
+
+async def post_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    post = await store.get_post(site.id, args.ref)
+    data = post_json(site, post)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    for key in ("id", "entry_id", "url", "title", "status", "published", "updated", "labels",
+                "comment_count", "summary"):
+        print(f"{key}: {data[key]}")
+    return 0
+
+
+async def post_rm(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    publisher = publisher_for(store, settings)
+    for ref in args.refs:
+        post = await publisher.delete_post(site, ref, CLOCK.now())
+        out(args, {"id": post.id, "deleted": True}, f"deleted {post.id} {post.slug}")
+    return 0
+
+
+# -- comments ----------------------------------------------------------------------------
+
+
+async def comment_add(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    if (args.content is None) == (args.file is None):
+        raise InvalidInputError("--content", "give the comment with --content or --file")
+    html = args.content if args.content is not None else Path(args.file).read_text("utf-8")
+    draft = CommentDraft(Author(args.author, args.uri, args.email), html,
+                         status=CommentStatus(args.status), parent_id=args.parent)
+    comment = await publisher_for(store, settings).add_comment(
+        site, args.post, draft, CLOCK.now(), secrets.randbits(40))
+    out(args, comment_json(comment),
+        f"added comment {comment.id} on post {comment.post_id} ({comment.status.value})")
+    return 0
+
+
+async def comment_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    post_id = (await store.get_post(site.id, args.post)).id if args.post else None
+    status = CommentStatus(args.status) if args.status else None
+    offset = 0
+    while True:
+        total, comments = await store.page_comments(site.id, 500, offset, status, post_id)
+        for c in comments:
+            out(args, comment_json(c), f"{c.id}\t{c.status.value}\t{c.post_id}\t"
+                f"{c.published:%Y-%m-%d %H:%M}\t{c.author.name}")
+        offset += len(comments)
+        if offset >= total or not comments:
+            return 0
+
+
+async def comment_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    site = await pick_site(store, settings, args.site)
+    comment = await store.get_comment(site.id, args.id)
+    print(json.dumps(comment_json(comment), ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+async def comment_moderate(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    """approve, spam, hold (pending) or rm, for each id given."""
+    site = await pick_site(store, settings, args.site)
+    publisher = publisher_for(store, settings)
+    status = {"approve": CommentStatus.APPROVED, "spam": CommentStatus.SPAM,
+              "hold": CommentStatus.PENDING}.get(args.comment_command)
+    for comment_id in args.ids:
+        comment = await store.get_comment(site.id, comment_id)
+        if status is None:
+            await publisher.delete_comment(site, comment, CLOCK.now())
+            out(args, {"id": comment.id, "deleted": True}, f"deleted comment {comment.id}")
+        else:
+            changed = await publisher.update_comment(site, replace(comment, status=status),
+                                                     CLOCK.now())
+            out(args, comment_json(changed), f"comment {changed.id} is {changed.status.value}")
+    return 0
+
+
+def stderr(line: str) -> None:
+    print(line, file=sys.stderr)
