@@ -79,6 +79,7 @@ class ApiSettings:
     bulk_max_items: int
     bulk_batch_size: int
     page_size: int
+    idempotency_hours: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +230,7 @@ _RANGES: dict[str, tuple[int, int]] = {
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,
              "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1,
              "api.max_body_bytes": 1024, "api.bulk_max_items": 1, "api.bulk_batch_size": 1,
-             "api.page_size": 1}
+             "api.page_size": 1, "api.idempotency_hours": 1}
 _CHOICES = {"site.default_feed": ("full", "summary"), "logging.level": _LEVELS}
 
 

@@ -22,15 +22,21 @@ _PARTIAL_DATE_DEFAULT = datetime(2000, 1, 1)
 _DATE_PARAMS = ("published-min", "published-max", "updated-min", "updated-max")
 
 
+def _fold(char: str) -> str:
+    base = "".join(
+        c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+    )
+    return base if base.isascii() else char
+
+
 def slugify(text: str) -> str:
     """A URL path segment for a name: lower case, word characters joined by '-'.
 
-    Non-ASCII letters are kept (Kenji 田中 -> kenji-田中), accents are folded where NFKD can
-    fold them (Zoë -> zoe), so the slugs people type work.
+    Non-ASCII letters are kept (Kenji 田中 -> kenji-田中), accents on Latin letters are
+    folded (Zoë -> zoe), so the slugs people type work. Only a fold that leaves ASCII is
+    taken: stripping the marks of other scripts changes the word (パン is not ハン).
     """
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    folded = "".join(_fold(c) for c in unicodedata.normalize("NFC", text))
     words = re.findall(r"\w+", folded.lower())
     return "-".join(words) or "x"
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from feeds.feedset import touched_keys
 from feeds.publishing import Regenerated
-from server.keys import CLOCK, FEEDS, PUBLISHER, SITES, STORE
+from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
 
 log = logging.getLogger("syndic.jobs")
 IMPORT_HOLD = timedelta(seconds=30)
@@ -26,6 +26,13 @@ class JobState:
     """Held while a run is under way: shutdown waits for it instead of cancelling it."""
     again: bool = False
     """A change arrived during a run (wake()): run once more right after it."""
+
+
+async def forget_idempotency_keys(app: web.Application) -> int:
+    """Forget Idempotency-Keys older than api.idempotency_hours (level-triggered: whatever
+    is old now goes)."""
+    hours = app[SETTINGS].api.idempotency_hours
+    return await app[STORE].forget_keys_before(app[CLOCK].now() - timedelta(hours=hours))
 
 
 async def regenerate(app: web.Application, state: JobState) -> int:

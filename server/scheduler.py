@@ -29,6 +29,10 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         max_instances=1,
         misfire_grace_time=30,
     )
+    scheduler.add_job(
+        jobs.forget_idempotency_keys, "interval", hours=1, args=(app,),
+        id="forget_idempotency_keys", coalesce=True, max_instances=1, misfire_grace_time=3600,
+    )
     scheduler.start()
     app[SCHEDULER] = scheduler
     app[JOB_STATE] = state

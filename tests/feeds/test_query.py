@@ -363,6 +363,9 @@ def test_paging_links_for_first_middle_last_and_empty_pages(
         ("“Curly” quotes — and dashes", "curly-quotes-and-dashes"),
         ("ＦＵＬＬ width", "full-width"),
         ("!!!", "x"),
+        # Marks of other scripts are part of the word: パン (bread) must not become ハン.
+        ("パンの焼き方", "パンの焼き方"),
+        ("Καλημέρα", "καλημέρα"),
     ],
 )
 def test_names_become_slugs_people_can_type(name: str, slug: str) -> None:
