@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
 from feeds.store import schema as t
+from feeds.store.engine import StoreBase
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
 from feeds.store.writes import Idempotency, mark_dirty
@@ -39,8 +39,7 @@ class ApiToken:
     created: datetime
 
 
-class Admin:
-    engine: AsyncEngine
+class Admin(StoreBase):
 
     # -- sites -----------------------------------------------------------------------
 
@@ -57,7 +56,7 @@ class Admin:
             raise InvalidInputError(sorted(unknown)[0], "not a field of a site")
         await self.get_site(site_id)
         try:
-            async with self.engine.begin() as conn:
+            async with self.writing() as conn:
                 if changes:
                     await conn.execute(
                         update(t.sites).where(t.sites.c.id == site_id).values(**changes))
@@ -69,7 +68,7 @@ class Admin:
         site = await self.get_site(site_id)
         if site.is_default:
             raise InvalidInputError("site", "the default site cannot be deleted")
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(delete(t.sites).where(t.sites.c.id == site_id))
 
     # -- posts and labels ------------------------------------------------------------
@@ -135,7 +134,7 @@ class Admin:
 
     async def update_comment(self, comment: Comment, dirty_keys: Iterable[str],
                              now: datetime) -> Comment:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(update(t.comments).where(t.comments.c.id == comment.id).values(
                 author_name=comment.author.name, author_uri=comment.author.uri,
                 author_email=comment.author.email, content_html=comment.content_html,
@@ -146,7 +145,7 @@ class Admin:
 
     async def delete_comment(self, comment: Comment, dirty_keys: Iterable[str],
                              now: datetime) -> None:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             # Its replies now answer what it answered (threads stay whole).
             await conn.execute(update(t.comments).where(t.comments.c.parent_id == comment.id)
                                .values(parent_id=comment.parent_id))
@@ -156,7 +155,7 @@ class Admin:
     # -- API tokens ------------------------------------------------------------------
 
     async def create_token(self, name: str, token_hash: str, now: datetime) -> ApiToken:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             result = await conn.execute(insert(t.api_tokens).values(
                 name=name, token_hash=token_hash, created=now))
             assert result.inserted_primary_key is not None
@@ -172,7 +171,7 @@ class Admin:
         cond = t.api_tokens.c.name == ref
         if ref.isascii() and ref.isdigit() and len(ref) <= 9:
             cond = cond | (t.api_tokens.c.id == int(ref))
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             return (await conn.execute(delete(t.api_tokens).where(cond))).rowcount
 
     async def has_token(self, token_hash: str) -> bool:
@@ -195,7 +194,7 @@ class Admin:
     async def save_response(self, idem: Idempotency, response: str, now: datetime) -> None:
         """Keep a whole response (bulk creates); a concurrent duplicate keeps the first."""
         try:
-            async with self.engine.begin() as conn:
+            async with self.writing() as conn:
                 await conn.execute(insert(t.idempotency_keys).values(
                     scope=idem.scope, key=idem.key, request_hash=idem.request_hash,
                     resource=idem.resource, response=response, created=now))
@@ -203,7 +202,7 @@ class Admin:
             pass
 
     async def forget_keys_before(self, cutoff: datetime) -> int:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             return (await conn.execute(delete(t.idempotency_keys).where(
                 t.idempotency_keys.c.created < cutoff))).rowcount
 
@@ -212,7 +211,7 @@ class Admin:
     async def save_aliases(self, site_id: int, aliases: Mapping[str, str]) -> None:
         if not aliases:
             return
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(delete(t.url_aliases).where(
                 t.url_aliases.c.site_id == site_id, t.url_aliases.c.path.in_(list(aliases))))
             await conn.execute(insert(t.url_aliases), [

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.models import Artifact, FeedFormat
 from feeds.store import schema as t
+from feeds.store.engine import StoreBase
 from feeds.store.writes import mark_dirty as mark_dirty_rows
 
 # Columns of the artifact table besides the body: what an index of artifacts needs.
@@ -38,8 +38,7 @@ def _artifact(row: Any) -> Artifact:
     )
 
 
-class Artifacts:
-    engine: AsyncEngine
+class Artifacts(StoreBase):
 
     async def save_artifacts(
         self,
@@ -51,7 +50,7 @@ class Artifacts:
         """Replace artifacts, drop those of feeds that are `gone` (of done's site), and clear
         the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
         keys). Rows marked later stay for the next run."""
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             if gone and done is not None:
                 await conn.execute(
                     delete(t.artifacts).where(
@@ -156,5 +155,5 @@ class Artifacts:
             return {site_id: (tops[site_id], list(ks)) for site_id, ks in keys.items()}
 
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await mark_dirty_rows(conn, site_id, keys, now)

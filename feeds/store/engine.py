@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from feeds.errors import InvalidInputError
 
@@ -68,3 +71,25 @@ async def migrate(engine: AsyncEngine) -> None:
     """Apply every migration not yet applied (idempotent)."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade)
+
+
+class StoreBase:
+    """What every part of the store shares: the engine, and write transactions."""
+
+    engine: AsyncEngine
+    _write_lock: asyncio.Lock | None = None
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction. On SQLite, one at a time in this process: SQLite has one
+        writer, a connection whose snapshot is older than another's commit cannot write at
+        all (SQLITE_BUSY_SNAPSHOT), and its busy handler sleeps in steps of up to 100 ms;
+        waiting on a lock here costs nothing of that. PostgreSQL takes them concurrently."""
+        if self.engine.dialect.name != "sqlite":
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.errors import NotFoundError
 from feeds.models import Comment, Post
 from feeds.store import schema as t
+from feeds.store.engine import StoreBase
 from feeds.store.reads import complete_posts
 from feeds.store.writes import mark_dirty, post_values, write_post_links
 
@@ -48,8 +49,7 @@ def _run(row: Any) -> ImportRun:
                      row.finished, json.loads(row.report_json))
 
 
-class ImportWrites:
-    engine: AsyncEngine
+class ImportWrites(StoreBase):
 
     async def posts_by_entry_id(self, site_id: int, entry_ids: list[str]) -> dict[str, Post]:
         async with self.engine.connect() as conn:
@@ -94,7 +94,7 @@ class ImportWrites:
         """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
         `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
         or nothing. Returns the ids of the new posts and of the comments, in order."""
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             post_ids = await _insert_posts(conn, new, now)
             for post in changed:
                 await conn.execute(update(t.posts).where(t.posts.c.id == post.id)
@@ -108,7 +108,7 @@ class ImportWrites:
     # -- runs ------------------------------------------------------------------------
 
     async def start_import(self, site_id: int, source: str, now: datetime) -> ImportRun:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             result = await conn.execute(insert(t.import_runs).values(
                 site_id=site_id, source=source, state="running", started=now, heartbeat=now,
                 report_json="{}"))
@@ -117,13 +117,13 @@ class ImportWrites:
         return await self.import_run(run_id)
 
     async def import_heartbeat(self, run_id: int, report: dict[str, Any], now: datetime) -> None:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(update(t.import_runs).where(t.import_runs.c.id == run_id)
                                .values(heartbeat=now, report_json=json.dumps(report)))
 
     async def finish_import(self, run_id: int, state: str, report: dict[str, Any],
                             now: datetime) -> None:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(update(t.import_runs).where(t.import_runs.c.id == run_id).values(
                 state=state, heartbeat=now, finished=now, report_json=json.dumps(report)))
 

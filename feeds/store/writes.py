@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.errors import (
     ConflictError,
@@ -21,6 +21,7 @@ from feeds.errors import (
 from feeds.models import VISIBLE_STATUSES, Comment, FeedMode, Post, Site
 from feeds.query import slugify
 from feeds.store import schema as t
+from feeds.store.engine import StoreBase
 from feeds.store.rows import (
     authors_json,
     comment_from_row,
@@ -68,11 +69,10 @@ async def mark_dirty(
         await conn.execute(insert(t.dirty_feeds), rows)
 
 
-class Writes:
-    engine: AsyncEngine
+class Writes(StoreBase):
 
     async def create_site(self, spec: SiteSpec, now: datetime, is_default: bool = False) -> Site:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             values = {**asdict(spec), "default_feed": spec.default_feed.value}
             result = await conn.execute(
                 insert(t.sites).values(**values, is_default=is_default, created=now)
@@ -89,7 +89,7 @@ class Writes:
             return [site_from_row(r._mapping) for r in rows]
 
     async def set_base_url(self, site_id: int, base_url: str) -> None:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             await conn.execute(
                 update(t.sites).where(t.sites.c.id == site_id).values(base_url=base_url)
             )
@@ -110,7 +110,7 @@ class Writes:
         self, post: Post, dirty_keys: Iterable[str], now: datetime, is_new: bool,
         idempotency: Idempotency | None,
     ) -> int:
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             clash = await conn.execute(
                 select(t.posts.c.id, t.posts.c.entry_id).where(
                     t.posts.c.site_id == post.site_id,
@@ -181,7 +181,7 @@ class Writes:
         idempotency: Idempotency | None,
     ) -> Comment:
         c = t.comments.c
-        async with self.engine.begin() as conn:
+        async with self.writing() as conn:
             exists = await conn.execute(
                 select(func.count()).select_from(t.posts).where(t.posts.c.id == comment.post_id)
             )
