@@ -1,0 +1,110 @@
+"""The command line for writers and operators: posts edited and shown, comments moderated,
+sites and API tokens managed; --json for scripts; errors are one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.server.test_cli import GOOD, syndic
+
+
+def ok(tmp_path: Path, *args: str) -> str:
+    result = syndic(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def as_json(tmp_path: Path, *args: str) -> Any:
+    lines = ok(tmp_path, *args, "--json").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def refused(tmp_path: Path, *args: str) -> str:
+    result = syndic(tmp_path, *args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    return result.stderr
+
+
+def test_a_writer_adds_edits_shows_lists_and_removes_a_post(tmp_path: Path) -> None:
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    [added] = as_json(tmp_path, "post", "add", "fresh.html")
+    assert added["slug"] == "fresh-from-the-cli" and added["status"] == "published"
+    [edited] = as_json(tmp_path, "post", "edit", "fresh-from-the-cli", "--title", "Renamed",
+                       "--labels", "cli, renamed", "--status", "draft")
+    assert (edited["title"], edited["labels"], edited["status"]) == (
+        "Renamed", ["cli", "renamed"], "draft")
+    assert edited["entry_id"] == added["entry_id"] and edited["version"] == 2
+    [shown] = as_json(tmp_path, "post", "show", str(added["id"]))
+    assert shown["content_html"] == added["content_html"]
+    assert [p["id"] for p in as_json(tmp_path, "post", "list", "--status", "draft")] == [
+        added["id"]]
+    assert as_json(tmp_path, "post", "list", "--status", "published") == []
+    [scheduled] = as_json(tmp_path, "post", "edit", str(added["id"]), "--publish-at",
+                          "2031-01-01T09:00:00Z")
+    assert scheduled["status"] == "scheduled" and scheduled["publish_at"] == "2031-01-01T09:00:00Z"
+    assert "deleted" in ok(tmp_path, "post", "rm", str(added["id"]))
+    assert as_json(tmp_path, "post", "list") == []
+    assert [p["id"] for p in as_json(tmp_path, "post", "list", "--status", "deleted")] == [
+        added["id"]]
+
+
+def test_comments_are_added_held_approved_marked_as_spam_and_removed(tmp_path: Path) -> None:
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    ok(tmp_path, "post", "add", "fresh.html")
+    [held] = as_json(tmp_path, "comment", "add", "fresh-from-the-cli", "--author", "Zoë",
+                     "--content", "<p>First!<script>x()</script></p>", "--status", "pending")
+    assert held["status"] == "pending" and "script" not in held["content_html"]
+    [reply] = as_json(tmp_path, "comment", "add", "fresh-from-the-cli", "--author", "Kenji",
+                      "--content", "<p>Agreed</p>", "--parent", str(held["id"]))
+    assert reply["parent_id"] == held["id"]
+    assert [c["id"] for c in as_json(tmp_path, "comment", "list", "--status", "pending")] == [
+        held["id"]]
+    [approved] = as_json(tmp_path, "comment", "approve", str(held["id"]))
+    assert approved["status"] == "approved"
+    [spam] = as_json(tmp_path, "comment", "spam", str(reply["id"]))
+    assert spam["status"] == "spam"
+    ok(tmp_path, "comment", "rm", str(reply["id"]))
+    assert [c["id"] for c in as_json(tmp_path, "comment", "list", "--post",
+                                     "fresh-from-the-cli")] == [held["id"]]
+
+
+def test_an_operator_creates_changes_and_removes_a_second_site(tmp_path: Path) -> None:
+    [made] = as_json(tmp_path, "site", "create", "notes.test", "--title", "Notes", "--set",
+                     "timezone=Asia/Tokyo")
+    assert (made["host"], made["timezone"], made["is_default"]) == ("notes.test", "Asia/Tokyo",
+                                                                    False)
+    [changed] = as_json(tmp_path, "site", "set", "notes.test", "title=Field notes",
+                        "wordpress_urls=on")
+    assert (changed["title"], changed["wordpress_urls"]) == ("Field notes", True)
+    assert [s["host"] for s in as_json(tmp_path, "site", "list")] == ["localhost", "notes.test"]
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    [post] = as_json(tmp_path, "post", "add", "fresh.html", "--site", "notes.test")
+    assert post["url"].startswith("http://notes.test/")
+    ok(tmp_path, "site", "rm", "notes.test")
+    assert [s["host"] for s in as_json(tmp_path, "site", "list")] == ["localhost"]
+
+
+def test_tokens_are_shown_once_listed_without_the_secret_and_revoked(tmp_path: Path) -> None:
+    [made] = as_json(tmp_path, "token", "create", "ci")
+    assert made["token"].startswith("sy_") and len(made["token"]) > 30
+    listed = as_json(tmp_path, "token", "list")
+    assert [t["name"] for t in listed] == ["ci"] and "token" not in listed[0]
+    assert made["token"] not in (tmp_path / "syndic.db").read_bytes().decode("latin-1")
+    ok(tmp_path, "token", "revoke", "ci")
+    assert as_json(tmp_path, "token", "list") == []
+
+
+def test_mistakes_are_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
+    assert "no post 'nope'" in refused(tmp_path, "post", "show", "nope")
+    assert "bogus" in refused(tmp_path, "site", "set", "localhost", "bogus=1")
+    assert "timezone" in refused(tmp_path, "site", "set", "localhost", "timezone=Mars/Base")
+    assert "--content" in refused(tmp_path, "comment", "add", "x", "--author", "A")
+    assert "--site" in refused(tmp_path, "post", "list", "--site", "elsewhere.test")
+    assert "token" in refused(tmp_path, "token", "revoke", "never-made")
+    assert "default site" in refused(tmp_path, "site", "rm", "localhost")
+    assert "nothing to change" in refused(tmp_path, "post", "edit", "nope-either")\
+        or "no post" in refused(tmp_path, "post", "edit", "nope-either")
