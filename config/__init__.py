@@ -18,12 +18,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
-    "ENV_PREFIX", "ApiSettings", "ConfigError", "FeedSettings", "LoggingSettings", "ServerSettings",
-    "Settings", "SiteSettings", "StorageSettings", "WebSubSettings", "load_settings",
-    "settings_as_dict", "settings_as_toml",
+    "ENV_PREFIX",
+    "ApiSettings",
+    "ConfigError",
+    "FeedSettings",
+    "LoggingSettings",
+    "PingSettings",
+    "SchedulerSettings",
+    "ServerSettings",
+    "Settings",
+    "SiteSettings",
+    "StorageSettings",
+    "WebSubSettings",
+    "load_settings",
+    "settings_as_dict",
+    "settings_as_toml",
 ]
 
 ENV_PREFIX = "SYNDIC_"
+
+# A list setting: an array of strings in TOML, comma-separated in the environment.
+StrList = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +81,32 @@ class SiteSettings:
 @dataclass(frozen=True, slots=True)
 class WebSubSettings:
     hub_url: str
+    own_hub: bool
+    lease_default_seconds: int
+    lease_min_seconds: int
+    lease_max_seconds: int
+    signature_method: str
+    allow_private_callbacks: bool
+    max_pending_verifications: int
+    max_subscriptions_per_host: int
+    external_hubs: StrList
+    delivery_concurrency: int
+    delivery_timeout_seconds: float
+    max_attempts: int
+    retry_base_seconds: float
+    retry_max_seconds: float
+    keep_deliveries_days: int
 
 
-# A list setting: an array of strings in TOML, comma-separated in the environment.
-StrList = tuple[str, ...]
+@dataclass(frozen=True, slots=True)
+class PingSettings:
+    services: StrList
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerSettings:
+    full_regeneration: str
+    outbox_poll_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +131,8 @@ class Settings:
     feeds: FeedSettings
     site: SiteSettings
     websub: WebSubSettings
+    pings: PingSettings
+    scheduler: SchedulerSettings
     api: ApiSettings
     logging: LoggingSettings
 
@@ -230,8 +269,12 @@ _RANGES: dict[str, tuple[int, int]] = {
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,
              "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1,
              "api.max_body_bytes": 1024, "api.bulk_max_items": 1, "api.bulk_batch_size": 1,
-             "api.page_size": 1, "api.idempotency_hours": 1}
-_CHOICES = {"site.default_feed": ("full", "summary"), "logging.level": _LEVELS}
+             "api.page_size": 1, "api.idempotency_hours": 1,
+             "websub.lease_min_seconds": 60, "websub.max_pending_verifications": 1,
+             "websub.max_subscriptions_per_host": 1, "websub.delivery_concurrency": 1,
+             "websub.max_attempts": 1, "websub.keep_deliveries_days": 1}
+_CHOICES = {"site.default_feed": ("full", "summary"), "logging.level": _LEVELS,
+            "websub.signature_method": ("sha1", "sha256", "sha384", "sha512")}
 
 
 def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
@@ -267,6 +310,21 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
         zoneinfo.ZoneInfo(get("site.timezone"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         found.append(("site.timezone", f"unknown IANA time zone {get('site.timezone')!r}"))
+    low, default, high = (get(f"websub.lease_{k}_seconds") for k in ("min", "default", "max"))
+    if not low <= default <= high:
+        found.append(("websub.lease_default_seconds", "must be between websub."
+                      f"lease_min_seconds ({low}) and websub.lease_max_seconds ({high})"))
+    for name in ("websub.delivery_timeout_seconds", "websub.retry_base_seconds",
+                 "websub.retry_max_seconds", "scheduler.outbox_poll_seconds"):
+        if not 0 < get(name) <= 86400:
+            found.append((name, f"must be greater than 0, got {get(name)}"))
+    for name in ("websub.external_hubs", "pings.services"):
+        for i, url in enumerate(get(name)):
+            if not _is_http_url(url):
+                found.append((f"{name}[{i}]", f"must be an http(s) URL, got {url!r}"))
+    if len(get("scheduler.full_regeneration").split()) not in (0, 5):
+        found.append(("scheduler.full_regeneration",
+                      "must be a crontab line (5 fields) or empty"))
     for i, token in enumerate(get("api.tokens")):
         if len(token) < 16:
             found.append((f"api.tokens[{i}]", "must be at least 16 characters"))

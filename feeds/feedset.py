@@ -29,6 +29,16 @@ class FeedContext:
 
     default_max: int
     hub_url: str | None
+    """A hub to advertise instead of our own."""
+    own_hub: bool = False
+    """syndic is the hub, at SITE/hub (when hub_url is not set)."""
+
+
+def hub_for(site: Site, ctx: FeedContext) -> str | None:
+    """The WebSub hub a site's feeds advertise (Link rel=hub, <link rel="hub">, hubs)."""
+    if ctx.hub_url:
+        return ctx.hub_url
+    return f"{site.base_url}/hub" if ctx.own_hub else None
 
 
 def standard_keys(
@@ -146,7 +156,7 @@ def build_doc(
         language=site.language,
         author=Author(site.title, site.base_url + "/"),
         entries=entries,
-        hub_url=ctx.hub_url,
+        hub_url=hub_for(site, ctx),
         paging=paging,
         total_results=total,
         start_index=q.start_index,

@@ -201,3 +201,78 @@ class Artifact:
     self_url: str
     body_gzip: bytes = b""
     body_br: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A feed a subscriber can follow: one feed key in one format of one site, and the URL
+    the subscriber named it by."""
+
+    site_id: int
+    feed_key: str
+    format: FeedFormat
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    topic: Topic
+    callback: str
+    secret: str | None
+    lease_seconds: int
+    expires_at: datetime
+    created: datetime
+    verified_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A subscription request waiting for verification of intent (or a denial to send)."""
+
+    id: int
+    mode: str
+    """subscribe, unsubscribe or denied."""
+    topic: Topic
+    callback: str
+    secret: str | None
+    lease_seconds: int
+    reason: str | None
+    attempts: int
+
+
+class DeliveryKind(StrEnum):
+    WEBSUB = "websub"
+    """The new document, POSTed to a subscriber's callback (WebSub §7)."""
+    HUB = "hub"
+    """hub.mode=publish to an external hub."""
+    PING = "ping"
+    """weblogUpdates.extendedPing (XML-RPC) to a ping service."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    kind: DeliveryKind
+    topic: Topic
+    subscription_id: int | None
+    target: str
+    etag: str
+    state: str
+    """pending, sending, delivered, failed, gone or superseded."""
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None = None
+    last_error: str | None = None
+    secret: str | None = None
+    """The subscription's secret (WebSub deliveries), for the signature."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fanout:
+    """Who hears of a changed feed besides its subscribers: external hubs (for every
+    changed topic) and ping services (when a site's main feed changed)."""
+
+    external_hubs: tuple[str, ...] = ()
+    ping_services: tuple[str, ...] = ()
+    main_feed_key: str = "/feeds/posts/default"

@@ -26,6 +26,7 @@ from feeds.models import (
     Artifact,
     Comment,
     CommentDraft,
+    Fanout,
     FeedFormat,
     FeedKey,
     FeedKind,
@@ -60,7 +61,10 @@ class Regenerated:
 
 
 class Publisher:
-    def __init__(self, store: Store, renderer: Renderer, ctx: FeedContext, cap: int) -> None:
+    def __init__(self, store: Store, renderer: Renderer, ctx: FeedContext, cap: int,
+                 fanout: Fanout | None = None) -> None:
+        self.fanout = fanout
+        """Who hears of changed feeds (the outbox); None: nobody (tools, tests)."""
         self.store = store
         self.renderer = renderer
         self.ctx = ctx
@@ -209,7 +213,8 @@ class Publisher:
                 fresh, gone = await self._render_keys(site, keys, now)
                 rendered += len(keys)
                 new = [a for a in fresh if not self._is_stored(a)]
-                await self.store.save_artifacts(new, now, (site_id, max_id, keys), gone)
+                await self.store.save_artifacts(new, now, (site_id, max_id, keys), gone,
+                                                self.fanout)
                 self.remember(new)
                 batch_dropped = [(site_id, k) for k in gone]
                 if on_batch is not None:

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from config import Settings
-from feeds.feedset import FeedContext
-from feeds.models import FeedMode, Site
+from feeds.feedset import FeedContext, hub_for
+from feeds.models import Fanout, FeedMode, Site
 from feeds.publishing import Publisher, Renderer
 from feeds.render import FeedRenderer
 from feeds.store import SiteSpec, Store, open_store
@@ -25,6 +25,7 @@ from server.feed_cache import FeedCache
 from server.feed_service import FeedService, ThreadRenderer
 from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
 from server.middleware import errors_middleware
+from server.push_jobs import sender_ctx
 from server.routes import ROUTES
 from server.scheduler import scheduler_ctx
 from server.sites import SiteDirectory
@@ -61,8 +62,10 @@ async def ensure_sites(
 
 
 def make_publisher(store: Store, settings: Settings, renderer: Renderer) -> Publisher:
-    ctx = FeedContext(settings.feeds.default_max_results, settings.websub.hub_url or None)
-    return Publisher(store, renderer, ctx, settings.feeds.max_results_cap)
+    ctx = FeedContext(settings.feeds.default_max_results, settings.websub.hub_url or None,
+                      settings.websub.own_hub)
+    fanout = Fanout(settings.websub.external_hubs, settings.pings.services)
+    return Publisher(store, renderer, ctx, settings.feeds.max_results_cap, fanout)
 
 
 async def access_log_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -90,7 +93,13 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     publisher = make_publisher(store, settings, ThreadRenderer(renderer, executor))
     app[PUBLISHER] = publisher
     cache = FeedCache(settings.feeds.memory_budget_mb * MB, settings.feeds.variant_cache_entries)
-    service = FeedService(store, publisher, cache, settings.websub.hub_url or None,
+    sites = app[SITES]
+
+    def hubs(site_id: int) -> str | None:
+        site = sites.by_id.get(site_id)
+        return None if site is None else hub_for(site, publisher.ctx)
+
+    service = FeedService(store, publisher, cache, hubs,
                           settings.feeds.cache_max_age)
     app[FEEDS] = service
     loaded = await service.load()
@@ -120,6 +129,6 @@ def create_app(settings: Settings, clock: Clock | None = None, demo: bool = Fals
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo
-    app.cleanup_ctx.extend([access_log_ctx, store_ctx, feeds_ctx, scheduler_ctx])
+    app.cleanup_ctx.extend([access_log_ctx, store_ctx, feeds_ctx, sender_ctx, scheduler_ctx])
     app.add_routes(ROUTES)
     return app

@@ -45,18 +45,19 @@ class ThreadRenderer:
 
 class FeedService:
     def __init__(
-        self, store: Store, publisher: Publisher, cache: FeedCache, hub_url: str | None,
-        max_age: int,
+        self, store: Store, publisher: Publisher, cache: FeedCache,
+        hubs: Callable[[int], str | None], max_age: int,
     ) -> None:
         self.store = store
         self.publisher = publisher
         self.cache = cache
-        self.hub_url = hub_url
+        self.hubs = hubs
+        """site id -> the hub its feeds advertise in the Link header."""
         self.max_age = max_age
         self._inflight: dict[tuple[int, str, FeedFormat], asyncio.Task[CachedFeed]] = {}
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
-        return make_cached(artifact, self.hub_url, self.max_age)
+        return make_cached(artifact, self.hubs(artifact.site_id), self.max_age)
 
     async def load(self) -> int:
         """Every stored artifact, streamed, into memory while the budget lasts; past it only

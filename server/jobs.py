@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from feeds.feedset import touched_keys
 from feeds.publishing import Regenerated
-from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
+from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
 log = logging.getLogger("syndic.jobs")
 IMPORT_HOLD = timedelta(seconds=30)
@@ -20,12 +21,27 @@ IMPORT_HOLD = timedelta(seconds=30)
 
 
 @dataclass(slots=True)
-class JobState:
-    due_checked_until: datetime
+class Gate:
+    """One run of a job at a time; a wake-up during a run asks for one more right after."""
+
     running: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while a run is under way: shutdown waits for it instead of cancelling it."""
     again: bool = False
     """A change arrived during a run (wake()): run once more right after it."""
+
+    async def run(self, work: Callable[[], Awaitable[int]]) -> int:
+        async with self.running:
+            done = await work()
+            while self.again:
+                self.again = False
+                done += await work()
+            return done
+
+
+@dataclass(slots=True)
+class JobState(Gate):
+    due_checked_until: datetime = field(default_factory=lambda: datetime.min.replace(
+        tzinfo=UTC))
 
 
 async def forget_idempotency_keys(app: web.Application) -> int:
@@ -38,17 +54,15 @@ async def forget_idempotency_keys(app: web.Application) -> int:
 async def regenerate(app: web.Application, state: JobState) -> int:
     """Mark posts that came due, render dirty feeds, swap changed artifacts into memory.
     Returns how many artifacts changed."""
-    async with state.running:
-        changed = await _regenerate(app, state)
-        while state.again:
-            state.again = False
-            changed += await _regenerate(app, state)
-        return changed
+    return await state.run(lambda: _regenerate(app, state))
 
 
 async def _regenerate(app: web.Application, state: JobState) -> int:
     store, publisher = app[STORE], app[PUBLISHER]
     now = app[CLOCK].now()
+    # Scheduled posts whose time came (also those overdue after downtime) become published.
+    for post in await store.publish_due(now, lambda p: touched_keys(None, p, publisher.ctx)):
+        log.info("published scheduled post %d %s", post.id, post.slug)
     if now > state.due_checked_until:
         for post in await store.came_due(state.due_checked_until, now):
             await store.mark_dirty(post.site_id, sorted(touched_keys(None, post, publisher.ctx)),
@@ -70,6 +84,8 @@ async def _regenerate(app: web.Application, state: JobState) -> int:
         changed += len(batch.changed)
 
     result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held)
+    if changed and WAKE_OUTBOX in app:
+        app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
     if changed or result.dropped:
         log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone",
                  result.rendered_keys, changed, len(result.dropped))

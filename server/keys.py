@@ -22,3 +22,5 @@ FEEDS = web.AppKey("feeds", FeedService)
 DEMO = web.AppKey("demo", bool)
 WAKE: web.AppKey[Callable[[], None]] = web.AppKey("wake")
 """Ask for a regeneration run now (server/scheduler.py): handlers call it after a write."""
+WAKE_OUTBOX: web.AppKey[Callable[[], None]] = web.AppKey("wake_outbox")
+"""Ask for an outbox run now: verifications and deliveries waiting."""

@@ -11,6 +11,7 @@ from server.handlers import (
     api_posts,
     api_sites,
     feeds,
+    hub,
     legacy,
     pages,
 )
@@ -32,6 +33,8 @@ ROUTES: list[web.RouteDef] = [
     # /feeds/authors/AUTHOR-SLUG/default.
     web.get("/feeds/{tail:.+}", feeds.feed),
     web.get(r"/{year:\d{4}}/{month:\d{2}}/{slug}.html", pages.post_page),
+    # syndic's own WebSub hub (W3C WebSub §5): subscription requests.
+    web.post("/hub", hub.hub),
     # The admin API (bearer token: server/auth.py), documented at /api/openapi.json.
     web.get("/api/openapi.json", openapi),
     web.get("/api/sites", api_sites.listing),

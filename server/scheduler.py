@@ -1,53 +1,76 @@
-"""The ONLY module that imports APScheduler (3.11): wiring and job registration."""
+"""The ONLY module that imports APScheduler (3.11): wiring and job registration. Every job
+has an id, coalesces, runs one instance at a time and has a misfire grace; each asks the store
+what is due (server/jobs.py, server/push_jobs.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
-from server import jobs
-from server.keys import CLOCK, SETTINGS, WAKE
+from server import jobs, push_jobs
+from server.keys import CLOCK, SETTINGS, WAKE, WAKE_OUTBOX
 
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 JOB_STATE = web.AppKey("job_state", jobs.JobState)
+OUTBOX_GATE = web.AppKey("outbox_gate", jobs.Gate)
+
+
+def _every(scheduler: AsyncIOScheduler, job_id: str, func: Callable[..., Awaitable[Any]],
+           args: tuple[Any, ...], grace: int, **trigger: Any) -> None:
+    kind = "cron" if "cron" in trigger else "interval"
+    if kind == "cron":
+        trigger = {"trigger": CronTrigger.from_crontab(trigger["cron"], timezone="UTC")}
+    else:
+        trigger = {"trigger": "interval", **trigger}
+    scheduler.add_job(func, **trigger, args=args, id=job_id, coalesce=True, max_instances=1,
+                      misfire_grace_time=grace)
+
+
+def _waker(scheduler: AsyncIOScheduler, job_id: str, gate: jobs.Gate) -> Callable[[], None]:
+    def wake() -> None:
+        """Run the job now, not at its next poll (once more after a run under way)."""
+        if gate.running.locked():
+            gate.again = True
+        else:
+            scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    return wake
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     scheduler = AsyncIOScheduler(timezone="UTC")
     state = jobs.JobState(due_checked_until=app[CLOCK].now())
-    scheduler.add_job(
-        jobs.regenerate,
-        "interval",
-        seconds=settings.feeds.change_poll_seconds,
-        args=(app, state),
-        id="regenerate",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=30,
-    )
-    scheduler.add_job(
-        jobs.forget_idempotency_keys, "interval", hours=1, args=(app,),
-        id="forget_idempotency_keys", coalesce=True, max_instances=1, misfire_grace_time=3600,
-    )
+    gate = jobs.Gate()
+
+    async def run_outbox() -> int:
+        return await gate.run(lambda: push_jobs.outbox(app))
+
+    _every(scheduler, "regenerate", jobs.regenerate, (app, state), 30,
+           seconds=settings.feeds.change_poll_seconds)
+    _every(scheduler, "outbox", run_outbox, (), 30,
+           seconds=settings.scheduler.outbox_poll_seconds)
+    _every(scheduler, "expire_leases", push_jobs.expire_leases, (app,), 300, minutes=1)
+    _every(scheduler, "prune_deliveries", push_jobs.prune_deliveries, (app,), 3600, hours=1)
+    _every(scheduler, "forget_idempotency_keys", jobs.forget_idempotency_keys, (app,), 3600,
+           hours=1)
+    if settings.scheduler.full_regeneration:
+        _every(scheduler, "full_regeneration", push_jobs.full_regeneration, (app,), 3600,
+               cron=settings.scheduler.full_regeneration)
     scheduler.start()
     app[SCHEDULER] = scheduler
     app[JOB_STATE] = state
-
-    def wake() -> None:
-        """A change was written: regenerate now, not at the next poll."""
-        if state.running.locked():
-            state.again = True
-        else:
-            scheduler.modify_job("regenerate", next_run_time=datetime.now(UTC))
-
-    app[WAKE] = wake
+    app[OUTBOX_GATE] = gate
+    app[WAKE] = _waker(scheduler, "regenerate", state)
+    app[WAKE_OUTBOX] = _waker(scheduler, "outbox", gate)
     yield
-    # Let a run under way finish (its store and executor are still open) instead of
-    # cancelling it mid-query: pause, wait for it, then stop.
+    # Let runs under way finish (their store and clients are still open) instead of
+    # cancelling them mid-query: pause, wait for them, then stop.
     scheduler.pause()
-    async with state.running:
+    async with state.running, gate.running:
         scheduler.shutdown(wait=False)

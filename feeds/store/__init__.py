@@ -9,6 +9,7 @@ from feeds.store.admin import Admin, ApiToken, IdempotencyRecord
 from feeds.store.artifacts import Artifacts
 from feeds.store.engine import make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
+from feeds.store.outbox import Outbox
 from feeds.store.reads import CommentPage, PostPage, Reads
 from feeds.store.writes import Idempotency, SiteSpec, Writes
 
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class Store(Writes, Reads, Artifacts, Admin, ImportWrites):
+class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 

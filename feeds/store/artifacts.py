@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
 
-from feeds.models import Artifact, FeedFormat
+from feeds.models import Artifact, Fanout, FeedFormat
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.outbox import enqueue
 from feeds.store.writes import mark_dirty as mark_dirty_rows
 
 # Columns of the artifact table besides the body: what an index of artifacts needs.
@@ -46,10 +47,12 @@ class Artifacts(StoreBase):
         now: datetime,
         done: tuple[int, int, list[str]] | None,
         gone: Sequence[str] = (),
+        fanout: Fanout | None = None,
     ) -> None:
         """Replace artifacts, drop those of feeds that are `gone` (of done's site), and clear
         the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
-        keys). Rows marked later stay for the next run."""
+        keys). Rows marked later stay for the next run. With `fanout`, the deliveries the
+        changed artifacts call for are written in the same transaction (the outbox)."""
         async with self.writing() as conn:
             if gone and done is not None:
                 await conn.execute(
@@ -85,6 +88,8 @@ class Artifacts(StoreBase):
                         for a in artifacts
                     ],
                 )
+            if fanout is not None:
+                await enqueue(conn, artifacts, fanout, now)
             if done is not None:
                 site_id, max_id, keys = done
                 await conn.execute(

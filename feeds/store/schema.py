@@ -213,3 +213,106 @@ url_aliases = Table(
     Column("path", Text, primary_key=True),
     Column("target", Text, nullable=False),
 )
+
+# -- WebSub hub and the outbox (feeds/store/outbox.py) ---------------------------------------
+
+# Verified subscriptions. A topic is one feed in one format of one site (feed_key, format);
+# `topic` keeps the URL exactly as the subscriber gave it (deliveries name it).
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("feed_key", Text, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("callback", Text, nullable=False),
+    Column("callback_host", String(255), nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("lease_seconds", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime, nullable=False),
+    UniqueConstraint("callback", "topic", name="uq_subscriptions_callback_topic"),
+)
+Index("ix_subscriptions_topic", subscriptions.c.site_id, subscriptions.c.feed_key,
+      subscriptions.c.format)
+Index("ix_subscriptions_host", subscriptions.c.callback_host)
+
+# Subscription requests waiting for verification of intent (WebSub §5.3), and denials to
+# send (§5.2). A request replaces a subscription only once verified.
+intents = Table(
+    "intents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("feed_key", Text, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("callback", Text, nullable=False),
+    Column("callback_host", String(255), nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("lease_seconds", Integer, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+Index("ix_intents_due", intents.c.state, intents.c.next_attempt_at)
+
+# The outbox: one row per notification to send (a WebSub delivery, an external hub's publish
+# ping, a weblogUpdates ping), written in the same transaction as the artifact that caused
+# it. The body is the topic's latest artifact at send time: a retry sends the newest version.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("feed_key", Text, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("subscription_id", BigInteger, nullable=True),
+    Column("target", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+Index("ix_deliveries_due", deliveries.c.state, deliveries.c.next_attempt_at)
+Index("ix_deliveries_subscription", deliveries.c.subscription_id, deliveries.c.state)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", BigId, ForeignKey("deliveries.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+)
+Index("ix_delivery_attempts_delivery", delivery_attempts.c.delivery_id)
+
+# Scheduled content sources (settings' [[sources]]): what a feed source answered last
+# (ETag, Last-Modified, for conditional GET) and when it was last checked.
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("checked_at", UTCDateTime, nullable=True),
+    Column("next_check_at", UTCDateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+)

@@ -3,7 +3,7 @@ transaction (feeds/publishing.py says which)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
@@ -18,7 +18,7 @@ from feeds.errors import (
     NotFoundError,
     PostNotFoundError,
 )
-from feeds.models import VISIBLE_STATUSES, Comment, FeedMode, Post, Site
+from feeds.models import VISIBLE_STATUSES, Comment, FeedMode, Post, PostStatus, Site
 from feeds.query import slugify
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
@@ -134,6 +134,27 @@ class Writes(StoreBase):
             await mark_dirty(conn, post.site_id, dirty_keys, now)
             await remember_key(conn, idempotency, post_id, now)
         return post_id
+
+    async def publish_due(
+        self, now: datetime, keys_for: Callable[[Post], Iterable[str]]
+    ) -> list[Post]:
+        """Scheduled posts whose time has come, published (claimed row by row: another
+        instance skips what this one took), with the feeds they enter marked dirty."""
+        p = t.posts.c
+        due = (select(p.id).where(p.status == PostStatus.SCHEDULED.value, p.published <= now)
+               .with_for_update(skip_locked=True))
+        async with self.writing() as conn:
+            rows = (await conn.execute(
+                update(t.posts).where(p.id.in_(due))
+                .values(status=PostStatus.PUBLISHED.value, version=p.version + 1)
+                .returning(t.posts))).all()
+            published = [post_from_row(r._mapping) for r in rows]
+            for post in published:
+                labels = await conn.execute(select(t.post_labels.c.label).where(
+                    t.post_labels.c.post_id == post.id).order_by(t.post_labels.c.position))
+                post = replace(post, labels=tuple(r.label for r in labels))
+                await mark_dirty(conn, post.site_id, keys_for(post), now)
+        return published
 
     async def get_post(self, site_id: int, ref: str) -> Post:
         """A post by numeric id, slug or entry id (in that order), whatever its status."""

@@ -15,7 +15,6 @@ from config import (
     Settings,
     SiteSettings,
     StorageSettings,
-    WebSubSettings,
     load_settings,
     settings_as_dict,
     settings_as_toml,
@@ -48,7 +47,11 @@ def test_defaults_load() -> None:
     assert settings.site == SiteSettings(
         host="localhost", title="syndic", subtitle="", timezone="UTC", language="en",
         default_feed="full", summary_length=300)
-    assert settings.websub == WebSubSettings(hub_url="")
+    assert settings.websub.hub_url == "" and settings.websub.own_hub is True
+    assert settings.websub.lease_max_seconds == 10 * 24 * 3600
+    assert settings.websub.signature_method == "sha256"
+    assert settings.pings.services == ()
+    assert settings.scheduler.full_regeneration == "0 3 * * *"
     assert settings.logging == LoggingSettings(level="INFO")
     assert isinstance(settings.feeds.change_poll_seconds, float)
 
@@ -267,7 +270,8 @@ def test_valid_urls_accepted() -> None:
 def test_settings_as_dict() -> None:
     data = settings_as_dict(load())
     assert data["server"]["port"] == 8080
-    assert list(data) == ["server", "storage", "feeds", "site", "websub", "api", "logging"]
+    assert list(data) == ["server", "storage", "feeds", "site", "websub", "pings", "scheduler",
+                          "api", "logging"]
 
 
 def test_settings_as_toml_round_trips(tmp_path: Path) -> None:
@@ -287,7 +291,8 @@ def test_default_settings_as_toml_round_trips() -> None:
 
 
 def _without_secrets(data: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
-    return {s: {k: v for k, v in t.items() if (s, k) != ("api", "tokens")}
+    return {s: {k: list(v) if isinstance(v, tuple) else v for k, v in t.items()
+                if (s, k) != ("api", "tokens")}
             for s, t in data.items()}
 
 

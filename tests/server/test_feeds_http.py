@@ -57,14 +57,15 @@ async def test_short_aliases_serve_the_site_feed(demo: Client, alias: str, alt: 
     assert await short.read() == await full.read()
 
 
-async def test_each_format_has_its_own_self_url(demo: Client) -> None:
+async def test_each_format_has_its_own_self_url_and_names_syndics_hub(demo: Client) -> None:
     links = {}
     for alt in ("atom", "rss", "json"):
         resp = await demo.get(_with_alt("/feeds/posts/default", alt))
         links[alt] = resp.headers["Link"]
-    assert links["atom"] == '<http://blog.test/feeds/posts/default>; rel="self"'
-    assert links["rss"] == '<http://blog.test/feeds/posts/default?alt=rss>; rel="self"'
-    assert links["json"] == '<http://blog.test/feeds/posts/default?alt=json>; rel="self"'
+    hub = '<http://blog.test/hub>; rel="hub", '
+    assert links["atom"] == hub + '<http://blog.test/feeds/posts/default>; rel="self"'
+    assert links["rss"] == hub + '<http://blog.test/feeds/posts/default?alt=rss>; rel="self"'
+    assert links["json"] == hub + '<http://blog.test/feeds/posts/default?alt=json>; rel="self"'
 
 
 async def test_a_reader_polling_with_the_etag_it_was_given_gets_a_304(demo: Client) -> None:

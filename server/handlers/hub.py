@@ -1,0 +1,98 @@
+"""POST /hub: syndic's WebSub hub takes subscription requests (W3C WebSub §5.1). It answers
+202 and verifies intent later (a job), or refuses at once with a 4xx and a plain-text reason
+that does not depend on verification (§5.1.2)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from feeds.errors import FeedsError
+from feeds.models import Site, Topic
+from feeds.query import feed_key_string, is_standard, parse_feed_request
+from feeds.websub import (
+    HubRequestError,
+    callback_host,
+    clamp_lease,
+    is_private_address,
+    parse_hub_request,
+)
+from server.keys import CLOCK, SETTINGS, SITES, STORE, WAKE_OUTBOX
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    return web.Response(status=status, text=reason + "\n", content_type="text/plain")
+
+
+def topic_for_url(request: web.Request, url: str) -> Topic:
+    """The feed a topic URL names: a standard feed (pushed when it changes) of one of this
+    deployment's sites."""
+    parts = urlsplit(url)
+    site: Site | None = None
+    for candidate in request.app[SITES].by_id.values():
+        base = urlsplit(candidate.base_url)
+        if (base.scheme, base.netloc.lower()) == (parts.scheme, parts.netloc.lower()) and (
+                parts.path.startswith(base.path.rstrip("/") + "/")):
+            site = candidate
+            break
+    if site is None:
+        raise HubRequestError("hub.topic", "not a feed of this hub's sites")
+    feeds = request.app[SETTINGS].feeds
+    path = parts.path[len(urlsplit(site.base_url).path.rstrip("/")):]
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    try:
+        key, fmt = parse_feed_request(path, params, default_max=feeds.default_max_results,
+                                      cap=feeds.max_results_cap, tz=ZoneInfo(site.timezone))
+    except (LookupError, FeedsError):
+        raise HubRequestError("hub.topic", "not a feed of this hub's sites") from None
+    if not is_standard(key) or key.query.max_results != feeds.default_max_results:
+        raise HubRequestError("hub.topic", "only whole feeds are pushed, not a query's page")
+    return Topic(site.id, feed_key_string(key, feeds.default_max_results), fmt, url)
+
+
+async def _check_callback(request: web.Request, callback: str) -> None:
+    """Callback policy: http(s) only (parse_hub_request), and no loopback, private or
+    link-local address unless websub.allow_private_callbacks."""
+    if request.app[SETTINGS].websub.allow_private_callbacks:
+        return
+    host = urlsplit(callback).hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None,
+                                                             type=socket.SOCK_STREAM)
+    except OSError:
+        raise HubRequestError("hub.callback", "the callback's host does not resolve") from None
+    if all(is_private_address(str(info[4][0])) for info in infos):
+        raise HubRequestError("hub.callback", "callbacks on private addresses are refused")
+
+
+async def hub(request: web.Request) -> web.Response:
+    app = request.app
+    settings = app[SETTINGS].websub
+    if not settings.own_hub:
+        raise web.HTTPNotFound()
+    form = await request.post()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    store = app[STORE]
+    try:
+        asked = parse_hub_request(fields)
+        topic = topic_for_url(request, asked.topic)
+        await _check_callback(request, asked.callback)
+        host = callback_host(asked.callback)
+        if await store.pending_intents() >= settings.max_pending_verifications:
+            return _refuse(429, "too many subscription requests waiting; try again later")
+        if asked.mode == "subscribe" and (await store.subscriptions_of_host(host)
+                                          >= settings.max_subscriptions_per_host):
+            raise HubRequestError("hub.callback", "this callback host has too many "
+                                  "subscriptions")
+    except HubRequestError as exc:
+        return _refuse(400, f"{exc.field}: {exc.problem}")
+    lease = clamp_lease(asked.lease_seconds, settings.lease_min_seconds,
+                        settings.lease_max_seconds, settings.lease_default_seconds)
+    await store.add_intent(asked.mode, topic, asked.callback, host, asked.secret, lease, None,
+                           app[CLOCK].now())
+    app[WAKE_OUTBOX]()
+    return web.Response(status=202, text="Accepted: verification of intent follows.\n")
