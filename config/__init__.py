@@ -26,6 +26,7 @@ __all__ = [
     "PingSettings",
     "SchedulerSettings",
     "ServerSettings",
+    "SourceSettings",
     "Settings",
     "SiteSettings",
     "StorageSettings",
@@ -125,6 +126,23 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One `[[sources]]` table: content imported on an interval (syndication in)."""
+
+    name: str
+    feed: str = ""
+    """An RSS, Atom or JSON Feed URL (polled with conditional GET)."""
+    folder: str = ""
+    """A folder of Markdown/HTML files with front matter (server/frontmatter.py)."""
+    every_minutes: int = 60
+    site: str = ""
+    """The site's host; empty: the default site."""
+
+
+SOURCE_KEYS = {"name": str, "feed": str, "folder": str, "every_minutes": int, "site": str}
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings
     storage: StorageSettings
@@ -135,6 +153,7 @@ class Settings:
     scheduler: SchedulerSettings
     api: ApiSettings
     logging: LoggingSettings
+    sources: tuple[SourceSettings, ...] = ()
 
 
 class ConfigError(ValueError):
@@ -144,6 +163,8 @@ class ConfigError(ValueError):
 def _build_schema() -> dict[str, tuple[type[Any], dict[str, type]]]:
     schema: dict[str, tuple[type[Any], dict[str, type]]] = {}
     for section in dataclasses.fields(Settings):
+        if section.name == "sources":  # an array of tables, read by _sources()
+            continue
         cls = section.type
         assert isinstance(cls, type) and dataclasses.is_dataclass(cls)
         keys: dict[str, type] = {}
@@ -331,6 +352,37 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     return found
 
 
+def _sources(data: dict[str, Any], where: str) -> tuple[SourceSettings, ...] | None:
+    """`[[sources]]` tables, taken out of `data` (None: the file has none)."""
+    raw = data.pop("sources", None)
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ConfigError(f"sources: expected [[sources]] tables{where}")
+    out = []
+    for i, table in enumerate(raw):
+        if not isinstance(table, dict):
+            raise ConfigError(f"sources[{i}]: expected a table{where}")
+        for key, value in table.items():
+            if key not in SOURCE_KEYS:
+                raise ConfigError(f"sources[{i}].{key}: unknown setting{where}"
+                                  + _known(key, list(SOURCE_KEYS)))
+            _from_toml(value, SOURCE_KEYS[key], f"sources[{i}].{key}", where)
+        if not table.get("name"):
+            raise ConfigError(f"sources[{i}].name: missing{where}")
+        source = SourceSettings(**table)
+        if bool(source.feed) == bool(source.folder):
+            raise ConfigError(f"sources[{i}]: give either feed or folder{where}")
+        if source.feed and not _is_http_url(source.feed):
+            raise ConfigError(f"sources[{i}].feed: must be an http(s) URL{where}")
+        if source.every_minutes < 1:
+            raise ConfigError(f"sources[{i}].every_minutes: must be at least 1{where}")
+        out.append(source)
+    if len({s.name for s in out}) != len(out):
+        raise ConfigError(f"sources: two sources have the same name{where}")
+    return tuple(out)
+
+
 def load_settings(
     config_file: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -344,7 +396,9 @@ def load_settings(
     """
     values: _Values = {}
     defaults = resources.files(__name__).joinpath("default.toml").read_text(encoding="utf-8")
-    _apply_table(values, _parse_toml(defaults, "default.toml"), "")
+    default_data = _parse_toml(defaults, "default.toml")
+    sources = _sources(default_data, "") or ()
+    _apply_table(values, default_data, "")
     for name in (f"{s}.{k}" for s, (_, keys) in _SCHEMA.items() for k in keys):
         if name not in values:
             raise ConfigError(f"{name}: missing from default.toml")
@@ -357,7 +411,9 @@ def load_settings(
             raise ConfigError(f"config file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-        _apply_table(values, _parse_toml(text, str(path)), f" (in {path})")
+        file_data = _parse_toml(text, str(path))
+        sources = _sources(file_data, f" (in {path})") or sources
+        _apply_table(values, file_data, f" (in {path})")
 
     _apply_environ(values, os.environ if environ is None else environ)
     _apply_table(values, overrides or {}, " (from command line)", from_cli=True)
@@ -373,7 +429,7 @@ def load_settings(
         section: cls(**{key: values[f"{section}.{key}"][0] for key in keys})
         for section, (cls, keys) in _SCHEMA.items()
     }
-    return Settings(**sections)
+    return Settings(**sections, sources=sources)
 
 
 def settings_as_dict(settings: Settings) -> dict[str, dict[str, object]]:
@@ -411,4 +467,7 @@ def settings_as_toml(settings: Settings) -> str:
         lines += [f"{key} = {_toml_value(value)}" if f"{section}.{key}" not in _SECRET
                   else f"# {key} = ... ({len(value)} set, not shown)"  # type: ignore[arg-type]
                   for key, value in table.items()]
+    for source in settings.sources:
+        lines += ["", "[[sources]]"]
+        lines += [f"{k} = {_toml_value(getattr(source, k))}" for k in SOURCE_KEYS]
     return "\n".join(lines) + "\n"

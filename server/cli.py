@@ -16,12 +16,10 @@ from aiohttp import web
 
 from config import ConfigError, Settings, load_settings, settings_as_toml
 from feeds.errors import FeedsError
-from feeds.render import FeedRenderer, InlineRenderer
 from feeds.store import Store, open_store
-from server import cli_admin, cli_content
+from server import cli_admin, cli_content, cli_push
 from server.access_log import FastAccessLogger
-from server.app import create_app, ensure_sites, make_publisher
-from server.clock import SystemClock
+from server.app import create_app
 from server.fastpath import FastSite
 
 
@@ -53,7 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="fill an empty store with a demo blog")
     add("migrate", "apply database migrations")
     add("config", "print the effective settings")
-    add("regenerate", "mark every feed for rendering by the running server")
+    regen = add("regenerate", "mark every feed (or one) for rendering by the running server",
+                site=True)
+    regen.add_argument("feed", nargs="?", help="a feed path, e.g. /feeds/posts/default/-/x")
+    hub = group("hub", "the WebSub hub: subscriptions and deliveries")
+    add("list", "list subscriptions", hub, json_out=True)
+    hdel = add("deliveries", "list recent deliveries", hub, json_out=True)
+    hdel.add_argument("--state", choices=["pending", "sending", "delivered", "failed", "gone"])
+    hdel.add_argument("--limit", type=int, default=50)
 
     post = group("post", "add, edit, list, show or remove posts")
     add("add", "add or update posts from Markdown/HTML files with front matter", post,
@@ -135,15 +140,6 @@ async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]
         await store.close()
 
 
-async def _regenerate(settings: Settings, store: Store) -> int:
-    clock = SystemClock()
-    publisher = make_publisher(store, settings, InlineRenderer(FeedRenderer(1)))
-    for site in await ensure_sites(store, settings, clock):
-        await publisher.mark_all(site, clock.now())
-    print("every feed is marked; the running server renders them within a second")
-    return 0
-
-
 def _serve(settings: Settings, demo: bool) -> int:
     logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(name)s %(message)s")
     # A run every change_poll_seconds would flood the log at INFO.
@@ -200,6 +196,9 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("token", "list"): cli_admin.token_list,
     ("token", "revoke"): cli_admin.token_revoke,
     ("import", None): cli_admin.import_,
+    ("regenerate", None): cli_push.regenerate,
+    ("hub", "list"): cli_push.hub_list,
+    ("hub", "deliveries"): cli_push.hub_deliveries,
 }
 
 
@@ -213,8 +212,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0)))
-    if args.command == "regenerate":
-        return asyncio.run(_with_store(settings, lambda s: _regenerate(settings, s)))
     command = COMMANDS[(args.command, getattr(args, f"{args.command}_command", None))]
     return asyncio.run(_with_store(settings, lambda s: command(settings, s, args)))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from feeds.imports.apply import ImportReport
-from feeds.models import Author, Comment, Post, PostStatus, Site
+from feeds.models import Author, Comment, Delivery, Post, PostStatus, Site, Subscription
 from feeds.posts import post_url
 from feeds.store import ApiToken, ImportRun
 
@@ -71,3 +71,18 @@ def report_line(report: ImportReport) -> str:
 
 def token_json(token: ApiToken) -> dict[str, Any]:
     return {"id": token.id, "name": token.name, "created": iso(token.created)}
+
+
+def subscription_json(s: Subscription) -> dict[str, Any]:
+    return {"id": s.id, "site_id": s.topic.site_id, "topic": s.topic.url,
+            "callback": s.callback, "signed": s.secret is not None,
+            "lease_seconds": s.lease_seconds, "expires_at": iso(s.expires_at),
+            "created": iso(s.created), "verified_at": iso(s.verified_at)}
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    return {"id": d.id, "kind": d.kind.value, "site_id": d.topic.site_id,
+            "topic": d.topic.url, "target": d.target, "version": d.etag, "state": d.state,
+            "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at)
+            if d.state == "pending" else None, "last_status": d.last_status,
+            "last_error": d.last_error}

@@ -12,7 +12,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from server import jobs, push_jobs
+from server import jobs, push_jobs, sources
 from server.keys import CLOCK, SETTINGS, WAKE, WAKE_OUTBOX
 
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
@@ -59,6 +59,9 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     _every(scheduler, "prune_deliveries", push_jobs.prune_deliveries, (app,), 3600, hours=1)
     _every(scheduler, "forget_idempotency_keys", jobs.forget_idempotency_keys, (app,), 3600,
            hours=1)
+    if settings.sources:
+        _every(scheduler, "sources", sources.check_sources, (app,), 300, seconds=30,
+               next_run_time=datetime.now(UTC))
     if settings.scheduler.full_regeneration:
         _every(scheduler, "full_regeneration", push_jobs.full_regeneration, (app,), 3600,
                cron=settings.scheduler.full_regeneration)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from feeds.store.admin import Admin, ApiToken, IdempotencyRecord
+from feeds.store.admin import Admin, ApiToken, IdempotencyRecord, SourceState
 from feeds.store.artifacts import Artifacts
 from feeds.store.engine import make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
@@ -21,6 +21,7 @@ __all__ = [
     "ImportRun",
     "PostPage",
     "SiteSpec",
+    "SourceState",
     "Store",
     "StoredComment",
     "open_store",

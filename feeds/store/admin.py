@@ -33,6 +33,16 @@ class IdempotencyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceState:
+    """What a scheduled source answered last (for conditional GET) and when."""
+
+    name: str
+    etag: str | None
+    last_modified: str | None
+    checked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ApiToken:
     id: int
     name: str
@@ -224,3 +234,29 @@ class Admin(StoreBase):
             row = (await conn.execute(select(a.target).where(
                 a.site_id == site_id, a.path == path))).first()
         return None if row is None else str(row[0])
+
+    # -- scheduled sources -----------------------------------------------------------
+
+    async def claim_source(self, name: str, now: datetime, next_check_at: datetime
+                           ) -> SourceState | None:
+        """The source's state if it is due (claimed: its next check moves to
+        next_check_at, so another instance skips it), else None."""
+        s = t.source_state.c
+        async with self.writing() as conn:
+            row = (await conn.execute(select(t.source_state).where(s.name == name))).first()
+            if row is None:
+                await conn.execute(insert(t.source_state).values(
+                    name=name, next_check_at=next_check_at))
+                return SourceState(name, None, None, None)
+            claimed = await conn.execute(update(t.source_state).where(
+                s.name == name, s.next_check_at <= now).values(next_check_at=next_check_at))
+            if claimed.rowcount != 1:
+                return None
+            return SourceState(name, row.etag, row.last_modified, row.checked_at)
+
+    async def save_source(self, state: SourceState, error: str | None) -> None:
+        async with self.writing() as conn:
+            await conn.execute(update(t.source_state).where(
+                t.source_state.c.name == state.name).values(
+                etag=state.etag, last_modified=state.last_modified,
+                checked_at=state.checked_at, last_error=error))

@@ -66,7 +66,7 @@ def test_default_toml_matches_dataclasses() -> None:
     data = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
     expected = {
         section.name: {f.name for f in dataclasses.fields(section.type)}  # type: ignore[arg-type]
-        for section in dataclasses.fields(Settings)
+        for section in dataclasses.fields(Settings) if section.name != "sources"
     }
     assert {section: set(table) for section, table in data.items()} == expected
 
@@ -322,3 +322,23 @@ def test_uses_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNDIC_BOGUS", "1")
     with pytest.raises(ConfigError, match="SYNDIC_BOGUS"):
         load_settings()
+
+
+def test_sources_are_tables_each_with_a_feed_or_a_folder(tmp_path: Path) -> None:
+    text = ('[[sources]]\nname = "up"\nfeed = "https://example.org/feed.atom"\n'
+            'every_minutes = 5\n[[sources]]\nname = "notes"\nfolder = "/srv/notes"\n')
+    settings = load(config_file=write(tmp_path, text))
+    assert [(s.name, s.feed, s.folder, s.every_minutes) for s in settings.sources] == [
+        ("up", "https://example.org/feed.atom", "", 5), ("notes", "", "/srv/notes", 60)]
+    assert load(config_file=write(tmp_path, settings_as_toml(settings))) == settings
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ('[[sources]]\nname = "x"\n', "sources[0]: give either feed or folder"),
+    ('[[sources]]\nname = "x"\nfeed = "ftp://x"\n', "sources[0].feed"),
+    ('[[sources]]\nname = "x"\nfolder = "/a"\nflavour = 1\n', "sources[0].flavour"),
+    ('[[sources]]\nfolder = "/a"\n', "sources[0].name"),
+])
+def test_a_bad_source_stops_start_up_naming_it(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load(config_file=write(tmp_path, text))

@@ -1,0 +1,60 @@
+"""`syndic hub ...` (the hub's subscriptions and deliveries) and `syndic regenerate [FEED]`."""
+
+from __future__ import annotations
+
+import argparse
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from config import Settings
+from feeds.errors import InvalidInputError
+from feeds.query import feed_key_string, parse_feed_request
+from feeds.store import Store
+from server.cli_content import CLOCK, out, pick_site, publisher_for
+from server.representations import delivery_json, subscription_json
+
+
+async def hub_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    offset = 0
+    while True:
+        total, subs = await store.page_subscriptions(500, offset)
+        for s in subs:
+            out(args, subscription_json(s),
+                f"{s.id}\t{s.topic.url}\t{s.callback}\texpires {s.expires_at:%Y-%m-%d %H:%M}"
+                + ("\tsigned" if s.secret else ""))
+        offset += len(subs)
+        if offset >= total or not subs:
+            return 0
+
+
+async def hub_deliveries(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    _, deliveries = await store.page_deliveries(args.limit, 0, args.state)
+    for d in deliveries:
+        out(args, delivery_json(d),
+            f"{d.id}\t{d.kind.value}\t{d.state}\t{d.attempts}\t{d.target}\t"
+            f"{d.last_status or ''}\t{d.last_error or ''}")
+    return 0
+
+
+async def regenerate(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    """Mark every feed (or the one named) for rendering; the running server renders it
+    within a second."""
+    publisher = publisher_for(store, settings)
+    site = await pick_site(store, settings, args.site)
+    if not args.feed:
+        for each in ([site] if args.site else await store.sites()):
+            await publisher.mark_all(each, CLOCK.now())
+        print("every feed is marked; the running server renders them within a second")
+        return 0
+    parts = urlsplit(args.feed)
+    feeds = settings.feeds
+    try:
+        key, _ = parse_feed_request(parts.path, dict(parse_qsl(parts.query)),
+                                    default_max=feeds.default_max_results,
+                                    cap=feeds.max_results_cap, tz=ZoneInfo(site.timezone))
+    except LookupError:
+        raise InvalidInputError("FEED", f"not a feed path: {args.feed!r}") from None
+    key_string = feed_key_string(key, feeds.default_max_results)
+    await store.mark_dirty(site.id, [key_string], CLOCK.now())
+    print(f"{key_string} is marked; the running server renders it within a second")
+    return 0
