@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from feeds.content import clean_text, first_image, sanitize_html, summary_from_html
 from feeds.errors import InvalidPostError
-from feeds.models import Author, Comment, CommentDraft, Post, PostDraft, PostStatus, Site
+from feeds.models import Author, Comment, CommentDraft, Enclosure, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
 
 MAX_LABEL = 200
@@ -38,8 +38,15 @@ def _authors(authors: tuple[Author, ...]) -> tuple[Author, ...]:
         name = clean_text(a.name)
         if not name:
             raise InvalidPostError(f"authors[{i}].name", "must not be empty")
-        cleaned.append(Author(name, a.uri or None, a.email or None))
+        cleaned.append(Author(name, clean_text(a.uri or "") or None,
+                              clean_text(a.email or "") or None))
     return tuple(cleaned)
+
+
+def _enclosures(enclosures: tuple[Enclosure, ...]) -> tuple[Enclosure, ...]:
+    # One XML-illegal character anywhere makes the whole feed unrenderable (design.md).
+    return tuple(Enclosure(clean_text(e.url), clean_text(e.type) or "application/octet-stream",
+                           max(0, e.length)) for e in enclosures if clean_text(e.url))
 
 
 def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | None = None) -> Post:
@@ -75,7 +82,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         site_id=site.id,
         entry_id=existing.entry_id
         if existing
-        else (draft.entry_id or new_entry_id(site, slug, draft.published)),
+        else (clean_text(draft.entry_id or "") or new_entry_id(site, slug, draft.published)),
         slug=slug,
         title=title,
         summary=summary,
@@ -85,7 +92,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         updated=updated,
         authors=_authors(draft.authors),
         labels=labels,
-        enclosures=draft.enclosures,
+        enclosures=_enclosures(draft.enclosures),
         thumbnail=first_image(content),
         version=existing.version + 1 if existing else 1,
     )
@@ -96,7 +103,8 @@ def comment_author(author: Author) -> Author:
     name = clean_text(author.name)
     if not name:
         raise InvalidPostError("author.name", "must not be empty")
-    return Author(name, author.uri or None, author.email or None)
+    return Author(name, clean_text(author.uri or "") or None,
+                  clean_text(author.email or "") or None)
 
 
 def prepare_comment(

@@ -4,6 +4,7 @@ changed, clearing the dirty rows in the same transaction."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -49,6 +50,7 @@ class Renderer(Protocol):
     async def render(self, docs: list[FeedDoc]) -> list[bytes]: ...
 
     async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]: ...
+log = logging.getLogger("syndic.publishing")
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 REGENERATION_BATCH = 32
 
@@ -91,7 +93,8 @@ class Publisher:
                 return await self.store.write_post(post, keys, now, is_new=True,
                                                    idempotency=idempotency)
             except InvalidPostError as exc:
-                if exc.field != "slug" or draft.slug:
+                # A generated entry id is made from the slug: a clash on it is one too.
+                if exc.field not in ("slug", "entry_id") or draft.slug or draft.entry_id:
                     raise
         raise InvalidPostError("slug", "no free slug for this title")
 
@@ -248,4 +251,8 @@ class Publisher:
                 fresh += await self.render_feed(site, key, now, only_changed=True)
             except (NotFoundError, LookupError):
                 gone.append(key_string)
+            except Exception:
+                # Its dirty row is cleared with the batch: it renders again at its next
+                # change instead of failing every 0.25 s; the log says why.
+                log.exception("feed %s of site %d could not be rendered", key_string, site.id)
         return fresh, gone

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from aiohttp import web
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from feeds.content import strip_xml_illegal, summary_from_html
 from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import (
     Author,
@@ -39,14 +40,24 @@ _VALIDATORS = {
 
 
 def _field(error: ValidationError) -> str:
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    """Where the error is: for a missing or unknown property, that property (jsonschema
+    puts those errors on the object holding it)."""
+    parts = list(error.absolute_path)
+    schema, expected = error.schema, error.validator_value
+    if isinstance(error.instance, dict):
+        if error.validator == "required" and isinstance(expected, list):
+            parts += [p for p in expected if p not in error.instance][:1]
+        elif error.validator == "additionalProperties" and isinstance(schema, dict):
+            allowed = schema.get("properties", {})
+            parts += sorted(k for k in error.instance if k not in allowed)[:1]
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
     return path.lstrip(".") or "body"
 
 
 def check(body: Any, schema: str, where: str = "") -> dict[str, Any]:
     """`body` if it matches the named schema; else InvalidInputError naming the field."""
     if not isinstance(body, dict):
-        raise InvalidInputError(where or "body", "must be a JSON object")
+        raise InvalidInputError(where.rstrip(".") or "body", "must be a JSON object")
     allowed = SCHEMAS[schema].get("properties", {})
     unknown = sorted(set(body) - set(allowed))
     if unknown:
@@ -55,7 +66,36 @@ def check(body: Any, schema: str, where: str = "") -> dict[str, Any]:
                              key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
         raise InvalidInputError(f"{where}{_field(error)}", error.message)
+    _xml_safe(body, CLEANED.get(schema, frozenset()), where.rstrip("."))
     return body
+
+
+CLEANED = {
+    "PostCreate": frozenset({"title", "content_html", "summary", "labels", "slug",
+                             "authors.name"}),
+    "CommentCreate": frozenset({"author", "author.name", "content_html"}),
+    "CommentPatch": frozenset({"author.name", "content_html"}),
+    "LabelCreate": frozenset({"name"}),
+    "LabelPatch": frozenset({"name"}),
+}
+"""Text fields the domain cleans (sanitized HTML, clean_text): any character may come in.
+Every other string goes into the feeds as it is (entry ids, author URIs and emails,
+enclosures, a site's title and language...), where a character XML forbids would make
+every render of the feed fail: those are refused."""
+CLEANED["PostPatch"] = CLEANED["PostCreate"]
+
+
+def _xml_safe(value: Any, cleaned: frozenset[str], path: str, shape: str = "") -> None:
+    if isinstance(value, str):
+        if shape not in cleaned and strip_xml_illegal(value) != value:
+            raise InvalidInputError(path or "body", "control characters (or unpaired "
+                                    "surrogates) are not allowed here")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _xml_safe(item, cleaned, f"{path}.{key}".lstrip("."), f"{shape}.{key}".lstrip("."))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _xml_safe(item, cleaned, f"{path}[{i}]", shape)
 
 
 async def read_json(request: web.Request, schema: str) -> dict[str, Any]:
@@ -92,6 +132,16 @@ def next_link(request: web.Request, total: int, limit: int, offset: int) -> str 
     return str(request.rel_url.update_query(limit=limit, offset=offset + limit))
 
 
+def text_param(request: web.Request, name: str, *, path: bool = False) -> str | None:
+    """A path or query parameter used to look things up. Characters XML forbids (NUL,
+    controls, unpaired surrogates) are in no name we store, and PostgreSQL refuses NUL in
+    text: refused here, naming the parameter."""
+    value = request.match_info[name] if path else request.query.get(name)
+    if value is not None and strip_xml_illegal(value) != value:
+        raise InvalidInputError(name, "control characters are not allowed")
+    return value
+
+
 def site_of(request: web.Request) -> Site:
     """The site `?site=` names (id or host), else the one the Host header names."""
     sites = request.app[SITES]
@@ -117,21 +167,41 @@ def enum_param(request: web.Request, name: str, enum: type[PostStatus] | type[Co
 
 
 def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency | None:
+    """The request's Idempotency-Key, with a hash of what the request asks: method, site,
+    path and query, and body (the same key sent to another site is another request)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
     if not 1 <= len(key) <= 255:
         raise InvalidInputError("Idempotency-Key", "must be 1 to 255 characters")
-    digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\0" + body)
+    asked = f"{request.method} {site_of(request).id} {request.rel_url}\0".encode()
+    digest = hashlib.sha256(asked + body)
     return Idempotency(request[TOKEN_SCOPE], key, digest.hexdigest(), resource)
 
 
 # -- bodies to domain drafts ---------------------------------------------------------------
 
 
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+"""Dates a post or comment may carry: a day short of datetime's range at either end, so
+every time zone can show them (post URLs, feeds)."""
+
+
+def date_field(value: str, field: str, tz: tzinfo) -> datetime:
+    """parse_date, and a 400 naming the field for a date out of range (not an overflow)."""
+    try:
+        moment = parse_date(value, field, tz)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise InvalidInputError(field, f"date out of range: {value!r}")
+    return moment
+
+
 def _date(body: dict[str, Any], name: str, tz: ZoneInfo, where: str) -> datetime | None:
     value = body.get(name)
-    return None if value is None else parse_date(value, f"{where}{name}", tz)
+    return None if value is None else date_field(value, f"{where}{name}", tz)
 
 
 def _authors(raw: list[dict[str, Any]]) -> tuple[Author, ...]:
@@ -143,11 +213,21 @@ def _enclosures(raw: list[dict[str, Any]]) -> tuple[Enclosure, ...]:
                            e.get("length") or 0) for e in raw)
 
 
+def _summary(body: dict[str, Any], site: Site, before: Post | None) -> str | None:
+    """The summary the body gives; on a patch without one, the stored summary if the writer
+    wrote it, else None (derived again from the content, which may have changed)."""
+    if "summary" in body or before is None:
+        return body.get("summary")
+    derived = summary_from_html(before.content_html, site.summary_length)
+    return None if before.summary == derived else before.summary
+
+
 def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | None = None,
                where: str = "") -> PostDraft:
     """A draft from a create (before None) or a patch of `before`: fields not in the body
-    keep their stored values. `publish_at` schedules the post (status scheduled);
-    publishing a draft without a date dates it now."""
+    keep their stored values. `publish_at` schedules the post (status scheduled; for a
+    scheduled post `published` is the same instant); publishing a draft, or a scheduled
+    post before its time, without a date dates it now."""
     tz = ZoneInfo(site.timezone)
     publish_at = _date(body, "publish_at", tz, where)
     status = PostStatus(body.get("status") or (
@@ -155,12 +235,14 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
     if status is PostStatus.SCHEDULED and publish_at is None:
         if before is None or before.status is not PostStatus.SCHEDULED:
             raise InvalidInputError(f"{where}publish_at", "a scheduled post needs publish_at")
-        publish_at = before.published
+        publish_at = _date(body, "published", tz, where) or before.published
     published = publish_at or _date(body, "published", tz, where)
     if published is None:
-        draft_going_out = (before is not None and before.status is PostStatus.DRAFT
-                           and status is not PostStatus.DRAFT)
-        published = now if before is None or draft_going_out else before.published
+        going_out = before is not None and status is not PostStatus.DRAFT and (
+            before.status is PostStatus.DRAFT
+            or (before.status is PostStatus.SCHEDULED and status is PostStatus.PUBLISHED
+                and before.published > now))
+        published = now if before is None or going_out else before.published
     updated = _date(body, "updated", tz, where)
 
     def keep(name: str, current: Any) -> Any:
@@ -172,7 +254,7 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
         published=published,
         updated=updated,
         slug=keep("slug", before.slug if before else None),
-        summary=keep("summary", None),
+        summary=_summary(body, site, before),
         authors=_authors(body["authors"]) if "authors" in body else (
             before.authors if before else ()),
         labels=tuple(keep("labels", before.labels if before else ())),

@@ -2,7 +2,8 @@
 feeds and pages stay public. Tokens come from settings (api.tokens) or `syndic token
 create` (the store keeps only their SHA-256); the presented token's hash is compared in
 constant time (hmac.compare_digest) with each token from settings, and looked up by hash in
-the store (a hash reveals nothing of the token)."""
+the store (a hash reveals nothing of the token). Past the token, a query parameter the
+OpenAPI document does not give the operation is refused (400 naming it)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aiohttp.typedefs import Handler
 
 from server.keys import SETTINGS, STORE
 from server.middleware import problem
+from server.openapi import query_parameters
 
 API_PREFIX = "/api/"
 PUBLIC = frozenset({"/api/openapi.json"})
@@ -61,4 +63,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not known and not await request.app[STORE].has_token(digest):
         return _unauthorized("the bearer token is not known")
     request[TOKEN_SCOPE] = digest[:16]
+    # A query parameter the operation does not have is a mistake (?stauts=draft would
+    # list every post): a 400 naming it, as an unknown field of a body is.
+    resource = request.match_info.route.resource
+    allowed = query_parameters(resource.canonical if resource else "", request.method)
+    unknown = sorted(set(request.query) - allowed) if allowed is not None else []
+    if unknown:
+        return problem(400, "Bad Request", f"{unknown[0]}: unknown query parameter",
+                       field=unknown[0])
     return await handler(request)

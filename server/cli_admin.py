@@ -162,7 +162,9 @@ class _Counting(io.RawIOBase):
 async def import_(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     console = Console(stderr=True)
-    show = not args.json and not args.quiet
+    # No bar when stderr is not a terminal (a script, cron, a pipe): there it would be a
+    # line of its own before any error, which must be the one line on stderr.
+    show = not args.json and not args.quiet and console.is_terminal
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         TextColumn("{task.percentage:>3.0f}%"),
                         TextColumn("{task.fields[items]} items, {task.fields[rate]}/s"),
@@ -202,7 +204,7 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
         return 0
     for where, title, reason in report.skipped:
         console.print(f"skipped {where}" + (f" {title!r}" if title else "") + f": {reason}",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
     rate = (report.posts_added + report.posts_updated + report.posts_unchanged) / max(
         seconds, 1e-6)
     print(f"import {run_id}: {report_line(report)} in {seconds:.1f} s ({rate:.0f} posts/s)")

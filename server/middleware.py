@@ -17,7 +17,8 @@ def problem(status: int, title: str, detail: str, **extra: str) -> web.Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return web.Response(
         status=status,
-        body=json.dumps(body, ensure_ascii=False).encode(),
+        # ASCII: a detail may quote input, and input may hold unpaired surrogates.
+        body=json.dumps(body).encode(),
         content_type="application/problem+json",
     )
 

@@ -58,7 +58,8 @@ _SITE_FIELDS: dict[str, Any] = {
     "subtitle": {"type": "string", "maxLength": 2000},
     "base_url": {"type": "string", "pattern": "^https?://[^\\s/]+(/[^\\s]*)?$"},
     "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
-    "language": {"type": "string", "minLength": 1, "maxLength": 35},
+    "language": {"type": "string", "minLength": 1, "maxLength": 35,
+                 "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
     "default_feed": {"type": "string", "enum": ["full", "summary"]},
     "summary_length": {"type": "integer", "minimum": 0, "maximum": 100_000},
     "wordpress_urls": {"type": "boolean"},
@@ -90,6 +91,9 @@ SCHEMAS: dict[str, Any] = {
     "LabelPatch": _obj({"name": LABELS["items"]}, ("name",)),
     "Label": {"type": "object"},
     "Import": {"type": "object"},
+    "Subscription": {"type": "object"},
+    "Delivery": {"type": "object"},
+    "Regeneration": {"type": "object"},
     "BulkResult": {"type": "object"},
     "Problem": {"type": "object", "properties": {"type": STR, "title": STR, "status": ID,
                                                  "detail": STR, "field": STR}},
@@ -107,6 +111,8 @@ def _resp(status: str, desc: str, schema: str | None = None) -> dict[str, Any]:
 _ERRORS = {"400": _resp("400", "bad input, naming the field", "Problem"),
            "401": _resp("401", "missing or wrong bearer token", "Problem"),
            "404": _resp("404", "no such thing", "Problem"),
+           "409": _resp("409", "lost a race on a unique slug or entry id: try again",
+                        "Problem"),
            "413": _resp("413", "body over api.max_body_bytes", "Problem")}
 _PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                      "maximum": 500}},
@@ -114,6 +120,7 @@ _PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum
 _SITE_PARAM = {"name": "site", "in": "query", "schema": STR,
                "description": "site id or host (default: the site the Host header names)"}
 _IDEM = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string",
+                                                                "minLength": 1,
                                                                 "maxLength": 255}}
 
 
@@ -146,7 +153,7 @@ STATUS_Q = {"name": "status", "in": "query", "schema": STR}
 PATHS: dict[str, dict[str, Any]] = {
     "/api/sites": {
         "get": _op("list sites", "200", "Site", list_of=True, params=_PAGE),
-        "post": _op("create a site", "201", "Site", body="SiteCreate", params=[_IDEM]),
+        "post": _op("create a site", "201", "Site", body="SiteCreate"),
     },
     "/api/sites/{site_id}": {
         "get": _op("a site", "200", "Site", params=[SITE_ID]),
@@ -213,7 +220,32 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/imports/{import_id}": {
         "get": _op("an import run and its report", "200", "Import", params=[IMPORT_ID]),
     },
+    "/api/subscriptions": {
+        "get": _op("the hub's subscriptions to the site's feeds", "200", "Subscription",
+                   list_of=True, params=_PAGE),
+    },
+    "/api/deliveries": {
+        "get": _op("deliveries, newest first: state, attempts, last status and error, "
+                   "next attempt", "200", "Delivery", list_of=True,
+                   params=[*_PAGE, {"name": "state", "in": "query", "schema": {
+                       "type": "string", "enum": ["pending", "sending", "delivered",
+                                                  "failed", "gone", "superseded"]}}]),
+    },
+    "/api/regenerate": {
+        "post": _op("render every feed of the site (or ?feed=PATH) now", "202",
+                    "Regeneration", params=[{"name": "feed", "in": "query",
+                                             "schema": {"type": "string", "minLength": 1}}]),
+    },
 }
+
+
+def query_parameters(path: str, method: str) -> frozenset[str] | None:
+    """The query parameters the document gives an operation (path as in the route table,
+    e.g. /api/posts/{post}); None for an operation it does not document."""
+    op = PATHS.get(path, {}).get(method.lower())
+    if op is None:
+        return None
+    return frozenset(p["name"] for p in op.get("parameters", []) if p["in"] == "query")
 
 
 def openapi_document() -> dict[str, Any]:

@@ -66,13 +66,16 @@ async def deliver(app: web.Application) -> Sent:
         return Sent(0, 0, 0)
     settings = app[SETTINGS].websub
     results = await bounded(settings.delivery_concurrency, [_send(app, d) for d in due])
-    counts = {"delivered": 0, "pending": 0, "failed": 0, "gone": 0}
+    counts = {"delivered": 0, "pending": 0, "failed": 0, "gone": 0, "superseded": 0}
     for delivery, attempt in zip(due, results, strict=True):
         state, retry_at = _next_state(app, delivery, attempt)
-        counts[state] += 1
-        await store.record_attempt(delivery, attempt.status, attempt.error,
-                                   attempt.duration_ms, state, retry_at, clock.now())
-    sent = Sent(counts["delivered"], counts["pending"], counts["failed"] + counts["gone"])
+        recorded = await store.record_attempt(delivery, attempt.status, attempt.error,
+                                              attempt.duration_ms, state, retry_at,
+                                              clock.now())
+        counts[recorded] += 1
+    # A superseded retry is given up for the newer delivery of the same topic.
+    sent = Sent(counts["delivered"], counts["pending"],
+                counts["failed"] + counts["gone"] + counts["superseded"])
     log.info("deliveries: %d delivered, %d to retry, %d given up", *
              (sent.delivered, sent.retried, sent.failed))
     return sent

@@ -9,6 +9,7 @@ from server.handlers import (
     api_imports,
     api_labels,
     api_posts,
+    api_push,
     api_sites,
     feeds,
     hub,
@@ -62,6 +63,9 @@ ROUTES: list[web.RouteDef] = [
     web.get("/api/imports", api_imports.listing),
     web.post("/api/imports", api_imports.create),
     web.get("/api/imports/{import_id}", api_imports.show),
+    web.get("/api/subscriptions", api_push.subscriptions),
+    web.get("/api/deliveries", api_push.deliveries),
+    web.post("/api/regenerate", api_push.regenerate),
     # Last: WordPress's feed URLs (/feed/, /category/X/feed/, ...) after a WordPress
     # import; everything else that got this far is a 404.
     web.get("/{tail:.+}", legacy.wordpress),

@@ -21,7 +21,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from feeds.errors import FeedsError
 from feeds.feedset import FeedContext, touched_keys
-from feeds.imports.items import ImportedComment, ImportedPost, ImportItem, LabelAlias, Skipped
+from feeds.imports.items import (
+    ImportedComment,
+    ImportedPost,
+    ImportFormatError,
+    ImportItem,
+    LabelAlias,
+    Skipped,
+)
 from feeds.imports.legacy_urls import alias_paths
 from feeds.models import CommentDraft, Post, PostDraft, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
@@ -69,7 +76,9 @@ class Importer:
     (parsing and sanitising are CPU work) and stored with `store`."""
 
     def __init__(self, store: Store, site: Site, ctx: FeedContext, now: datetime,
-                 progress: Callable[[ImportReport], None] | None = None) -> None:
+                 progress: Callable[[ImportReport], None] | None = None,
+                 batch: int = BATCH) -> None:
+        self.batch = batch
         self.store, self.site, self.ctx, self.now = store, site, ctx, now
         self.progress = progress
         self.report = ImportReport()
@@ -88,19 +97,28 @@ class Importer:
         """Store every item; with `run_id`, beat the run's heartbeat (at `clock`'s time)
         after each batch, so the run keeps holding the site's regeneration."""
         while True:
-            chunk = await asyncio.to_thread(_take, items, BATCH)
-            if not chunk:
+            chunk, broken = await asyncio.to_thread(_take, items, self.batch)
+            if not chunk and broken is None:
                 break
-            await self._apply(chunk)
-            if run_id is not None:
-                beat = clock() if clock else self.now
-                await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
-            if self.progress:
-                self.progress(self.report)
+            if chunk:
+                await self._apply(chunk)
+                if run_id is not None:
+                    beat = clock() if clock else self.now
+                    await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
+                if self.progress:
+                    self.progress(self.report)
+            if broken is not None:
+                # The file breaks off here: what came before it is stored whole, then the
+                # error goes to the caller.
+                await self._finish()
+                raise broken
+        await self._finish()
+        return self.report
+
+    async def _finish(self) -> None:
         await self._flush_comments(final=True)
         if self._aliases:
             await self.store.save_aliases(self.site.id, self._aliases)
-        return self.report
 
     async def _apply(self, chunk: list[ImportItem]) -> None:
         posts: list[ImportedPost] = []
@@ -185,6 +203,8 @@ class Importer:
             while slug in owners and owners[slug] != post.entry_id:
                 n += 1
                 slug = f"{post.slug[: MAX_SLUG - 8]}-{n}"
+                if slug not in owners:  # a suffixed slug may be stored already too
+                    owners.update(await self.store.slug_owners(self.site.id, [slug]))
             owners[slug] = post.entry_id
             post_id = item.legacy_id if item.legacy_id and item.legacy_id not in taken_ids else 0
             if post_id:
@@ -282,11 +302,16 @@ class Importer:
                 self.report.comments_added += 1
 
 
-def _take(items: Iterator[ImportItem], n: int) -> list[ImportItem]:
-    out = []
-    for item in items:
-        out.append(item)
-        if len(out) >= n:
-            break
-    return out
+def _take(items: Iterator[ImportItem], n: int) -> tuple[list[ImportItem], Exception | None]:
+    """Up to `n` items, and the error the parser raised after them (the items read before
+    a malformed part are kept: they are whole)."""
+    out: list[ImportItem] = []
+    try:
+        for item in items:
+            out.append(item)
+            if len(out) >= n:
+                break
+    except ImportFormatError as exc:
+        return out, exc
+    return out, None
 

@@ -92,7 +92,6 @@ def wordpress_feed(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
         m = pattern.match(path)
         if m is None:
             continue
-        fmt = _TYPES[m.group(m.lastindex or 0) or ""] if m.lastindex else FeedFormat.RSS
         if kind == "site":
             return WordPressFeed(None, SITE_FEED, _TYPES[m.group(1) or ""])
         if kind == "comments":

@@ -10,6 +10,7 @@ process killed mid-send leaves rows whose claim lapses, and the next run sends t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,9 +64,12 @@ async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: 
                 "etag": a.etag}
 
     wanted: list[dict[str, Any]] = []
+    # WebSub §5.1 (hub.lease_seconds): a subscription is active for its lease only; one
+    # whose lease ended gets nothing, even before the expiry job removes it.
     subs = await conn.execute(select(s.id, s.site_id, s.feed_key, s.format, s.callback,
                                      s.topic).where(
-        s.site_id.in_({k[0] for k in changed}), s.feed_key.in_({k[1] for k in changed})))
+        s.site_id.in_({k[0] for k in changed}), s.feed_key.in_({k[1] for k in changed}),
+        s.expires_at > now))
     for r in subs:
         if (a := changed.get((r.site_id, r.feed_key, r.format))) is not None:
             wanted.append({**base(a), "kind": DeliveryKind.WEBSUB.value,
@@ -201,27 +205,63 @@ class Outbox(StoreBase):
             (d.state == "sending") & (d.claimed_until < now)))
             .order_by(d.next_attempt_at, d.id).limit(limit)
             .with_for_update(skip_locked=True))
+        s = t.subscriptions.c
         async with self.writing() as conn:
             rows = (await conn.execute(update(t.deliveries).where(d.id.in_(due))
                                        .values(state="sending", claimed_until=now + claim_for)
                                        .returning(t.deliveries))).all()
-            ids = [r.subscription_id for r in rows if r.subscription_id is not None]
-            secrets = {r.id: r.secret for r in await conn.execute(
-                select(t.subscriptions.c.id, t.subscriptions.c.secret)
-                .where(t.subscriptions.c.id.in_(ids)))} if ids else {}
-        return sorted((_delivery(r, secrets.get(r.subscription_id)) for r in rows),
-                      key=lambda x: x.id)
+            # A WebSub delivery goes to the callback's subscription to the topic as it is
+            # now: a verified re-subscription replaced the row (and maybe the secret the
+            # signature uses, WebSub §7.1) after the delivery was written, and an
+            # unsubscription (§5.3), a 410 (§7) or a lease that ended (§5.1) means it
+            # must not be sent at all.
+            websub = [r for r in rows if r.kind == DeliveryKind.WEBSUB.value]
+            live = {(r.callback, r.topic): r for r in await conn.execute(
+                select(s.id, s.callback, s.topic, s.secret).where(
+                    s.callback.in_({r.target for r in websub}),
+                    s.topic.in_({r.topic for r in websub}), s.expires_at > now))
+            } if websub else {}
+            out: list[Delivery] = []
+            ended: list[int] = []
+            for r in rows:
+                if r.kind != DeliveryKind.WEBSUB.value:
+                    out.append(_delivery(r))
+                elif (sub := live.get((r.target, r.topic))) is None:
+                    ended.append(r.id)
+                else:
+                    if sub.id != r.subscription_id:
+                        await conn.execute(update(t.deliveries).where(d.id == r.id)
+                                           .values(subscription_id=sub.id))
+                    out.append(replace(_delivery(r, sub.secret), subscription_id=sub.id))
+            if ended:
+                await conn.execute(update(t.deliveries).where(d.id.in_(ended)).values(
+                    state="gone", claimed_until=None, updated=now,
+                    last_error="the subscription ended before delivery"))
+        return sorted(out, key=lambda x: x.id)
 
     async def record_attempt(self, delivery: Delivery, status: int | None, error: str | None,
                              duration_ms: int, state: str, next_attempt_at: datetime | None,
-                             now: datetime) -> None:
+                             now: datetime) -> str:
         """The attempt's outcome: delivered, gone, failed (no more tries) or pending again
-        at next_attempt_at. A 410 also ends the subscription (WebSub §7)."""
+        at next_attempt_at. A 410 also ends the subscription (WebSub §7). Returns the state
+        recorded: a retry is "superseded" when a newer delivery of the same topic to the
+        same target was written while this attempt was under way."""
         d = t.deliveries.c
         async with self.writing() as conn:
             await conn.execute(insert(t.delivery_attempts).values(
                 delivery_id=delivery.id, at=now, status=status, error=error,
                 duration_ms=duration_ms))
+            if state == "pending":
+                # enqueue() renews a pending row but writes a new one while this one was
+                # being sent; both would send the newest document (read at send time), so
+                # the subscriber would get it twice (WebSub §7 wants the new content
+                # once). Only the older row steps aside, so one of them always stays.
+                newer = (await conn.execute(select(d.id).where(
+                    d.kind == delivery.kind.value, d.target == delivery.target,
+                    d.topic == delivery.topic.url, d.site_id == delivery.topic.site_id,
+                    d.state.in_(("pending", "sending")), d.id > delivery.id).limit(1))).first()
+                if newer is not None:
+                    state, next_attempt_at = "superseded", None
             await conn.execute(update(t.deliveries).where(d.id == delivery.id).values(
                 state=state, attempts=delivery.attempts + 1, claimed_until=None,
                 last_status=status, last_error=error, updated=now,
@@ -229,6 +269,7 @@ class Outbox(StoreBase):
             if state == "gone" and delivery.subscription_id is not None:
                 await conn.execute(delete(t.subscriptions).where(
                     t.subscriptions.c.id == delivery.subscription_id))
+        return state
 
     async def page_deliveries(self, limit: int, offset: int, state: str | None = None
                               ) -> tuple[int, list[Delivery]]:

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from feeds.models import Comment, FeedKey, FeedKind, OrderBy, Post
+from feeds.models import VISIBLE_STATUSES, Comment, FeedKey, FeedKind, OrderBy, Post
 from feeds.store import schema as t
 from feeds.store.rows import comment_from_row, post_from_row
-from feeds.store.writes import VISIBLE
+
+VISIBLE = tuple(s.value for s in VISIBLE_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)

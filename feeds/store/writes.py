@@ -18,10 +18,11 @@ from feeds.errors import (
     NotFoundError,
     PostNotFoundError,
 )
-from feeds.models import VISIBLE_STATUSES, Comment, FeedMode, Post, PostStatus, Site
+from feeds.models import Comment, FeedMode, Post, PostStatus, Site
 from feeds.query import slugify
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.reads import complete_posts
 from feeds.store.rows import (
     authors_json,
     comment_from_row,
@@ -171,12 +172,7 @@ class Writes(StoreBase):
                     break
             if row is None:
                 raise PostNotFoundError(ref)
-            labels = await conn.execute(
-                select(t.post_labels.c.label)
-                .where(t.post_labels.c.post_id == row.id)
-                .order_by(t.post_labels.c.position)
-            )
-            return post_from_row(row._mapping, tuple(r.label for r in labels))
+            return (await complete_posts(conn, [row._mapping]))[0]
 
     async def list_posts(self, site_id: int) -> list[Post]:
         async with self.engine.connect() as conn:
@@ -272,5 +268,3 @@ async def write_post_links(
     if authors:
         await conn.execute(insert(t.post_authors), authors)
 
-
-VISIBLE = tuple(s.value for s in VISIBLE_STATUSES)

@@ -12,9 +12,9 @@ from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError
 from feeds.models import Author, CommentStatus, Site
-from feeds.query import parse_date
 from server.api_input import (
     comment_draft,
+    date_field,
     enum_param,
     idempotency,
     next_link,
@@ -22,7 +22,7 @@ from server.api_input import (
     read_json,
     site_of,
 )
-from server.handlers.api_common import json_response, replay
+from server.handlers.api_common import json_response, live_post, replay
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 from server.representations import comment_json
 
@@ -45,10 +45,11 @@ async def create(request: web.Request) -> web.Response:
     if (again := await replay(request, idem, site)) is not None:
         return again
     draft = comment_draft(await read_json(request, "CommentCreate"), site)
+    post = await live_post(request, site)
     now = app[CLOCK].now()
     try:
         comment = await app[PUBLISHER].add_comment(
-            site, request.match_info["post"], draft, now, secrets.randbits(40), idem)
+            site, str(post.id), draft, now, secrets.randbits(40), idem)
     except ConflictError:
         if (again := await replay(request, idem, site)) is not None:
             return again
@@ -59,8 +60,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def for_post(request: web.Request) -> web.Response:
     site = site_of(request)
-    store = request.app[STORE]
-    post = await store.get_post(site.id, request.match_info["post"])
+    post = await live_post(request, site)
     return await _page(request, site, post.id)
 
 
@@ -97,7 +97,7 @@ async def patch(request: web.Request) -> web.Response:
     if "status" in body:
         after = replace(after, status=CommentStatus(body["status"]))
     if "published" in body:
-        after = replace(after, published=parse_date(body["published"], "published",
+        after = replace(after, published=date_field(body["published"], "published",
                                                      ZoneInfo(site.timezone)))
     comment = await app[PUBLISHER].update_comment(site, after, now)
     app[WAKE]()

@@ -8,16 +8,22 @@ from typing import Any
 
 from aiohttp import web
 
-from feeds.errors import InvalidInputError
-from feeds.models import Site
+from feeds.errors import InvalidInputError, PostNotFoundError
+from feeds.models import Post, PostStatus, Site
 from feeds.store import Idempotency
+from server.api_input import text_param
 from server.keys import STORE
 from server.representations import comment_json, post_json
 
 
 def json_response(body: Any, status: int = 200, **headers: str) -> web.Response:
-    return web.Response(status=status, body=json.dumps(body, ensure_ascii=False).encode(),
-                        content_type="application/json", headers=headers)
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # an unpaired surrogate: \u-escaped, the JSON stays valid
+        data = json.dumps(body).encode()
+    return web.Response(status=status, body=data, content_type="application/json",
+                        headers=headers)
 
 
 async def replay(request: web.Request, idem: Idempotency | None, site: Site
@@ -39,3 +45,16 @@ async def replay(request: web.Request, idem: Idempotency | None, site: Site
         return json_response(comment_json(comment), 201, **{"Idempotent-Replayed": "true"})
     post = await store.get_post(site.id, str(record.resource_id))
     return json_response(post_json(site, post), 201, **{"Idempotent-Replayed": "true"})
+
+
+async def live_post(request: web.Request, site: Site, ref: str | None = None) -> Post:
+    """The post the path names (id, slug or entry id), with its approved comment count. A
+    deleted post is kept by the store (imports must not bring it back) but gone for the
+    API: 404, as for a post that never was."""
+    ref = text_param(request, "post", path=True) if ref is None else ref
+    assert ref is not None
+    store = request.app[STORE]
+    post = await store.get_post(site.id, ref)
+    if post.status is PostStatus.DELETED:
+        raise PostNotFoundError(ref)
+    return (await store.posts_by_id(site.id, [post.id]))[post.id]

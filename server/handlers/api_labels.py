@@ -8,13 +8,20 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from feeds.errors import NotFoundError
-from feeds.models import Post, PostStatus, Site
-from server.api_input import next_link, page, post_draft, read_json, site_of
-from server.handlers.api_common import json_response
+from feeds.content import clean_text
+from feeds.errors import InvalidInputError, NotFoundError
+from feeds.models import Post, Site
+from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
+from server.handlers.api_common import json_response, live_post
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 
 PAGE = 500
+
+
+def _label(request: web.Request) -> str:
+    name = text_param(request, "label", path=True)
+    assert name is not None
+    return name
 
 
 def _label_json(site: Site, name: str, count: int) -> dict[str, object]:
@@ -39,7 +46,7 @@ async def listing(request: web.Request) -> web.Response:
 
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
-    name = request.match_info["label"]
+    name = _label(request)
     count = await _count(request, site, name)
     if not count:
         raise NotFoundError("label", name)
@@ -68,21 +75,28 @@ async def _posts_with(request: web.Request, site: Site, name: str) -> list[Post]
             return out
 
 
+def _name(body: dict[str, object]) -> str:
+    """The label name as posts will carry it (cleaned like every label); never empty."""
+    name = clean_text(str(body["name"]))
+    if not name:
+        raise InvalidInputError("name", "must not be blank")
+    return name
+
+
 async def create(request: web.Request) -> web.Response:
     site = site_of(request)
     body = await read_json(request, "LabelCreate")
-    name = body["name"]
-    store = request.app[STORE]
-    posts = [await store.get_post(site.id, str(i)) for i in body["posts"]]
-    await _relabel(request, site, [p for p in posts if p.status is not PostStatus.DELETED],
+    name = _name(body)
+    posts = [await live_post(request, site, str(i)) for i in body["posts"]]
+    await _relabel(request, site, posts,
                    lambda labels: labels if name in labels else (*labels, name))
     return json_response(_label_json(site, name, await _count(request, site, name)), 201)
 
 
 async def patch(request: web.Request) -> web.Response:
     site = site_of(request)
-    old = request.match_info["label"]
-    new = (await read_json(request, "LabelPatch"))["name"]
+    old = _label(request)
+    new = _name(await read_json(request, "LabelPatch"))
     posts = await _posts_with(request, site, old)
     if not posts:
         raise NotFoundError("label", old)
@@ -93,7 +107,7 @@ async def patch(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     site = site_of(request)
-    name = request.match_info["label"]
+    name = _label(request)
     posts = await _posts_with(request, site, name)
     if not posts:
         raise NotFoundError("label", name)

@@ -4,16 +4,19 @@ delete. Every write wakes the regeneration job, so a change shows in the feeds a
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from feeds.errors import ConflictError, FeedsError, InvalidInputError
+from feeds.errors import ConflictError, FeedsError, InvalidInputError, InvalidPostError
 from feeds.imports.apply import Importer
 from feeds.imports.items import ImportedPost, ImportItem, Skipped
-from feeds.models import PostStatus, Site
+from feeds.models import Post, PostDraft, PostStatus, Site
 from feeds.posts import new_entry_id
 from feeds.query import slugify
+from feeds.store import Idempotency
 from server.api_input import (
     check,
     enum_param,
@@ -23,8 +26,9 @@ from server.api_input import (
     post_draft,
     read_json,
     site_of,
+    text_param,
 )
-from server.handlers.api_common import json_response, replay
+from server.handlers.api_common import json_response, live_post, replay
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
 from server.representations import post_json
 
@@ -38,7 +42,7 @@ async def create(request: web.Request) -> web.Response:
     body = await read_json(request, "PostCreate")
     now = app[CLOCK].now()
     try:
-        post = await app[PUBLISHER].add_post(site, post_draft(body, site, now), now, idem)
+        post = await _add(request, site, post_draft(body, site, now), now, idem)
     except ConflictError:
         # The same key, sent twice at once: the other request stored it.
         if (again := await replay(request, idem, site)) is not None:
@@ -48,10 +52,26 @@ async def create(request: web.Request) -> web.Response:
     return json_response(post_json(site, post), 201, Location=f"/api/posts/{post.id}")
 
 
+async def _add(request: web.Request, site: Site, draft: PostDraft, now: datetime,
+               idem: Idempotency | None) -> Post:
+    """add_post; an entry id made from the slug and date that another post has (the same
+    title twice in a day, or a post since renamed) is made unique instead of refused: the
+    writer did not choose it."""
+    made_up = draft.entry_id is None
+    for n in range(2, 100):
+        try:
+            return await request.app[PUBLISHER].add_post(site, draft, now, idem)
+        except InvalidPostError as exc:
+            if exc.field != "entry_id" or not made_up:
+                raise
+        slug = slugify(draft.slug or draft.title)[:190]
+        draft = replace(draft, entry_id=new_entry_id(site, f"{slug}-{n}", draft.published))
+    raise InvalidPostError("entry_id", "no free entry id for this title")
+
+
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
-    post = await request.app[STORE].get_post(site.id, request.match_info["post"])
-    return json_response(post_json(site, post))
+    return json_response(post_json(site, await live_post(request, site)))
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -59,7 +79,7 @@ async def listing(request: web.Request) -> web.Response:
     limit, offset = page(request)
     status = enum_param(request, "status", PostStatus)
     total, posts = await request.app[STORE].page_posts(
-        site.id, limit, offset, status, request.query.get("label"))
+        site.id, limit, offset, status, text_param(request, "label"))
     return json_response({"items": [post_json(site, p) for p in posts], "total": total,
                   "next": next_link(request, total, limit, offset)})
 
@@ -67,22 +87,20 @@ async def listing(request: web.Request) -> web.Response:
 async def patch(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    store = app[STORE]
-    before = await store.get_post(site.id, request.match_info["post"])
-    if before.status is PostStatus.DELETED:
-        raise InvalidInputError("post", "deleted posts cannot be changed")
+    before = await live_post(request, site)
     body = await read_json(request, "PostPatch")
     now = app[CLOCK].now()
     draft = post_draft(body, site, now, before)
     post = await app[PUBLISHER].update_post(site, str(before.id), draft, now)
     app[WAKE]()
-    return json_response(post_json(site, post))
+    return json_response(post_json(site, await live_post(request, site, str(post.id))))
 
 
 async def delete(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    await app[PUBLISHER].delete_post(site, request.match_info["post"], app[CLOCK].now())
+    post = await live_post(request, site)
+    await app[PUBLISHER].delete_post(site, str(post.id), app[CLOCK].now())
     app[WAKE]()
     return web.Response(status=204)
 
@@ -109,18 +127,29 @@ def _bulk_items(request: web.Request, raw: bytes) -> list[Any]:
     return body
 
 
-def _as_item(i: int, raw: Any, site: Site, now: Any) -> ImportItem:
+def _as_item(i: int, raw: Any, site: Site, now: Any, seen: set[str]) -> ImportItem:
+    """Item i of a bulk request. Without an entry id of its own, a post gets one made from
+    its slug and date, the same on a retry; the same title twice in one request makes two
+    posts ("-2" on the second), as two creates would."""
     where = f"[{i}]"
     try:
         if isinstance(raw, InvalidInputError):
             raise raw
         draft = post_draft(check(raw, "PostCreate", where=f"{where}."), site, now,
                            where=f"{where}.")
+        if draft.entry_id in seen:
+            raise InvalidInputError(f"{where}.entry_id", "another item of this request has it")
     except FeedsError as exc:
         return Skipped(where, str(exc), raw.get("title", "") if isinstance(raw, dict) else "")
     slug = slugify(draft.slug or draft.title)
+    entry_id = draft.entry_id or new_entry_id(site, slug, draft.published)
+    n = 1
+    while entry_id in seen:
+        n += 1
+        entry_id = new_entry_id(site, f"{slug}-{n}", draft.published)
+    seen.add(entry_id)
     return ImportedPost(
-        source_id=where, entry_id=draft.entry_id or new_entry_id(site, slug, draft.published),
+        source_id=where, entry_id=entry_id,
         title=draft.title, content_html=draft.content_html, published=draft.published,
         updated=draft.updated, status=draft.status, slug=draft.slug, authors=draft.authors,
         labels=draft.labels, enclosures=draft.enclosures, where=where,
@@ -144,9 +173,11 @@ async def bulk(request: web.Request) -> web.Response:
     now = app[CLOCK].now()
     store = app[STORE]
     run = await store.start_import(site.id, "api:bulk", now)
-    importer = Importer(store, site, app[PUBLISHER].ctx, now)
+    importer = Importer(store, site, app[PUBLISHER].ctx, now,
+                        batch=app[SETTINGS].api.bulk_batch_size)
     try:
-        report = await importer.run(iter([_as_item(i, x, site, now)
+        seen: set[str] = set()
+        report = await importer.run(iter([_as_item(i, x, site, now, seen)
                                           for i, x in enumerate(items)]), run.id,
                                     app[CLOCK].now)
     finally:

@@ -70,8 +70,8 @@ async def create(request: web.Request) -> web.Response:
     site = await store.create_site(spec, now)
     if body.get("wordpress_urls"):
         site = await store.update_site(site.id, {"wordpress_urls": True})
-    await app[PUBLISHER].mark_all(site, now)
     await _refresh(request)
+    await app[PUBLISHER].mark_all(site, now)
     app[WAKE]()
     return json_response(site_json(site), 201, Location=f"/api/sites/{site.id}")
 
@@ -81,8 +81,11 @@ async def patch(request: web.Request) -> web.Response:
     body = await read_json(request, "SitePatch")
     _check_zone(body)
     site = await app[STORE].update_site(_site_id(request), body)
-    await app[PUBLISHER].mark_all(site, app[CLOCK].now())
+    # The directory first, then the dirty marks: a regeneration that sees the marks must
+    # render with the changed site, not the one it had (it would clear the marks with
+    # feeds in the old look, and nothing would render them again).
     await _refresh(request)
+    await app[PUBLISHER].mark_all(site, app[CLOCK].now())
     app[WAKE]()
     return json_response(site_json(site))
 

@@ -11,9 +11,15 @@ from server.keys import SITES, STORE
 
 async def redirect_or_404(request: web.Request, path: str | None = None) -> web.Response:
     site = request.app[SITES].for_host(request.host)
-    wanted = wordpress_feed(path or request.path, request.query) if site.wordpress_urls else None
+    wanted = wordpress_feed(path or request.path, request.query)
     if wanted is None:
         raise web.HTTPNotFound()
+    if not site.wordpress_urls:
+        # A WordPress import (POST /api/imports, or `syndic import` in another process)
+        # turns them on in the store; the site directory loaded at start does not know.
+        site = await request.app[STORE].get_site(site.id)
+        if not site.wordpress_urls:
+            raise web.HTTPNotFound()
     target = wanted.path
     if wanted.alias is not None:
         target = await request.app[STORE].alias_target(site.id, wanted.alias)

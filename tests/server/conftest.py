@@ -22,6 +22,7 @@ from server.app import create_app
 from server.clock import FakeClock
 from server.fastpath import FastSite
 from tests.conftest import NOW
+from tests.server.api_conftest import TOKEN, Api
 
 Client = TestClient[Any, Any]
 
@@ -75,3 +76,29 @@ async def demo(
     if request.param == "fast-path":
         return await aiohttp_client(FastTestServer(app))
     return await aiohttp_client(app)
+
+
+# -- the admin API (tests/server/test_api_*.py; helpers in tests/server/api_conftest.py) --
+
+
+@pytest.fixture
+def make_api(
+    aiohttp_client: Callable[..., Awaitable[Client]],
+    make_settings: Callable[..., Any],
+    clock: FakeClock,
+) -> Callable[..., Awaitable[Api]]:
+    """Start syndic on an empty store (its default site only) behind the fast path, as
+    `syndic serve` does (fast=False: aiohttp alone), with TOKEN accepted; `sections`
+    override settings."""
+
+    async def start(*, fast: bool = True, **sections: dict[str, object]) -> Api:
+        api_section = {"tokens": [TOKEN], **sections.pop("api", {})}
+        app = create_app(make_settings(api=api_section, **sections), clock=clock)
+        return Api(await aiohttp_client(FastTestServer(app) if fast else app), clock)
+
+    return start
+
+
+@pytest.fixture
+async def api(make_api: Callable[..., Awaitable[Api]]) -> Api:
+    return await make_api()

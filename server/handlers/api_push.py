@@ -1,0 +1,62 @@
+"""/api/subscriptions and /api/deliveries (what the hub holds and sends: state, attempts,
+last status and error, next attempt), and POST /api/regenerate (render now)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from feeds.errors import InvalidInputError
+from feeds.query import feed_key_string, parse_feed_request
+from server.api_input import next_link, page, site_of
+from server.handlers.api_common import json_response
+from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
+from server.representations import delivery_json, subscription_json
+
+DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")
+
+
+async def subscriptions(request: web.Request) -> web.Response:
+    site = site_of(request)
+    limit, offset = page(request)
+    total, subs = await request.app[STORE].page_subscriptions(limit, offset, site.id)
+    return json_response({"items": [subscription_json(s) for s in subs], "total": total,
+                          "next": next_link(request, total, limit, offset)})
+
+
+async def deliveries(request: web.Request) -> web.Response:
+    limit, offset = page(request)
+    state = request.query.get("state")
+    if state is not None and state not in DELIVERY_STATES:
+        raise InvalidInputError("state", f"must be one of {', '.join(DELIVERY_STATES)}")
+    total, rows = await request.app[STORE].page_deliveries(limit, offset, state)
+    return json_response({"items": [delivery_json(d) for d in rows], "total": total,
+                          "next": next_link(request, total, limit, offset)})
+
+
+async def regenerate(request: web.Request) -> web.Response:
+    """Every feed of the site, or the one `?feed=PATH` names, rendered now (202: the
+    regeneration job is woken and renders within moments)."""
+    app = request.app
+    site = site_of(request)
+    now = app[CLOCK].now()
+    feed = request.query.get("feed")
+    if feed is None:
+        await app[PUBLISHER].mark_all(site, now)
+        marked = "every feed"
+    else:
+        parts = urlsplit(feed)
+        settings = app[SETTINGS].feeds
+        try:
+            key, _ = parse_feed_request(parts.path, dict(parse_qsl(parts.query)),
+                                        default_max=settings.default_max_results,
+                                        cap=settings.max_results_cap,
+                                        tz=ZoneInfo(site.timezone))
+        except LookupError:
+            raise InvalidInputError("feed", f"not a feed path: {feed!r}") from None
+        marked = feed_key_string(key, settings.default_max_results)
+        await app[STORE].mark_dirty(site.id, [marked], now)
+    app[WAKE]()
+    return json_response({"marked": marked, "site_id": site.id}, 202)
