@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     hub = group("hub", "the WebSub hub: subscriptions and deliveries")
     add("list", "list subscriptions", hub, json_out=True)
     hdel = add("deliveries", "list recent deliveries", hub, json_out=True)
-    hdel.add_argument("--state", choices=["pending", "sending", "delivered", "failed", "gone"])
+    hdel.add_argument("--state", choices=["pending", "sending", "delivered", "failed", "gone",
+                                          "superseded"])
     hdel.add_argument("--limit", type=int, default=50)
 
     post = group("post", "add, edit, list, show or remove posts")

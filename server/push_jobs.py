@@ -4,10 +4,10 @@ runs them), so a skipped run, a crash or a second instance loses nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
 
 from aiohttp import web
@@ -17,8 +17,8 @@ from feeds.feedset import hub_for
 from feeds.models import Delivery, DeliveryKind, Intent
 from feeds.query import parse_key_string
 from feeds.websub import Outcome, delivery_outcome, next_attempt_at, should_retry
-from server.delivery import Attempt, Sender, bounded
-from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
+from server.delivery import Attempt, Sender
+from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
 log = logging.getLogger("syndic.push")
 CLAIM_BATCH = 1000
@@ -26,24 +26,53 @@ INTENT_BATCH = 100
 SENDER = web.AppKey("sender", Sender)
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
-    delivered: int
-    retried: int
-    failed: int
-
-
 def _claim_for(app: web.Application) -> timedelta:
     # Longer than any attempt: a claim lapses only when its process is gone.
     return timedelta(seconds=app[SETTINGS].websub.delivery_timeout_seconds * 3 + 30)
 
 
+class InFlight:
+    """Sends under way: at most websub.delivery_concurrency at once. Each records its own
+    outcome the moment it ends, so one slow subscriber holds one slot, not the batch (and a
+    crash re-sends only what was still in flight)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.more_due = False
+        """The last claim filled every free slot: there may be more to claim."""
+
+    @property
+    def free(self) -> int:
+        return self.limit - len(self.tasks)
+
+    def start(self, app: web.Application, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self.tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("a send failed", exc_info=finished.exception())
+            if self.more_due and WAKE_OUTBOX in app:
+                app[WAKE_OUTBOX]()  # a slot is free and more may be due
+
+        task.add_done_callback(done)
+
+    async def drain(self) -> None:
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+INFLIGHT = web.AppKey("inflight", InFlight)
+
+
 async def verify_intents(app: web.Application) -> int:
     """Verification of intent (WebSub §5.3) for claimed requests; denials (§5.2) sent."""
-    store, clock = app[STORE], app[CLOCK]
-    intents = await store.claim_intents(clock.now(), INTENT_BATCH, _claim_for(app))
-    if not intents:
+    store, clock, inflight = app[STORE], app[CLOCK], app[INFLIGHT]
+    want = min(inflight.free, INTENT_BATCH)
+    if want <= 0:
         return 0
+    intents = await store.claim_intents(clock.now(), want, _claim_for(app))
     sender = app[SENDER]
 
     async def one(intent: Intent) -> None:
@@ -53,32 +82,34 @@ async def verify_intents(app: web.Application) -> int:
         log.info("%s %s for %s: %s", intent.mode, intent.topic.url, intent.callback,
                  "verified" if ok else attempt.error)
 
-    await bounded(app[SETTINGS].websub.delivery_concurrency, [one(i) for i in intents])
+    for intent in intents:
+        inflight.start(app, one(intent))
     return len(intents)
 
 
-async def deliver(app: web.Application) -> Sent:
-    """Send what is due, with bounded concurrency; record each attempt; schedule retries
-    with backoff and jitter up to websub.max_attempts."""
-    store, clock = app[STORE], app[CLOCK]
-    due = await store.claim_deliveries(clock.now(), CLAIM_BATCH, _claim_for(app))
-    if not due:
-        return Sent(0, 0, 0)
-    settings = app[SETTINGS].websub
-    results = await bounded(settings.delivery_concurrency, [_send(app, d) for d in due])
-    counts = {"delivered": 0, "pending": 0, "failed": 0, "gone": 0, "superseded": 0}
-    for delivery, attempt in zip(due, results, strict=True):
+async def deliver(app: web.Application) -> int:
+    """Claim what is due (as many as there are free slots) and start sending it; each send
+    records its attempt and schedules its retry (backoff and jitter, up to
+    websub.max_attempts) when it ends. Returns how many were claimed."""
+    store, clock, inflight = app[STORE], app[CLOCK], app[INFLIGHT]
+    want = min(inflight.free, CLAIM_BATCH)
+    if want <= 0:
+        inflight.more_due = True
+        return 0
+    due = await store.claim_deliveries(clock.now(), want, _claim_for(app))
+    inflight.more_due = len(due) == want
+
+    async def one(delivery: Delivery) -> None:
+        attempt = await _send(app, delivery)
         state, retry_at = _next_state(app, delivery, attempt)
         recorded = await store.record_attempt(delivery, attempt.status, attempt.error,
                                               attempt.duration_ms, state, retry_at,
                                               clock.now())
-        counts[recorded] += 1
-    # A superseded retry is given up for the newer delivery of the same topic.
-    sent = Sent(counts["delivered"], counts["pending"],
-                counts["failed"] + counts["gone"] + counts["superseded"])
-    log.info("deliveries: %d delivered, %d to retry, %d given up", *
-             (sent.delivered, sent.retried, sent.failed))
-    return sent
+        log.debug("delivery %d to %s: %s", delivery.id, delivery.target, recorded)
+
+    for delivery in due:
+        inflight.start(app, one(delivery))
+    return len(due)
 
 
 def _next_state(app: web.Application, delivery: Delivery, attempt: Attempt
@@ -142,21 +173,24 @@ async def full_regeneration(app: web.Application) -> None:
 
 
 async def outbox(app: web.Application) -> int:
-    """One outbox run: verifications, then deliveries, until nothing due is left (a batch
-    at a time)."""
-    done = 0
+    """One outbox run: start verifications and deliveries while there are free slots and
+    due rows; what is sent finishes on its own (InFlight)."""
+    started = 0
     while True:
         verified = await verify_intents(app)
-        sent = await deliver(app)
-        work = verified + sent.delivered + sent.retried + sent.failed
-        done += work
-        if verified < INTENT_BATCH and work < CLAIM_BATCH:
-            return done
+        delivered = await deliver(app)
+        started += verified + delivered
+        if not (verified or delivered) or app[INFLIGHT].free <= 0:
+            return started
 
 
 async def sender_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The hub's HTTP client, closed at the stop."""
-    sender = Sender(app[SETTINGS].websub)
+    """The hub's HTTP client and its sends under way; at the stop, sends under way finish
+    (or time out) before the client closes."""
+    settings = app[SETTINGS].websub
+    sender = Sender(settings)
     app[SENDER] = sender
+    app[INFLIGHT] = InFlight(settings.delivery_concurrency)
     yield
+    await app[INFLIGHT].drain()
     await sender.close()
