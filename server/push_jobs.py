@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
 
@@ -16,51 +17,106 @@ from feeds.errors import FeedsError
 from feeds.feedset import hub_for
 from feeds.models import Delivery, DeliveryKind, Intent
 from feeds.query import parse_key_string
+from feeds.store.outbox import AttemptRecord
 from feeds.websub import Outcome, delivery_outcome, next_attempt_at, should_retry
 from server.delivery import Attempt, Sender
 from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
 log = logging.getLogger("syndic.push")
 CLAIM_BATCH = 1000
+FLUSH_SECONDS = 0.05
+FLUSH_COUNT = 200
 INTENT_BATCH = 100
 SENDER = web.AppKey("sender", Sender)
 
 
 def _claim_for(app: web.Application) -> timedelta:
-    # Longer than any attempt: a claim lapses only when its process is gone.
-    return timedelta(seconds=app[SETTINGS].websub.delivery_timeout_seconds * 3 + 30)
+    # Longer than a claimed row can wait for a slot and be sent: a claim lapses only when
+    # its process is gone (a second instance never sends what this one still holds).
+    settings = app[SETTINGS].websub
+    rounds = -(-CLAIM_BATCH // settings.delivery_concurrency) + 2
+    return timedelta(seconds=settings.delivery_timeout_seconds * rounds + 30)
 
 
 class InFlight:
-    """Sends under way: at most websub.delivery_concurrency at once. Each records its own
-    outcome the moment it ends, so one slow subscriber holds one slot, not the batch (and a
-    crash re-sends only what was still in flight)."""
+    """Sends under way (at most websub.delivery_concurrency at once) and the claimed rows
+    waiting for a slot. A slow subscriber holds one slot, not the batch. Outcomes are
+    recorded in batches (every FLUSH_SECONDS or FLUSH_COUNT results, one transaction): one
+    transaction per result cost more than the send itself. A crash re-sends what was in
+    flight or not yet recorded (at least once)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, app: web.Application, limit: int) -> None:
+        self.app = app
         self.limit = limit
         self.tasks: set[asyncio.Task[None]] = set()
+        self.queue: deque[Delivery] = deque()
+        self.results: list[AttemptRecord] = []
+        self.flusher: asyncio.Task[None] | None = None
         self.more_due = False
-        """The last claim filled every free slot: there may be more to claim."""
+        """The last claim took all it asked for: there may be more to claim."""
 
     @property
     def free(self) -> int:
         return self.limit - len(self.tasks)
 
-    def start(self, app: web.Application, work: Awaitable[None]) -> None:
+    def start(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
+        task.add_done_callback(self._done)
 
-        def done(finished: asyncio.Task[None]) -> None:
-            self.tasks.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                log.error("a send failed", exc_info=finished.exception())
-            if self.more_due and WAKE_OUTBOX in app:
-                app[WAKE_OUTBOX]()  # a slot is free and more may be due
+    def _done(self, finished: asyncio.Task[None]) -> None:
+        self.tasks.discard(finished)
+        if not finished.cancelled() and finished.exception() is not None:
+            log.error("a send failed", exc_info=finished.exception())
+        self.pump()
+        if not self.queue and self.more_due and WAKE_OUTBOX in self.app:
+            self.app[WAKE_OUTBOX]()  # slots are free and more may be due
 
-        task.add_done_callback(done)
+    def pump(self) -> int:
+        """Start queued deliveries while there are free slots."""
+        started = 0
+        while self.queue and self.free > 0:
+            self.start(_deliver_one(self.app, self.queue.popleft()))
+            started += 1
+        return started
+
+    def record(self, result: AttemptRecord) -> None:
+        self.results.append(result)
+        if len(self.results) >= FLUSH_COUNT or self.flusher is None:
+            self._schedule_flush(0 if len(self.results) >= FLUSH_COUNT else FLUSH_SECONDS)
+
+    def _schedule_flush(self, delay: float) -> None:
+        if self.flusher is not None and not self.flusher.done() and delay:
+            return
+        self.flusher = asyncio.ensure_future(self._flush_after(delay))
+
+    async def _flush_after(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        await self.flush()
+        while self.results:  # what arrived while that batch was being written
+            await self.flush()
+        if self.flusher is asyncio.current_task():
+            self.flusher = None
+
+    async def flush(self) -> None:
+        batch, self.results = self.results, []
+        if batch:
+            try:
+                await self.app[STORE].record_attempts(batch, self.app[CLOCK].now())
+            except Exception:
+                # The rows stay claimed and are sent again when the claims lapse.
+                log.exception("recording %d delivery attempts failed", len(batch))
 
     async def drain(self) -> None:
+        """At the stop: let sends under way end, record them, give back unstarted claims."""
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.flusher is not None:
+            await asyncio.gather(self.flusher, return_exceptions=True)
+        await self.flush()
+        if self.queue:
+            await self.app[STORE].release_deliveries([d.id for d in self.queue])
+            self.queue.clear()
 
 
 INFLIGHT = web.AppKey("inflight", InFlight)
@@ -83,33 +139,33 @@ async def verify_intents(app: web.Application) -> int:
                  "verified" if ok else attempt.error)
 
     for intent in intents:
-        inflight.start(app, one(intent))
+        inflight.start(one(intent))
     return len(intents)
 
 
 async def deliver(app: web.Application) -> int:
-    """Claim what is due (as many as there are free slots) and start sending it; each send
-    records its attempt and schedules its retry (backoff and jitter, up to
-    websub.max_attempts) when it ends. Returns how many were claimed."""
+    """Claim what is due (up to CLAIM_BATCH waiting rows) and start sending it in the free
+    slots; each send's outcome is recorded, and its retry scheduled (backoff and jitter, up
+    to websub.max_attempts), when it ends. Returns how many rows were claimed."""
     store, clock, inflight = app[STORE], app[CLOCK], app[INFLIGHT]
-    want = min(inflight.free, CLAIM_BATCH)
-    if want <= 0:
+    want = CLAIM_BATCH - len(inflight.queue)
+    claimed = 0
+    if want > 0:
+        due = await store.claim_deliveries(clock.now(), want, _claim_for(app))
+        inflight.more_due = len(due) == want
+        inflight.queue.extend(due)
+        claimed = len(due)
+    else:
         inflight.more_due = True
-        return 0
-    due = await store.claim_deliveries(clock.now(), want, _claim_for(app))
-    inflight.more_due = len(due) == want
+    inflight.pump()
+    return claimed
 
-    async def one(delivery: Delivery) -> None:
-        attempt = await _send(app, delivery)
-        state, retry_at = _next_state(app, delivery, attempt)
-        recorded = await store.record_attempt(delivery, attempt.status, attempt.error,
-                                              attempt.duration_ms, state, retry_at,
-                                              clock.now())
-        log.debug("delivery %d to %s: %s", delivery.id, delivery.target, recorded)
 
-    for delivery in due:
-        inflight.start(app, one(delivery))
-    return len(due)
+async def _deliver_one(app: web.Application, delivery: Delivery) -> None:
+    attempt = await _send(app, delivery)
+    state, retry_at = _next_state(app, delivery, attempt)
+    app[INFLIGHT].record(AttemptRecord(delivery, attempt.status, attempt.error,
+                                       attempt.duration_ms, state, retry_at))
 
 
 def _next_state(app: web.Application, delivery: Delivery, attempt: Attempt
@@ -180,7 +236,7 @@ async def outbox(app: web.Application) -> int:
         verified = await verify_intents(app)
         delivered = await deliver(app)
         started += verified + delivered
-        if not (verified or delivered) or app[INFLIGHT].free <= 0:
+        if not (verified or delivered) or app[INFLIGHT].free <= 0 or app[INFLIGHT].queue:
             return started
 
 
@@ -190,7 +246,7 @@ async def sender_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS].websub
     sender = Sender(settings)
     app[SENDER] = sender
-    app[INFLIGHT] = InFlight(settings.delivery_concurrency)
+    app[INFLIGHT] = InFlight(app, settings.delivery_concurrency)
     yield
     await app[INFLIGHT].drain()
     await sender.close()

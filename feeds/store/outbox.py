@@ -10,11 +10,11 @@ process killed mid-send leaves rows whose claim lapses, and the next run sends t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.models import (
@@ -100,6 +100,16 @@ async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: 
     if fresh:
         await conn.execute(insert(t.deliveries), fresh)
     return len(wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    delivery: Delivery
+    status: int | None
+    error: str | None
+    duration_ms: int
+    state: str
+    next_attempt_at: datetime | None
 
 
 class Outbox(StoreBase):
@@ -242,34 +252,60 @@ class Outbox(StoreBase):
     async def record_attempt(self, delivery: Delivery, status: int | None, error: str | None,
                              duration_ms: int, state: str, next_attempt_at: datetime | None,
                              now: datetime) -> str:
-        """The attempt's outcome: delivered, gone, failed (no more tries) or pending again
-        at next_attempt_at. A 410 also ends the subscription (WebSub §7). Returns the state
-        recorded: a retry is "superseded" when a newer delivery of the same topic to the
-        same target was written while this attempt was under way."""
+        """One attempt's outcome (see record_attempts); returns the state recorded."""
+        record = AttemptRecord(delivery, status, error, duration_ms, state, next_attempt_at)
+        return (await self.record_attempts([record], now))[0]
+
+    async def record_attempts(self, records: list[AttemptRecord], now: datetime) -> list[str]:
+        """Outcomes of attempts, in one transaction (a fan-out records a thousand at a time:
+        one transaction each cost more than the sends): delivered, gone, failed (no more
+        tries) or pending again at next_attempt_at. A 410 also ends the subscription
+        (WebSub §7). Returns the states recorded: a retry is "superseded" when a newer
+        delivery of the same topic to the same target was written while it was sent."""
+        d = t.deliveries.c
+        states = []
+        async with self.writing() as conn:
+            await conn.execute(insert(t.delivery_attempts), [
+                {"delivery_id": r.delivery.id, "at": now, "status": r.status,
+                 "error": r.error, "duration_ms": r.duration_ms} for r in records])
+            rows = []
+            for r in records:
+                delivery, state, next_at = r.delivery, r.state, r.next_attempt_at
+                if state == "pending":
+                    # enqueue() renews a pending row but writes a new one while this one
+                    # was being sent; both would send the newest document (read at send
+                    # time), so the subscriber would get it twice (WebSub §7 wants the new
+                    # content once). Only the older row steps aside: one always stays.
+                    newer = (await conn.execute(select(d.id).where(
+                        d.kind == delivery.kind.value, d.target == delivery.target,
+                        d.topic == delivery.topic.url, d.site_id == delivery.topic.site_id,
+                        d.state.in_(("pending", "sending")), d.id > delivery.id).limit(1)
+                    )).first()
+                    if newer is not None:
+                        state, next_at = "superseded", None
+                states.append(state)
+                rows.append({"b_id": delivery.id, "b_state": state,
+                             "b_attempts": delivery.attempts + 1, "b_status": r.status,
+                             "b_error": r.error,
+                             "b_next": next_at or delivery.next_attempt_at})
+            await conn.execute(update(t.deliveries).where(d.id == bindparam("b_id")).values(
+                state=bindparam("b_state"), attempts=bindparam("b_attempts"),
+                claimed_until=None, last_status=bindparam("b_status"),
+                last_error=bindparam("b_error"), updated=now,
+                next_attempt_at=bindparam("b_next")), rows)
+            gone = [r.delivery.subscription_id for r, st in zip(records, states, strict=True)
+                    if st == "gone" and r.delivery.subscription_id is not None]
+            if gone:
+                await conn.execute(delete(t.subscriptions).where(
+                    t.subscriptions.c.id.in_(gone)))
+        return states
+
+    async def release_deliveries(self, ids: list[int]) -> None:
+        """Give back claimed rows that were never sent (a clean stop)."""
         d = t.deliveries.c
         async with self.writing() as conn:
-            await conn.execute(insert(t.delivery_attempts).values(
-                delivery_id=delivery.id, at=now, status=status, error=error,
-                duration_ms=duration_ms))
-            if state == "pending":
-                # enqueue() renews a pending row but writes a new one while this one was
-                # being sent; both would send the newest document (read at send time), so
-                # the subscriber would get it twice (WebSub §7 wants the new content
-                # once). Only the older row steps aside, so one of them always stays.
-                newer = (await conn.execute(select(d.id).where(
-                    d.kind == delivery.kind.value, d.target == delivery.target,
-                    d.topic == delivery.topic.url, d.site_id == delivery.topic.site_id,
-                    d.state.in_(("pending", "sending")), d.id > delivery.id).limit(1))).first()
-                if newer is not None:
-                    state, next_attempt_at = "superseded", None
-            await conn.execute(update(t.deliveries).where(d.id == delivery.id).values(
-                state=state, attempts=delivery.attempts + 1, claimed_until=None,
-                last_status=status, last_error=error, updated=now,
-                next_attempt_at=next_attempt_at or delivery.next_attempt_at))
-            if state == "gone" and delivery.subscription_id is not None:
-                await conn.execute(delete(t.subscriptions).where(
-                    t.subscriptions.c.id == delivery.subscription_id))
-        return state
+            await conn.execute(update(t.deliveries).where(
+                d.id.in_(ids), d.state == "sending").values(state="pending", claimed_until=None))
 
     async def page_deliveries(self, limit: int, offset: int, state: str | None = None
                               ) -> tuple[int, list[Delivery]]:
