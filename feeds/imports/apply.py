@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -96,22 +97,27 @@ class Importer:
                   clock: Callable[[], datetime] | None = None) -> ImportReport:
         """Store every item; with `run_id`, beat the run's heartbeat (at `clock`'s time)
         after each batch, so the run keeps holding the site's regeneration."""
-        while True:
-            chunk, broken = await asyncio.to_thread(_take, items, self.batch)
-            if not chunk and broken is None:
-                break
-            if chunk:
-                await self._apply(chunk)
-                if run_id is not None:
-                    beat = clock() if clock else self.now
-                    await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
-                if self.progress:
-                    self.progress(self.report)
-            if broken is not None:
-                # The file breaks off here: what came before it is stored whole, then the
-                # error goes to the caller.
-                await self._finish()
-                raise broken
+        # One thread reads the whole export: an lxml parser (iterparse) must not move from
+        # thread to thread part-way (asyncio.to_thread may pick another worker each time):
+        # the tree it built then aborts the process when freed ("free(): invalid pointer").
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix="syndic-import") as reader:
+            while True:
+                chunk, broken = await loop.run_in_executor(reader, _take, items, self.batch)
+                if not chunk and broken is None:
+                    break
+                if chunk:
+                    await self._apply(chunk)
+                    if run_id is not None:
+                        beat = clock() if clock else self.now
+                        await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
+                    if self.progress:
+                        self.progress(self.report)
+                if broken is not None:
+                    # The file breaks off here: what came before it is stored whole, then
+                    # the error goes to the caller.
+                    await self._finish()
+                    raise broken
         await self._finish()
         return self.report
 
