@@ -7,9 +7,10 @@ import argparse
 import json
 import secrets
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from config import Settings
@@ -26,6 +27,7 @@ from server.frontmatter import read_post_file
 from server.representations import comment_json, post_json
 
 CLOCK = SystemClock()
+T = TypeVar("T")
 
 
 def out(args: argparse.Namespace, obj: dict[str, Any], line: str) -> None:
@@ -41,6 +43,18 @@ async def pick_site(store: Store, settings: Settings, ref: str | None) -> Site:
         if ref == str(site.id) or ref.lower() == site.host.lower():
             return site
     raise InvalidInputError("--site", f"no site {ref!r} (see `syndic site list`)")
+
+
+async def every(fetch: Callable[[int], Awaitable[tuple[int, list[T]]]]) -> AsyncIterator[T]:
+    """Every item of a paged store listing: fetch(offset) -> (total, one page)."""
+    offset = 0
+    while True:
+        total, items = await fetch(offset)
+        for item in items:
+            yield item
+        offset += len(items)
+        if offset >= total or not items:
+            return
 
 
 def publisher_for(store: Store, settings: Settings) -> Publisher:
@@ -105,15 +119,10 @@ async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) 
 async def post_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     status = PostStatus(args.status) if args.status else None
-    offset = 0
-    while True:
-        total, posts = await store.page_posts(site.id, 500, offset, status, args.label)
-        for p in posts:
-            out(args, post_json(site, p),
-                f"{p.id}\t{p.status.value}\t{p.published:%Y-%m-%d %H:%M}\t{p.slug}\t{p.title}")
-        offset += len(posts)
-        if offset >= total or not posts:
-            return 0
+    async for p in every(lambda at: store.page_posts(site.id, 500, at, status, args.label)):
+        out(args, post_json(site, p),
+            f"{p.id}\t{p.status.value}\t{p.published:%Y-%m-%d %H:%M}\t{p.slug}\t{p.title}")
+    return 0
 
 
 async def post_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
@@ -159,15 +168,10 @@ async def comment_list(settings: Settings, store: Store, args: argparse.Namespac
     site = await pick_site(store, settings, args.site)
     post_id = (await store.get_post(site.id, args.post)).id if args.post else None
     status = CommentStatus(args.status) if args.status else None
-    offset = 0
-    while True:
-        total, comments = await store.page_comments(site.id, 500, offset, status, post_id)
-        for c in comments:
-            out(args, comment_json(c), f"{c.id}\t{c.status.value}\t{c.post_id}\t"
-                f"{c.published:%Y-%m-%d %H:%M}\t{c.author.name}")
-        offset += len(comments)
-        if offset >= total or not comments:
-            return 0
+    async for c in every(lambda at: store.page_comments(site.id, 500, at, status, post_id)):
+        out(args, comment_json(c), f"{c.id}\t{c.status.value}\t{c.post_id}\t"
+            f"{c.published:%Y-%m-%d %H:%M}\t{c.author.name}")
+    return 0
 
 
 async def comment_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:

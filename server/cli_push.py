@@ -10,21 +10,16 @@ from config import Settings
 from feeds.errors import InvalidInputError
 from feeds.query import feed_key_string, parse_feed_request
 from feeds.store import Store
-from server.cli_content import CLOCK, out, pick_site, publisher_for
+from server.cli_content import CLOCK, every, out, pick_site, publisher_for
 from server.representations import delivery_json, subscription_json
 
 
 async def hub_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    offset = 0
-    while True:
-        total, subs = await store.page_subscriptions(500, offset)
-        for s in subs:
-            out(args, subscription_json(s),
-                f"{s.id}\t{s.topic.url}\t{s.callback}\texpires {s.expires_at:%Y-%m-%d %H:%M}"
-                + ("\tsigned" if s.secret else ""))
-        offset += len(subs)
-        if offset >= total or not subs:
-            return 0
+    async for s in every(lambda at: store.page_subscriptions(500, at)):
+        out(args, subscription_json(s),
+            f"{s.id}\t{s.topic.url}\t{s.callback}\texpires {s.expires_at:%Y-%m-%d %H:%M}"
+            + ("\tsigned" if s.secret else ""))
+    return 0
 
 
 async def hub_deliveries(settings: Settings, store: Store, args: argparse.Namespace) -> int:

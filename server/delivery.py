@@ -6,7 +6,6 @@ connecting, so a name that changes its address after the subscription is caught 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import socket
 import time
@@ -135,13 +134,3 @@ class Sender:
                            attempt.duration_ms)
         return attempt
 
-
-async def bounded(concurrency: int, jobs: list[Any]) -> list[Any]:
-    """Run awaitables with at most `concurrency` at once."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(job: Any) -> Any:
-        async with gate:
-            return await job
-
-    return list(await asyncio.gather(*(one(j) for j in jobs)))
