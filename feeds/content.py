@@ -68,6 +68,10 @@ _BLOCK_TAG = re.compile(
 _SRCSET_CANDIDATE = re.compile(r"\s*([^\s,]\S*?)(?:,+(?=\s|$)|\s+([^,]*)(?:,|$)|$)")
 _SRCSET_DESCRIPTOR = re.compile(r"\d+[wh]|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?x")
 _TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_IMAGE_PIECE = 1024
+_TABLE = re.compile(r"<table", re.IGNORECASE)
+_SUMMARY_MARGIN = 256
+"""Characters of text past a summary's length that a prefix must hold (_leading_text)."""
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 
 
@@ -139,9 +143,7 @@ def sanitize_html(html: str, base_url: str) -> str:
 
 def summary_from_html(html: str, length: int) -> str:
     """Plain-text summary of at most ``length`` characters, cut at a word boundary."""
-    spaced = _BLOCK_TAG.sub(" <", html)
-    text_only: str = nh3.clean(spaced, tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
-    text = clean_text(_html.unescape(text_only))
+    text = _leading_text(html, length)
     if len(text) <= length:
         return text
     if length <= 0:
@@ -150,6 +152,31 @@ def summary_from_html(html: str, length: int) -> str:
     cut = text.rfind(" ", 0, room + 1)
     head = text[:cut] if cut > 0 else text[:room]
     return head.rstrip() + "…"
+
+
+def _text_of(html: str) -> str:
+    spaced = _BLOCK_TAG.sub(" <", html)
+    text_only: str = nh3.clean(spaced, tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
+    return clean_text(_html.unescape(text_only))
+
+
+def _leading_text(html: str, length: int) -> str:
+    """The plain text of ``html``, or of a prefix of it when that prefix already holds
+    more than ``length`` characters and a margin: a summary needs no more, and taking the
+    text of a whole long post was a fifth of the cost of storing it. The margin keeps
+    whatever a cut makes of the prefix's end (half a tag, an entity, a word) out of reach
+    of the summary, which is cut at the last space within ``length``. Not past a table:
+    text misplaced inside one moves before it (HTML's foster parenting), from anywhere
+    after the cut."""
+    size = max(2 * (length + _SUMMARY_MARGIN), 1024)
+    while size < len(html):
+        if _TABLE.search(html, 0, size):
+            break
+        text = _text_of(html[:size])
+        if len(text) > length + _SUMMARY_MARGIN:
+            return text
+        size *= 4
+    return _text_of(html)
 
 
 class _FirstImage(HTMLParser):
@@ -167,6 +194,11 @@ def first_image(html: str) -> str | None:
     if "<img" not in html.lower():
         return None
     parser = _FirstImage()
-    parser.feed(html)
+    # Fed a piece at a time, and no further than the image: parsing the whole of a long
+    # post for it cost a tenth of storing the post. (HTMLParser keeps what a piece cuts.)
+    for start in range(0, len(html), _IMAGE_PIECE):
+        parser.feed(html[start : start + _IMAGE_PIECE])
+        if parser.src is not None:
+            return parser.src
     parser.close()
     return parser.src

@@ -56,7 +56,11 @@ def standard_keys(
 
 
 def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> set[str]:
-    """The standard feeds that may show either version of a post."""
+    """The standard feeds that may show either version of a post. A new post's comment
+    feeds are left out unless it comes with approved comments: they cannot show it yet,
+    and rendering an empty comment feed ahead of time for every new post was most of the
+    work after each create (it is rendered when asked for, as a variant, until the post
+    is changed or commented on: comment changes pass the post as `before`)."""
     q = FeedQuery(max_results=ctx.default_max)
     keys: set[FeedKey] = set()
     for post in (before, after):
@@ -67,11 +71,17 @@ def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> s
         )
         keys.update(FeedKey(FeedKind.LABEL, q, labels=(lb,)) for lb in post.labels)
         keys.update(FeedKey(FeedKind.AUTHOR, q, author=slugify(a.name)) for a in post.authors)
-        # Comment entries carry their post's title and link.
-        keys.add(FeedKey(FeedKind.COMMENTS, q))
-        if post.id:  # a post not yet stored has no comment feed
-            keys.add(FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id))
+        if before is not None or post.comment_count:
+            keys |= _comment_feeds(post, q)
     return {feed_key_string(k, ctx.default_max) for k in keys}
+
+
+def _comment_feeds(post: Post, q: FeedQuery) -> set[FeedKey]:
+    # Comment entries carry their post's title and link.
+    keys = {FeedKey(FeedKind.COMMENTS, q)}
+    if post.id:  # a post not yet stored has no comment feed
+        keys.add(FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id))
+    return keys
 
 
 def _mode(site: Site, key: FeedKey) -> FeedMode:

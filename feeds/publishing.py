@@ -31,6 +31,7 @@ from feeds.models import (
     FeedFormat,
     FeedKey,
     FeedKind,
+    FeedMode,
     FeedQuery,
     Post,
     PostDraft,
@@ -140,12 +141,13 @@ class Publisher:
 
     async def render_feed(
         self, site: Site, key: FeedKey, now: datetime,
-        formats: tuple[FeedFormat, ...] = ALL_FORMATS, *, only_changed: bool = False,
+        formats: tuple[FeedFormat, ...] = ALL_FORMATS, *, compressed: bool = True,
     ) -> list[Artifact]:
         """Render one feed in the given formats. NotFoundError when the label, author or
-        post it names has nothing visible. With only_changed, artifacts whose bytes are
-        the ones already stored come back uncompressed (they will not be stored again):
-        compression is most of the cost of a render."""
+        post it names has nothing visible. Without `compressed`, the artifacts come back
+        with empty gzip and br bodies: compression is most of the cost of a render, and
+        regeneration leaves it for later (server/feed_service.py) so that a change shows
+        as soon as its feeds are rendered."""
         entries, total, title = await self._select(site, key, now)
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
         bodies = await self.renderer.render(docs)
@@ -157,11 +159,11 @@ class Publisher:
                      CONTENT_TYPES[doc.format], doc.self_url)
             for doc, body in zip(docs, bodies, strict=True)
         ]
-        todo = [a for a in artifacts if not (only_changed and self._is_stored(a))]
-        compressed = await self.renderer.compress([a.body for a in todo])
-        done = {id(a): replace(a, body_gzip=gz, body_br=br)
-                for a, (gz, br) in zip(todo, compressed, strict=True)}
-        return [done.get(id(a), a) for a in artifacts]
+        if not compressed:
+            return artifacts
+        zipped = await self.renderer.compress([a.body for a in artifacts])
+        return [replace(a, body_gzip=gz, body_br=br)
+                for a, (gz, br) in zip(artifacts, zipped, strict=True)]
 
     def _is_stored(self, artifact: Artifact) -> bool:
         return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
@@ -209,10 +211,7 @@ class Publisher:
             site = sites.get(site_id)
             if site is None:
                 continue
-            # In batches: a full regeneration of a large site never holds every rendered
-            # feed at once, and each batch is stored (and its dirty rows cleared) alone.
-            for start in range(0, len(all_keys), REGENERATION_BATCH):
-                keys = all_keys[start : start + REGENERATION_BATCH]
+            for keys in self._batches(all_keys):
                 fresh, gone = await self._render_keys(site, keys, now)
                 rendered += len(keys)
                 new = [a for a in fresh if not self._is_stored(a)]
@@ -229,6 +228,19 @@ class Publisher:
                     for fmt in ALL_FORMATS:
                         self._etags.pop((site_id, k, fmt), None)
         return Regenerated(changed, dropped, rendered)
+
+    def _batches(self, keys: list[str]) -> list[list[str]]:
+        """The site feeds first, alone (they are what most readers poll: a change shows
+        there without waiting for its label and author feeds), then the others in batches:
+        a full regeneration of a large site never holds every rendered feed at once, and
+        each batch is stored (and its dirty rows cleared) alone."""
+        q = FeedQuery(max_results=self.ctx.default_max)
+        site_feeds = {feed_key_string(FeedKey(FeedKind.POSTS, q, mode), self.ctx.default_max)
+                      for mode in (None, *FeedMode)}
+        first = [k for k in keys if k in site_feeds]
+        rest = [k for k in keys if k not in site_feeds]
+        return ([first] if first else []) + [rest[i : i + REGENERATION_BATCH]
+                                             for i in range(0, len(rest), REGENERATION_BATCH)]
 
     async def mark_all(self, site: Site, now: datetime) -> None:
         """Mark every standard feed of the site dirty (a full regeneration)."""
@@ -248,7 +260,7 @@ class Publisher:
         for key_string in keys:
             try:
                 key = parse_key_string(key_string, self.ctx.default_max, self.cap)
-                fresh += await self.render_feed(site, key, now, only_changed=True)
+                fresh += await self.render_feed(site, key, now, compressed=False)
             except (NotFoundError, LookupError):
                 gone.append(key_string)
             except Exception:

@@ -99,8 +99,9 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
         site = sites.by_id.get(site_id)
         return None if site is None else hub_for(site, publisher.ctx)
 
+    zipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-compress")
     service = FeedService(store, publisher, cache, hubs,
-                          settings.feeds.cache_max_age)
+                          settings.feeds.cache_max_age, zipper)
     app[FEEDS] = service
     loaded = await service.load()
     now = clock.now()
@@ -119,7 +120,9 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     await jobs.regenerate(app, jobs.JobState(due_checked_until=since))
     log.info("serving: %d artifacts loaded, %d in memory", loaded, len(cache))
     yield
+    await service.close()
     executor.shutdown(wait=True)
+    zipper.shutdown(wait=True)
 
 
 def create_app(settings: Settings, clock: Clock | None = None, demo: bool = False,

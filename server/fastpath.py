@@ -131,6 +131,8 @@ class FastPath:
             status, head, body = 304, feed.wire["304"], b""
         else:
             encoding = self._encoding(headers.get("accept-encoding"))
+            if encoding not in feed.bodies:  # not compressed yet: aiohttp's path waits
+                return None
             status, head, body = 200, feed.wire[encoding], feed.bodies[encoding]
         end = b"Connection: close\r\n\r\n" if closing else b"\r\n"
         sent = body if method == "GET" else b""

@@ -59,7 +59,10 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
     }
     if last_modified:
         headers["Last-Modified"] = last_modified
-    bodies = {"identity": artifact.body, "gzip": artifact.body_gzip, "br": artifact.body_br}
+    # An artifact just regenerated has no compressed bodies yet (empty): it is served as
+    # identity until they are made (server/feed_service.py); a gzip body is never empty.
+    bodies = {k: v for k, v in (("identity", artifact.body), ("gzip", artifact.body_gzip),
+                                ("br", artifact.body_br)) if v or k == "identity"}
     # The bodies live in `bodies` only, so evicting them frees them.
     meta = replace(artifact, body=b"", body_gzip=b"", body_br=b"")
     wire = wire_heads(headers, {k: len(v) for k, v in bodies.items()})
@@ -85,6 +88,10 @@ class FeedCache:
         if hit is not None:
             self._variants.move_to_end(key)
         return hit
+
+    def peek(self, key: CacheKey) -> CachedFeed | None:
+        """A standard feed, without counting it as requested."""
+        return self._standard.get(key)
 
     def put(self, feed: CachedFeed) -> None:
         a = feed.artifact
@@ -112,7 +119,9 @@ class FeedCache:
     def restore(self, feed: CachedFeed, bodies: tuple[bytes, bytes, bytes]) -> None:
         """Bodies read back from the artifacts table for an evicted feed."""
         if not feed.bodies:
-            feed.bodies = dict(zip(("identity", "gzip", "br"), bodies, strict=True))
+            # Only the encodings its response heads (and size) were made for.
+            feed.bodies = {k: v for k, v in zip(("identity", "gzip", "br"), bodies, strict=True)
+                           if k in feed.wire}
             self.resident_bytes += feed.size
             a = feed.artifact
             self._standard.move_to_end((a.site_id, a.key, a.format))

@@ -4,9 +4,11 @@ in memory, read back from the artifacts table, or (for query variants) rendered 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 
 from feeds.errors import NotFoundError
@@ -16,9 +18,11 @@ from feeds.query import is_standard
 from feeds.render import FeedRenderer, compress
 from feeds.render.document import FeedDoc
 from feeds.store import Store
-from server.feed_cache import CachedFeed, FeedCache, make_cached
+from server.feed_cache import CachedFeed, CacheKey, FeedCache, make_cached
 
 log = logging.getLogger("syndic.feeds")
+COMPRESS_BATCH = 16
+"""Artifacts whose compressed bodies are stored in one transaction."""
 
 
 class ThreadRenderer:
@@ -46,7 +50,7 @@ class ThreadRenderer:
 class FeedService:
     def __init__(
         self, store: Store, publisher: Publisher, cache: FeedCache,
-        hubs: Callable[[int], str | None], max_age: int,
+        hubs: Callable[[int], str | None], max_age: int, zipper: ThreadPoolExecutor,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -54,7 +58,13 @@ class FeedService:
         self.hubs = hubs
         """site id -> the hub its feeds advertise in the Link header."""
         self.max_age = max_age
-        self._inflight: dict[tuple[int, str, FeedFormat], asyncio.Task[CachedFeed]] = {}
+        self._inflight: dict[CacheKey, asyncio.Task[CachedFeed]] = {}
+        self._zipper = zipper
+        """Compression's own thread (zlib and brotli release the GIL): it runs beside the
+        render thread, never ahead of the next change's render."""
+        self._to_compress: dict[CacheKey, Artifact] = {}
+        self._compressing: dict[tuple[CacheKey, str], asyncio.Future[Artifact]] = {}
+        self._compressor: asyncio.Task[None] | None = None
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
         return make_cached(artifact, self.hubs(artifact.site_id), self.max_age)
@@ -71,6 +81,7 @@ class FeedService:
                 self.cache.put(feed)
             else:
                 self.cache.put_evicted(feed)
+            self.compress_later([a])  # stored before its compressed bodies were made
             count += 1
         return count
 
@@ -81,6 +92,72 @@ class FeedService:
             self.cache.drop(site_id, key)
         for a in result.changed:
             self.cache.put(self._cached(a))
+        self.compress_later(result.changed)
+
+    # -- compression, after the fact --------------------------------------------------
+    # Regeneration stores and serves a changed feed uncompressed (identity); its gzip and br
+    # bodies are made here next, once each, then stored beside it. A reader asking for
+    # gzip meanwhile waits for that one compression (compressed()), not for the whole
+    # regeneration.
+
+    def compress_later(self, artifacts: list[Artifact]) -> None:
+        for a in artifacts:
+            if not a.body_gzip:
+                self._to_compress[(a.site_id, a.key, a.format)] = a  # the newest wins
+        if self._to_compress and (self._compressor is None or self._compressor.done()):
+            self._compressor = asyncio.ensure_future(self._compress_pending())
+
+    async def compressed(self, feed: CachedFeed) -> CachedFeed:
+        """The feed with its compressed bodies, made now if they are not yet."""
+        if "gzip" in feed.bodies and "br" in feed.bodies:
+            return feed
+        full = await self._compress(replace(feed.artifact, body=feed.bodies["identity"]))
+        return self._cached(full)
+
+    async def compressions_done(self) -> None:
+        """Wait until every pending compression is made and stored (tests, tools)."""
+        while self._compressor is not None and not self._compressor.done():
+            await asyncio.shield(self._compressor)
+
+    async def close(self) -> None:
+        if self._compressor is not None:
+            self._compressor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._compressor
+
+    async def _compress_pending(self) -> None:
+        while self._to_compress:
+            keys = list(self._to_compress)[:COMPRESS_BATCH]
+            made = [await self._compress(self._to_compress.pop(k)) for k in keys]
+            try:
+                await self.store.save_compressed(made)
+            except Exception:  # they are compressed again at the next start
+                log.exception("compressed bodies of %d feeds not stored", len(made))
+
+    async def _compress(self, artifact: Artifact) -> Artifact:
+        """One compression per artifact version, shared by whoever asks."""
+        ck = ((artifact.site_id, artifact.key, artifact.format), artifact.etag)
+        task = self._compressing.get(ck)
+        if task is None:
+            task = asyncio.ensure_future(self._make_compressed(artifact))
+            self._compressing[ck] = task
+            task.add_done_callback(lambda _: self._compressing.pop(ck, None))
+        return await asyncio.shield(task)
+
+    async def _make_compressed(self, artifact: Artifact) -> Artifact:
+        if not artifact.body:  # known by its headers only: its body is in the table
+            ck = (artifact.site_id, artifact.key, artifact.format)
+            bodies = await self.store.artifact_bodies(*ck)
+            if bodies is None or bodies[1]:  # dropped, or compressed meanwhile
+                return artifact
+            artifact = replace(artifact, body=bodies[0])
+        gz, br = await asyncio.get_running_loop().run_in_executor(
+            self._zipper, compress, artifact.body)
+        full = replace(artifact, body_gzip=gz, body_br=br)
+        current = self.cache.peek((full.site_id, full.key, full.format))
+        if current is not None and current.artifact.etag == full.etag and current.bodies:
+            self.cache.put(self._cached(full))
+        return full
 
     async def lookup(self, site: Site, key: FeedKey, key_string: str, fmt: FeedFormat,
                      now_fn: Callable[[], datetime]) -> CachedFeed:

@@ -9,9 +9,10 @@ from feeds.store.admin import Admin, ApiToken, IdempotencyRecord, SourceState
 from feeds.store.artifacts import Artifacts
 from feeds.store.engine import make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
+from feeds.store.new_posts import Idempotency
 from feeds.store.outbox import Outbox
 from feeds.store.reads import CommentPage, PostPage, Reads
-from feeds.store.writes import Idempotency, SiteSpec, Writes
+from feeds.store.writes import SiteSpec, Writes
 
 __all__ = [
     "ApiToken",

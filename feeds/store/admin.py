@@ -16,9 +16,10 @@ from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.new_posts import Idempotency
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
-from feeds.store.writes import Idempotency, mark_dirty
+from feeds.store.writes import mark_dirty
 
 SITE_FIELDS = ("host", "title", "subtitle", "base_url", "timezone", "language", "default_feed",
                "summary_length", "wordpress_urls")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 
 from feeds.models import Artifact, Fanout, FeedFormat
 from feeds.store import schema as t
@@ -99,6 +99,22 @@ class Artifacts(StoreBase):
                         t.dirty_feeds.c.key.in_(keys),
                     )
                 )
+
+    async def save_compressed(self, artifacts: Sequence[Artifact]) -> None:
+        """The gzip and br bodies of stored artifacts, made after them (regeneration stores
+        the identity body first). An artifact replaced meanwhile (another ETag) is left."""
+        if not artifacts:
+            return
+        a = t.artifacts.c
+        statement = update(t.artifacts).where(
+            a.site_id == bindparam("b_site"), a.key == bindparam("b_key"),
+            a.format == bindparam("b_format"), a.etag == bindparam("b_etag"),
+        ).values(body_gzip=bindparam("b_gzip"), body_br=bindparam("b_br"))
+        async with self.writing() as conn:
+            await conn.execute(statement, [
+                {"b_site": x.site_id, "b_key": x.key, "b_format": x.format.value,
+                 "b_etag": x.etag, "b_gzip": x.body_gzip, "b_br": x.body_br}
+                for x in artifacts])
 
     async def load_artifacts(self, with_bodies: bool = True) -> list[Artifact]:
         cols = (*_META, *_BODIES) if with_bodies else _META

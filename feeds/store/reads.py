@@ -163,12 +163,15 @@ class Reads:
             return [r[0] for r in rows]
 
     async def came_due(self, since: datetime, now: datetime) -> list[Post]:
-        """Published posts dated in (since, now]: they enter feeds as their time comes."""
+        """Published posts dated in (since, now] that were stored before their date: they
+        enter feeds as their time comes. A post stored at or after its date is not one of
+        them: its write marked its feeds already."""
+        p = t.posts.c
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                select(t.posts).where(
-                    t.posts.c.status.in_(VISIBLE), t.posts.c.published > since,
-                    t.posts.c.published <= now,
+                select(t.posts).where(  # ix_posts_status_published: a range per status
+                    p.status.in_(VISIBLE), p.published > since, p.published <= now,
+                    p.published > p.created,
                 )
             )
             return await complete_posts(conn, [r._mapping for r in rows])

@@ -93,6 +93,7 @@ posts = Table(
     UniqueConstraint("site_id", "slug", name="uq_posts_site_slug"),
 )
 Index("ix_posts_site_status_published", posts.c.site_id, posts.c.status, posts.c.published)
+Index("ix_posts_status_published", posts.c.status, posts.c.published)
 
 post_labels = Table(
     "post_labels",

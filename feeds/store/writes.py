@@ -3,6 +3,7 @@ transaction (feeds/publishing.py says which)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -22,6 +23,7 @@ from feeds.models import Comment, FeedMode, Post, PostStatus, Site
 from feeds.query import slugify
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.new_posts import Idempotency, NewPost, NewPostBatcher
 from feeds.store.reads import complete_posts
 from feeds.store.rows import (
     authors_json,
@@ -44,16 +46,6 @@ class SiteSpec:
     summary_length: int
 
 
-@dataclass(frozen=True, slots=True)
-class Idempotency:
-    """A client's Idempotency-Key, stored in the same transaction as what it created."""
-
-    scope: str
-    key: str
-    request_hash: str
-    resource: str
-
-
 async def remember_key(conn: AsyncConnection, idem: Idempotency | None, resource_id: int,
                        now: datetime) -> None:
     if idem is not None:
@@ -71,6 +63,7 @@ async def mark_dirty(
 
 
 class Writes(StoreBase):
+    _batcher: NewPostBatcher | None = None
 
     async def create_site(self, spec: SiteSpec, now: datetime, is_default: bool = False) -> Site:
         async with self.writing() as conn:
@@ -102,10 +95,29 @@ class Writes(StoreBase):
         """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`;
         a client's idempotency key is kept in the same transaction."""
         try:
-            post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency)
+            if is_new:
+                post_id = await self._new_posts().add(NewPost(
+                    post, tuple(dirty_keys), now, idempotency,
+                    asyncio.get_running_loop().create_future()))
+            else:
+                post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency)
         except IntegrityError as exc:
             raise ConflictError(f"not stored: {exc.orig}") from None
         return replace(post, id=post_id)
+
+    def _new_posts(self) -> NewPostBatcher:
+        """New posts go through one batcher per store: concurrent creates share a
+        transaction (feeds/store/new_posts.py)."""
+        if self._batcher is None:
+            async def one(item: NewPost) -> int:
+                return await self._write_post(item.post, item.dirty_keys, item.now, True,
+                                              item.idempotency)
+
+            async def links(conn: AsyncConnection, posts: list[tuple[int, Post]]) -> None:
+                await write_post_links(conn, posts, replacing=[])
+
+            self._batcher = NewPostBatcher(self, one, post_values, links)
+        return self._batcher
 
     async def _write_post(
         self, post: Post, dirty_keys: Iterable[str], now: datetime, is_new: bool,
@@ -142,8 +154,13 @@ class Writes(StoreBase):
         """Scheduled posts whose time has come, published (claimed row by row: another
         instance skips what this one took), with the feeds they enter marked dirty."""
         p = t.posts.c
-        due = (select(p.id).where(p.status == PostStatus.SCHEDULED.value, p.published <= now)
-               .with_for_update(skip_locked=True))
+        is_due = (p.status == PostStatus.SCHEDULED.value, p.published <= now)
+        # Asked first with a read: this runs at every regeneration, and taking the writer
+        # each time made it queue behind every create.
+        async with self.engine.connect() as conn:
+            if (await conn.execute(select(p.id).where(*is_due).limit(1))).first() is None:
+                return []
+        due = select(p.id).where(*is_due).with_for_update(skip_locked=True)
         async with self.writing() as conn:
             rows = (await conn.execute(
                 update(t.posts).where(p.id.in_(due))

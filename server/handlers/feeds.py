@@ -43,4 +43,7 @@ async def feed(request: web.Request) -> web.Response:
     except LookupError:
         raise web.HTTPNotFound() from None
     key_string = feed_key_string(key, settings.default_max_results)
-    return respond(request, await app[FEEDS].lookup(site, key, key_string, fmt, app[CLOCK].now))
+    found = await app[FEEDS].lookup(site, key, key_string, fmt, app[CLOCK].now)
+    if choose_encoding(request.headers.get("Accept-Encoding")) not in found.bodies:
+        found = await app[FEEDS].compressed(found)  # just regenerated: compressed now
+    return respond(request, found)

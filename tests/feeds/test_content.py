@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
+from feeds import content as content_module
 from feeds.content import (
     clean_text,
     first_image,
@@ -387,3 +390,41 @@ def test_first_image_is_not_fooled_by_src_text_inside_another_attribute():
 def test_an_image_whose_hostile_source_was_removed_is_skipped():
     body = sanitize('<img src="javascript:alert(1)"><img src="/real.png">')
     assert first_image(body) == "https://blog.example.com/real.png"
+
+
+# A summary is made from as little of a long post as it needs (feeds/content.py,
+# _leading_text): it must be exactly the summary of the whole post.
+
+_PIECES = st.sampled_from([
+    "<p>", "</p>", "<h2>Heading</h2>", "<br>", "word ", "longerword ", "&amp; ", "&nbsp;",
+    "&#8217;", "<em>", "</em>", "<!-- a comment -->", "<script>var x = '<p>';</script>",
+    "<style>p{}</style>", "<table><tr><td>cell</td></tr></table>", "stray<table>in table",
+    "</table>", "<ul><li>item</li></ul>", "<a href='x'>link</a>", " \n\t ", "é😀 ", "<b",
+    "&am", "Supercalifragilisticexpialidocious", "<pre>  pre  </pre>", "<li>",
+])
+
+
+def _whole_text_summary(html: str, length: int) -> str:
+    text = content_module._text_of(html)  # the reference: the whole text
+    if len(text) <= length:
+        return text
+    if length <= 0:
+        return ""
+    cut = text.rfind(" ", 0, length)
+    head = text[:cut] if cut > 0 else text[: length - 1]
+    return head.rstrip() + "…"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=0, max_size=600), st.sampled_from([1, 20, 140, 300, 500]))
+def test_a_summary_made_from_the_start_of_a_post_equals_the_summary_of_the_whole(
+    pieces: list[str], length: int,
+) -> None:
+    html = "".join(pieces)
+    assert summary_from_html(html, length) == _whole_text_summary(html, length)
+
+
+def test_the_first_image_of_a_long_post_is_found_past_many_pieces() -> None:
+    html = "<p>" + "text " * 2000 + '</p><img alt="a > b" src="https://x.example/a.png">'
+    assert first_image(html) == "https://x.example/a.png"
+    assert first_image('<p title="<img src=x>">no image</p>') is None

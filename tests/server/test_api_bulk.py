@@ -4,6 +4,7 @@ after the last batch, not once per batch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -161,10 +162,15 @@ async def test_ten_thousand_posts_in_one_request_render_each_feed_once(api: Api)
     assert label is not None and label[0] == "Bulk post 9998"
     listed = (await api.get("/api/posts?limit=1")).json
     assert listed["total"] == 10_001
-    # The site feeds (3 projections), 5 label feeds and the comment feed, in 3 formats:
-    # rendered once each, after the last batch, not once per batch of 500.
+    # The site feeds (3 projections) and 5 label feeds, in 3 formats: rendered once each,
+    # after the last batch, not once per batch of 500 (new posts leave comment feeds be).
+    async def renders() -> int:
+        return api.publisher.documents_rendered - rendered_before
+
+    await until(renders, lambda n: n >= 3 * 8)
+    await asyncio.sleep(0.5)  # time for any second rendering to show
     rendered = api.publisher.documents_rendered - rendered_before
-    assert 3 * 9 <= rendered <= 3 * 9 * 2, rendered
+    assert 3 * 8 <= rendered <= 3 * 8 * 2, rendered
     feed = await api.feed("/feeds/posts/default?max-results=500")
     assert len(entries(feed.text)) == 500
     assert took < 60, f"10,000 posts took {took:.1f}s"

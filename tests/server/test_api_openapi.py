@@ -139,13 +139,15 @@ class LiveServer:
             "api": {"tokens": [TOKEN], "max_body_bytes": 65536, "bulk_max_items": 20},
         })
         self.loop = asyncio.new_event_loop()
-        self.runner = web.AppRunner(create_app(settings_, clock=FakeClock(NOW)))
-        self.loop.run_until_complete(self.runner.setup())
-        site = FastSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.url = f"http://127.0.0.1:{site.port}"
+        # The loop runs in its thread from the start: a task that start-up leaves under way
+        # (compressing what it loaded) must not move threads in the middle of a query.
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+        self.runner = web.AppRunner(create_app(settings_, clock=FakeClock(NOW)))
+        asyncio.run_coroutine_threadsafe(self.runner.setup(), self.loop).result(60)
+        site = FastSite(self.runner, "127.0.0.1", 0)
+        asyncio.run_coroutine_threadsafe(site.start(), self.loop).result(60)
+        self.url = f"http://127.0.0.1:{site.port}"
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)

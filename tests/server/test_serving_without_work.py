@@ -39,7 +39,10 @@ async def _client(aiohttp_client: Any, make_settings: Any, clock: FakeClock, dem
 
     shutil.copyfile(demo_template, tmp_path / "syndic.db")
     app = create_app(make_settings(**{**QUIET, **sections}), clock=clock)
-    return await aiohttp_client(app)  # type: ignore[no-any-return]
+    client: Client = await aiohttp_client(app)
+    # Artifacts are stored before their compressed bodies: let those be made first.
+    await app[FEEDS].compressions_done()
+    return client
 
 
 async def test_a_pre_rendered_feed_is_served_with_no_rendering_and_no_query(

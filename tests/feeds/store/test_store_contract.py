@@ -78,7 +78,7 @@ async def test_opening_the_same_database_again_migrates_nothing_and_keeps_the_da
         assert await again.sites() == [site]
         async with again.engine.connect() as conn:
             versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-        assert [v[0] for v in versions] == ["0003"]
+        assert [v[0] for v in versions] == ["0004"]
     finally:
         await again.close()
     await migrate(store.engine)
@@ -628,21 +628,22 @@ async def test_another_sites_labels_and_authors_stay_there(
 # -- posts coming due --------------------------------------------------------------------
 
 
-async def test_came_due_returns_published_posts_whose_time_passed_in_the_window(
+async def test_came_due_returns_posts_stored_ahead_of_their_date_whose_time_passed(
     store: Store, add_post: AddPost, clock: FakeClock
 ) -> None:
     now = clock.now()
     await add_post("Long ago", ago=2 * HOUR)
-    recent = await add_post("Recent", ago=HOUR)
-    at_now = await add_post("At now", ago=timedelta(0))
-    future = await add_post("Future", ago=-HOUR)
-    await add_post("Draft", status=PostStatus.DRAFT, ago=HOUR)
+    await add_post("At now", ago=timedelta(0))  # its write marked its feeds: not due
+    soon = await add_post("Soon", ago=-HOUR)
+    later = await add_post("Later", ago=-3 * HOUR)
+    await add_post("Draft", status=PostStatus.DRAFT, ago=-HOUR)
 
-    assert sorted(ids(await store.came_due(now - 2 * HOUR, now))) == [recent.id, at_now.id]
+    assert await store.came_due(now - 2 * HOUR, now) == []
     assert await store.came_due(now, now) == []
-    assert ids(await store.came_due(now, now + 2 * HOUR)) == [future.id]
+    assert ids(await store.came_due(now, now + 2 * HOUR)) == [soon.id]
     (due,) = await store.came_due(now, now + 2 * HOUR)
-    assert due == future
+    assert due == soon
+    assert ids(await store.came_due(now + 2 * HOUR, now + 4 * HOUR)) == [later.id]
 
 
 async def test_a_scheduled_post_comes_due_and_shows_once_its_time_passes(

@@ -1,0 +1,187 @@
+"""New posts written together: creates that arrive while a write is under way share the
+next write transaction (group commit).
+
+Why: on SQLite every write waits for the one writer, and a transaction's cost is mostly
+its statements' round trips through aiosqlite's thread and a busy event loop, not the rows.
+One create alone is seven statements; fifty waiting creates written one by one made the
+fiftieth wait for 350 statements (docs/benchmarks.md, "Publishing"). Written together they
+are the same seven statements, each carrying every row.
+
+Each create keeps its own outcome: a slug, entry id or Idempotency-Key that another post
+(stored, or earlier in the same batch) has fails that create alone, exactly as it would
+have failed alone. Anything else the database refuses (another process wrote the same slug
+a moment ago) rolls the batch back, and its creates are written one at a time instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, insert, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from feeds.errors import ConflictError, InvalidPostError
+from feeds.models import Post
+from feeds.store import schema as t
+from feeds.store.engine import StoreBase
+
+MAX_BATCH = 200
+"""Creates written in one transaction at most (bounded time holding the writer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A client's Idempotency-Key, stored in the same transaction as what it created."""
+
+    scope: str
+    key: str
+    request_hash: str
+    resource: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    post: Post
+    dirty_keys: tuple[str, ...]
+    now: datetime
+    idempotency: Idempotency | None
+    done: asyncio.Future[int] = field(compare=False)
+
+
+WriteOne = Callable[[NewPost], Awaitable[int]]
+"""The one-create-per-transaction path, for a batch the database refused."""
+
+
+class NewPostBatcher:
+    def __init__(self, store: StoreBase, write_one: WriteOne,
+                 values: Callable[[Post], dict[str, object]],
+                 links: Callable[[AsyncConnection, list[tuple[int, Post]]], Awaitable[None]],
+                 ) -> None:
+        self._store = store
+        self._write_one = write_one
+        self._values = values
+        self._links = links
+        self._queue: list[NewPost] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def add(self, item: NewPost) -> int:
+        self._queue.append(item)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await item.done
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch: list[NewPost] = []
+            try:
+                async with self._store.writing() as conn:
+                    # Taken once the writer is ours: whatever queued while we waited joins.
+                    batch = [i for i in self._queue[:MAX_BATCH] if not i.done.done()]
+                    del self._queue[:MAX_BATCH]
+                    outcomes = await self._write(conn, batch)
+            except IntegrityError:
+                outcomes = [await self._alone(item) for item in batch]
+            except Exception as exc:  # the answer of each create
+                outcomes = [exc] * len(batch)
+            except asyncio.CancelledError:  # shutting down: nobody writes these
+                for item in [*batch, *self._queue]:
+                    item.done.cancel()
+                self._queue.clear()
+                raise
+            for item, outcome in zip(batch, outcomes, strict=True):
+                _settle(item, outcome)
+
+    async def _alone(self, item: NewPost) -> int | BaseException:
+        try:
+            return await self._write_one(item)
+        except Exception as exc:  # this create's answer
+            return exc
+
+    async def _write(self, conn: AsyncConnection, batch: list[NewPost],
+                     ) -> list[int | BaseException]:
+        if not batch:
+            return []
+        outcomes: list[int | BaseException] = [
+            refusal or 0 for refusal in await _refusals(conn, batch)]
+        todo = [(n, item) for n, item in enumerate(batch) if outcomes[n] == 0]
+        if not todo:
+            return outcomes
+        rows = [{**self._values(item.post), "created": item.now} for _, item in todo]
+        result = await conn.execute(
+            insert(t.posts).returning(t.posts.c.id, sort_by_parameter_order=True), rows)
+        ids = [int(r[0]) for r in result]
+        await self._links(conn, [(i, item.post) for i, (_, item) in zip(ids, todo, strict=True)])
+        dirty = {(item.post.site_id, k): item.now for _, item in todo for k in item.dirty_keys}
+        if dirty:
+            await conn.execute(insert(t.dirty_feeds), [
+                {"site_id": site_id, "key": key, "marked_at": now}
+                for (site_id, key), now in sorted(dirty.items())])
+        keys = [{"scope": idem.scope, "key": idem.key, "request_hash": idem.request_hash,
+                 "resource": idem.resource, "resource_id": i, "created": item.now}
+                for i, (_, item) in zip(ids, todo, strict=True)
+                if (idem := item.idempotency) is not None]
+        if keys:
+            await conn.execute(insert(t.idempotency_keys), keys)
+        for i, (n, _) in zip(ids, todo, strict=True):
+            outcomes[n] = i
+        return outcomes
+
+
+async def _refusals(conn: AsyncConnection, batch: list[NewPost]) -> list[Exception | None]:
+    """Per create: why it cannot be stored (a clash with a stored post, with an earlier
+    create of the batch, or a key already used), or None."""
+    p = t.posts.c
+    stored = (await conn.execute(select(p.site_id, p.slug, p.entry_id).where(or_(*(
+        and_(p.site_id == site_id, or_(p.slug.in_(slugs), p.entry_id.in_(eids)))
+        for site_id, slugs, eids in _by_site(batch)))))).all()
+    slugs = {(r.site_id, r.slug) for r in stored}
+    eids = {(r.site_id, r.entry_id) for r in stored}
+    asked = [(i.idempotency.scope, i.idempotency.key) for i in batch if i.idempotency]
+    used: set[tuple[str, str]] = set()
+    if asked:
+        k = t.idempotency_keys.c
+        used = {(r.scope, r.key) for r in await conn.execute(
+            select(k.scope, k.key).where(tuple_(k.scope, k.key).in_(asked)))}
+    out: list[Exception | None] = []
+    for item in batch:
+        post = item.post
+        # The field named as the one-at-a-time path names it: the entry id first.
+        if (post.site_id, post.entry_id) in eids:
+            out.append(InvalidPostError("entry_id", "another post already has it"))
+        elif (post.site_id, post.slug) in slugs:
+            out.append(InvalidPostError("slug", "another post already has it"))
+        elif _scope_key(item) in used:
+            out.append(ConflictError("not stored: the Idempotency-Key was used meanwhile"))
+        else:
+            out.append(None)
+            slugs.add((post.site_id, post.slug))
+            eids.add((post.site_id, post.entry_id))
+            if (key := _scope_key(item)) is not None:
+                used.add(key)
+    return out
+
+
+def _by_site(batch: Iterable[NewPost]) -> list[tuple[int, list[str], list[str]]]:
+    sites: dict[int, tuple[set[str], set[str]]] = {}
+    for item in batch:
+        slugs, eids = sites.setdefault(item.post.site_id, (set(), set()))
+        slugs.add(item.post.slug)
+        eids.add(item.post.entry_id)
+    return [(s, sorted(a), sorted(b)) for s, (a, b) in sorted(sites.items())]
+
+
+def _scope_key(item: NewPost) -> tuple[str, str] | None:
+    return (item.idempotency.scope, item.idempotency.key) if item.idempotency else None
+
+
+def _settle(item: NewPost, outcome: int | BaseException) -> None:
+    if item.done.done():  # its caller went away
+        return
+    if isinstance(outcome, BaseException):
+        item.done.set_exception(outcome)
+    else:
+        item.done.set_result(outcome)

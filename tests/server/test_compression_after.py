@@ -1,0 +1,67 @@
+"""A change shows in its feeds as soon as they are rendered: the gzip and br bodies are made
+right after, once each, and a reader who asks for one meanwhile waits for that alone."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import threading
+
+import brotli
+
+from feeds.models import FeedFormat, PostDraft
+from server.keys import CLOCK, FEEDS, PUBLISHER, SITES, STORE
+from tests.server.conftest import Client
+from tests.server.test_visibility import _settle
+
+FEED = "/feeds/posts/default"
+
+
+async def _add_post(demo: Client, title: str) -> str:
+    app = demo.server.app
+    now = app[CLOCK].now()
+    post = await app[PUBLISHER].add_post(
+        app[SITES].default, PostDraft(title=title, content_html="<p>news</p>", published=now),
+        now)
+    return post.entry_id
+
+
+async def test_a_new_post_is_served_before_its_feed_is_compressed_and_gzip_follows(
+    demo: Client,
+) -> None:
+    app = demo.server.app
+    await app[FEEDS].compressions_done()
+    # Hold the compression thread, as a slow compression of a large feed would.
+    release = threading.Event()
+    app[FEEDS]._zipper.submit(release.wait)  # the test holds the thread
+    try:
+        entry_id = await _add_post(demo, "Fresh off the press")
+        await _settle(demo)
+        plain = await demo.get(FEED, headers={"Accept-Encoding": "identity"})
+        assert plain.status == 200 and "Content-Encoding" not in plain.headers
+        body = await plain.read()
+        assert entry_id.encode() in body
+
+        zipped = asyncio.ensure_future(demo.get(FEED, headers={"Accept-Encoding": "gzip"}))
+        await asyncio.sleep(0.1)
+        assert not zipped.done()  # it waits for the one compression it needs
+    finally:
+        release.set()
+    resp = await zipped
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert resp.headers["ETag"] == plain.headers["ETag"]
+    assert await resp.read() == body  # the test client decompresses
+
+
+async def test_the_compressed_bodies_are_stored_beside_the_feed_once_made(demo: Client) -> None:
+    app = demo.server.app
+    await _add_post(demo, "Stored twice over")
+    await _settle(demo)
+    await app[FEEDS].compressions_done()
+    site = app[SITES].default
+    bodies = await app[STORE].artifact_bodies(site.id, FEED, FeedFormat.ATOM)
+    assert bodies is not None
+    body, gz, br = bodies
+    assert gzip.decompress(gz) == body and brotli.decompress(br) == body
+    resp = await demo.get(FEED, headers={"Accept-Encoding": "br"})
+    assert resp.headers["Content-Encoding"] == "br"
