@@ -21,6 +21,7 @@ server: its CPU time is printed beside the server's.
 
     .venv/bin/python -m bench.api --writers 50 --seconds 10
     .venv/bin/python -m bench.api --writers 1 --seconds 10     # the uncontended latency
+    .venv/bin/python -m bench.api --writers 50 --rate 100      # 50 writers, 100 creates/s
 """
 
 from __future__ import annotations
@@ -158,7 +159,10 @@ class Poller:
 
 
 async def writer(w: int, base: str, deadline: float, bodies: list[str], results: Results,
-                 poller: Poller, budget: list[int], probe_every: int) -> None:
+                 poller: Poller, budget: list[int], probe_every: int,
+                 pace: tuple[float, float] | None = None) -> None:
+    """Creates in a loop, each sent when the last returned; with `pace` = (start, period),
+    the n-th create is sent no sooner than start + n * period (an offered load)."""
     labels, authors = label_names(20), author_names(5)
     rng = random.Random(1000 + w)
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -166,6 +170,8 @@ async def writer(w: int, base: str, deadline: float, bodies: list[str], results:
     async with aiohttp.ClientSession(timeout=timeout) as session:
         n = 0
         while time.perf_counter() < deadline and budget[0] > 0:
+            if pace is not None:
+                await asyncio.sleep(max(0.0, pace[0] + n * pace[1] - time.perf_counter()))
             budget[0] -= 1
             payload = json.dumps({
                 "title": f"API bench {w}-{n}: {_sentence(rng)[:60]}",
@@ -228,8 +234,12 @@ async def measure(args: argparse.Namespace, port: int, pid: int) -> dict[str, An
         started = time.perf_counter()
         deadline = started + args.seconds
         budget = [args.max_creates]
+        # With --rate, writer w starts w/rate after the others, each then every writers/rate.
+        paces = [None if not args.rate else (started + w / args.rate, args.writers / args.rate)
+                 for w in range(args.writers)]
         await asyncio.gather(*(writer(w, base, deadline, bodies, results, poller, budget,
-                                      args.probe_every) for w in range(args.writers)))
+                                      args.probe_every, paces[w])
+                               for w in range(args.writers)))
         wall = time.perf_counter() - started
         cpu_server, cpu_client = cpu_of(pid) - cpu_server, self_cpu() - cpu_client
         others = busy_seconds() - busy - cpu_server - cpu_client
@@ -254,7 +264,8 @@ def report(args: argparse.Namespace, m: dict[str, Any], log: Path, hwm_kib: int,
     wall = m["wall"]
     lines = [
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores; "
-        f"{args.writers} writers for {args.seconds:g} s (one aiohttp session each, 127.0.0.1); "
+        f"{args.writers} writers for {args.seconds:g} s (one aiohttp session each, 127.0.0.1"
+        f"{f', {args.rate:g} creates/s offered' if args.rate else ', back to back'}); "
         f"server and client on the same cores; {code_state()}",
         "",
         "| figure | value |",
@@ -323,6 +334,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=0,
+                        help="offered load: creates per second from all writers together "
+                             "(0: each writer sends its next create when the last returns)")
     parser.add_argument("--max-creates", type=int, default=100_000,
                         help="stop after this many creates in all")
     parser.add_argument("--probe-every", type=int, default=10,

@@ -66,6 +66,7 @@ class FeedSettings:
     memory_budget_mb: int
     fragment_cache_mb: int
     change_poll_seconds: float
+    other_feeds_gap_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +321,9 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     if not 0 < get("feeds.change_poll_seconds") <= 60:
         found.append(("feeds.change_poll_seconds", "must be greater than 0 and at most 60, "
                       f"got {get('feeds.change_poll_seconds')}"))
+    if not 0 <= get("feeds.other_feeds_gap_seconds") <= 60:
+        found.append(("feeds.other_feeds_gap_seconds", "must be between 0 and 60, "
+                      f"got {get('feeds.other_feeds_gap_seconds')}"))
     # Never echo the URL itself: it may hold a password.
     scheme, sep, _ = get("storage.url").partition("://")
     if not sep:

@@ -41,7 +41,7 @@ from feeds.posts import comment_author, comment_entry_id, deleted, prepare_comme
 from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
-from feeds.store import Idempotency, Store
+from feeds.store import Idempotency, PostPage, Store
 
 
 class Renderer(Protocol):
@@ -53,7 +53,7 @@ class Renderer(Protocol):
     async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]: ...
 log = logging.getLogger("syndic.publishing")
 ALL_FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
-REGENERATION_BATCH = 32
+REGENERATION_BATCH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,11 @@ class Publisher:
         self.ctx = ctx
         self.cap = cap
         self._etags: dict[tuple[int, str, FeedFormat], str] = {}
+        q = FeedQuery(max_results=ctx.default_max)
+        self.site_feed_keys = frozenset(
+            feed_key_string(FeedKey(FeedKind.POSTS, q, mode), ctx.default_max)
+            for mode in (None, *FeedMode))
+        """The site feed in each projection: what most readers poll."""
         self.documents_rendered = 0
         """How many documents this publisher has rendered (a figure for tests and ops)."""
 
@@ -142,13 +147,15 @@ class Publisher:
     async def render_feed(
         self, site: Site, key: FeedKey, now: datetime,
         formats: tuple[FeedFormat, ...] = ALL_FORMATS, *, compressed: bool = True,
+        pages: dict[FeedKey, PostPage] | None = None,
     ) -> list[Artifact]:
         """Render one feed in the given formats. NotFoundError when the label, author or
         post it names has nothing visible. Without `compressed`, the artifacts come back
         with empty gzip and br bodies: compression is most of the cost of a render, and
         regeneration leaves it for later (server/feed_service.py) so that a change shows
-        as soon as its feeds are rendered."""
-        entries, total, title = await self._select(site, key, now)
+        as soon as its feeds are rendered. `pages`: posts already selected for other
+        projections of the same feed (its full and summary forms show the same posts)."""
+        entries, total, title = await self._select(site, key, now, pages)
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
         bodies = await self.renderer.render(docs)
         self.documents_rendered += len(docs)
@@ -169,7 +176,8 @@ class Publisher:
         return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
 
     async def _select(
-        self, site: Site, key: FeedKey, now: datetime
+        self, site: Site, key: FeedKey, now: datetime,
+        pages: dict[FeedKey, PostPage] | None = None,
     ) -> tuple[tuple[EntryDoc, ...], int, str]:
         post: Post | None = None
         if key.kind in (FeedKind.COMMENTS, FeedKind.POST_COMMENTS):
@@ -180,7 +188,12 @@ class Publisher:
             cpage = await self.store.select_comments(site.id, key, now)
             entries = tuple(comment_entry(site, c, p) for c, p in cpage.comments)
             return entries, cpage.total, feed_title(site, key, {}, post)
-        page = await self.store.select_posts(site.id, key, now)
+        projection = replace(key, mode=None)
+        page = None if pages is None else pages.get(projection)
+        if page is None:
+            page = await self.store.select_posts(site.id, key, now)
+            if pages is not None:
+                pages[projection] = page
         empty = page.total == 0 and key.kind in (FeedKind.LABEL, FeedKind.AUTHOR)
         if empty and (is_standard(key) or not await self._exists(site, key, now)):
             what = "label" if key.kind is FeedKind.LABEL else "author"
@@ -200,10 +213,13 @@ class Publisher:
         self, sites: dict[int, Site], now: datetime,
         on_batch: Callable[[Regenerated], None] | None = None,
         held: frozenset[int] = frozenset(),
+        site_feeds: bool | None = None,
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
         stored batch is handed over as it is stored and not kept (bounded memory on a full
-        regeneration); the result then lists no artifacts."""
+        regeneration); the result then lists no artifacts. With `site_feeds` True, only
+        the site feeds; False, all the others (two jobs can share the work: their dirty
+        rows and artifacts are apart)."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
@@ -211,6 +227,8 @@ class Publisher:
             site = sites.get(site_id)
             if site is None:
                 continue
+            if site_feeds is not None:
+                all_keys = [k for k in all_keys if (k in self.site_feed_keys) is site_feeds]
             for keys in self._batches(all_keys):
                 fresh, gone = await self._render_keys(site, keys, now)
                 rendered += len(keys)
@@ -234,11 +252,8 @@ class Publisher:
         there without waiting for its label and author feeds), then the others in batches:
         a full regeneration of a large site never holds every rendered feed at once, and
         each batch is stored (and its dirty rows cleared) alone."""
-        q = FeedQuery(max_results=self.ctx.default_max)
-        site_feeds = {feed_key_string(FeedKey(FeedKind.POSTS, q, mode), self.ctx.default_max)
-                      for mode in (None, *FeedMode)}
-        first = [k for k in keys if k in site_feeds]
-        rest = [k for k in keys if k not in site_feeds]
+        first = [k for k in keys if k in self.site_feed_keys]
+        rest = [k for k in keys if k not in self.site_feed_keys]
         return ([first] if first else []) + [rest[i : i + REGENERATION_BATCH]
                                              for i in range(0, len(rest), REGENERATION_BATCH)]
 
@@ -257,10 +272,11 @@ class Publisher:
     ) -> tuple[list[Artifact], list[str]]:
         fresh: list[Artifact] = []
         gone: list[str] = []
+        pages: dict[FeedKey, PostPage] = {}
         for key_string in keys:
             try:
                 key = parse_key_string(key_string, self.ctx.default_max, self.cap)
-                fresh += await self.render_feed(site, key, now, compressed=False)
+                fresh += await self.render_feed(site, key, now, compressed=False, pages=pages)
             except (NotFoundError, LookupError):
                 gone.append(key_string)
             except Exception:

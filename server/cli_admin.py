@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import zoneinfo
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -192,7 +193,8 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
 
         try:
             run_id, report = await run_import(store, site, publisher_for(store, settings).ctx,
-                                              source, CLOCK.now, on_batch)
+                                              source, CLOCK.now, on_batch,
+                                              workers=os.cpu_count() or 1)
         finally:
             if file is not None:
                 file.close()

@@ -94,12 +94,14 @@ def file_source(kind: ImportKind, data: bytes, name: str, include_pages: bool = 
 async def run_import(
     store: Store, site: Site, ctx: FeedContext, source: ImportSource,
     clock: Callable[[], datetime], progress: Callable[[ImportReport], None] | None = None,
+    workers: int = 0,
 ) -> tuple[int, ImportReport]:
     """Import into `site`; returns the run id and the report. A malformed file ends the run
-    as failed (what was stored before the bad part stays: every item is whole)."""
+    as failed (what was stored before the bad part stays: every item is whole). `workers`:
+    processes preparing posts (`syndic import` uses one per core; the server, none)."""
     now = clock()
     run = await store.start_import(site.id, f"{source.kind}:{source.name}", now)
-    importer = Importer(store, site, ctx, now, progress)
+    importer = Importer(store, site, ctx, now, progress, workers=workers)
     try:
         report = await importer.run(items_of(source, ZoneInfo(site.timezone)), run.id, clock)
         if source.kind == "wordpress" and not site.wordpress_urls:

@@ -28,11 +28,15 @@ class Gate:
     """Held while a run is under way: shutdown waits for it instead of cancelling it."""
     again: bool = False
     """A change arrived during a run (wake()): run once more right after it."""
+    gap: float = 0.0
+    """Seconds between that run and the next (changes arriving meanwhile join it)."""
 
     async def run(self, work: Callable[[], Awaitable[int]]) -> int:
         async with self.running:
             done = await work()
             while self.again:
+                if self.gap:
+                    await asyncio.sleep(self.gap)
                 self.again = False
                 done += await work()
             return done
@@ -51,23 +55,21 @@ async def forget_idempotency_keys(app: web.Application) -> int:
     return await app[STORE].forget_keys_before(app[CLOCK].now() - timedelta(hours=hours))
 
 
-async def regenerate(app: web.Application, state: JobState) -> int:
-    """Mark posts that came due, render dirty feeds, swap changed artifacts into memory.
-    Returns how many artifacts changed."""
-    return await state.run(lambda: _regenerate(app, state))
+async def regenerate(app: web.Application, state: JobState,
+                     site_feeds: bool | None = None) -> int:
+    """Publish posts that came due, render dirty feeds, swap changed artifacts into memory.
+    Returns how many artifacts changed. The scheduler runs it as two jobs: the site feeds
+    (site_feeds=True, which also publishes what came due), and all other feeds (False), so
+    that a new post shows in the site feed without waiting for its label and author feeds
+    to be rendered; None does both at once (at start)."""
+    return await state.run(lambda: _regenerate(app, state, site_feeds))
 
 
-async def _regenerate(app: web.Application, state: JobState) -> int:
+async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | None) -> int:
     store, publisher = app[STORE], app[PUBLISHER]
     now = app[CLOCK].now()
-    # Scheduled posts whose time came (also those overdue after downtime) become published.
-    for post in await store.publish_due(now, lambda p: touched_keys(None, p, publisher.ctx)):
-        log.info("published scheduled post %d %s", post.id, post.slug)
-    if now > state.due_checked_until:
-        for post in await store.came_due(state.due_checked_until, now):
-            await store.mark_dirty(post.site_id, sorted(touched_keys(None, post, publisher.ctx)),
-                                   now)
-        state.due_checked_until = now
+    if site_feeds is not False:
+        await _publish_due(app, state, now)
     # An import under way holds its site: its feeds render once, when it is done.
     held = await store.held_sites(now, IMPORT_HOLD)
     dirty = await store.dirty_feeds(held)
@@ -83,10 +85,22 @@ async def _regenerate(app: web.Application, state: JobState) -> int:
         app[FEEDS].apply(batch)
         changed += len(batch.changed)
 
-    result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held)
+    result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held,
+                                              site_feeds=site_feeds)
     if changed and WAKE_OUTBOX in app:
         app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
     if changed or result.dropped:
         log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone",
                  result.rendered_keys, changed, len(result.dropped))
     return changed
+
+
+async def _publish_due(app: web.Application, state: JobState, now: datetime) -> None:
+    store, ctx = app[STORE], app[PUBLISHER].ctx
+    # Scheduled posts whose time came (also those overdue after downtime) become published.
+    for post in await store.publish_due(now, lambda p: touched_keys(None, p, ctx)):
+        log.info("published scheduled post %d %s", post.id, post.slug)
+    if now > state.due_checked_until:
+        for post in await store.came_due(state.due_checked_until, now):
+            await store.mark_dirty(post.site_id, sorted(touched_keys(None, post, ctx)), now)
+        state.due_checked_until = now

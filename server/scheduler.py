@@ -46,12 +46,16 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     scheduler = AsyncIOScheduler(timezone="UTC")
     state = jobs.JobState(due_checked_until=app[CLOCK].now())
+    others = jobs.JobState(gap=settings.feeds.other_feeds_gap_seconds)
     gate = jobs.Gate()
 
     async def run_outbox() -> int:
         return await gate.run(lambda: push_jobs.outbox(app))
 
-    _every(scheduler, "regenerate", jobs.regenerate, (app, state), 30,
+    # Two regeneration jobs (server/jobs.py): the site feeds, and every other feed.
+    _every(scheduler, "regenerate_site_feeds", jobs.regenerate, (app, state, True), 30,
+           seconds=settings.feeds.change_poll_seconds)
+    _every(scheduler, "regenerate", jobs.regenerate, (app, others, False), 30,
            seconds=settings.feeds.change_poll_seconds)
     _every(scheduler, "outbox", run_outbox, (), 30,
            seconds=settings.scheduler.outbox_poll_seconds)
@@ -69,11 +73,18 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SCHEDULER] = scheduler
     app[JOB_STATE] = state
     app[OUTBOX_GATE] = gate
-    app[WAKE] = _waker(scheduler, "regenerate", state)
+    wake_site_feeds = _waker(scheduler, "regenerate_site_feeds", state)
+    wake_others = _waker(scheduler, "regenerate", others)
+
+    def wake_both() -> None:
+        wake_site_feeds()
+        wake_others()
+
+    app[WAKE] = wake_both
     app[WAKE_OUTBOX] = _waker(scheduler, "outbox", gate)
     yield
     # Let runs under way finish (their store and clients are still open) instead of
     # cancelling them mid-query: pause, wait for them, then stop.
     scheduler.pause()
-    async with state.running, gate.running:
+    async with state.running, others.running, gate.running:
         scheduler.shutdown(wait=False)

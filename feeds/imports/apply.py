@@ -31,6 +31,7 @@ from feeds.imports.items import (
     Skipped,
 )
 from feeds.imports.legacy_urls import alias_paths
+from feeds.imports.prepare import Preparer
 from feeds.models import CommentDraft, Post, PostDraft, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
 from feeds.store import Store
@@ -78,8 +79,11 @@ class Importer:
 
     def __init__(self, store: Store, site: Site, ctx: FeedContext, now: datetime,
                  progress: Callable[[ImportReport], None] | None = None,
-                 batch: int = BATCH) -> None:
+                 batch: int = BATCH, workers: int = 0) -> None:
         self.batch = batch
+        self.workers = workers
+        """Processes preparing posts (feeds/imports/prepare.py); 0: one thread."""
+        self._preparer = Preparer(0)
         self.store, self.site, self.ctx, self.now = store, site, ctx, now
         self.progress = progress
         self.report = ImportReport()
@@ -101,11 +105,15 @@ class Importer:
         # thread to thread part-way (asyncio.to_thread may pick another worker each time):
         # the tree it built then aborts the process when freed ("free(): invalid pointer").
         loop = asyncio.get_running_loop()
-        with ThreadPoolExecutor(1, thread_name_prefix="syndic-import") as reader:
+        with ThreadPoolExecutor(1, thread_name_prefix="syndic-import") as reader, \
+                Preparer(self.workers) as self._preparer:
+            ahead = loop.run_in_executor(reader, _take, items, self.batch)
             while True:
-                chunk, broken = await loop.run_in_executor(reader, _take, items, self.batch)
+                chunk, broken = await ahead
                 if not chunk and broken is None:
                     break
+                if broken is None:  # the next batch is parsed while this one is stored
+                    ahead = loop.run_in_executor(reader, _take, items, self.batch)
                 if chunk:
                     await self._apply(chunk)
                     if run_id is not None:
@@ -147,7 +155,7 @@ class Importer:
 
     async def _store_posts(self, items: list[ImportedPost]) -> None:
         known = await self.store.posts_by_entry_id(self.site.id, [i.entry_id for i in items])
-        prepared = await asyncio.to_thread(self._prepare_all, items, known)
+        prepared = await self._prepare_all(items, known)
         new, changed = await self._unique(prepared, known)
         try:
             await self._write(new, changed)
@@ -163,18 +171,21 @@ class Importer:
                 except (IntegrityError, DBAPIError) as exc:
                     self._skip_post(item, f"not stored: {exc.orig or exc}")
 
-    def _prepare_all(self, items: list[ImportedPost], known: dict[str, Post]
-                     ) -> list[tuple[ImportedPost, Post]]:
-        out = []
+    async def _prepare_all(self, items: list[ImportedPost], known: dict[str, Post]
+                           ) -> list[tuple[ImportedPost, Post]]:
+        todo = []
         for item in items:
             before = known.get(item.entry_id)
             if before is not None and before.status is PostStatus.DELETED:
                 self._skip_post(item, "deleted in syndic: an import does not bring it back")
                 continue
-            try:
-                post = prepare_post(self.site, self._draft(item, before), self.now, before)
-            except FeedsError as exc:
-                self._skip_post(item, str(exc))
+            todo.append((item, before))
+        done = await self._preparer.prepare(
+            self.site, self.now, [(self._draft(item, before), before) for item, before in todo])
+        out = []
+        for (item, before), post in zip(todo, done, strict=True):
+            if isinstance(post, str):
+                self._skip_post(item, post)
                 continue
             if before is not None and _same(before, replace(post, version=before.version)):
                 self.report.posts_unchanged += 1

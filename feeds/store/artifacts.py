@@ -60,15 +60,15 @@ class Artifacts(StoreBase):
                         t.artifacts.c.site_id == done[0], t.artifacts.c.key.in_(list(gone))
                     )
                 )
-            for a in artifacts:
-                await conn.execute(
-                    delete(t.artifacts).where(
-                        t.artifacts.c.site_id == a.site_id,
-                        t.artifacts.c.key == a.key,
-                        t.artifacts.c.format == a.format.value,
-                    )
-                )
             if artifacts:
+                # One statement for all (executemany): each round trip holds the one writer.
+                c = t.artifacts.c
+                await conn.execute(
+                    delete(t.artifacts).where(c.site_id == bindparam("b_site"),
+                                              c.key == bindparam("b_key"),
+                                              c.format == bindparam("b_format")),
+                    [{"b_site": a.site_id, "b_key": a.key, "b_format": a.format.value}
+                     for a in artifacts])
                 await conn.execute(
                     insert(t.artifacts),
                     [

@@ -93,10 +93,13 @@ async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: 
                           "created": now, "updated": now})
         else:
             renew.append((row_id, w["etag"]))
-    for row_id, etag in renew:
-        # A newer version replaces a pending retry of an older one (tried again now).
-        await conn.execute(update(t.deliveries).where(d.id == row_id).values(
-            etag=etag, attempts=0, next_attempt_at=now, updated=now))
+    if renew:
+        # A newer version replaces a pending retry of an older one (tried again now); one
+        # statement for all (executemany): each round trip holds SQLite's one writer.
+        await conn.execute(
+            update(t.deliveries).where(d.id == bindparam("b_id")).values(
+                etag=bindparam("b_etag"), attempts=0, next_attempt_at=now, updated=now),
+            [{"b_id": row_id, "b_etag": etag} for row_id, etag in renew])
     if fresh:
         await conn.execute(insert(t.deliveries), fresh)
     return len(wanted)

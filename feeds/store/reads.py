@@ -35,7 +35,7 @@ def _visible(now: datetime) -> Any:
 
 
 async def _page(
-    conn: AsyncConnection, table: Any, ids: Select[Any], key: FeedKey
+    conn: AsyncConnection, table: Any, ids: Select[Any], key: FeedKey, *extra: Any,
 ) -> tuple[int, list[Any]]:
     """The total of `ids` (a select of `table`'s ids) within the query's date windows, and
     one page of its rows, newest first (ties: highest id first, so pages are stable)."""
@@ -43,7 +43,7 @@ async def _page(
     order = table.c.updated if key.query.orderby is OrderBy.UPDATED else table.c.published
     total = (await conn.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
     rows = await conn.execute(
-        select(table)
+        select(table, *extra)
         .where(table.c.id.in_(ids))
         .order_by(order.desc(), table.c.id.desc())
         .limit(key.query.max_results)
@@ -84,9 +84,15 @@ class Reads:
                     select(t.post_authors.c.post_id).where(t.post_authors.c.slug == key.author)
                 )
             )
+        # Each approved-comment count comes with its row (a statement less: each one is
+        # several round trips through aiosqlite's thread, and this runs for every feed).
+        c = t.comments.c
+        approved = (select(func.count()).where(c.post_id == t.posts.c.id,
+                                               c.status == "approved")
+                    .scalar_subquery().label("approved_comments"))
         async with self.engine.connect() as conn:
-            total, rows = await _page(conn, t.posts, base, key)
-            posts = await complete_posts(conn, [r._mapping for r in rows])
+            total, rows = await _page(conn, t.posts, base, key, approved)
+            posts = await complete_posts(conn, [r._mapping for r in rows], counted=True)
         return PostPage(total, tuple(posts))
 
     async def select_comments(
@@ -188,11 +194,13 @@ class Reads:
             return t.UTCDateTime().process_result_value(value, conn.dialect)
 
 
-async def complete_posts(conn: AsyncConnection, rows: list[Any]) -> list[Post]:
-    """Posts with their labels (in their order) and approved comment counts."""
+async def complete_posts(conn: AsyncConnection, rows: list[Any], counted: bool = False,
+                         ) -> list[Post]:
+    """Posts with their labels (in their order) and approved comment counts (`counted`:
+    the rows carry them, as approved_comments)."""
     ids = [r["id"] for r in rows]
     labels: dict[int, list[str]] = {i: [] for i in ids}
-    counts: dict[int, int] = {}
+    counts: dict[int, int] = {r["id"]: r["approved_comments"] for r in rows} if counted else {}
     if ids:
         for r in await conn.execute(
             select(t.post_labels.c.post_id, t.post_labels.c.label)
@@ -200,6 +208,7 @@ async def complete_posts(conn: AsyncConnection, rows: list[Any]) -> list[Post]:
             .order_by(t.post_labels.c.post_id, t.post_labels.c.position)
         ):
             labels[r[0]].append(r[1])
+    if ids and not counted:
         for r in await conn.execute(
             select(t.comments.c.post_id, func.count())
             .where(t.comments.c.post_id.in_(ids), t.comments.c.status == "approved")

@@ -26,7 +26,7 @@ from feeds.imports.items import ImportedPost, ImportFormatError, ImportItem
 from feeds.models import PostDraft, PostStatus
 from feeds.publishing import Publisher
 from feeds.render import FeedRenderer, InlineRenderer
-from server.importing import ImportSource, file_source, items_of
+from server.importing import ImportSource, file_source, items_of, run_import
 from server.jobs import IMPORT_HOLD
 from tests.atom_rules import assert_atom_valid
 from tests.feeds.imports.conftest import ATOM, EXPORTS, FIXTURES, Blog, entries, entry_ids
@@ -343,3 +343,18 @@ async def test_a_large_import_holds_the_site_and_its_feeds_render_once_after_it(
     assert (second.posts_added, second.posts_updated, second.posts_unchanged) == (0, 0, 1188)
     assert (second.comments_added, second.comments_updated) == (0, 0)
     assert await blog.dirty_rows() == 0
+
+
+@pytest.mark.parametrize("export", ["wxr-1.2", "blogger-takeout"])
+async def test_posts_prepared_in_worker_processes_are_the_posts_prepared_here(
+    blog: Blog, export: str,
+) -> None:
+    kind, name = EXPORTS[export]
+    source = file_source(kind, (FIXTURES / name).read_bytes(), name)
+    _, first = await run_import(blog.store, blog.site, blog.publisher.ctx, source,
+                                blog.clock.now, workers=2)
+    assert first.posts_added > 4  # enough for the pool to be used (two per worker)
+    again = await blog.import_fixture(export)  # prepared in this process
+    assert (again.posts_added, again.posts_updated) == (0, 0)
+    assert again.posts_unchanged == first.posts_added
+    assert again.skipped == first.skipped
