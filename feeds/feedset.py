@@ -3,8 +3,10 @@ the store selected. Pure: `now`, settings and data are arguments."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from feeds.models import (
     VISIBLE_STATUSES,
@@ -88,6 +90,18 @@ def _mode(site: Site, key: FeedKey) -> FeedMode:
     return key.mode or site.default_feed
 
 
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+
+
+def atom_id(site: Site, entry_id: str) -> str | None:
+    """An IRI for an entry id that is not one (None: it is one), in the tag: form of the
+    site's feed ids (RFC 4151; the id percent-encoded): the same entry id on the same site
+    always gives the same atom:id."""
+    if _ABSOLUTE_IRI.fullmatch(entry_id):
+        return None
+    return f"tag:{site.host.split(':')[0]},{site.created:%Y}:entry:{quote(entry_id, safe='')}"
+
+
 def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> EntryDoc:
     url = post_url(site, post.slug, post.published)
     comments_key = FeedKey(
@@ -110,6 +124,7 @@ def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> Entr
         replies_atom_url=feed_url(site.base_url, comments_key, FeedFormat.ATOM, ctx.default_max),
         replies_rss_url=feed_url(site.base_url, comments_key, FeedFormat.RSS, ctx.default_max),
         comments_page_url=url + "#comments",
+        atom_id=atom_id(site, post.entry_id),
     )
 
 
@@ -125,6 +140,8 @@ def comment_entry(site: Site, comment: Comment, post: Post) -> EntryDoc:
         content_html=comment.content_html,
         authors=(comment.author,),
         in_reply_to=(post.entry_id, page),
+        atom_id=atom_id(site, comment.entry_id),
+        atom_in_reply_to=atom_id(site, post.entry_id),
     )
 
 

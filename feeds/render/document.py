@@ -37,6 +37,11 @@ class EntryDoc:
     comments_page_url: str | None = None
     in_reply_to: tuple[str, str] | None = None
     """(entry id, page URL) of the post a comment answers: RFC 4685 §3."""
+    atom_id: str | None = None
+    """The atom:id when the entry id is not an IRI (RFC 4287 §4.2.6 wants one): an RSS guid
+    or JSON Feed id kept from an import. RSS and JSON Feed write the entry id as it is."""
+    atom_in_reply_to: str | None = None
+    """in_reply_to's entry id as an IRI (thr:in-reply-to/@ref), when it is not one."""
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:

@@ -101,7 +101,11 @@ def add_entry(fg: Any, fmt: FeedFormat, e: EntryDoc) -> None:
         if scheme:
             category["scheme"] = scheme
         fe.category(category)
-    fe.guid(e.entry_id, permalink=False)
+    # feedgen's guid() and id() each set both atom:id and the RSS guid: the last one wins.
+    if fmt is FeedFormat.ATOM:
+        fe.id(e.atom_id or e.entry_id)
+    else:
+        fe.guid(e.entry_id, permalink=False)
 
 
 def serialise(fg: Any, fmt: FeedFormat) -> bytes:

@@ -111,7 +111,8 @@ class SyndicEntryExtension:
             _sub(elem, f"{{{THR_NS}}}total", str(e.comment_count))
         if e.in_reply_to:
             ref, href = e.in_reply_to
-            _sub(elem, f"{{{THR_NS}}}in-reply-to", ref=ref, href=href, type="text/html")
+            _sub(elem, f"{{{THR_NS}}}in-reply-to", ref=e.atom_in_reply_to or ref, href=href,
+                 type="text/html")
         if e.thumbnail:
             _sub(elem, f"{{{MEDIA_NS}}}thumbnail", url=e.thumbnail)
         return elem

@@ -3,6 +3,7 @@ with podcasts, comment threads, summary feeds, a brand-new empty blog) is valid 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -238,3 +239,28 @@ def test_the_checker_accepts_a_minimal_valid_feed() -> None:
 def test_the_checker_rejects_what_the_rfc_forbids(broken: bytes, why: str) -> None:
     with pytest.raises(AssertionError, match=why):
         assert_atom_valid(broken)
+
+
+def test_an_imported_guid_that_is_not_an_iri_is_a_tag_iri_in_atom_only() -> None:
+    # An RSS guid kept from an import ("micro-2024-07-01"): readers of the RSS and JSON
+    # feeds key on it as it is; Atom wants an IRI (RFC 4287 §4.2.6), the same at every render.
+    post = replace(POSTS[0], entry_id="micro 2024/07#1")
+    atom_id_ = "tag:blog.example.org,2019:entry:micro%202024%2F07%231"
+    key = FeedKey(FeedKind.POSTS, Q, FeedMode.FULL)
+    atom = render_oneshot(_posts_doc(key, (post,)))
+    assert_atom_valid(atom)
+    assert _entries(atom)[0].findtext(f"{{{ATOM_NS}}}id") == atom_id_
+    entries = entries_for_posts(SITE, key, (post,), CTX)
+    rss = render_oneshot(build_doc(SITE, key, FeedFormat.RSS, entries, 1, "t", CTX))
+    assert etree.fromstring(rss).findtext("channel/item/guid") == "micro 2024/07#1"
+    json_doc = build_doc(SITE, key, FeedFormat.JSON, entries, 1, "t", CTX)
+    assert json.loads(render_oneshot(json_doc))["items"][0]["id"] == "micro 2024/07#1"
+
+    comment = replace(_comments(POSTS[0])[0], post_id=post.id)
+    comments_key = FeedKey(FeedKind.POST_COMMENTS, Q, post_id=post.id)
+    doc = build_doc(SITE, comments_key, FeedFormat.ATOM, (comment_entry(SITE, comment, post),),
+                    1, "c", CTX)
+    body = render_oneshot(doc)
+    assert_atom_valid(body)
+    ref = _entries(body)[0].find("{http://purl.org/syndication/thread/1.0}in-reply-to")
+    assert ref is not None and ref.get("ref") == atom_id_
