@@ -21,6 +21,9 @@ from feeds.store import Store
 from server.feed_cache import CachedFeed, CacheKey, FeedCache, make_cached
 
 log = logging.getLogger("syndic.feeds")
+COMPRESS_DELAY = 1.0
+"""Seconds a new artifact waits before its compressed bodies are made (a reader asking for
+them sooner gets them made at once)."""
 COMPRESS_BATCH = 16
 """Artifacts whose compressed bodies are stored in one transaction."""
 
@@ -127,6 +130,9 @@ class FeedService:
 
     async def _compress_pending(self) -> None:
         while self._to_compress:
+            # A version replaced within this time is never compressed: under a steady
+            # stream of changes, compressing every version of every feed kept a core busy.
+            await asyncio.sleep(COMPRESS_DELAY)
             keys = list(self._to_compress)[:COMPRESS_BATCH]
             made = [await self._compress(self._to_compress.pop(k)) for k in keys]
             try:
