@@ -129,10 +129,10 @@ class FeedService:
                 await self._compressor
 
     async def _compress_pending(self) -> None:
+        # A version replaced within this time is never compressed: under a steady stream
+        # of changes, compressing every version of every feed kept a core busy.
+        await asyncio.sleep(COMPRESS_DELAY)
         while self._to_compress:
-            # A version replaced within this time is never compressed: under a steady
-            # stream of changes, compressing every version of every feed kept a core busy.
-            await asyncio.sleep(COMPRESS_DELAY)
             keys = list(self._to_compress)[:COMPRESS_BATCH]
             made = [await self._compress(self._to_compress.pop(k)) for k in keys]
             try:
