@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.errors import NotFoundError
@@ -101,7 +101,7 @@ class ImportWrites(StoreBase):
                                    .values(**post_values(post)))
             await write_post_links(conn, [*zip(post_ids, new, strict=True),
                                           *((p.id, p) for p in changed)], replacing=changed)
-            comment_ids = [await _write_comment(conn, c) for c in comments]
+            comment_ids = await _write_comments(conn, comments)
             await mark_dirty(conn, site_id, dirty_keys, now)
         return post_ids, comment_ids
 
@@ -176,18 +176,34 @@ async def _insert_posts(conn: AsyncConnection, posts: list[Post], now: datetime)
     return ids
 
 
-async def _write_comment(conn: AsyncConnection, c: Comment) -> int:
-    values = {
+def _comment_values(c: Comment) -> dict[str, Any]:
+    return {
         "site_id": c.site_id, "post_id": c.post_id, "entry_id": c.entry_id,
         "author_name": c.author.name, "author_uri": c.author.uri,
         "author_email": c.author.email, "content_html": c.content_html,
         "status": c.status.value, "published": c.published, "updated": c.updated,
         "parent_id": c.parent_id,
     }
-    if c.id:
-        await conn.execute(update(t.comments).where(t.comments.c.id == c.id).values(**values))
-        return c.id
-    result = await conn.execute(insert(t.comments).values(**values))
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
+
+
+async def _write_comments(conn: AsyncConnection, comments: list[Comment]) -> list[int]:
+    """Insert the comments without an id, replace those with one: a statement each way
+    (executemany), not one per comment. Returns their ids, in order."""
+    fresh = [c for c in comments if not c.id]
+    stored = [c for c in comments if c.id]
+    if stored:
+        cols = _comment_values(stored[0])
+        await conn.execute(
+            update(t.comments).where(t.comments.c.id == bindparam("b_id"))
+            .values({k: bindparam(f"b_{k}") for k in cols}),
+            [{"b_id": c.id, **{f"b_{k}": v for k, v in _comment_values(c).items()}}
+             for c in stored])
+    ids: list[int] = []
+    if fresh:
+        result = await conn.execute(
+            insert(t.comments).returning(t.comments.c.id, sort_by_parameter_order=True),
+            [_comment_values(c) for c in fresh])
+        ids = [int(r[0]) for r in result]
+    new_ids = iter(ids)
+    return [c.id or next(new_ids) for c in comments]
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 
 from bench.wxr_gen import write_wxr
 from feeds.content import clean_text, sanitize_html
@@ -354,3 +355,31 @@ async def test_posts_prepared_in_worker_processes_are_the_posts_prepared_here(
     assert (again.posts_added, again.posts_updated) == (0, 0)
     assert again.posts_unchanged == first.posts_added
     assert again.skipped == first.skipped
+
+
+async def test_comments_changed_in_the_export_are_updated_by_the_next_import(
+    blog: Blog,
+) -> None:
+    kind, name = EXPORTS["wxr-1.2"]
+    data = (FIXTURES / name).read_bytes()
+    first = await blog.import_bytes(kind, data, name)
+    assert first.comments_added >= 2
+    # The blogger fixed a typo in one comment and marked another as spam.
+    changed = (data.replace(b"Straw <em>and</em> fleece, both!", b"Straw <em>and</em> fleece!")
+               .replace(b"Next year: straw.]]></wp:comment_content>\n\t\t\t"
+                        b"<wp:comment_approved><![CDATA[1]]>",
+                        b"Next year: straw.]]></wp:comment_content>\n\t\t\t"
+                        b"<wp:comment_approved><![CDATA[spam]]>"))
+    assert changed.count(b"CDATA[spam]") == data.count(b"CDATA[spam]") + 1
+    again = await blog.import_bytes(kind, changed, name)
+    assert (again.comments_added, again.comments_updated) == (0, 2)
+    assert again.comments_unchanged == first.comments_added - 2
+    rows = list((await blog.store.comments_by_entry_id(
+        blog.site.id, await _comment_ids(blog))).values())
+    assert any(r.content_html == "<p>Straw <em>and</em> fleece!</p>" for r in rows)
+    assert sum(r.status == "spam" for r in rows) == 1 + data.count(b"CDATA[spam]")
+
+
+async def _comment_ids(blog: Blog) -> list[str]:
+    async with blog.store.engine.connect() as conn:
+        return [r[0] for r in await conn.execute(text("SELECT entry_id FROM comments"))]
