@@ -170,6 +170,7 @@ def regenerations(log: Path) -> list[tuple[int, int, int]]:
 def serve(db: Path, work: Path) -> dict[str, Any]:
     port = free_port()
     log = work / "serve.log"
+    log.unlink(missing_ok=True)  # a kept work directory holds an earlier run's log
     standard = {p for p in asyncio.run(feed_paths(db)) if "?" not in p}  # one per feed
     before = db_counts(db)
     with sqlite3.connect(db) as conn:
