@@ -31,7 +31,7 @@ from feeds.imports.items import (
     Skipped,
 )
 from feeds.imports.legacy_urls import alias_paths
-from feeds.imports.prepare import Preparer
+from feeds.imports.prepare import Prepared, Preparer, prepare_many
 from feeds.models import CommentDraft, Post, PostDraft, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
 from feeds.store import Store
@@ -73,6 +73,17 @@ def _same(a: Post, b: Post) -> bool:
         b.authors, b.enclosures, b.slug)
 
 
+@dataclass(slots=True)
+class _Staged:
+    """A batch whose posts are being prepared: each with the post it replaces (None: new),
+    the posts looked up by entry id, and how many posts had been written at that moment."""
+
+    todo: list[tuple[ImportedPost, Post | None]]
+    known: dict[str, Post]
+    prepared: asyncio.Future[list[Prepared]]
+    written_before: int
+
+
 class Importer:
     """One import into one site. `items` is pulled a batch at a time in a worker thread
     (parsing and sanitising are CPU work) and stored with `store`."""
@@ -84,6 +95,8 @@ class Importer:
         self.workers = workers
         """Processes preparing posts (feeds/imports/prepare.py); 0: one thread."""
         self._preparer = Preparer(0)
+        self._written: list[str] = []
+        """Entry ids of the posts written, in order (see _store_posts)."""
         self.store, self.site, self.ctx, self.now = store, site, ctx, now
         self.progress = progress
         self.report = ImportReport()
@@ -107,25 +120,28 @@ class Importer:
         loop = asyncio.get_running_loop()
         with ThreadPoolExecutor(1, thread_name_prefix="syndic-import") as reader, \
                 Preparer(self.workers) as self._preparer:
+            # A pipeline: batch N+2 is parsed and N+1's posts prepared while N is written.
             ahead = loop.run_in_executor(reader, _take, items, self.batch)
+            staged: _Staged | None = None
             while True:
                 chunk, broken = await ahead
                 if not chunk and broken is None:
                     break
-                if broken is None:  # the next batch is parsed while this one is stored
+                if broken is None:
                     ahead = loop.run_in_executor(reader, _take, items, self.batch)
-                if chunk:
-                    await self._apply(chunk)
-                    if run_id is not None:
-                        beat = clock() if clock else self.now
-                        await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
-                    if self.progress:
-                        self.progress(self.report)
+                following = await self._stage(chunk) if chunk else None
+                if staged is not None:
+                    await self._complete(staged, run_id, clock)
+                staged = following
                 if broken is not None:
                     # The file breaks off here: what came before it is stored whole, then
                     # the error goes to the caller.
+                    if staged is not None:
+                        await self._complete(staged, run_id, clock)
                     await self._finish()
                     raise broken
+            if staged is not None:
+                await self._complete(staged, run_id, clock)
         await self._finish()
         return self.report
 
@@ -134,7 +150,8 @@ class Importer:
         if self._aliases:
             await self.store.save_aliases(self.site.id, self._aliases)
 
-    async def _apply(self, chunk: list[ImportItem]) -> None:
+    async def _stage(self, chunk: list[ImportItem]) -> _Staged:
+        """Sort a batch's items, and start preparing its posts (in the workers)."""
         posts: list[ImportedPost] = []
         for item in chunk:
             self.report.items += 1
@@ -147,15 +164,49 @@ class Importer:
             elif isinstance(item, LabelAlias):
                 self._aliases.update(alias_paths(item))
                 self.report.aliases += 1
-        if posts:
-            await self._store_posts(posts)
+        known = await self.store.posts_by_entry_id(self.site.id, [i.entry_id for i in posts])
+        todo = []
+        for item in posts:
+            before = known.get(item.entry_id)
+            if before is not None and before.status is PostStatus.DELETED:
+                self._skip_post(item, "deleted in syndic: an import does not bring it back")
+                continue
+            todo.append((item, before))
+        prepared = asyncio.ensure_future(self._preparer.prepare(
+            self.site, self.now, [(self._draft(item, before), before) for item, before in todo]))
+        return _Staged(todo, known, prepared, len(self._written))
+
+    async def _complete(self, staged: _Staged, run_id: int | None,
+                        clock: Callable[[], datetime] | None) -> None:
+        """Store a staged batch's posts, then the comments now ready; beat the heartbeat."""
+        if staged.todo:
+            await self._store_posts(staged)
         await self._flush_comments(final=False)
+        if run_id is not None:
+            beat = clock() if clock else self.now
+            await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
+        if self.progress:
+            self.progress(self.report)
 
     # -- posts -----------------------------------------------------------------------
 
-    async def _store_posts(self, items: list[ImportedPost]) -> None:
-        known = await self.store.posts_by_entry_id(self.site.id, [i.entry_id for i in items])
-        prepared = await self._prepare_all(items, known)
+    async def _store_posts(self, staged: _Staged) -> None:
+        done = await staged.prepared
+        known = staged.known
+        # An entry written since this batch looked its posts up (an export holding one
+        # entry twice, a batch apart) is prepared again as the update it now is.
+        since = set(self._written[staged.written_before:])
+        again = [n for n, (item, _) in enumerate(staged.todo) if item.entry_id in since]
+        if again:
+            known = {**known, **await self.store.posts_by_entry_id(
+                self.site.id, [staged.todo[n][0].entry_id for n in again])}
+            redo = [(staged.todo[n][0], known.get(staged.todo[n][0].entry_id)) for n in again]
+            fresh = await asyncio.to_thread(prepare_many, self.site, self.now,
+                                            [(self._draft(i, b), b) for i, b in redo])
+            for n, item_before, post in zip(again, redo, fresh, strict=True):
+                staged.todo[n] = item_before
+                done[n] = post
+        prepared = self._prepared(staged.todo, done)
         new, changed = await self._unique(prepared, known)
         try:
             await self._write(new, changed)
@@ -171,17 +222,8 @@ class Importer:
                 except (IntegrityError, DBAPIError) as exc:
                     self._skip_post(item, f"not stored: {exc.orig or exc}")
 
-    async def _prepare_all(self, items: list[ImportedPost], known: dict[str, Post]
-                           ) -> list[tuple[ImportedPost, Post]]:
-        todo = []
-        for item in items:
-            before = known.get(item.entry_id)
-            if before is not None and before.status is PostStatus.DELETED:
-                self._skip_post(item, "deleted in syndic: an import does not bring it back")
-                continue
-            todo.append((item, before))
-        done = await self._preparer.prepare(
-            self.site, self.now, [(self._draft(item, before), before) for item, before in todo])
+    def _prepared(self, todo: list[tuple[ImportedPost, Post | None]], done: list[Prepared]
+                  ) -> list[tuple[ImportedPost, Post]]:
         out = []
         for (item, before), post in zip(todo, done, strict=True):
             if isinstance(post, str):
@@ -241,6 +283,7 @@ class Importer:
             self.site.id, [p for _, p in new], [p for _, p in changed], [],
             keys - self._marked, self.now)
         self._marked |= keys
+        self._written += [p.entry_id for _, p in [*new, *changed]]
         for (item, _), post_id in zip(new, ids, strict=True):
             self._post_ids[item.source_id] = post_id
             self.outcomes[item.source_id] = ("added", post_id)

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from bench.wxr_gen import write_wxr
 from feeds.content import clean_text, sanitize_html
 from feeds.feedset import FeedContext, atom_id
-from feeds.imports.apply import BATCH
+from feeds.imports.apply import BATCH, Importer
 from feeds.imports.items import ImportedPost, ImportFormatError, ImportItem
 from feeds.models import PostDraft, PostStatus
 from feeds.publishing import Publisher
@@ -305,7 +305,12 @@ async def test_a_large_import_holds_the_site_and_its_feeds_render_once_after_it(
     loop, seen = asyncio.get_running_loop(), dict[str, Any]()
 
     async def look() -> None:
-        """Part-way through: what the regeneration job would find now."""
+        """Part-way through: what the regeneration job would find now. (The parser runs
+        two batches ahead of the writes: wait for the first batch to be stored.)"""
+        for _ in range(500):
+            if await blog.store.list_posts(blog.site.id):
+                break
+            await asyncio.sleep(0.02)
         now = blog.clock.now()
         seen["state"] = (await blog.store.import_runs(blog.site.id))[0].state
         seen["held"] = held = await blog.store.held_sites(now, IMPORT_HOLD)
@@ -383,3 +388,26 @@ async def test_comments_changed_in_the_export_are_updated_by_the_next_import(
 async def _comment_ids(blog: Blog) -> list[str]:
     async with blog.store.engine.connect() as conn:
         return [r[0] for r in await conn.execute(text("SELECT entry_id FROM comments"))]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+async def test_an_entry_twice_in_an_export_a_batch_apart_is_stored_then_updated(
+    blog: Blog, workers: int,
+) -> None:
+    # Batches of one post: the second copy is looked up while the first is still being
+    # written (the importer prepares a batch while it writes the one before).
+    def item(guid: str, title: str, day: int) -> str:
+        return (f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title>"
+                f"<description>&lt;p&gt;{title}&lt;/p&gt;</description>"
+                f"<pubDate>Mon, 0{day} Jul 2024 10:00:00 +0000</pubDate></item>")
+    rss = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+           "<link>https://old.example/</link><description>d</description>"
+           + item("same-guid", "First version", 1) + item("same-guid", "Second version", 1)
+           + item("other", "Other", 2) + "</channel></rss>").encode()
+    importer = Importer(blog.store, blog.site, blog.publisher.ctx, blog.clock.now(), batch=1,
+                        workers=workers)
+    report = await importer.run(items_of(file_source("feed", rss, "feed.xml"),
+                                         ZoneInfo("UTC")))
+    assert (report.posts_added, report.posts_updated, report.skipped) == (2, 1, [])
+    posts = await blog.store.posts_by_entry_id(blog.site.id, ["same-guid"])
+    assert posts["same-guid"].title == "Second version"
