@@ -38,8 +38,6 @@ import re
 import resource
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,7 +47,7 @@ from typing import Any
 import aiohttp
 
 from bench.import_bench import busy_seconds, code_state, wait_serving
-from bench.procs import HOST, free_port, stop_on_signals, syndic, vm_kib
+from bench.procs import HOST, free_port, run_in_workdir, stop_on_signals, syndic, vm_kib
 from bench.seed import _figure, _paragraph, _sentence, author_names, label_names, seed_site
 
 FEED = "/feeds/posts/default"
@@ -347,19 +345,13 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="py-spy raw profile of the server here")
     parser.add_argument("--py-spy", type=Path, default=Path("/tmp/pyspy-venv/bin/py-spy"))
     args = parser.parse_args()
-    try:
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            for old in args.keep.glob("site.db*"):
-                old.unlink()
-            code = run(args, args.keep)
-        else:
-            with tempfile.TemporaryDirectory(prefix="syndic-api-") as tmp:
-                code = run(args, Path(tmp))
-    except KeyboardInterrupt as exc:
-        print(f"interrupted ({exc}); the server was stopped")
-        code = 130
-    sys.exit(code)
+
+    def in_dir(work: Path) -> int:
+        for old in work.glob("site.db*"):  # a kept directory's database of an earlier run
+            old.unlink()
+        return run(args, work)
+
+    run_in_workdir(in_dir, args.keep, "syndic-api-")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import platform
 import re
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -42,6 +41,7 @@ from bench.procs import (
     REPO,
     SYNDIC,
     free_port,
+    run_in_workdir,
     stop_on_signals,
     syndic,
     vm_kib,
@@ -315,17 +315,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the database and logs in this directory")
     args = parser.parse_args()
-    try:
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            code = run(args, args.keep)
-        else:
-            with tempfile.TemporaryDirectory(prefix="syndic-import-") as tmp:
-                code = run(args, Path(tmp))
-    except KeyboardInterrupt as exc:
-        print(f"interrupted ({exc}); the server was stopped")
-        code = 130
-    sys.exit(code)
+    run_in_workdir(lambda work: run(args, work), args.keep, "syndic-import-")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 from bench.seed import PUBLIC_URL
 
@@ -31,6 +34,22 @@ def stop_on_signals() -> None:
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
+
+
+def run_in_workdir(run: Callable[[Path], int], keep: Path | None, prefix: str) -> NoReturn:
+    """run(work directory) in `keep` (made when missing) or in a temporary directory, then
+    exit with its code; 130 when interrupted (its servers are stopped by then)."""
+    try:
+        if keep:
+            keep.mkdir(parents=True, exist_ok=True)
+            code = run(keep)
+        else:
+            with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+                code = run(Path(tmp))
+    except KeyboardInterrupt as exc:
+        print(f"interrupted ({exc}); the server was stopped")
+        code = 130
+    sys.exit(code)
 
 
 def free_port() -> int:

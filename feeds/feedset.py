@@ -68,43 +68,39 @@ def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> s
     for post in (before, after):
         if post is None:
             continue
-        keys.update(_site_keys(ctx.default_max))
+        keys.update(site_feed_keys(ctx.default_max))
         keys.update(_label_key(lb, ctx.default_max) for lb in post.labels)
         keys.update(_author_key(a.name, ctx.default_max) for a in post.authors)
         if before is not None or post.comment_count:
             # Comment entries carry their post's title and link.
-            keys.add(_key(FeedKey(FeedKind.COMMENTS, _q(ctx.default_max)), ctx.default_max))
+            q = FeedQuery(max_results=ctx.default_max)
+            keys.add(feed_key_string(FeedKey(FeedKind.COMMENTS, q), ctx.default_max))
             if post.id:  # a post not yet stored has no comment feed
-                keys.add(_key(FeedKey(FeedKind.POST_COMMENTS, _q(ctx.default_max),
-                                      post_id=post.id), ctx.default_max))
+                keys.add(feed_key_string(FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id),
+                                         ctx.default_max))
     return keys
 
 
 # Key strings are remembered: an import computes them for every post it stores, and making
 # them (slugs, percent-encoding) was a fifth of the importing process's time.
-def _q(default_max: int) -> FeedQuery:
-    return FeedQuery(max_results=default_max)
-
-
-def _key(key: FeedKey, default_max: int) -> str:
-    return feed_key_string(key, default_max)
-
-
 @lru_cache(maxsize=8)
-def _site_keys(default_max: int) -> tuple[str, ...]:
-    q = _q(default_max)
-    return tuple(_key(FeedKey(FeedKind.POSTS, q, mode), default_max)
-                 for mode in (None, FeedMode.FULL, FeedMode.SUMMARY))
+def site_feed_keys(default_max: int) -> frozenset[str]:
+    """The site feed in each projection: what most readers poll."""
+    q = FeedQuery(max_results=default_max)
+    return frozenset(feed_key_string(FeedKey(FeedKind.POSTS, q, mode), default_max)
+                     for mode in (None, FeedMode.FULL, FeedMode.SUMMARY))
 
 
 @lru_cache(maxsize=4096)
 def _label_key(label: str, default_max: int) -> str:
-    return _key(FeedKey(FeedKind.LABEL, _q(default_max), labels=(label,)), default_max)
+    key = FeedKey(FeedKind.LABEL, FeedQuery(max_results=default_max), labels=(label,))
+    return feed_key_string(key, default_max)
 
 
 @lru_cache(maxsize=4096)
 def _author_key(name: str, default_max: int) -> str:
-    return _key(FeedKey(FeedKind.AUTHOR, _q(default_max), author=slugify(name)), default_max)
+    key = FeedKey(FeedKind.AUTHOR, FeedQuery(max_results=default_max), author=slugify(name))
+    return feed_key_string(key, default_max)
 
 
 def _mode(site: Site, key: FeedKey) -> FeedMode:

@@ -19,6 +19,7 @@ from feeds.feedset import (
     entries_for_posts,
     feed_title,
     last_modified,
+    site_feed_keys,
     standard_keys,
     touched_keys,
 )
@@ -31,7 +32,6 @@ from feeds.models import (
     FeedFormat,
     FeedKey,
     FeedKind,
-    FeedMode,
     FeedQuery,
     Post,
     PostDraft,
@@ -73,11 +73,7 @@ class Publisher:
         self.ctx = ctx
         self.cap = cap
         self._etags: dict[tuple[int, str, FeedFormat], str] = {}
-        q = FeedQuery(max_results=ctx.default_max)
-        self.site_feed_keys = frozenset(
-            feed_key_string(FeedKey(FeedKind.POSTS, q, mode), ctx.default_max)
-            for mode in (None, *FeedMode))
-        """The site feed in each projection: what most readers poll."""
+        self.site_feed_keys = site_feed_keys(ctx.default_max)
         self.documents_rendered = 0
         """How many documents this publisher has rendered (a figure for tests and ops)."""
 

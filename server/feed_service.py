@@ -15,7 +15,7 @@ from feeds.errors import NotFoundError
 from feeds.models import Artifact, FeedFormat, FeedKey, Site
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import is_standard
-from feeds.render import FeedRenderer, compress
+from feeds.render import FeedRenderer, compress, etag_for
 from feeds.render.document import FeedDoc
 from feeds.store import Store
 from server.feed_cache import CachedFeed, CacheKey, FeedCache, make_cached
@@ -106,7 +106,10 @@ class FeedService:
     def compress_later(self, artifacts: list[Artifact]) -> None:
         for a in artifacts:
             if not a.body_gzip:
-                self._to_compress[(a.site_id, a.key, a.format)] = a  # the newest wins
+                # The newest version wins; its body is not kept here (it is in the cache or
+                # the table): a start-up with thousands of feeds to compress would hold
+                # every body at once, past the memory budget.
+                self._to_compress[(a.site_id, a.key, a.format)] = replace(a, body=b"")
         if self._to_compress and (self._compressor is None or self._compressor.done()):
             self._compressor = asyncio.ensure_future(self._compress_pending())
 
@@ -136,7 +139,7 @@ class FeedService:
             keys = list(self._to_compress)[:COMPRESS_BATCH]
             made = [await self._compress(self._to_compress.pop(k)) for k in keys]
             try:
-                await self.store.save_compressed(made)
+                await self.store.save_compressed([a for a in made if a.body_gzip])
             except Exception:  # they are compressed again at the next start
                 log.exception("compressed bodies of %d feeds not stored", len(made))
 
@@ -151,17 +154,24 @@ class FeedService:
         return await asyncio.shield(task)
 
     async def _make_compressed(self, artifact: Artifact) -> Artifact:
-        if not artifact.body:  # known by its headers only: its body is in the table
-            ck = (artifact.site_id, artifact.key, artifact.format)
+        ck = (artifact.site_id, artifact.key, artifact.format)
+        current = self.cache.peek(ck)
+        if current is not None and current.artifact.etag != artifact.etag:
+            current = None  # memory holds another version
+        if not artifact.body and current is not None and "identity" in current.bodies:
+            artifact = replace(artifact, body=current.bodies["identity"])
+        if not artifact.body:  # not in memory: its body is in the table
             bodies = await self.store.artifact_bodies(*ck)
-            if bodies is None or bodies[1]:  # dropped, or compressed meanwhile
-                return artifact
-            artifact = replace(artifact, body=bodies[0])
+            if bodies is None or etag_for(bodies[0]) != artifact.etag:
+                return artifact  # dropped or replaced meanwhile: nothing to make
+            body, gz, br = bodies
+            if gz:  # compressed meanwhile (another instance)
+                return replace(artifact, body=body, body_gzip=gz, body_br=br)
+            artifact = replace(artifact, body=body)
         gz, br = await asyncio.get_running_loop().run_in_executor(
             self._zipper, compress, artifact.body)
         full = replace(artifact, body_gzip=gz, body_br=br)
-        current = self.cache.peek((full.site_id, full.key, full.format))
-        if current is not None and current.artifact.etag == full.etag and current.bodies:
+        if current is not None and current.bodies:
             self.cache.put(self._cached(full))
         return full
 

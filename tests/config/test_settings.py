@@ -222,6 +222,7 @@ def test_bad_type_in_overrides() -> None:
     ("feeds", "variant_cache_entries", -1), ("feeds", "memory_budget_mb", 0),
     ("feeds", "fragment_cache_mb", 0), ("feeds", "change_poll_seconds", 0),
     ("feeds", "change_poll_seconds", 60.5), ("feeds", "change_poll_seconds", float("nan")),
+    ("feeds", "other_feeds_gap_seconds", -1), ("feeds", "other_feeds_gap_seconds", 61),
     ("site", "timezone", "Mars/Olympus"), ("site", "timezone", "../etc"),
     ("site", "default_feed", "both"), ("site", "summary_length", 19),
     ("site", "summary_length", 10001), ("websub", "hub_url", "hub"),
