@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import html as _html
 import re
+import threading
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-__all__ = ["clean_text", "first_image", "sanitize_html", "strip_xml_illegal", "summary_from_html"]
+__all__ = [
+    "clean_text", "first_image", "sanitize_html", "sanitize_with_image", "strip_xml_illegal",
+    "summary_from_html",
+]
 
 # XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -90,8 +94,21 @@ def clean_text(text: str) -> str:
     return _WHITESPACE.sub(" ", strip_xml_illegal(spaced)).strip()
 
 
+# An absolute http(s) URL that urljoin gives back unchanged whatever the base: lower-case
+# scheme, an ASCII host without brackets, no whitespace or C0 anywhere (the WHATWG URL
+# parser drops those, so urlsplit does too), no ';' (urlparse would split path parameters
+# off), and no empty '?' or '#' (urlunparse drops them). Most links of a post look like
+# this, and resolving each with urljoin was a third of the cost of storing a post.
+# tests/feeds/test_content_shortcuts.py checks it against urljoin on generated URLs.
+_PLAIN_ABSOLUTE_URL = re.compile(
+    r"https?://[A-Za-z0-9._~%!$&'()*+,=:@-]+(?:/[^\x00-\x20;?#]*)?(?:\?[^\x00-\x20;#]+)?"
+    r"(?:#[^\x00-\x20;]+)?")
+
+
 def _absolute_url(value: str, base_url: str) -> str | None:
     """Resolve ``value`` against ``base_url``; None if the result is not a safe URL."""
+    if _PLAIN_ABSOLUTE_URL.fullmatch(value):
+        return value
     # Browsers ignore tabs/newlines anywhere and C0/space at the ends ("java\tscript:").
     url = _TAB_OR_NEWLINE.sub("", value).strip(_C0_OR_SPACE)
     try:
@@ -115,30 +132,60 @@ def _absolute_srcset(value: str, base_url: str) -> str | None:
     return ", ".join(candidates) or None
 
 
+class _Target(threading.local):
+    """The post a sanitizer call is working on, for the attribute filter: a Cleaner is made
+    once (its options cost more to convert than a short comment costs to clean), so the
+    filter cannot close over the post's URL."""
+
+    base_url = ""
+    image: str | None = None
+    """The first <img src> kept, in document order (ammonia walks the tree in order)."""
+
+
+_TARGET = _Target()
+
+
+def _absolutize(tag: str, attr: str, value: str) -> str | None:
+    # nh3 checks href/src/poster schemes *before* calling this, but not cite or
+    # srcset, and never re-checks what we return: so every URL is checked here too.
+    if attr in _URL_ATTRS:
+        url = _absolute_url(value, _TARGET.base_url)
+        if url and tag == "img" and attr == "src" and _TARGET.image is None:
+            _TARGET.image = url
+        return url
+    if attr == "srcset":
+        return _absolute_srcset(value, _TARGET.base_url)
+    return value
+
+
+_SANITIZER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(_DROP_WITH_CONTENT),
+    attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_absolutize,
+    link_rel=None,
+    url_schemes=set(URL_SCHEMES),
+)
+_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
+
+
 def sanitize_html(html: str, base_url: str) -> str:
     """Allow-list sanitize an entry body and make its URLs absolute against ``base_url``."""
+    return sanitize_with_image(html, base_url)[0]
 
-    def absolutize(tag: str, attr: str, value: str) -> str | None:
-        # nh3 checks href/src/poster schemes *before* calling this, but not cite or
-        # srcset, and never re-checks what we return: so every URL is checked here too.
-        if attr in _URL_ATTRS:
-            return _absolute_url(value, base_url)
-        if attr == "srcset":
-            return _absolute_srcset(value, base_url)
-        return value
 
-    cleaned: str = nh3.clean(
-        strip_xml_illegal(html),
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=absolutize,
-        link_rel=None,
-        url_schemes=set(URL_SCHEMES),
-    )
+def sanitize_with_image(html: str, base_url: str) -> tuple[str, str | None]:
+    """``sanitize_html`` and the ``first_image`` of what it returns, found while sanitizing
+    (parsing the output again for it was a tenth of the cost of storing a post)."""
+    _TARGET.base_url, _TARGET.image = base_url, None
+    try:
+        cleaned: str = _SANITIZER.clean(strip_xml_illegal(html))
+        image = _TARGET.image
+    finally:
+        _TARGET.base_url, _TARGET.image = "", None
     # Character references such as &#11; or &#xFFFE; are decoded by the parser and
     # written back raw, so the output needs the same treatment as the input.
-    return strip_xml_illegal(cleaned)
+    return strip_xml_illegal(cleaned), strip_xml_illegal(image) if image else None
 
 
 def summary_from_html(html: str, length: int) -> str:
@@ -156,7 +203,7 @@ def summary_from_html(html: str, length: int) -> str:
 
 def _text_of(html: str) -> str:
     spaced = _BLOCK_TAG.sub(" <", html)
-    text_only: str = nh3.clean(spaced, tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
+    text_only: str = _TEXT_ONLY.clean(spaced)
     return clean_text(_html.unescape(text_only))
 
 

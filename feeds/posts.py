@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from feeds.content import clean_text, first_image, sanitize_html, summary_from_html
+from feeds.content import clean_text, sanitize_html, sanitize_with_image, summary_from_html
 from feeds.errors import InvalidPostError
 from feeds.models import Author, Comment, CommentDraft, Enclosure, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
@@ -61,7 +61,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
     # Long slugs are cut: they are URL path segments and index keys on both engines.
     slug = slugify(draft.slug or title)[:MAX_SLUG].rstrip("-")
     url = post_url(site, slug, draft.published)
-    content = sanitize_html(draft.content_html, url)
+    content, thumbnail = sanitize_with_image(draft.content_html, url)
     summary = (
         clean_text(draft.summary)
         if draft.summary
@@ -93,7 +93,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         authors=_authors(draft.authors),
         labels=labels,
         enclosures=_enclosures(draft.enclosures),
-        thumbnail=first_image(content),
+        thumbnail=thumbnail,
         version=existing.version + 1 if existing else 1,
     )
     return post

@@ -36,7 +36,9 @@ def slugify(text: str) -> str:
     folded (Zoë -> zoe), so the slugs people type work. Only a fold that leaves ASCII is
     taken: stripping the marks of other scripts changes the word (パン is not ハン).
     """
-    folded = "".join(_fold(c) for c in unicodedata.normalize("NFC", text))
+    # ASCII is its own NFC form and folds to itself: most slugs skip the per-character work.
+    folded = text if text.isascii() else "".join(
+        c if c.isascii() else _fold(c) for c in unicodedata.normalize("NFC", text))
     words = re.findall(r"\w+", folded.lower())
     return "-".join(words) or "x"
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import zoneinfo
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -144,22 +142,6 @@ async def token_revoke(settings: Settings, store: Store, args: argparse.Namespac
 # -- imports -----------------------------------------------------------------------------
 
 
-class _Counting(io.RawIOBase):
-    """A file that tells the progress bar how far the parser has read."""
-
-    def __init__(self, raw: BinaryIO, progress: Progress, task: TaskID) -> None:
-        self.raw, self.progress, self.task = raw, progress, task
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.progress.advance(self.task, len(data))
-        return len(data)
-
-
 async def import_(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     console = Console(stderr=True)
@@ -177,27 +159,20 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
                 (Path(args.source).read_bytes(), "", "")]
             task = progress.add_task("importing", total=1, items=0, rate=0)
             source = ImportSource("feed", args.source, pages=pages)
-            file: BinaryIO | None = None
         else:
             path = Path(args.source)
             task = progress.add_task("importing", total=path.stat().st_size, items=0, rate=0)
-            file = path.open("rb")
-            stream = io.BufferedReader(_Counting(file, progress, task), 1 << 16)
-            source = ImportSource(args.kind, path.name, stream=stream,
-                                  include_pages=args.pages)
+            source = ImportSource(args.kind, path.name, path=path, include_pages=args.pages,
+                                  on_read=lambda read: progress.update(task, completed=read))
         started = CLOCK.now()
 
         def on_batch(report: ImportReport) -> None:
             seconds = max((CLOCK.now() - started).total_seconds(), 1e-6)
             progress.update(task, items=report.items, rate=f"{report.items / seconds:.0f}")
 
-        try:
-            run_id, report = await run_import(store, site, publisher_for(store, settings).ctx,
-                                              source, CLOCK.now, on_batch,
-                                              workers=os.cpu_count() or 1)
-        finally:
-            if file is not None:
-                file.close()
+        run_id, report = await run_import(store, site, publisher_for(store, settings).ctx,
+                                          source, CLOCK.now, on_batch,
+                                          workers=os.cpu_count() or 1)
         progress.update(task, completed=progress.tasks[0].total)
     seconds = (CLOCK.now() - started).total_seconds()
     if args.json:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -65,7 +66,8 @@ class FeedService:
         self._zipper = zipper
         """Compression's own thread (zlib and brotli release the GIL): it runs beside the
         render thread, never ahead of the next change's render."""
-        self._to_compress: dict[CacheKey, Artifact] = {}
+        self._to_compress: dict[CacheKey, tuple[Artifact, float]] = {}
+        """Artifacts to compress and when they were made (monotonic), oldest first."""
         self._compressing: dict[tuple[CacheKey, str], asyncio.Future[Artifact]] = {}
         self._compressor: asyncio.Task[None] | None = None
 
@@ -104,12 +106,16 @@ class FeedService:
     # regeneration.
 
     def compress_later(self, artifacts: list[Artifact]) -> None:
+        made = time.monotonic()
         for a in artifacts:
             if not a.body_gzip:
-                # The newest version wins; its body is not kept here (it is in the cache or
-                # the table): a start-up with thousands of feeds to compress would hold
-                # every body at once, past the memory budget.
-                self._to_compress[(a.site_id, a.key, a.format)] = replace(a, body=b"")
+                # The newest version wins, and waits its own delay (it goes to the end);
+                # its body is not kept here (it is in the cache or the table): a start-up
+                # with thousands of feeds to compress would hold every body at once, past
+                # the memory budget.
+                ck = (a.site_id, a.key, a.format)
+                self._to_compress.pop(ck, None)
+                self._to_compress[ck] = (replace(a, body=b""), made)
         if self._to_compress and (self._compressor is None or self._compressor.done()):
             self._compressor = asyncio.ensure_future(self._compress_pending())
 
@@ -132,12 +138,20 @@ class FeedService:
                 await self._compressor
 
     async def _compress_pending(self) -> None:
-        # A version replaced within this time is never compressed: under a steady stream
-        # of changes, compressing every version of every feed kept a core busy.
-        await asyncio.sleep(COMPRESS_DELAY)
+        # A version replaced within COMPRESS_DELAY is never compressed here: under a steady
+        # stream of changes, compressing every version of every feed kept a core busy (a
+        # reader who asks for gzip or br gets that version compressed, once, at once).
         while self._to_compress:
-            keys = list(self._to_compress)[:COMPRESS_BATCH]
-            made = [await self._compress(self._to_compress.pop(k)) for k in keys]
+            ripe = time.monotonic() - COMPRESS_DELAY
+            keys: list[CacheKey] = []
+            for ck, (_, made_at) in self._to_compress.items():
+                if made_at > ripe or len(keys) == COMPRESS_BATCH:
+                    break
+                keys.append(ck)
+            if not keys:  # the oldest is not due yet
+                await asyncio.sleep(next(iter(self._to_compress.values()))[1] - ripe)
+                continue
+            made = [await self._compress(self._to_compress.pop(k)[0]) for k in keys]
             try:
                 await self.store.save_compressed([a for a in made if a.body_gzip])
             except Exception:  # they are compressed again at the next start
@@ -171,7 +185,11 @@ class FeedService:
         gz, br = await asyncio.get_running_loop().run_in_executor(
             self._zipper, compress, artifact.body)
         full = replace(artifact, body_gzip=gz, body_br=br)
-        if current is not None and current.bodies:
+        # Memory is asked again: a newer version put there while this one was compressed
+        # must not be replaced by this older one (a reader would get the old feed back
+        # until the next change).
+        current = self.cache.peek(ck)
+        if current is not None and current.bodies and current.artifact.etag == full.etag:
             self.cache.put(self._cached(full))
         return full
 

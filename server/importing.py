@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,11 @@ import aiohttp
 
 from feeds.errors import FeedsError
 from feeds.feedset import FeedContext
-from feeds.imports.apply import Importer, ImportReport
+from feeds.imports.apply import BATCH, Importer, ImportReport
 from feeds.imports.blogger import parse_blogger
 from feeds.imports.feed import parse_feed
 from feeds.imports.items import ImportFormatError, ImportItem
+from feeds.imports.reader import BatchReader, Parser, ProcessReader
 from feeds.imports.wordpress import parse_wxr
 from feeds.models import Site
 from feeds.store import Store
@@ -42,6 +44,11 @@ class ImportSource:
     stream: BinaryIO | None = None
     """An export file (Blogger, WordPress), read as the import goes."""
     include_pages: bool = False
+    path: Path | None = None
+    """An export file by name: parsed in a process of its own when the import has worker
+    processes (feeds/imports/reader.py), else read like `stream`."""
+    on_read: Callable[[int], None] | None = None
+    """Told how many bytes of `path` have been parsed (a progress bar)."""
 
 
 def items_of(source: ImportSource, tz: ZoneInfo) -> Iterator[ImportItem]:
@@ -49,9 +56,27 @@ def items_of(source: ImportSource, tz: ZoneInfo) -> Iterator[ImportItem]:
         for body, url, content_type in source.pages or []:
             yield from parse_feed(body, tz, url, content_type).items
         return
+    parse = _parser(source.kind)
+    if source.path is not None:
+        with source.path.open("rb") as stream:
+            yield from parse(stream, tz, include_pages=source.include_pages)
+        return
     assert source.stream is not None
-    parse = parse_blogger if source.kind == "blogger" else parse_wxr
     yield from parse(source.stream, tz, include_pages=source.include_pages)
+
+
+def _parser(kind: ImportKind) -> Parser:
+    """The parser of an export file (a feed's pages are parsed whole)."""
+    return parse_blogger if kind == "blogger" else parse_wxr
+
+
+def reader_of(source: ImportSource, tz: ZoneInfo, workers: int
+              ) -> Iterator[ImportItem] | BatchReader:
+    """With worker processes, an export file is parsed in a process of its own too."""
+    if workers and source.path is not None and source.kind != "feed":
+        return ProcessReader(_parser(source.kind), source.path, tz.key, source.include_pages, BATCH,
+                             source.on_read)
+    return items_of(source, tz)
 
 
 async def fetch_feed(url: str, timeout: float = 30) -> list[tuple[bytes, str, str]]:
@@ -103,7 +128,8 @@ async def run_import(
     run = await store.start_import(site.id, f"{source.kind}:{source.name}", now)
     importer = Importer(store, site, ctx, now, progress, workers=workers)
     try:
-        report = await importer.run(items_of(source, ZoneInfo(site.timezone)), run.id, clock)
+        report = await importer.run(reader_of(source, ZoneInfo(site.timezone), workers),
+                                    run.id, clock)
         if source.kind == "wordpress" and not site.wordpress_urls:
             # Old WordPress feed URLs answer with 301s from now on (server/handlers/legacy).
             await store.update_site(site.id, {"wordpress_urls": True})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -25,13 +24,13 @@ from feeds.feedset import FeedContext, touched_keys
 from feeds.imports.items import (
     ImportedComment,
     ImportedPost,
-    ImportFormatError,
     ImportItem,
     LabelAlias,
     Skipped,
 )
 from feeds.imports.legacy_urls import alias_paths
 from feeds.imports.prepare import Prepared, Preparer, prepare_many
+from feeds.imports.reader import BatchReader, ThreadReader
 from feeds.models import CommentDraft, Post, PostDraft, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
 from feeds.store import Store
@@ -106,44 +105,46 @@ class Importer:
         self._comment_ids: dict[str, int] = {}
         self._pending: list[ImportedComment] = []
         self._marked: set[str] = set()
+        self._recent: dict[int, Post] = {}
+        """The posts of the last batches written, by id: their comments (which follow them
+        in an export) need their labels and authors, without reading them back."""
         self._aliases: dict[str, str] = {}
         self.outcomes: dict[str, tuple[str, int]] = {}
         """source id -> (added, updated or unchanged; the post's id)."""
 
-    async def run(self, items: Iterator[ImportItem], run_id: int | None = None,
+    async def run(self, items: Iterator[ImportItem] | BatchReader, run_id: int | None = None,
                   clock: Callable[[], datetime] | None = None) -> ImportReport:
-        """Store every item; with `run_id`, beat the run's heartbeat (at `clock`'s time)
-        after each batch, so the run keeps holding the site's regeneration."""
-        # One thread reads the whole export: an lxml parser (iterparse) must not move from
-        # thread to thread part-way (asyncio.to_thread may pick another worker each time):
-        # the tree it built then aborts the process when freed ("free(): invalid pointer").
-        loop = asyncio.get_running_loop()
-        with ThreadPoolExecutor(1, thread_name_prefix="syndic-import") as reader, \
-                Preparer(self.workers) as self._preparer:
-            # A pipeline: batch N+2 is parsed and N+1's posts prepared while N is written.
-            ahead = loop.run_in_executor(reader, _take, items, self.batch)
-            staged: _Staged | None = None
-            while True:
-                chunk, broken = await ahead
-                if not chunk and broken is None:
-                    break
-                if broken is None:
-                    ahead = loop.run_in_executor(reader, _take, items, self.batch)
-                following = await self._stage(chunk) if chunk else None
-                if staged is not None:
-                    await self._complete(staged, run_id, clock)
-                staged = following
-                if broken is not None:
-                    # The file breaks off here: what came before it is stored whole, then
-                    # the error goes to the caller.
-                    if staged is not None:
-                        await self._complete(staged, run_id, clock)
-                    await self._finish()
-                    raise broken
-            if staged is not None:
-                await self._complete(staged, run_id, clock)
+        """Store every item (from an iterator, read in a thread, or a reader of batches);
+        with `run_id`, beat the run's heartbeat (at `clock`'s time) after each batch, so the
+        run keeps holding the site's regeneration."""
+        reader = ThreadReader(items, self.batch) if isinstance(items, Iterator) else items
+        try:
+            with Preparer(self.workers) as self._preparer:
+                await self._pipeline(reader, run_id, clock)
+        finally:
+            reader.close()
         await self._finish()
         return self.report
+
+    async def _pipeline(self, reader: BatchReader, run_id: int | None,
+                        clock: Callable[[], datetime] | None) -> None:
+        """Batch N+2 is parsed and N+1's posts prepared while N is written."""
+        staged: _Staged | None = None
+        while True:
+            chunk, broken = await reader.next_batch()
+            following = await self._stage(chunk) if chunk else None
+            if staged is not None:
+                await self._complete(staged, run_id, clock)
+            staged = following
+            if broken is not None:
+                # The file breaks off here: what came before it is stored whole, then
+                # the error goes to the caller.
+                if staged is not None:
+                    await self._complete(staged, run_id, clock)
+                await self._finish()
+                raise broken
+            if not chunk:
+                return
 
     async def _finish(self) -> None:
         await self._flush_comments(final=True)
@@ -284,6 +285,8 @@ class Importer:
             keys - self._marked, self.now)
         self._marked |= keys
         self._written += [p.entry_id for _, p in [*new, *changed]]
+        self._remember([*(replace(p, id=i) for (_, p), i in zip(new, ids, strict=True)),
+                        *(p for _, p in changed)])
         for (item, _), post_id in zip(new, ids, strict=True):
             self._post_ids[item.source_id] = post_id
             self.outcomes[item.source_id] = ("added", post_id)
@@ -294,6 +297,13 @@ class Importer:
             self._aliases.update(alias_paths(item, post.id))
         self.report.posts_added += len(new)
         self.report.posts_updated += len(changed)
+
+    def _remember(self, posts: list[Post]) -> None:
+        for post in posts:
+            self._recent.pop(post.id, None)
+            self._recent[post.id] = post
+        while len(self._recent) > 2 * self.batch:
+            del self._recent[next(iter(self._recent))]
 
     def _skip_post(self, item: ImportedPost, reason: str) -> None:
         self._skipped_posts.add(item.source_id)
@@ -327,8 +337,10 @@ class Importer:
 
     async def _store_comments(self, items: list[ImportedComment]) -> None:
         known = await self.store.comments_by_entry_id(self.site.id, [c.entry_id for c in items])
-        posts = await self.store.posts_by_id(
-            self.site.id, [self._post_ids[c.post_source_id] for c in items])
+        wanted = {self._post_ids[c.post_source_id] for c in items}
+        posts = {i: self._recent[i] for i in wanted if i in self._recent}
+        if len(posts) < len(wanted):
+            posts.update(await self.store.posts_by_id(self.site.id, wanted - posts.keys()))
         todo, keys = [], set()
         for c in items:
             post = posts[self._post_ids[c.post_source_id]]
@@ -360,18 +372,3 @@ class Importer:
                 self.report.comments_updated += 1
             else:
                 self.report.comments_added += 1
-
-
-def _take(items: Iterator[ImportItem], n: int) -> tuple[list[ImportItem], Exception | None]:
-    """Up to `n` items, and the error the parser raised after them (the items read before
-    a malformed part are kept: they are whole)."""
-    out: list[ImportItem] = []
-    try:
-        for item in items:
-            out.append(item)
-            if len(out) >= n:
-                break
-    except ImportFormatError as exc:
-        return out, exc
-    return out, None
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime
@@ -44,10 +45,12 @@ class Preparer:
 
     def __enter__(self) -> Preparer:
         if self.workers > 0:
-            # forkserver: the importing process has threads (the parser's), which a fork
-            # would copy in whatever state they are.
+            # forkserver: the importing process has threads (aiosqlite's), which a fork
+            # would copy in whatever state they are. The workers are niced: the writing
+            # process sets the import's pace and must not wait for the CPU.
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("forkserver"))
+                self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=os.nice, initargs=(10,))
         return self
 
     def __exit__(self, *exc: object) -> None:

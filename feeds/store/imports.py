@@ -17,6 +17,7 @@ from feeds.errors import NotFoundError
 from feeds.models import Comment, Post
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.inserts import insert_with_ids
 from feeds.store.reads import complete_posts
 from feeds.store.writes import mark_dirty, post_values, write_post_links
 
@@ -73,6 +74,9 @@ class ImportWrites(StoreBase):
             return {r.slug: r.entry_id for r in rows}
 
     async def ids_taken(self, ids: Iterable[int]) -> set[int]:
+        ids = list(ids)
+        if not ids:
+            return set()
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(t.posts.c.id).where(t.posts.c.id.in_(list(ids))))
             return {r.id for r in rows}
@@ -165,12 +169,7 @@ async def _insert_posts(conn: AsyncConnection, posts: list[Post], now: datetime)
     without = [r for r in rows if "id" not in r]
     if with_id:
         await conn.execute(insert(t.posts), with_id)
-    got: list[int] = []
-    if without:
-        result = await conn.execute(
-            insert(t.posts).returning(t.posts.c.id, sort_by_parameter_order=True), without)
-        got = [r[0] for r in result]
-    it = iter(got)
+    it = iter(await insert_with_ids(conn, t.posts, without))
     for r in rows:
         ids.append(cast(int, r["id"]) if "id" in r else next(it))
     return ids
@@ -198,12 +197,6 @@ async def _write_comments(conn: AsyncConnection, comments: list[Comment]) -> lis
             .values({k: bindparam(f"b_{k}") for k in cols}),
             [{"b_id": c.id, **{f"b_{k}": v for k, v in _comment_values(c).items()}}
              for c in stored])
-    ids: list[int] = []
-    if fresh:
-        result = await conn.execute(
-            insert(t.comments).returning(t.comments.c.id, sort_by_parameter_order=True),
-            [_comment_values(c) for c in fresh])
-        ids = [int(r[0]) for r in result]
-    new_ids = iter(ids)
+    new_ids = iter(await insert_with_ids(conn, t.comments, [_comment_values(c) for c in fresh]))
     return [c.id or next(new_ids) for c in comments]
 

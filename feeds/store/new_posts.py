@@ -28,6 +28,7 @@ from feeds.errors import ConflictError, InvalidPostError
 from feeds.models import Post
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.inserts import insert_with_ids
 
 MAX_BATCH = 200
 """Creates written in one transaction at most (bounded time holding the writer)."""
@@ -111,9 +112,7 @@ class NewPostBatcher:
         if not todo:
             return outcomes
         rows = [{**self._values(item.post), "created": item.now} for _, item in todo]
-        result = await conn.execute(
-            insert(t.posts).returning(t.posts.c.id, sort_by_parameter_order=True), rows)
-        ids = [int(r[0]) for r in result]
+        ids = await insert_with_ids(conn, t.posts, rows)
         await self._links(conn, [(i, item.post) for i, (_, item) in zip(ids, todo, strict=True)])
         dirty = {(item.post.site_id, k): item.now for _, item in todo for k in item.dirty_keys}
         if dirty:

@@ -42,7 +42,7 @@ def test_defaults_load() -> None:
     assert settings.storage == StorageSettings(url="sqlite:///syndic.db", echo=False)
     assert settings.feeds == FeedSettings(
         default_max_results=25, max_results_cap=500, cache_max_age=300,
-        variant_cache_entries=512, memory_budget_mb=256, fragment_cache_mb=16,
+        variant_cache_entries=512, memory_budget_mb=128, fragment_cache_mb=16,
         change_poll_seconds=0.25, other_feeds_gap_seconds=0.5)
     assert settings.site == SiteSettings(
         host="localhost", title="syndic", subtitle="", timezone="UTC", language="en",

@@ -65,3 +65,53 @@ async def test_the_compressed_bodies_are_stored_beside_the_feed_once_made(demo: 
     assert gzip.decompress(gz) == body and brotli.decompress(br) == body
     resp = await demo.get(FEED, headers={"Accept-Encoding": "br"})
     assert resp.headers["Content-Encoding"] == "br"
+
+
+async def test_a_feed_changed_again_within_the_delay_is_compressed_once_in_its_newest_version(
+    demo: Client,
+) -> None:
+    """Under a stream of changes each version waits its own delay: compressing every
+    version of every feed as it came kept a core busy."""
+    app = demo.server.app
+    site = app[SITES].default
+    await app[FEEDS].compressions_done()
+    await _add_post(demo, "First of two")
+    await _settle(demo)
+    first_done = asyncio.get_running_loop().time()
+    await asyncio.sleep(0.6)
+    second = await _add_post(demo, "Second of two")
+    await _settle(demo)
+    await asyncio.sleep(max(0.0, first_done + 1.2 - asyncio.get_running_loop().time()))
+
+    bodies = await app[STORE].artifact_bodies(site.id, FEED, FeedFormat.ATOM)
+    assert bodies is not None and bodies[1] == b""  # the first version was never compressed
+    await app[FEEDS].compressions_done()
+    bodies = await app[STORE].artifact_bodies(site.id, FEED, FeedFormat.ATOM)
+    assert bodies is not None
+    assert second.encode() in bodies[0] and gzip.decompress(bodies[1]) == bodies[0]
+
+
+async def test_a_feed_changed_while_its_last_version_is_compressed_keeps_the_change(
+    demo: Client,
+) -> None:
+    """The compression of a version that a change replaced meanwhile must not put that
+    version back: readers got the old feed until the next change (seen as a post added
+    from the command line that never showed)."""
+    app = demo.server.app
+    await app[FEEDS].compressions_done()
+    await _add_post(demo, "The version being compressed")
+    await _settle(demo)
+    release = threading.Event()
+    app[FEEDS]._zipper.submit(release.wait)  # a slow compression of the first version
+    try:
+        zipped = asyncio.ensure_future(demo.get(FEED, headers={"Accept-Encoding": "gzip"}))
+        await asyncio.sleep(0.1)
+        assert not zipped.done()
+        newer = await _add_post(demo, "The version that replaced it")
+        await _settle(demo)
+    finally:
+        release.set()
+    assert (await zipped).status == 200
+    await app[FEEDS].compressions_done()
+    plain = await demo.get(FEED, headers={"Accept-Encoding": "identity"})
+    assert newer.encode() in await plain.read()

@@ -1,0 +1,71 @@
+"""The shortcuts feeds/content.py takes to store a post faster give exactly what the long
+way gives: a plain absolute link is what urljoin would make of it, and the thumbnail found
+while sanitizing is the first image of the sanitized body."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urljoin
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds import content as content_module
+from feeds.content import first_image, sanitize_html, sanitize_with_image
+from feeds.query import _fold, slugify
+
+_BASES = ["https://blog.example.com/2024/05/my-post.html", "http://blog.example/", "https://b.example"]
+
+_URL_PIECES = st.sampled_from([
+    "http://", "https://", "HTTP://", "ftp://", "javascript:", "//", "/", "a", "B", "0", ".",
+    "..", "-", "_", "~", "%20", "%", "!", "$", "&", "'", "(", ")", "*", "+", ",", ";", "=",
+    ":", "@", "[", "]", "?", "#", " ", "\t", "\n", "\x00", "\x1f", "é", "日本", "\u3000",
+    "x.org", "example.com:8080", "user@host", "/path/to/file.png", "?q=1&r=2", "#frag",
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=12), st.sampled_from(_BASES))
+def test_a_link_taken_as_it_is_is_the_link_urljoin_makes(pieces: list[str], base: str) -> None:
+    value = "".join(pieces)
+    if content_module._PLAIN_ABSOLUTE_URL.fullmatch(value):
+        assert urljoin(base, value) == value
+
+
+def test_common_links_take_the_shortcut() -> None:
+    for url in ["https://example.com/a/b.png", "http://x.org/?p=1&q=2#top",
+                "https://cdn.example.com/wp-content/uploads/2024/05/photo-1024x768.jpg"]:
+        assert content_module._PLAIN_ABSOLUTE_URL.fullmatch(url)
+    for url in ["HTTP://x.org/", "https://x.org/a?", "https://x.org/a#", "https://x.org/a;p",
+                "https://[::1]/", "https://x.org/a b", "https://bücher.example/"]:
+        assert not content_module._PLAIN_ABSOLUTE_URL.fullmatch(url)
+
+
+_HTML_PIECES = st.sampled_from([
+    "<p>", "</p>", "text ", "<img>", '<img src="">', '<img src="a.png">',
+    '<img src="https://x.org/b.png?w=1&amp;h=2">', "<img src='c.png'>",
+    '<img src="javascript:alert(1)">', '<img src="&#11;d.png">', '<img alt="x" src=" e.png ">',
+    '<img srcset="f.png 1x">', '<a href="g.png">link</a>', '<a title="<img src=h.png>">t</a>',
+    "<script><img src='i.png'></script>", "<table>", "</table>", "<tr><td>", "</td></tr>",
+    "stray text in a table", '<img src="https://x.org/&#xFFFE;j.png">', "<picture>",
+    '<source srcset="k.png">', "</picture>", "<!-- <img src='l.png'> -->", "<br>",
+    '<img src="data:image/png;base64,AAAA">', "<IMG SRC=m.png>", '<video poster="n.png">',
+])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_HTML_PIECES, max_size=30), st.sampled_from(_BASES))
+def test_the_image_found_while_sanitizing_is_the_first_image_of_the_result(
+    pieces: list[str], base: str,
+) -> None:
+    html = "".join(pieces)
+    cleaned, image = sanitize_with_image(html, base)
+    assert cleaned == sanitize_html(html, base)
+    assert image == first_image(cleaned)
+
+
+@given(st.text(max_size=40))
+def test_a_title_slugs_as_it_did_when_every_character_was_folded(text: str) -> None:
+    folded = "".join(_fold(c) for c in unicodedata.normalize("NFC", text))
+    assert slugify(text) == ("-".join(re.findall(r"\w+", folded.lower())) or "x")

@@ -1,0 +1,82 @@
+"""The in-memory feed cache under its byte budget: the least recently requested feeds give
+up their bodies first and keep their headers; a feed read back from the table gets its
+bodies (compressed ones made since included) and response heads again; the budget counts
+what holding a feed costs, not only its bodies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from feeds.models import Artifact, FeedFormat
+from server.feed_cache import ENTRY_OVERHEAD, FeedCache, make_cached, resident_size
+
+
+def artifact(n: int, size: int = 1000) -> Artifact:
+    return Artifact(site_id=1, key=f"/feeds/posts/default/-/label{n:05d}", format=FeedFormat.ATOM,
+                    body=b"x" * size, etag=f'"etag-{n:05d}"',
+                    last_modified=datetime(2026, 1, 1, tzinfo=UTC),
+                    content_type="application/atom+xml; charset=utf-8",
+                    self_url=f"https://blog.example/feeds/posts/default/-/label{n:05d}")
+
+
+def cached(n: int, size: int = 1000):  # type: ignore[no-untyped-def]
+    return make_cached(artifact(n, size), "https://blog.example/hub", 300)
+
+
+def test_the_budget_counts_bodies_response_heads_and_the_entry() -> None:
+    feed = cached(1)
+    assert feed.size == resident_size(feed.bodies, feed.wire)
+    assert feed.size == 1000 + sum(len(h) for h in feed.wire.values()) + ENTRY_OVERHEAD
+
+
+def test_the_least_recently_requested_feeds_give_up_their_bodies_and_keep_their_headers() -> None:
+    one = cached(0).size
+    cache = FeedCache(budget_bytes=10 * one, variant_entries=0)
+    for n in range(10_000):
+        cache.put(cached(n))
+        if n == 5:
+            assert cache.get((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM))
+    resident = [n for n in range(10_000)
+                if cache.peek((1, f"/feeds/posts/default/-/label{n:05d}", FeedFormat.ATOM)).bodies]  # type: ignore[union-attr]
+    assert resident == list(range(9_990, 10_000))
+    assert len(cache) == 10_000 and cache.resident_bytes == 10 * one
+    evicted = cache.get((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM))
+    assert evicted is not None and evicted.bodies == {} and evicted.wire == {}
+    assert evicted.headers["ETag"] == '"etag-00000"'
+
+
+def test_an_evicted_feed_read_back_has_its_compressed_bodies_and_heads_again() -> None:
+    cache = FeedCache(budget_bytes=cached(0).size + 2000, variant_entries=0)
+    cache.put(cached(0))
+    cache.put(cached(1))  # evicts feed 0
+    feed = cache.get((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM))
+    assert feed is not None and not feed.bodies
+
+    cache.restore(feed, (b"x" * 1000, b"gz-body", b"br-body"))
+
+    assert feed.bodies == {"identity": b"x" * 1000, "gzip": b"gz-body", "br": b"br-body"}
+    assert set(feed.wire) == {"304", "identity", "gzip", "br"}
+    assert b"Content-Length: 7" in feed.wire["gzip"]
+    assert feed.size == resident_size(feed.bodies, feed.wire)
+    # Feed 1 was the least recently requested: it gave up its bodies for feed 0's.
+    other = cache.peek((1, "/feeds/posts/default/-/label00001", FeedFormat.ATOM))
+    assert other is not None and not other.bodies
+    assert cache.resident_bytes == feed.size
+
+
+def test_a_feed_replaced_or_dropped_no_longer_counts_against_the_budget() -> None:
+    cache = FeedCache(budget_bytes=10**6, variant_entries=0)
+    cache.put(cached(0))
+    cache.put(cached(0, size=2000))
+    assert cache.resident_bytes == cached(0, size=2000).size
+    cache.drop(1, "/feeds/posts/default/-/label00000")
+    assert cache.resident_bytes == 0 and len(cache) == 0
+
+
+def test_a_feed_larger_than_the_whole_budget_keeps_its_bodies_for_its_reader() -> None:
+    cache = FeedCache(budget_bytes=100, variant_entries=0)
+    cache.put(cached(0))
+    feed = cache.get((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM))
+    assert feed is not None and feed.bodies
+    cache.put(cached(1))
+    assert not cache.peek((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM)).bodies  # type: ignore[union-attr]
