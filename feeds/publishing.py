@@ -212,8 +212,8 @@ class Publisher:
         site_feeds: bool | None = None,
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
-        stored batch is handed over as it is stored and not kept (bounded memory on a full
-        regeneration); the result then lists no artifacts. With `site_feeds` True, only
+        batch is handed over as soon as it is rendered (before it is stored) and not kept
+        (bounded memory on a full regeneration); the result then lists no artifacts. With `site_feeds` True, only
         the site feeds; False, all the others (two jobs can share the work: their dirty
         rows and artifacts are apart)."""
         changed: list[Artifact] = []
@@ -229,13 +229,16 @@ class Publisher:
                 fresh, gone = await self._render_keys(site, keys, now)
                 rendered += len(keys)
                 new = [a for a in fresh if not self._is_stored(a)]
+                batch_dropped = [(site_id, k) for k in gone]
+                if on_batch is not None:
+                    # Served before it is stored: storing ~100 KB bodies waits for the one
+                    # writer behind the creates, and readers need not wait for that. If the
+                    # store fails, the dirty rows stay and the next run stores it again.
+                    on_batch(Regenerated(new, batch_dropped, len(keys)))
                 await self.store.save_artifacts(new, now, (site_id, max_id, keys), gone,
                                                 self.fanout)
                 self.remember(new)
-                batch_dropped = [(site_id, k) for k in gone]
-                if on_batch is not None:
-                    on_batch(Regenerated(new, batch_dropped, len(keys)))
-                else:
+                if on_batch is None:
                     changed += new
                 dropped += batch_dropped
                 for k in gone:

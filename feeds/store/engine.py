@@ -35,11 +35,13 @@ def async_url(url: str) -> str:
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     full = async_url(url)
     if full.startswith("sqlite"):
-        # A small pool of long-lived connections: each aiosqlite connection is a thread,
-        # and opening one per query (NullPool) cost a thread, four PRAGMAs and memory that
-        # the allocator did not give back (docs/benchmarks.md).
+        # A pool of long-lived connections: each aiosqlite connection is a thread, and
+        # opening one per query (NullPool) cost a thread, four PRAGMAs and memory that the
+        # allocator did not give back. Eight, not two: the creates, both regeneration
+        # jobs, the compressor and the push jobs read at once, and with two the overflow
+        # connections were opened and closed again all the time (docs/benchmarks.md).
         engine = create_async_engine(
-            full, echo=echo, pool_size=2, max_overflow=2, connect_args={"timeout": 30}
+            full, echo=echo, pool_size=8, max_overflow=2, connect_args={"timeout": 30}
         )
 
         @event.listens_for(engine.sync_engine, "connect")

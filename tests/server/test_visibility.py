@@ -7,7 +7,7 @@ import asyncio
 import json
 from datetime import timedelta
 
-from feeds.models import PostDraft, PostStatus
+from feeds.models import FeedFormat, PostDraft, PostStatus
 from server.clock import FakeClock
 from server.keys import CLOCK, PUBLISHER, SITES, STORE
 from server.scheduler import JOB_STATE
@@ -74,3 +74,34 @@ async def test_drafts_future_and_scheduled_posts_never_leak_until_due(
     assert hidden[1].entry_id in ids
     assert hidden[0].entry_id not in ids and hidden[2].entry_id not in ids
     assert gone.entry_id not in ids
+
+
+async def test_a_new_post_is_served_while_the_one_writer_is_busy_and_stored_after(
+    demo: Client,
+) -> None:
+    """Regeneration serves a changed feed as soon as it is rendered: storing it waits for
+    the one SQLite writer (behind the creates), and readers do not wait for that."""
+    app = demo.server.app
+    site, state, store = app[SITES].default, app[JOB_STATE], app[STORE]
+    now = app[CLOCK].now()
+    await state.running.acquire()  # the site feeds job waits while the post is written
+    try:
+        post = await app[PUBLISHER].add_post(
+            site, PostDraft(title="Served first", content_html="<p>now</p>", published=now), now)
+    except BaseException:
+        state.running.release()
+        raise
+    async with store.writing():  # the writer is busy from here on
+        state.running.release()
+        for _ in range(150):
+            feed = json.loads(await (await demo.get("/feeds/posts/default?alt=json")).read())
+            if feed["items"][0]["id"] == post.entry_id:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the post was not served while the writer was busy")
+        stored = await store.artifact_bodies(site.id, "/feeds/posts/default", FeedFormat.JSON)
+        assert stored is not None and post.entry_id.encode() not in stored[0]
+    await _settle(demo)
+    stored = await store.artifact_bodies(site.id, "/feeds/posts/default", FeedFormat.JSON)
+    assert stored is not None and post.entry_id.encode() in stored[0]
