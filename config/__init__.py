@@ -67,6 +67,7 @@ class FeedSettings:
     fragment_cache_mb: int
     change_poll_seconds: float
     other_feeds_gap_seconds: float
+    compress_after_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +325,9 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     if not 0 <= get("feeds.other_feeds_gap_seconds") <= 60:
         found.append(("feeds.other_feeds_gap_seconds", "must be between 0 and 60, "
                       f"got {get('feeds.other_feeds_gap_seconds')}"))
+    if not 0 <= get("feeds.compress_after_seconds") <= 600:
+        found.append(("feeds.compress_after_seconds", "must be between 0 and 600, "
+                      f"got {get('feeds.compress_after_seconds')}"))
     # Never echo the URL itself: it may hold a password.
     scheme, sep, _ = get("storage.url").partition("://")
     if not sep:

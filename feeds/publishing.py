@@ -213,9 +213,9 @@ class Publisher:
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
         batch is handed over as soon as it is rendered (before it is stored) and not kept
-        (bounded memory on a full regeneration); the result then lists no artifacts. With `site_feeds` True, only
-        the site feeds; False, all the others (two jobs can share the work: their dirty
-        rows and artifacts are apart)."""
+        (bounded memory on a full regeneration); the result then lists no artifacts. With
+        `site_feeds` True, only the site feeds; False, all the others (two jobs can share
+        the work: their dirty rows and artifacts are apart)."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0

@@ -101,7 +101,8 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
 
     zipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-compress")
     service = FeedService(store, publisher, cache, hubs,
-                          settings.feeds.cache_max_age, zipper)
+                          settings.feeds.cache_max_age, zipper,
+                          settings.feeds.compress_after_seconds)
     app[FEEDS] = service
     loaded = await service.load()
     now = clock.now()

@@ -22,9 +22,6 @@ from feeds.store import Store
 from server.feed_cache import CachedFeed, CacheKey, FeedCache, make_cached
 
 log = logging.getLogger("syndic.feeds")
-COMPRESS_DELAY = 1.0
-"""Seconds a new artifact waits before its compressed bodies are made (a reader asking for
-them sooner gets them made at once)."""
 COMPRESS_BATCH = 16
 """Artifacts whose compressed bodies are stored in one transaction."""
 
@@ -55,6 +52,7 @@ class FeedService:
     def __init__(
         self, store: Store, publisher: Publisher, cache: FeedCache,
         hubs: Callable[[int], str | None], max_age: int, zipper: ThreadPoolExecutor,
+        compress_after: float,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -64,6 +62,10 @@ class FeedService:
         self.max_age = max_age
         self._inflight: dict[CacheKey, asyncio.Task[CachedFeed]] = {}
         self._zipper = zipper
+        self.compress_after = compress_after
+        """Seconds a new version waits, as the newest, before its compressed bodies are
+        made (feeds.compress_after_seconds; a reader asking for them sooner gets them made
+        at once)."""
         """Compression's own thread (zlib and brotli release the GIL): it runs beside the
         render thread, never ahead of the next change's render."""
         self._to_compress: dict[CacheKey, tuple[Artifact, float]] = {}
@@ -138,11 +140,11 @@ class FeedService:
                 await self._compressor
 
     async def _compress_pending(self) -> None:
-        # A version replaced within COMPRESS_DELAY is never compressed here: under a steady
+        # A version replaced within compress_after is never compressed here: under a steady
         # stream of changes, compressing every version of every feed kept a core busy (a
         # reader who asks for gzip or br gets that version compressed, once, at once).
         while self._to_compress:
-            ripe = time.monotonic() - COMPRESS_DELAY
+            ripe = time.monotonic() - self.compress_after
             keys: list[CacheKey] = []
             for ck, (_, made_at) in self._to_compress.items():
                 if made_at > ripe or len(keys) == COMPRESS_BATCH:

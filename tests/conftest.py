@@ -74,7 +74,9 @@ def make_settings(sqlite_url: str) -> Callable[..., Settings]:
         overrides: dict[str, dict[str, object]] = {
             "storage": {"url": sqlite_url},
             "server": {"public_url": "http://blog.test", "access_log": False},
-            "feeds": {"change_poll_seconds": 0.05},
+            # Compressed bodies a second after a version (5 s by default): the stories
+            # about compression wait for it.
+            "feeds": {"change_poll_seconds": 0.05, "compress_after_seconds": 1.0},
         }
         for name, values in sections.items():
             overrides.setdefault(name, {}).update(values)
