@@ -41,6 +41,7 @@ from feeds.imports.items import (
     ImportItem,
     Skipped,
 )
+from feeds.imports.xml_stream import XmlEvents
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 from feeds.query import parse_date
 
@@ -74,7 +75,7 @@ def parse_blogger(
 
     `tz` is taken by dates written without a zone. Raises ImportFormatError naming the line
     for a file that is not XML or not an Atom feed, also part-way through."""
-    events = etree.iterparse(
+    events = XmlEvents(
         source, events=("start", "end"), huge_tree=True, resolve_entities=False, no_network=True
     )
     depth = index = 0

@@ -59,9 +59,9 @@ def take(items: Iterator[ImportItem], n: int) -> Batch:
 
 class ThreadReader:
     """Items pulled from an iterator in one thread of this process. One thread for the
-    whole export: an lxml parser (iterparse) must not move from thread to thread part-way
-    (asyncio.to_thread may pick another worker each time): the tree it built then aborts
-    the process when freed ("free(): invalid pointer")."""
+    whole export: an lxml parser (feeds/imports/xml_stream.py) must not move from thread to
+    thread part-way (asyncio.to_thread may pick another worker each time): the tree it built
+    then aborts the process when freed ("free(): invalid pointer")."""
 
     def __init__(self, items: Iterator[ImportItem], batch: int) -> None:
         self._items, self._batch = items, batch

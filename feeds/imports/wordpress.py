@@ -31,8 +31,8 @@ What becomes what:
 - old_paths: <link>'s path (percent-decoded, with its query if any) and "?p=<post_id>", the
   forms feeds/imports/legacy_urls.py looks up.
 
-The file is streamed (lxml iterparse, processed elements cleared), so its size does not
-matter. Entities are not resolved and nothing is fetched.
+The file is streamed (feeds/imports/xml_stream.py, processed elements cleared), so its size
+does not matter. Entities are not resolved and nothing is fetched.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from feeds.imports.items import (
     LabelAlias,
     Skipped,
 )
+from feeds.imports.xml_stream import XmlEvents
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 from feeds.query import parse_date
 
@@ -105,7 +106,7 @@ def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> I
     are missing. Raises ImportFormatError("line N", problem) when the file is not XML, not a
     WXR export, or breaks off (also after items were yielded)."""
     wxr = _Wxr(tz, include_pages)
-    events = etree.iterparse(
+    events = XmlEvents(
         source, events=("start", "end"), tag=_TAGS, huge_tree=True, resolve_entities=False,
         no_network=True, remove_comments=True, remove_pis=True,
     )  # fmt: skip
