@@ -41,14 +41,15 @@ async def _page(
     one page of its rows, newest first (ties: highest id first, so pages are stable)."""
     ids = _windows(ids, key, table.c.published, table.c.updated)
     order = table.c.updated if key.query.orderby is OrderBy.UPDATED else table.c.published
+    newest_first = (order.desc(), table.c.id.desc())
     total = (await conn.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
+    # The page's ids first, then their rows: ordering whole rows made SQLite sort every
+    # visible post with its content to keep 25 (3 ms for 368 posts, growing with the
+    # site); ordering ids sorts index entries only.
+    page = (ids.order_by(*newest_first).limit(key.query.max_results)
+            .offset(key.query.start_index - 1))
     rows = await conn.execute(
-        select(table, *extra)
-        .where(table.c.id.in_(ids))
-        .order_by(order.desc(), table.c.id.desc())
-        .limit(key.query.max_results)
-        .offset(key.query.start_index - 1)
-    )
+        select(table, *extra).where(table.c.id.in_(page)).order_by(*newest_first))
     return total, list(rows.all())
 
 
