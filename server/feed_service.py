@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
-from feeds.errors import NotFoundError
 from feeds.models import Artifact, FeedFormat, FeedKey, Site
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import is_standard
@@ -201,12 +200,16 @@ class FeedService:
         ck = (site.id, key_string, fmt)
         hit = self.cache.get(ck)
         if hit is not None:
-            if not hit.bodies:
-                bodies = await self.store.artifact_bodies(*ck)
-                if bodies is None:  # dropped meanwhile
-                    raise NotFoundError("feed", key_string)
+            if hit.bodies:
+                return hit
+            bodies = await self.store.artifact_bodies(*ck, etag=hit.artifact.etag)
+            if bodies is not None:
                 self.cache.restore(hit, bodies)
-            return hit
+                return hit
+            # Dropped meanwhile, or not stored yet: a regenerated feed is served before it
+            # is stored, and the table holds the version before it (whose bytes must not go
+            # out under this one's ETag). Rendered now, as a feed not pre-rendered is
+            # (NotFoundError if it is gone).
         # Not pre-rendered: a query variant, another projection, or a feed that a pending
         # regeneration has not reached yet. Rendered once (concurrent requests share the
         # one render), kept in the variant LRU.

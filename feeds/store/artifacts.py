@@ -142,10 +142,12 @@ class Artifacts(StoreBase):
             del rows
 
     async def artifact_bodies(
-        self, site_id: int, key: str, fmt: FeedFormat
+        self, site_id: int, key: str, fmt: FeedFormat, etag: str | None = None
     ) -> tuple[bytes, bytes, bytes] | None:
-        """(identity, gzip, br) bodies of one artifact."""
+        """(identity, gzip, br) bodies of one artifact; with `etag`, of that version only
+        (None when another one is stored)."""
         a = t.artifacts.c
+        version = [a.etag == etag] if etag is not None else []
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -153,6 +155,7 @@ class Artifacts(StoreBase):
                         t.artifacts.c.site_id == site_id,
                         t.artifacts.c.key == key,
                         t.artifacts.c.format == fmt.value,
+                        *version,
                     )
                 )
             ).first()
