@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from feeds.models import FeedFormat, PostDraft, PostStatus
+from feeds.models import FeedFormat, Post, PostDraft, PostStatus
 from feeds.render import etag_for
 from server.clock import FakeClock
 from server.keys import CLOCK, PUBLISHER, SITES, STORE
@@ -78,18 +80,17 @@ async def test_drafts_future_and_scheduled_posts_never_leak_until_due(
     assert gone.entry_id not in ids
 
 
-async def test_a_new_post_is_served_while_the_one_writer_is_busy_and_stored_after(
-    demo: Client,
-) -> None:
-    """Regeneration serves a changed feed as soon as it is rendered: storing it waits for
-    the one SQLite writer (behind the creates), and readers do not wait for that."""
+@asynccontextmanager
+async def _served_while_nothing_is_stored(demo: Client, title: str) -> AsyncIterator[Post]:
+    """A new post, shown in the site feed by regeneration while the one SQLite writer is
+    held (so nothing regeneration rendered can be stored until the block ends)."""
     app = demo.server.app
     site, state, store = app[SITES].default, app[JOB_STATE], app[STORE]
     now = app[CLOCK].now()
     await state.running.acquire()  # the site feeds job waits while the post is written
     try:
         post = await app[PUBLISHER].add_post(
-            site, PostDraft(title="Served first", content_html="<p>now</p>", published=now), now)
+            site, PostDraft(title=title, content_html="<p>now</p>", published=now), now)
     except BaseException:
         state.running.release()
         raise
@@ -102,6 +103,16 @@ async def test_a_new_post_is_served_while_the_one_writer_is_busy_and_stored_afte
             await asyncio.sleep(0.02)
         else:
             raise AssertionError("the post was not served while the writer was busy")
+        yield post
+
+
+async def test_a_new_post_is_served_while_the_one_writer_is_busy_and_stored_after(
+    demo: Client,
+) -> None:
+    """Regeneration serves a changed feed as soon as it is rendered: storing it waits for
+    the one SQLite writer (behind the creates), and readers do not wait for that."""
+    site, store = demo.server.app[SITES].default, demo.server.app[STORE]
+    async with _served_while_nothing_is_stored(demo, "Served first") as post:
         stored = await store.artifact_bodies(site.id, "/feeds/posts/default", FeedFormat.JSON)
         assert stored is not None and post.entry_id.encode() not in stored[0]
     await _settle(demo)
@@ -115,26 +126,8 @@ async def test_a_feed_whose_bodies_memory_gave_up_before_it_was_stored_is_served
     """A regenerated feed is served before it is stored. If memory gives its bodies up in
     between (the byte budget), the table still holds the version before: the reader gets
     the new version's bytes, never the old bytes under the new ETag."""
-    app = demo.server.app
-    site, state, store, cache = app[SITES].default, app[JOB_STATE], app[STORE], app[FEED_SERVICE].cache
-    now = app[CLOCK].now()
-    await state.running.acquire()
-    try:
-        post = await app[PUBLISHER].add_post(
-            site, PostDraft(title="Evicted early", content_html="<p>now</p>", published=now),
-            now)
-    except BaseException:
-        state.running.release()
-        raise
-    async with store.writing():  # nothing is stored from here on
-        state.running.release()
-        for _ in range(150):
-            feed = json.loads(await (await demo.get("/feeds/posts/default?alt=json")).read())
-            if feed["items"][0]["id"] == post.entry_id:
-                break
-            await asyncio.sleep(0.02)
-        else:
-            raise AssertionError("the post was not served while the writer was busy")
+    cache = demo.server.app[FEED_SERVICE].cache
+    async with _served_while_nothing_is_stored(demo, "Evicted early") as post:
         await demo.get("/feeds/posts/default?alt=rss")  # the JSON feed is not the newest read
         cache.budget = 0
         cache._evict()  # every feed but the newest read gives its bodies up
