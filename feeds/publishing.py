@@ -210,16 +210,20 @@ class Publisher:
         on_batch: Callable[[Regenerated], None] | None = None,
         held: frozenset[int] = frozenset(),
         site_feeds: bool | None = None,
+        dirty: dict[int, tuple[int, list[str]]] | None = None,
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
         batch is handed over as soon as it is rendered (before it is stored) and not kept
         (bounded memory on a full regeneration); the result then lists no artifacts. With
         `site_feeds` True, only the site feeds; False, all the others (two jobs can share
-        the work: their dirty rows and artifacts are apart)."""
+        the work: their dirty rows and artifacts are apart). `dirty`: the store's
+        dirty_feeds(held), when the caller has just read it."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
-        for site_id, (max_id, all_keys) in (await self.store.dirty_feeds(held)).items():
+        if dirty is None:
+            dirty = await self.store.dirty_feeds(held)
+        for site_id, (max_id, all_keys) in dirty.items():
             site = sites.get(site_id)
             if site is None:
                 continue

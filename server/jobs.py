@@ -86,7 +86,7 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
         changed += len(batch.changed)
 
     result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held,
-                                              site_feeds=site_feeds)
+                                              site_feeds=site_feeds, dirty=dirty)
     if changed and WAKE_OUTBOX in app:
         app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
     if changed or result.dropped:
