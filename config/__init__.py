@@ -68,6 +68,7 @@ class FeedSettings:
     change_poll_seconds: float
     other_feeds_gap_seconds: float
     compress_after_seconds: float
+    startup_render_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +329,9 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     if not 0 <= get("feeds.compress_after_seconds") <= 600:
         found.append(("feeds.compress_after_seconds", "must be between 0 and 600, "
                       f"got {get('feeds.compress_after_seconds')}"))
+    if not 0 <= get("feeds.startup_render_seconds") <= 3600:
+        found.append(("feeds.startup_render_seconds", "must be between 0 and 3600, "
+                      f"got {get('feeds.startup_render_seconds')}"))
     # Never echo the URL itself: it may hold a password.
     scheme, sep, _ = get("storage.url").partition("://")
     if not sep:

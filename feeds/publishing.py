@@ -211,13 +211,15 @@ class Publisher:
         held: frozenset[int] = frozenset(),
         site_feeds: bool | None = None,
         dirty: dict[int, tuple[int, list[str]]] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
         batch is handed over as soon as it is rendered (before it is stored) and not kept
         (bounded memory on a full regeneration); the result then lists no artifacts. With
         `site_feeds` True, only the site feeds; False, all the others (two jobs can share
         the work: their dirty rows and artifacts are apart). `dirty`: the store's
-        dirty_feeds(held), when the caller has just read it."""
+        dirty_feeds(held), when the caller has just read it. `stop`, asked after each
+        batch: True ends the run there (what is left stays dirty, for the next run)."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
@@ -248,6 +250,8 @@ class Publisher:
                 for k in gone:
                     for fmt in ALL_FORMATS:
                         self._etags.pop((site_id, k, fmt), None)
+                if stop is not None and stop():
+                    return Regenerated(changed, dropped, rendered)
         return Regenerated(changed, dropped, rendered)
 
     def _batches(self, keys: list[str]) -> list[list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -117,9 +118,19 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
             await publisher.mark_all(site, now)
         else:
             since = min(since, last)
-    # Render what is dirty (and what came due while we were down) before serving.
-    await jobs.regenerate(app, jobs.JobState(due_checked_until=since))
-    log.info("serving: %d artifacts loaded, %d in memory", loaded, len(cache))
+    # Render what is dirty (and what came due while we were down) before serving: every
+    # site feed, then the other feeds for feeds.startup_render_seconds at most. After a
+    # large import that is thousands of feeds (four minutes for 100,000 posts): the rest
+    # render in the background (the regeneration jobs), and a feed not rendered yet is
+    # rendered for the reader who asks (FeedService.lookup).
+    await jobs.regenerate(app, jobs.JobState(due_checked_until=since), site_feeds=True)
+    limit = settings.feeds.startup_render_seconds
+    deadline = time.monotonic() + limit
+    await jobs.regenerate(app, jobs.JobState(), site_feeds=False,
+                          stop=(lambda: time.monotonic() >= deadline) if limit else None)
+    left = sum(len(keys) for _, keys in (await store.dirty_feeds()).values())
+    log.info("serving: %d artifacts loaded, %d in memory; %d feeds to render in the "
+             "background", loaded, len(cache), left)
     yield
     await service.close()
     executor.shutdown(wait=True)

@@ -56,16 +56,18 @@ async def forget_idempotency_keys(app: web.Application) -> int:
 
 
 async def regenerate(app: web.Application, state: JobState,
-                     site_feeds: bool | None = None) -> int:
+                     site_feeds: bool | None = None,
+                     stop: Callable[[], bool] | None = None) -> int:
     """Publish posts that came due, render dirty feeds, swap changed artifacts into memory.
     Returns how many artifacts changed. The scheduler runs it as two jobs: the site feeds
     (site_feeds=True, which also publishes what came due), and all other feeds (False), so
     that a new post shows in the site feed without waiting for its label and author feeds
-    to be rendered; None does both at once (at start)."""
-    return await state.run(lambda: _regenerate(app, state, site_feeds))
+    to be rendered; None does both at once. `stop`: see Publisher.regenerate_dirty."""
+    return await state.run(lambda: _regenerate(app, state, site_feeds, stop))
 
 
-async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | None) -> int:
+async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | None,
+                      stop: Callable[[], bool] | None = None) -> int:
     store, publisher = app[STORE], app[PUBLISHER]
     now = app[CLOCK].now()
     if site_feeds is not False:
@@ -86,7 +88,7 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
         changed += len(batch.changed)
 
     result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held,
-                                              site_feeds=site_feeds, dirty=dirty)
+                                              site_feeds=site_feeds, dirty=dirty, stop=stop)
     if changed and WAKE_OUTBOX in app:
         app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
     if changed or result.dropped:
