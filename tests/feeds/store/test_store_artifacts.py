@@ -145,6 +145,21 @@ async def test_dirty_feeds_groups_distinct_keys_per_site_with_the_highest_row_id
     assert site_max > other_max > 0
 
 
+async def test_the_site_feeds_job_reads_only_its_own_dirty_rows_and_the_other_the_rest(
+    store: Store, site: Site, clock: FakeClock
+) -> None:
+    await store.mark_dirty(site.id, [LABEL_FEED], clock.now())
+    await store.mark_dirty(site.id, [SITE_FEED], clock.now())
+    await store.mark_dirty(site.id, [LABEL_FEED], clock.now())
+    everything = await store.dirty_feeds()
+
+    only = await store.dirty_feeds(only={SITE_FEED})
+    besides = await store.dirty_feeds(besides={SITE_FEED})
+    assert only[site.id][1] == [SITE_FEED] and besides[site.id][1] == [LABEL_FEED]
+    # Each with the highest row it saw: clearing up to it leaves the other's rows alone.
+    assert only[site.id][0] < besides[site.id][0] == everything[site.id][0]
+
+
 async def test_saving_with_done_clears_only_the_rows_the_job_saw(
     store: Store, site: Site, make_site: MakeSite, clock: FakeClock
 ) -> None:
