@@ -16,7 +16,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 
 from feeds.models import FeedKey, FeedKind, FeedQuery
@@ -45,17 +44,10 @@ class _Empty:
 
 def page_statements(site_id: int, key: FeedKey, now: datetime) -> list[str]:
     """The SQL (literal values) that select_posts runs for one page: count, then rows."""
-    base = select(t.posts.c.id).where(t.posts.c.site_id == site_id, reads._visible(now))
-    if key.kind is FeedKind.LABEL:
-        having = (select(t.post_labels.c.post_id).where(t.post_labels.c.label.in_(key.labels))
-                  .group_by(t.post_labels.c.post_id)
-                  .having(func.count(t.post_labels.c.label.distinct()) == len(key.labels)))
-        base = base.where(t.posts.c.id.in_(having))
-    c = t.comments.c
-    approved = (select(func.count()).where(c.post_id == t.posts.c.id, c.status == "approved")
-                .scalar_subquery().label("approved_comments"))
     recorder = _Recorder()
-    asyncio.run(reads._page(recorder, t.posts, base, key, approved))  # type: ignore[arg-type]
+    ids = reads.feed_post_ids(site_id, key, now)
+    asyncio.run(reads._page(recorder, t.posts, ids, key,  # type: ignore[arg-type]
+                            reads.approved_comments()))
     return [str(s.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
             for s in recorder.statements]
 

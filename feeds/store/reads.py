@@ -34,6 +34,35 @@ def _visible(now: datetime) -> Any:
     return and_(t.posts.c.status.in_(VISIBLE), t.posts.c.published <= now)
 
 
+def feed_post_ids(site_id: int, key: FeedKey, now: datetime) -> Select[Any]:
+    """The ids of the posts a feed shows (its kind, labels, author; not yet its date
+    windows, order or page)."""
+    base = select(t.posts.c.id).where(t.posts.c.site_id == site_id, _visible(now))
+    if key.kind is FeedKind.LABEL:
+        having = (
+            select(t.post_labels.c.post_id)
+            .where(t.post_labels.c.label.in_(key.labels))
+            .group_by(t.post_labels.c.post_id)
+            .having(func.count(t.post_labels.c.label.distinct()) == len(set(key.labels)))
+        )
+        base = base.where(t.posts.c.id.in_(having))
+    elif key.kind is FeedKind.AUTHOR:
+        base = base.where(
+            t.posts.c.id.in_(
+                select(t.post_authors.c.post_id).where(t.post_authors.c.slug == key.author)
+            )
+        )
+    return base
+
+
+def approved_comments() -> Any:
+    """Each post's approved-comment count, as a column of its row (a statement less: each
+    one is several round trips through aiosqlite's thread, and this runs for every feed)."""
+    c = t.comments.c
+    return (select(func.count()).where(c.post_id == t.posts.c.id, c.status == "approved")
+            .scalar_subquery().label("approved_comments"))
+
+
 async def _page(
     conn: AsyncConnection, table: Any, ids: Select[Any], key: FeedKey, *extra: Any,
 ) -> tuple[int, list[Any]]:
@@ -70,29 +99,9 @@ class Reads:
     engine: AsyncEngine
 
     async def select_posts(self, site_id: int, key: FeedKey, now: datetime) -> PostPage:
-        base = select(t.posts.c.id).where(t.posts.c.site_id == site_id, _visible(now))
-        if key.kind is FeedKind.LABEL:
-            having = (
-                select(t.post_labels.c.post_id)
-                .where(t.post_labels.c.label.in_(key.labels))
-                .group_by(t.post_labels.c.post_id)
-                .having(func.count(t.post_labels.c.label.distinct()) == len(set(key.labels)))
-            )
-            base = base.where(t.posts.c.id.in_(having))
-        elif key.kind is FeedKind.AUTHOR:
-            base = base.where(
-                t.posts.c.id.in_(
-                    select(t.post_authors.c.post_id).where(t.post_authors.c.slug == key.author)
-                )
-            )
-        # Each approved-comment count comes with its row (a statement less: each one is
-        # several round trips through aiosqlite's thread, and this runs for every feed).
-        c = t.comments.c
-        approved = (select(func.count()).where(c.post_id == t.posts.c.id,
-                                               c.status == "approved")
-                    .scalar_subquery().label("approved_comments"))
         async with self.engine.connect() as conn:
-            total, rows = await _page(conn, t.posts, base, key, approved)
+            total, rows = await _page(conn, t.posts, feed_post_ids(site_id, key, now), key,
+                                      approved_comments())
             posts = await complete_posts(conn, [r._mapping for r in rows], counted=True)
         return PostPage(total, tuple(posts))
 
