@@ -217,20 +217,19 @@ class Publisher:
         batch is handed over as soon as it is rendered (before it is stored) and not kept
         (bounded memory on a full regeneration); the result then lists no artifacts. With
         `site_feeds` True, only the site feeds; False, all the others (two jobs can share
-        the work: their dirty rows and artifacts are apart). `dirty`: the store's
-        dirty_feeds(held), when the caller has just read it. `stop`, asked after each
-        batch: True ends the run there (what is left stays dirty, for the next run)."""
+        the work: their dirty rows and artifacts are apart). `dirty`: what
+        dirty_feeds(held, site_feeds) gave, when the caller has just asked. `stop`, asked
+        after each batch: True ends the run there (what is left stays dirty, for the next
+        run)."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
         if dirty is None:
-            dirty = await self.store.dirty_feeds(held)
+            dirty = await self.dirty_feeds(held, site_feeds)
         for site_id, (max_id, all_keys) in dirty.items():
             site = sites.get(site_id)
             if site is None:
                 continue
-            if site_feeds is not None:
-                all_keys = [k for k in all_keys if (k in self.site_feed_keys) is site_feeds]
             for keys in self._batches(all_keys):
                 fresh, gone = await self._render_keys(site, keys, now)
                 rendered += len(keys)
@@ -253,6 +252,14 @@ class Publisher:
                 if stop is not None and stop():
                     return Regenerated(changed, dropped, rendered)
         return Regenerated(changed, dropped, rendered)
+
+    async def dirty_feeds(self, held: frozenset[int], site_feeds: bool | None,
+                          ) -> dict[int, tuple[int, list[str]]]:
+        """The store's dirty feeds for one regeneration job: the site feeds (True), all the
+        others (False), or every one (None)."""
+        keys = self.site_feed_keys
+        return await self.store.dirty_feeds(held, only=keys if site_feeds else (),
+                                            besides=keys if site_feeds is False else ())
 
     def _batches(self, keys: list[str]) -> list[list[str]]:
         """The site feeds first, alone (they are what most readers poll: a change shows

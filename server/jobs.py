@@ -74,9 +74,7 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
         await _publish_due(app, state, now)
     # An import under way holds its site: its feeds render once, when it is done.
     held = await store.held_sites(now, IMPORT_HOLD)
-    site_keys = publisher.site_feed_keys
-    dirty = await store.dirty_feeds(held, only=site_keys if site_feeds else (),
-                                    besides=site_keys if site_feeds is False else ())
+    dirty = await publisher.dirty_feeds(held, site_feeds)
     if not dirty:
         return 0
     sites = app[SITES]
