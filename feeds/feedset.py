@@ -119,11 +119,19 @@ def atom_id(site: Site, entry_id: str) -> str | None:
     return f"tag:{site.host.split(':')[0]},{site.created:%Y}:entry:{quote(entry_id, safe='')}"
 
 
+@lru_cache(maxsize=8192)
+def _replies_urls(base_url: str, post_id: int, default_max: int) -> tuple[str, str]:
+    """A post's comment feed, Atom and RSS: the same for every feed and version showing it
+    (each regeneration builds every entry of every feed it renders, and these URLs were a
+    fifth of that)."""
+    key = FeedKey(FeedKind.POST_COMMENTS, FeedQuery(max_results=default_max), post_id=post_id)
+    return (feed_url(base_url, key, FeedFormat.ATOM, default_max),
+            feed_url(base_url, key, FeedFormat.RSS, default_max))
+
+
 def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> EntryDoc:
     url = post_url(site, post.slug, post.published)
-    comments_key = FeedKey(
-        FeedKind.POST_COMMENTS, FeedQuery(max_results=ctx.default_max), post_id=post.id
-    )
+    replies_atom, replies_rss = _replies_urls(site.base_url, post.id, ctx.default_max)
     return EntryDoc(
         entry_id=post.entry_id,
         title=post.title,
@@ -138,8 +146,8 @@ def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> Entr
         thumbnail=post.thumbnail,
         enclosures=post.enclosures,
         comment_count=post.comment_count,
-        replies_atom_url=feed_url(site.base_url, comments_key, FeedFormat.ATOM, ctx.default_max),
-        replies_rss_url=feed_url(site.base_url, comments_key, FeedFormat.RSS, ctx.default_max),
+        replies_atom_url=replies_atom,
+        replies_rss_url=replies_rss,
         comments_page_url=url + "#comments",
         atom_id=atom_id(site, post.entry_id),
     )

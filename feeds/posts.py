@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from feeds.content import clean_text, sanitize_html, sanitize_with_image, summary_from_html
@@ -19,8 +20,14 @@ MAX_SLUG = 200
 
 def post_url(site: Site, slug: str, published: datetime) -> str:
     """Blogger's permalink shape, in the site's time zone: /YYYY/MM/slug.html."""
-    local = published.astimezone(ZoneInfo(site.timezone))
-    return f"{site.base_url}/{local:%Y}/{local:%m}/{slug}.html"
+    return _permalink(site.base_url, site.timezone, slug, published)
+
+
+@lru_cache(maxsize=8192)
+def _permalink(base_url: str, timezone: str, slug: str, published: datetime) -> str:
+    # Asked for every entry of every feed a regeneration renders: remembered.
+    local = published.astimezone(ZoneInfo(timezone))
+    return f"{base_url}/{local:%Y}/{local:%m}/{slug}.html"
 
 
 def new_entry_id(site: Site, slug: str, published: datetime) -> str:

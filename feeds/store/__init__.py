@@ -33,9 +33,6 @@ class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def close(self) -> None:
-        await self.engine.dispose()
-
 
 async def open_store(url: str, echo: bool = False, run_migrations: bool = True) -> Store:
     store = Store(make_engine(url, echo))

@@ -102,7 +102,7 @@ class Admin(StoreBase):
             rows = await conn.execute(select(t.posts).where(p.id.in_(ids))
                                       .order_by(p.published.desc(), p.id.desc())
                                       .limit(limit).offset(offset))
-            return total, await complete_posts(conn, [r._mapping for r in rows])
+            return total, await conn.run_sync(complete_posts, [r._mapping for r in rows])
 
     async def label_counts(self, site_id: int) -> list[tuple[str, int]]:
         """Every label of a post that is not deleted (drafts too), with its post count."""

@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 
 from feeds.models import Artifact, Fanout, FeedFormat
 from feeds.store import schema as t
@@ -39,6 +42,17 @@ def _artifact(row: Any) -> Artifact:
     )
 
 
+def _replace_artifacts(dialect: str) -> Any:
+    """An upsert of whole artifacts: one statement, where a delete then an insert freed
+    each old body's overflow pages before writing the new ones (8.2 vs 14.1 ms of CPU for
+    21 bodies of 150 KB on SQLite)."""
+    stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(t.artifacts)
+    keys = {"site_id", "key", "format"}
+    return stmt.on_conflict_do_update(
+        index_elements=sorted(keys),
+        set_={c.name: stmt.excluded[c.name] for c in t.artifacts.c if c.name not in keys})
+
+
 class Artifacts(StoreBase):
 
     async def save_artifacts(
@@ -62,32 +76,13 @@ class Artifacts(StoreBase):
                 )
             if artifacts:
                 # One statement for all (executemany): each round trip holds the one writer.
-                c = t.artifacts.c
-                await conn.execute(
-                    delete(t.artifacts).where(c.site_id == bindparam("b_site"),
-                                              c.key == bindparam("b_key"),
-                                              c.format == bindparam("b_format")),
-                    [{"b_site": a.site_id, "b_key": a.key, "b_format": a.format.value}
-                     for a in artifacts])
-                await conn.execute(
-                    insert(t.artifacts),
-                    [
-                        {
-                            "site_id": a.site_id,
-                            "key": a.key,
-                            "format": a.format.value,
-                            "body": a.body,
-                            "body_gzip": a.body_gzip,
-                            "body_br": a.body_br,
-                            "etag": a.etag,
-                            "last_modified": a.last_modified,
-                            "content_type": a.content_type,
-                            "self_url": a.self_url,
-                            "rendered_at": now,
-                        }
-                        for a in artifacts
-                    ],
-                )
+                await conn.execute(_replace_artifacts(conn.dialect.name), [
+                    {"site_id": a.site_id, "key": a.key, "format": a.format.value,
+                     "body": a.body, "body_gzip": a.body_gzip, "body_br": a.body_br,
+                     "etag": a.etag, "last_modified": a.last_modified,
+                     "content_type": a.content_type, "self_url": a.self_url,
+                     "rendered_at": now}
+                    for a in artifacts])
             if fanout is not None:
                 await enqueue(conn, artifacts, fanout, now)
             if done is not None:
@@ -148,18 +143,16 @@ class Artifacts(StoreBase):
         (None when another one is stored)."""
         a = t.artifacts.c
         version = [a.etag == etag] if etag is not None else []
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(a.body, a.body_gzip, a.body_br).where(
-                        t.artifacts.c.site_id == site_id,
-                        t.artifacts.c.key == key,
-                        t.artifacts.c.format == fmt.value,
-                        *version,
-                    )
-                )
+
+        def work(conn: Connection) -> tuple[bytes, bytes, bytes] | None:
+            row = conn.execute(
+                select(a.body, a.body_gzip, a.body_br).where(
+                    a.site_id == site_id, a.key == key, a.format == fmt.value, *version)
             ).first()
             return None if row is None else (bytes(row[0]), bytes(row[1]), bytes(row[2]))
+
+        bodies: tuple[bytes, bytes, bytes] | None = await self.reading(work)
+        return bodies
 
     async def dirty_feeds(
         self, held: frozenset[int] = frozenset(), only: Collection[str] = (),
@@ -170,21 +163,24 @@ class Artifacts(StoreBase):
         `besides` are left out. (The site-feeds job polls four times a second: after a
         large import it read 13,000 rows each time to keep three.)"""
         d = t.dirty_feeds.c
-        async with self.engine.connect() as conn:
-            query = select(d.id, d.site_id, d.key)
-            if held:
-                query = query.where(d.site_id.not_in(held))
-            if only:
-                query = query.where(d.key.in_(sorted(only)))
-            if besides:
-                query = query.where(d.key.not_in(sorted(besides)))
-            rows = await conn.execute(query.order_by(t.dirty_feeds.c.id))
+        query = select(d.id, d.site_id, d.key)
+        if held:
+            query = query.where(d.site_id.not_in(held))
+        if only:
+            query = query.where(d.key.in_(sorted(only)))
+        if besides:
+            query = query.where(d.key.not_in(sorted(besides)))
+
+        def work(conn: Connection) -> dict[int, tuple[int, list[str]]]:
             tops: dict[int, int] = {}
             keys: dict[int, dict[str, None]] = {}
-            for row_id, site_id, key in rows:
+            for row_id, site_id, key in conn.execute(query.order_by(d.id)):
                 keys.setdefault(site_id, {})[key] = None
                 tops[site_id] = max(tops.get(site_id, 0), row_id)
             return {site_id: (tops[site_id], list(ks)) for site_id, ks in keys.items()}
+
+        dirty: dict[int, tuple[int, list[str]]] = await self.reading(work)
+        return dirty
 
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
         async with self.writing() as conn:

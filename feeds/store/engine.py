@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from feeds.errors import InvalidInputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+READER_THREADS = 2
+"""Threads (each with its own SQLite connection) that run the store's hot reads."""
 
 
 def async_url(url: str) -> str:
@@ -44,18 +48,59 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
             full, echo=echo, pool_size=8, max_overflow=2, connect_args={"timeout": 30}
         )
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # WAL lets the server read while `syndic post add` writes from another process.
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(full, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+SQLITE_PAGE_SIZE = 16384
+"""Bytes a page, for a new database file (an existing one keeps its own: SQLite ignores the
+pragma once a WAL database exists). Artifacts are 100-200 KB blobs stored as chains of
+overflow pages: replacing 21 of them took 8.9 ms of CPU with 4 KiB pages, 4.8 ms with
+16 KiB (docs/benchmarks.md, "Fifth pass")."""
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # before WAL: a new file only
+    # WAL lets the server read while `syndic post add` writes from another process.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class SqliteReader:
+    """The store's hot reads on SQLite: plain sqlite3 connections (one per thread, kept),
+    each read a whole function run in one hand-over to a thread of this reader's own.
+
+    Why: through aiosqlite every statement is several hand-overs between the event loop
+    and the connection's thread (execute, description, each fetch), each a queue put, a
+    thread wake-up and a loop wake-up. A feed's page (count, rows, labels: three
+    statements) took 4.4 ms of CPU that way and 1.7 ms as one function in one thread
+    (docs/benchmarks.md, "Fifth pass"). The statements are the same SQLAlchemy Core
+    statements, compiled by the same SQLite dialect; WAL lets these connections read
+    beside the async engine's writer."""
+
+    def __init__(self, async_engine: AsyncEngine) -> None:
+        url = async_engine.url.set(drivername="sqlite")
+        self.engine: Engine = create_engine(
+            url, pool_size=READER_THREADS, max_overflow=0,
+            connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.threads = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="syndic-read")
+
+    def _call(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn:
+            return work(conn)
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.threads, self._call, work)
+
+    def close(self) -> None:
+        self.threads.shutdown(wait=True)
+        self.engine.dispose()
 
 
 def _alembic_config(conn: Connection) -> Config:
@@ -80,6 +125,24 @@ class StoreBase:
 
     engine: AsyncEngine
     _write_lock: asyncio.Lock | None = None
+    _reader: SqliteReader | None = None
+
+    async def reading(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (synchronous SQLAlchemy on one connection, reads only) in one
+        hand-over: on SQLite in a reader thread (SqliteReader), on PostgreSQL on an
+        async connection through run_sync (asyncpg's round trips are the loop's own)."""
+        if self.engine.dialect.name == "sqlite":
+            if self._reader is None:
+                self._reader = SqliteReader(self.engine)
+            return await self._reader.run(work)
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(work)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        await self.engine.dispose()
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.errors import NotFoundError
@@ -56,14 +57,14 @@ class ImportWrites(StoreBase):
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(t.posts).where(
                 t.posts.c.site_id == site_id, t.posts.c.entry_id.in_(entry_ids)))
-            posts = await complete_posts(conn, [r._mapping for r in rows])
+            posts = await conn.run_sync(complete_posts, [r._mapping for r in rows])
         return {p.entry_id: p for p in posts}
 
     async def posts_by_id(self, site_id: int, ids: Iterable[int]) -> dict[int, Post]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(t.posts).where(
                 t.posts.c.site_id == site_id, t.posts.c.id.in_(list(set(ids)))))
-            posts = await complete_posts(conn, [r._mapping for r in rows])
+            posts = await conn.run_sync(complete_posts, [r._mapping for r in rows])
         return {p.id: p for p in posts}
 
     async def slug_owners(self, site_id: int, slugs: Iterable[str]) -> dict[str, str]:
@@ -152,10 +153,14 @@ class ImportWrites(StoreBase):
         """Sites an import is writing now. A run whose heartbeat stopped (its process died)
         holds nothing: what it wrote is regenerated as usual."""
         r = t.import_runs.c
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(select(r.site_id).where(
-                r.state == "running", r.heartbeat > now - stale_after).distinct())
-            return frozenset(row.site_id for row in rows)
+        query = select(r.site_id).where(
+            r.state == "running", r.heartbeat > now - stale_after).distinct()
+
+        def work(conn: Connection) -> frozenset[int]:
+            return frozenset(row.site_id for row in conn.execute(query))
+
+        held: frozenset[int] = await self.reading(work)
+        return held
 
 
 async def _insert_posts(conn: AsyncConnection, posts: list[Post], now: datetime) -> list[int]:

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Connection
 
 from feeds.models import VISIBLE_STATUSES, Comment, FeedKey, FeedKind, OrderBy, Post
 from feeds.store import schema as t
+from feeds.store.engine import StoreBase
 from feeds.store.rows import comment_from_row, post_from_row
 
 VISIBLE = tuple(s.value for s in VISIBLE_STATUSES)
@@ -63,21 +64,21 @@ def approved_comments() -> Any:
             .scalar_subquery().label("approved_comments"))
 
 
-async def _page(
-    conn: AsyncConnection, table: Any, ids: Select[Any], key: FeedKey, *extra: Any,
+def _page(
+    conn: Connection, table: Any, ids: Select[Any], key: FeedKey, *extra: Any,
 ) -> tuple[int, list[Any]]:
     """The total of `ids` (a select of `table`'s ids) within the query's date windows, and
     one page of its rows, newest first (ties: highest id first, so pages are stable)."""
     ids = _windows(ids, key, table.c.published, table.c.updated)
     order = table.c.updated if key.query.orderby is OrderBy.UPDATED else table.c.published
     newest_first = (order.desc(), table.c.id.desc())
-    total = (await conn.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
+    total = conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     # The page's ids first, then their rows: ordering whole rows made SQLite sort every
     # visible post with its content to keep 25 (3 ms for 368 posts, growing with the
     # site); ordering ids sorts index entries only.
     page = (ids.order_by(*newest_first).limit(key.query.max_results)
             .offset(key.query.start_index - 1))
-    rows = await conn.execute(
+    rows = conn.execute(
         select(table, *extra).where(table.c.id.in_(page)).order_by(*newest_first))
     return total, list(rows.all())
 
@@ -95,15 +96,18 @@ def _windows(stmt: Select[Any], key: FeedKey, published: Any, updated: Any) -> S
     return stmt
 
 
-class Reads:
-    engine: AsyncEngine
+class Reads(StoreBase):
+    # What every regeneration reads goes through StoreBase.reading: one hand-over each.
 
     async def select_posts(self, site_id: int, key: FeedKey, now: datetime) -> PostPage:
-        async with self.engine.connect() as conn:
-            total, rows = await _page(conn, t.posts, feed_post_ids(site_id, key, now), key,
-                                      approved_comments())
-            posts = await complete_posts(conn, [r._mapping for r in rows], counted=True)
-        return PostPage(total, tuple(posts))
+        def work(conn: Connection) -> PostPage:
+            total, rows = _page(conn, t.posts, feed_post_ids(site_id, key, now), key,
+                                approved_comments())
+            posts = complete_posts(conn, [r._mapping for r in rows], counted=True)
+            return PostPage(total, tuple(posts))
+
+        page: PostPage = await self.reading(work)
+        return page
 
     async def select_comments(
         self, site_id: int, key: FeedKey, now: datetime
@@ -116,29 +120,30 @@ class Reads:
         )
         if key.kind is FeedKind.POST_COMMENTS:
             base = base.where(c.post_id == key.post_id)
-        async with self.engine.connect() as conn:
-            total, rows = await _page(conn, t.comments, base, key)
+
+        def work(conn: Connection) -> CommentPage:
+            total, rows = _page(conn, t.comments, base, key)
             comments = [comment_from_row(r._mapping) for r in rows]
-            post_rows = (
-                await conn.execute(
-                    select(t.posts).where(t.posts.c.id.in_({x.post_id for x in comments}))
-                )
+            post_rows = conn.execute(
+                select(t.posts).where(t.posts.c.id.in_({x.post_id for x in comments}))
             ).all()
-            posts = {p.id: p for p in await complete_posts(conn, [r._mapping for r in post_rows])}
-        return CommentPage(total, tuple((x, posts[x.post_id]) for x in comments))
+            posts = {p.id: p for p in complete_posts(conn, [r._mapping for r in post_rows])}
+            return CommentPage(total, tuple((x, posts[x.post_id]) for x in comments))
+
+        page: CommentPage = await self.reading(work)
+        return page
 
     async def visible_post(self, site_id: int, post_id: int, now: datetime) -> Post | None:
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(t.posts).where(
-                        t.posts.c.site_id == site_id, t.posts.c.id == post_id, _visible(now)
-                    )
+        def work(conn: Connection) -> Post | None:
+            row = conn.execute(
+                select(t.posts).where(
+                    t.posts.c.site_id == site_id, t.posts.c.id == post_id, _visible(now)
                 )
             ).first()
-            if row is None:
-                return None
-            return (await complete_posts(conn, [row._mapping]))[0]
+            return None if row is None else complete_posts(conn, [row._mapping])[0]
+
+        post: Post | None = await self.reading(work)
+        return post
 
     async def labels(self, site_id: int, now: datetime) -> list[tuple[str, int]]:
         """Every label of a visible post, with its post count, by name."""
@@ -183,14 +188,18 @@ class Reads:
         enter feeds as their time comes. A post stored at or after its date is not one of
         them: its write marked its feeds already."""
         p = t.posts.c
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(
+
+        def work(conn: Connection) -> list[Post]:
+            rows = conn.execute(
                 select(t.posts).where(  # ix_posts_status_published: a range per status
                     p.status.in_(VISIBLE), p.published > since, p.published <= now,
                     p.published > p.created,
                 )
             )
-            return await complete_posts(conn, [r._mapping for r in rows])
+            return complete_posts(conn, [r._mapping for r in rows])
+
+        posts: list[Post] = await self.reading(work)
+        return posts
 
     async def last_rendered(self, site_id: int) -> datetime | None:
         """When the site's artifacts were last written (None: never)."""
@@ -204,22 +213,22 @@ class Reads:
             return t.UTCDateTime().process_result_value(value, conn.dialect)
 
 
-async def complete_posts(conn: AsyncConnection, rows: list[Any], counted: bool = False,
-                         ) -> list[Post]:
+def complete_posts(conn: Connection, rows: list[Any], counted: bool = False) -> list[Post]:
     """Posts with their labels (in their order) and approved comment counts (`counted`:
-    the rows carry them, as approved_comments)."""
+    the rows carry them, as approved_comments). Synchronous: async callers use
+    `await conn.run_sync(complete_posts, rows)`."""
     ids = [r["id"] for r in rows]
     labels: dict[int, list[str]] = {i: [] for i in ids}
     counts: dict[int, int] = {r["id"]: r["approved_comments"] for r in rows} if counted else {}
     if ids:
-        for r in await conn.execute(
+        for r in conn.execute(
             select(t.post_labels.c.post_id, t.post_labels.c.label)
             .where(t.post_labels.c.post_id.in_(ids))
             .order_by(t.post_labels.c.post_id, t.post_labels.c.position)
         ):
             labels[r[0]].append(r[1])
     if ids and not counted:
-        for r in await conn.execute(
+        for r in conn.execute(
             select(t.comments.c.post_id, func.count())
             .where(t.comments.c.post_id.in_(ids), t.comments.c.status == "approved")
             .group_by(t.comments.c.post_id)

@@ -189,7 +189,7 @@ class Writes(StoreBase):
                     break
             if row is None:
                 raise PostNotFoundError(ref)
-            return (await complete_posts(conn, [row._mapping]))[0]
+            return (await conn.run_sync(complete_posts, [row._mapping]))[0]
 
     async def list_posts(self, site_id: int) -> list[Post]:
         async with self.engine.connect() as conn:
