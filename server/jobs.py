@@ -77,6 +77,12 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     dirty = await publisher.dirty_feeds(held, site_feeds)
     if not dirty:
         return 0
+    # The feeds are rendered as of now, read AFTER their dirty rows: a post created while
+    # this run started (dated after the first `now`) marked its feeds in its own
+    # transaction, and once its rows are read here it must show. Rendered as of the
+    # earlier time, it was left out, the bytes did not change, the rows were cleared, and
+    # the post stayed out of its feeds until their next change (a push never sent).
+    now = app[CLOCK].now()
     sites = app[SITES]
     if any(site_id not in sites.by_id for site_id in dirty):
         sites.replace(await store.sites())

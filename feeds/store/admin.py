@@ -151,7 +151,7 @@ class Admin(StoreBase):
                 author_email=comment.author.email, content_html=comment.content_html,
                 status=comment.status.value, published=comment.published,
                 updated=comment.updated))
-            await mark_dirty(conn, comment.site_id, dirty_keys, now)
+            await conn.run_sync(mark_dirty, comment.site_id, dirty_keys, now)
         return await self.get_comment(comment.site_id, comment.id)
 
     async def delete_comment(self, comment: Comment, dirty_keys: Iterable[str],
@@ -161,7 +161,7 @@ class Admin(StoreBase):
             await conn.execute(update(t.comments).where(t.comments.c.parent_id == comment.id)
                                .values(parent_id=comment.parent_id))
             await conn.execute(delete(t.comments).where(t.comments.c.id == comment.id))
-            await mark_dirty(conn, comment.site_id, dirty_keys, now)
+            await conn.run_sync(mark_dirty, comment.site_id, dirty_keys, now)
 
     # -- API tokens ------------------------------------------------------------------
 

@@ -67,16 +67,13 @@ class Artifacts(StoreBase):
         the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
         keys). Rows marked later stay for the next run. With `fanout`, the deliveries the
         changed artifacts call for are written in the same transaction (the outbox)."""
-        async with self.writing() as conn:
+        def work(conn: Connection) -> None:
             if gone and done is not None:
-                await conn.execute(
-                    delete(t.artifacts).where(
-                        t.artifacts.c.site_id == done[0], t.artifacts.c.key.in_(list(gone))
-                    )
-                )
+                conn.execute(delete(t.artifacts).where(
+                    t.artifacts.c.site_id == done[0], t.artifacts.c.key.in_(list(gone))))
             if artifacts:
-                # One statement for all (executemany): each round trip holds the one writer.
-                await conn.execute(_replace_artifacts(conn.dialect.name), [
+                # One statement for all (executemany).
+                conn.execute(_replace_artifacts(conn.dialect.name), [
                     {"site_id": a.site_id, "key": a.key, "format": a.format.value,
                      "body": a.body, "body_gzip": a.body_gzip, "body_br": a.body_br,
                      "etag": a.etag, "last_modified": a.last_modified,
@@ -84,16 +81,17 @@ class Artifacts(StoreBase):
                      "rendered_at": now}
                     for a in artifacts])
             if fanout is not None:
-                await enqueue(conn, artifacts, fanout, now)
+                enqueue(conn, artifacts, fanout, now)
             if done is not None:
                 site_id, max_id, keys = done
-                await conn.execute(
-                    delete(t.dirty_feeds).where(
-                        t.dirty_feeds.c.site_id == site_id,
-                        t.dirty_feeds.c.id <= max_id,
-                        t.dirty_feeds.c.key.in_(keys),
-                    )
-                )
+                conn.execute(delete(t.dirty_feeds).where(
+                    t.dirty_feeds.c.site_id == site_id, t.dirty_feeds.c.id <= max_id,
+                    t.dirty_feeds.c.key.in_(keys)))
+
+        # One hand-over for the whole transaction (StoreBase.write_through): through
+        # aiosqlite it was a dozen, each waiting for a turn of the busy event loop while
+        # holding the one writer.
+        await self.write_through(work)
 
     async def save_compressed(self, artifacts: Sequence[Artifact]) -> None:
         """The gzip and br bodies of stored artifacts, made after them (regeneration stores
@@ -183,5 +181,4 @@ class Artifacts(StoreBase):
         return dirty
 
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
-        async with self.writing() as conn:
-            await mark_dirty_rows(conn, site_id, keys, now)
+        await self.write_through(lambda conn: mark_dirty_rows(conn, site_id, keys, now))

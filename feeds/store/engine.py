@@ -71,9 +71,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-class SqliteReader:
-    """The store's hot reads on SQLite: plain sqlite3 connections (one per thread, kept),
-    each read a whole function run in one hand-over to a thread of this reader's own.
+class SqliteThreads:
+    """The store's hot statements on SQLite: plain sqlite3 connections, each whole read or
+    write transaction a function run in ONE hand-over to a thread of these.
 
     Why: through aiosqlite every statement is several hand-overs between the event loop
     and the connection's thread (execute, description, each fetch), each a queue put, a
@@ -81,7 +81,7 @@ class SqliteReader:
     statements) took 4.4 ms of CPU that way and 1.7 ms as one function in one thread
     (docs/benchmarks.md, "Fifth pass"). The statements are the same SQLAlchemy Core
     statements, compiled by the same SQLite dialect; WAL lets these connections read
-    beside the async engine's writer."""
+    beside the async engine's, and writes here take the same in-process write turn."""
 
     def __init__(self, async_engine: AsyncEngine) -> None:
         url = async_engine.url.set(drivername="sqlite")
@@ -89,14 +89,19 @@ class SqliteReader:
             url, pool_size=READER_THREADS, max_overflow=0,
             connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.threads = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="syndic-read")
+        self.threads = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="syndic-sql")
 
-    def _call(self, work: Callable[[Connection], T]) -> T:
+    def _read(self, work: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
             return work(conn)
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.threads, self._call, work)
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as conn:
+            return work(conn)
+
+    async def run(self, work: Callable[[Connection], T], write: bool = False) -> T:
+        call = self._write if write else self._read
+        return await asyncio.get_running_loop().run_in_executor(self.threads, call, work)
 
     def close(self) -> None:
         self.threads.shutdown(wait=True)
@@ -125,36 +130,60 @@ class StoreBase:
 
     engine: AsyncEngine
     _write_lock: asyncio.Lock | None = None
-    _reader: SqliteReader | None = None
+    _threads: SqliteThreads | None = None
+
+    def _sqlite_threads(self) -> SqliteThreads | None:
+        if self.engine.dialect.name != "sqlite":
+            return None
+        if self._threads is None:
+            self._threads = SqliteThreads(self.engine)
+        return self._threads
 
     async def reading(self, work: Callable[[Connection], T]) -> T:
         """Run `work` (synchronous SQLAlchemy on one connection, reads only) in one
-        hand-over: on SQLite in a reader thread (SqliteReader), on PostgreSQL on an
-        async connection through run_sync (asyncpg's round trips are the loop's own)."""
-        if self.engine.dialect.name == "sqlite":
-            if self._reader is None:
-                self._reader = SqliteReader(self.engine)
-            return await self._reader.run(work)
+        hand-over: on SQLite in a thread of SqliteThreads, on PostgreSQL on an async
+        connection through run_sync (asyncpg's round trips are the loop's own)."""
+        if (threads := self._sqlite_threads()) is not None:
+            return await threads.run(work)
         async with self.engine.connect() as conn:
             return await conn.run_sync(work)
 
+    async def in_transaction(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` as one write transaction in one hand-over, like reading(). The caller
+        holds write_turn()."""
+        if (threads := self._sqlite_threads()) is not None:
+            return await threads.run(work, write=True)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work)
+
+    async def write_through(self, work: Callable[[Connection], T]) -> T:
+        """write_turn(), then in_transaction(work)."""
+        async with self.write_turn():
+            return await self.in_transaction(work)
+
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        if self._threads is not None:
+            self._threads.close()
+            self._threads = None
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction. On SQLite, one at a time in this process: SQLite has one
-        writer, a connection whose snapshot is older than another's commit cannot write at
-        all (SQLITE_BUSY_SNAPSHOT), and its busy handler sleeps in steps of up to 100 ms;
-        waiting on a lock here costs nothing of that. PostgreSQL takes them concurrently."""
+    async def write_turn(self) -> AsyncIterator[None]:
+        """This process's turn to write. On SQLite, one write transaction at a time in this
+        process: SQLite has one writer, a connection whose snapshot is older than
+        another's commit cannot write at all (SQLITE_BUSY_SNAPSHOT), and its busy handler
+        sleeps in steps of up to 100 ms; waiting on a lock here costs nothing of that.
+        PostgreSQL takes them concurrently."""
         if self.engine.dialect.name != "sqlite":
-            async with self.engine.begin() as conn:
-                yield conn
+            yield
             return
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
-        async with self._write_lock, self.engine.begin() as conn:
+        async with self._write_lock:
+            yield
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction on the async engine, in this process's write turn."""
+        async with self.write_turn(), self.engine.begin() as conn:
             yield conn

@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.errors import NotFoundError
 from feeds.models import Comment, Post
@@ -99,16 +98,20 @@ class ImportWrites(StoreBase):
         """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
         `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
         or nothing. Returns the ids of the new posts and of the comments, in order."""
-        async with self.writing() as conn:
-            post_ids = await _insert_posts(conn, new, now)
+        def work(conn: Connection) -> tuple[list[int], list[int]]:
+            post_ids = _insert_posts(conn, new, now)
             for post in changed:
-                await conn.execute(update(t.posts).where(t.posts.c.id == post.id)
-                                   .values(**post_values(post)))
-            await write_post_links(conn, [*zip(post_ids, new, strict=True),
-                                          *((p.id, p) for p in changed)], replacing=changed)
-            comment_ids = await _write_comments(conn, comments)
-            await mark_dirty(conn, site_id, dirty_keys, now)
-        return post_ids, comment_ids
+                conn.execute(update(t.posts).where(t.posts.c.id == post.id)
+                             .values(**post_values(post)))
+            write_post_links(conn, [*zip(post_ids, new, strict=True),
+                                    *((p.id, p) for p in changed)], replacing=changed)
+            comment_ids = _write_comments(conn, comments)
+            mark_dirty(conn, site_id, dirty_keys, now)
+            return post_ids, comment_ids
+
+        # One hand-over for the whole batch (StoreBase.write_through).
+        ids: tuple[list[int], list[int]] = await self.write_through(work)
+        return ids
 
     # -- runs ------------------------------------------------------------------------
 
@@ -163,7 +166,7 @@ class ImportWrites(StoreBase):
         return held
 
 
-async def _insert_posts(conn: AsyncConnection, posts: list[Post], now: datetime) -> list[int]:
+def _insert_posts(conn: Connection, posts: list[Post], now: datetime) -> list[int]:
     if not posts:
         return []
     rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now}
@@ -173,8 +176,8 @@ async def _insert_posts(conn: AsyncConnection, posts: list[Post], now: datetime)
     with_id = [r for r in rows if "id" in r]
     without = [r for r in rows if "id" not in r]
     if with_id:
-        await conn.execute(insert(t.posts), with_id)
-    it = iter(await insert_with_ids(conn, t.posts, without))
+        conn.execute(insert(t.posts), with_id)
+    it = iter(insert_with_ids(conn, t.posts, without))
     for r in rows:
         ids.append(cast(int, r["id"]) if "id" in r else next(it))
     return ids
@@ -190,18 +193,18 @@ def _comment_values(c: Comment) -> dict[str, Any]:
     }
 
 
-async def _write_comments(conn: AsyncConnection, comments: list[Comment]) -> list[int]:
+def _write_comments(conn: Connection, comments: list[Comment]) -> list[int]:
     """Insert the comments without an id, replace those with one: a statement each way
     (executemany), not one per comment. Returns their ids, in order."""
     fresh = [c for c in comments if not c.id]
     stored = [c for c in comments if c.id]
     if stored:
         cols = _comment_values(stored[0])
-        await conn.execute(
+        conn.execute(
             update(t.comments).where(t.comments.c.id == bindparam("b_id"))
             .values({k: bindparam(f"b_{k}") for k in cols}),
             [{"b_id": c.id, **{f"b_{k}": v for k, v in _comment_values(c).items()}}
              for c in stored])
-    new_ids = iter(await insert_with_ids(conn, t.comments, [_comment_values(c) for c in fresh]))
+    new_ids = iter(insert_with_ids(conn, t.comments, [_comment_values(c) for c in fresh]))
     return [c.id or next(new_ids) for c in comments]
 

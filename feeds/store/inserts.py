@@ -14,19 +14,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 _LOOKUP = 500
 """Keys per SELECT: well under SQLite's limit on bound parameters."""
 
 
-async def insert_with_ids(conn: AsyncConnection, table: Table,
-                          rows: Sequence[Mapping[str, Any]]) -> list[int]:
+def insert_with_ids(conn: Connection, table: Table,
+                    rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert `rows` (each with site_id and entry_id, unique together in `table`) and
     return their ids, in the order of `rows`."""
     if not rows:
         return []
-    await conn.execute(insert(table), list(rows))
+    conn.execute(insert(table), list(rows))
     keys = [(r["site_id"], r["entry_id"]) for r in rows]
     ids: dict[tuple[int, str], int] = {}
     c = table.c
@@ -39,6 +39,6 @@ async def insert_with_ids(conn: AsyncConnection, table: Table,
                                 c.entry_id.in_([entry for _, entry in chunk]))
         else:
             query = query.where(tuple_(c.site_id, c.entry_id).in_(chunk))
-        for row in await conn.execute(query):
+        for row in conn.execute(query):
             ids[(row.site_id, row.entry_id)] = int(row.id)
     return [ids[key] for key in keys]

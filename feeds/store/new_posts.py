@@ -19,10 +19,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import and_, insert, or_, select, tuple_
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.errors import ConflictError, InvalidPostError
 from feeds.models import Post
@@ -60,7 +61,7 @@ WriteOne = Callable[[NewPost], Awaitable[int]]
 class NewPostBatcher:
     def __init__(self, store: StoreBase, write_one: WriteOne,
                  values: Callable[[Post], dict[str, object]],
-                 links: Callable[[AsyncConnection, list[tuple[int, Post]]], Awaitable[None]],
+                 links: Callable[[Connection, list[tuple[int, Post]]], None],
                  ) -> None:
         self._store = store
         self._write_one = write_one
@@ -79,11 +80,13 @@ class NewPostBatcher:
         while self._queue:
             batch: list[NewPost] = []
             try:
-                async with self._store.writing() as conn:
+                async with self._store.write_turn():
                     # Taken once the writer is ours: whatever queued while we waited joins.
                     batch = [i for i in self._queue[:MAX_BATCH] if not i.done.done()]
                     del self._queue[:MAX_BATCH]
-                    outcomes = await self._write(conn, batch)
+                    # The whole transaction in one hand-over (StoreBase.in_transaction).
+                    outcomes = await self._store.in_transaction(
+                        partial(self._write, batch=batch))
             except IntegrityError:
                 outcomes = [await self._alone(item) for item in batch]
             except Exception as exc:  # the answer of each create
@@ -102,21 +105,20 @@ class NewPostBatcher:
         except Exception as exc:  # this create's answer
             return exc
 
-    async def _write(self, conn: AsyncConnection, batch: list[NewPost],
-                     ) -> list[int | BaseException]:
+    def _write(self, conn: Connection, batch: list[NewPost]) -> list[int | BaseException]:
         if not batch:
             return []
         outcomes: list[int | BaseException] = [
-            refusal or 0 for refusal in await _refusals(conn, batch)]
+            refusal or 0 for refusal in _refusals(conn, batch)]
         todo = [(n, item) for n, item in enumerate(batch) if outcomes[n] == 0]
         if not todo:
             return outcomes
         rows = [{**self._values(item.post), "created": item.now} for _, item in todo]
-        ids = await insert_with_ids(conn, t.posts, rows)
-        await self._links(conn, [(i, item.post) for i, (_, item) in zip(ids, todo, strict=True)])
+        ids = insert_with_ids(conn, t.posts, rows)
+        self._links(conn, [(i, item.post) for i, (_, item) in zip(ids, todo, strict=True)])
         dirty = {(item.post.site_id, k): item.now for _, item in todo for k in item.dirty_keys}
         if dirty:
-            await conn.execute(insert(t.dirty_feeds), [
+            conn.execute(insert(t.dirty_feeds), [
                 {"site_id": site_id, "key": key, "marked_at": now}
                 for (site_id, key), now in sorted(dirty.items())])
         keys = [{"scope": idem.scope, "key": idem.key, "request_hash": idem.request_hash,
@@ -124,26 +126,26 @@ class NewPostBatcher:
                 for i, (_, item) in zip(ids, todo, strict=True)
                 if (idem := item.idempotency) is not None]
         if keys:
-            await conn.execute(insert(t.idempotency_keys), keys)
+            conn.execute(insert(t.idempotency_keys), keys)
         for i, (n, _) in zip(ids, todo, strict=True):
             outcomes[n] = i
         return outcomes
 
 
-async def _refusals(conn: AsyncConnection, batch: list[NewPost]) -> list[Exception | None]:
+def _refusals(conn: Connection, batch: list[NewPost]) -> list[Exception | None]:
     """Per create: why it cannot be stored (a clash with a stored post, with an earlier
     create of the batch, or a key already used), or None."""
     p = t.posts.c
-    stored = (await conn.execute(select(p.site_id, p.slug, p.entry_id).where(or_(*(
+    stored = conn.execute(select(p.site_id, p.slug, p.entry_id).where(or_(*(
         and_(p.site_id == site_id, or_(p.slug.in_(slugs), p.entry_id.in_(eids)))
-        for site_id, slugs, eids in _by_site(batch)))))).all()
+        for site_id, slugs, eids in _by_site(batch))))).all()
     slugs = {(r.site_id, r.slug) for r in stored}
     eids = {(r.site_id, r.entry_id) for r in stored}
     asked = [(i.idempotency.scope, i.idempotency.key) for i in batch if i.idempotency]
     used: set[tuple[str, str]] = set()
     if asked:
         k = t.idempotency_keys.c
-        used = {(r.scope, r.key) for r in await conn.execute(
+        used = {(r.scope, r.key) for r in conn.execute(
             select(k.scope, k.key).where(tuple_(k.scope, k.key).in_(asked)))}
     out: list[Exception | None] = []
     for item in batch:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
 from feeds.models import (
     Artifact,
@@ -48,8 +48,8 @@ def _delivery(row: Any, secret: str | None = None) -> Delivery:
                     row.last_status, row.last_error, secret)
 
 
-async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: Fanout,
-                  now: datetime) -> int:
+def enqueue(conn: Connection, artifacts: Iterable[Artifact], fanout: Fanout,
+            now: datetime) -> int:
     """Deliveries for changed artifacts: one per subscriber of each, one per external hub
     per topic, one per ping service when a site's main feed changed. A pending delivery of
     an older version is brought up to this one instead of a second row (the body is read at
@@ -66,7 +66,7 @@ async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: 
     wanted: list[dict[str, Any]] = []
     # WebSub §5.1 (hub.lease_seconds): a subscription is active for its lease only; one
     # whose lease ended gets nothing, even before the expiry job removes it.
-    subs = await conn.execute(select(s.id, s.site_id, s.feed_key, s.format, s.callback,
+    subs = conn.execute(select(s.id, s.site_id, s.feed_key, s.format, s.callback,
                                      s.topic).where(
         s.site_id.in_({k[0] for k in changed}), s.feed_key.in_({k[1] for k in changed}),
         s.expires_at > now))
@@ -82,7 +82,7 @@ async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: 
                         "target": svc, "topic": a.self_url} for svc in fanout.ping_services]
     if not wanted:
         return 0
-    pending = await conn.execute(select(d.id, d.kind, d.target, d.topic, d.site_id).where(
+    pending = conn.execute(select(d.id, d.kind, d.target, d.topic, d.site_id).where(
         d.state == "pending", d.target.in_({w["target"] for w in wanted})))
     by_key = {(r.kind, r.target, r.topic, r.site_id): r.id for r in pending}
     renew, fresh = [], []
@@ -96,12 +96,12 @@ async def enqueue(conn: AsyncConnection, artifacts: Iterable[Artifact], fanout: 
     if renew:
         # A newer version replaces a pending retry of an older one (tried again now); one
         # statement for all (executemany): each round trip holds SQLite's one writer.
-        await conn.execute(
+        conn.execute(
             update(t.deliveries).where(d.id == bindparam("b_id")).values(
                 etag=bindparam("b_etag"), attempts=0, next_attempt_at=now, updated=now),
             [{"b_id": row_id, "b_etag": etag} for row_id, etag in renew])
     if fresh:
-        await conn.execute(insert(t.deliveries), fresh)
+        conn.execute(insert(t.deliveries), fresh)
     return len(wanted)
 
 
@@ -143,11 +143,24 @@ class Outbox(StoreBase):
             return int((await conn.execute(select(func.count()).select_from(t.subscriptions)
                         .where(t.subscriptions.c.callback_host == callback_host))).scalar_one())
 
+    async def _any(self, query: Select[Any]) -> bool:
+        """Whether a claim would find a row: asked with a read first, so that a run with
+        nothing due does not take SQLite's one writer (the outbox job runs after every
+        regeneration: with an API writer, two empty claiming UPDATEs a create, each one
+        holding the writer the next create waited for). A row due a moment later is
+        claimed by the next run (the job polls; a new delivery wakes it)."""
+        found: bool = await self.reading(
+            lambda conn: conn.execute(query.limit(1)).first() is not None)
+        return found
+
     async def claim_intents(self, now: datetime, limit: int, claim_for: timedelta
                             ) -> list[Intent]:
         i = t.intents.c
-        due = (select(i.id).where(i.state == "pending", i.next_attempt_at <= now,
-                                  or_(i.claimed_until.is_(None), i.claimed_until < now))
+        ready = (i.state == "pending", i.next_attempt_at <= now,
+                 or_(i.claimed_until.is_(None), i.claimed_until < now))
+        if not await self._any(select(i.id).where(*ready)):
+            return []
+        due = (select(i.id).where(*ready)
                .order_by(i.id).limit(limit).with_for_update(skip_locked=True))
         async with self.writing() as conn:
             rows = (await conn.execute(update(t.intents).where(i.id.in_(due))
@@ -213,11 +226,12 @@ class Outbox(StoreBase):
         """Due deliveries, marked as being sent until now + claim_for; a claim that lapsed
         (its process died) is due again."""
         d = t.deliveries.c
-        due = (select(d.id).where(or_(
-            (d.state == "pending") & (d.next_attempt_at <= now),
-            (d.state == "sending") & (d.claimed_until < now)))
-            .order_by(d.next_attempt_at, d.id).limit(limit)
-            .with_for_update(skip_locked=True))
+        ready = or_((d.state == "pending") & (d.next_attempt_at <= now),
+                    (d.state == "sending") & (d.claimed_until < now))
+        if not await self._any(select(d.id).where(ready)):
+            return []
+        due = (select(d.id).where(ready).order_by(d.next_attempt_at, d.id).limit(limit)
+               .with_for_update(skip_locked=True))
         s = t.subscriptions.c
         async with self.writing() as conn:
             rows = (await conn.execute(update(t.deliveries).where(d.id.in_(due))

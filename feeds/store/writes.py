@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,12 +55,10 @@ async def remember_key(conn: AsyncConnection, idem: Idempotency | None, resource
             resource=idem.resource, resource_id=resource_id, created=now))
 
 
-async def mark_dirty(
-    conn: AsyncConnection, site_id: int, keys: Iterable[str], now: datetime
-) -> None:
+def mark_dirty(conn: Connection, site_id: int, keys: Iterable[str], now: datetime) -> None:
     rows = [{"site_id": site_id, "key": k, "marked_at": now} for k in sorted(set(keys))]
     if rows:
-        await conn.execute(insert(t.dirty_feeds), rows)
+        conn.execute(insert(t.dirty_feeds), rows)
 
 
 class Writes(StoreBase):
@@ -113,8 +112,8 @@ class Writes(StoreBase):
                 return await self._write_post(item.post, item.dirty_keys, item.now, True,
                                               item.idempotency)
 
-            async def links(conn: AsyncConnection, posts: list[tuple[int, Post]]) -> None:
-                await write_post_links(conn, posts, replacing=[])
+            def links(conn: Connection, posts: list[tuple[int, Post]]) -> None:
+                write_post_links(conn, posts, replacing=[])
 
             self._batcher = NewPostBatcher(self, one, post_values, links)
         return self._batcher
@@ -143,8 +142,9 @@ class Writes(StoreBase):
             else:
                 post_id = post.id
                 await conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
-            await write_post_links(conn, [(post_id, post)], replacing=[] if is_new else [post])
-            await mark_dirty(conn, post.site_id, dirty_keys, now)
+            await conn.run_sync(write_post_links, [(post_id, post)],
+                                replacing=[] if is_new else [post])
+            await conn.run_sync(mark_dirty, post.site_id, dirty_keys, now)
             await remember_key(conn, idempotency, post_id, now)
         return post_id
 
@@ -171,7 +171,7 @@ class Writes(StoreBase):
                 labels = await conn.execute(select(t.post_labels.c.label).where(
                     t.post_labels.c.post_id == post.id).order_by(t.post_labels.c.position))
                 post = replace(post, labels=tuple(r.label for r in labels))
-                await mark_dirty(conn, post.site_id, keys_for(post), now)
+                await conn.run_sync(mark_dirty, post.site_id, keys_for(post), now)
         return published
 
     async def get_post(self, site_id: int, ref: str) -> Post:
@@ -242,7 +242,7 @@ class Writes(StoreBase):
             )
             assert result.inserted_primary_key is not None
             comment_id = int(result.inserted_primary_key[0])
-            await mark_dirty(conn, comment.site_id, dirty_keys, now)
+            await conn.run_sync(mark_dirty, comment.site_id, dirty_keys, now)
             await remember_key(conn, idempotency, comment_id, now)
             row = (await conn.execute(select(t.comments).where(c.id == comment_id))).one()
         return comment_from_row(row._mapping)
@@ -267,21 +267,21 @@ def post_values(post: Post) -> dict[str, object]:
     }
 
 
-async def write_post_links(
-    conn: AsyncConnection, posts: list[tuple[int, Post]], replacing: list[Post]
+def write_post_links(
+    conn: Connection, posts: list[tuple[int, Post]], replacing: list[Post]
 ) -> None:
     """Labels and authors of many posts (by id), in two statements; those of `replace`
     posts are removed first."""
     if replacing:
         ids = [p.id for p in replacing]
-        await conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id.in_(ids)))
-        await conn.execute(delete(t.post_authors).where(t.post_authors.c.post_id.in_(ids)))
+        conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id.in_(ids)))
+        conn.execute(delete(t.post_authors).where(t.post_authors.c.post_id.in_(ids)))
     labels = [{"post_id": pid, "label": lb, "position": i}
               for pid, p in posts for i, lb in enumerate(p.labels)]
     authors = [{"post_id": pid, "position": i, "slug": slugify(a.name), "name": a.name}
                for pid, p in posts for i, a in enumerate(p.authors)]
     if labels:
-        await conn.execute(insert(t.post_labels), labels)
+        conn.execute(insert(t.post_labels), labels)
     if authors:
-        await conn.execute(insert(t.post_authors), authors)
+        conn.execute(insert(t.post_authors), authors)
 

@@ -248,6 +248,12 @@ async def test_flask_websub_subscribes_with_a_secret_and_verifies_what_syndic_pu
     secret = sub.stored_secret(callback_id)
     assert secret, "Flask-WebSub sent no hub.secret"
     store = syndic.app[STORE]
+    # Flask-WebSub records its success when it answers the challenge; syndic stores the
+    # subscription once that answer is back: a moment later.
+    deadline = time.monotonic() + WITHIN
+    while (total := (await store.page_subscriptions(10, 0))[0]) == 0:
+        assert time.monotonic() < deadline, "the verified subscription was never stored"
+        await asyncio.sleep(0.02)
     total, subs = await store.page_subscriptions(10, 0)
     assert total == 1
     assert subs[0].callback == f"{sub.url}/callbacks/{callback_id}"
