@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from feeds.models import Artifact, FeedFormat, FeedKey, Site
 from feeds.publishing import Publisher, Regenerated
@@ -137,6 +138,14 @@ class FeedService:
             self._compressor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._compressor
+        # Compressions and variant renders run as tasks of their own (shielded: a reader who
+        # leaves does not cancel them for the others waiting), and cancelling the compressor
+        # leaves them running. They read the store and use the executors that close after
+        # this (server/app.py, feeds_ctx): they end first.
+        running: list[asyncio.Future[Any]] = [*self._compressing.values(),
+                                              *self._inflight.values()]
+        if running:
+            await asyncio.wait(running)
 
     async def _compress_pending(self) -> None:
         # A version replaced within compress_after is never compressed here: under a steady

@@ -33,6 +33,14 @@ class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
+    async def close(self) -> None:
+        # The creates under way are written first: dispose() closes the connections in the
+        # pool, not one checked out (SQLAlchemy, Pool.dispose), and a write left running
+        # past the close is cancelled mid-statement by whoever closes the event loop.
+        if self._batcher is not None:
+            await self._batcher.drained()
+        await super().close()
+
 
 async def open_store(url: str, echo: bool = False, run_migrations: bool = True) -> Store:
     store = Store(make_engine(url, echo))

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from feeds.errors import InvalidInputError
+from feeds.store.sqlite_connection import sqlite_connector
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -44,8 +45,12 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         # allocator did not give back. Eight, not two: the creates, both regeneration
         # jobs, the compressor and the push jobs read at once, and with two the overflow
         # connections were opened and closed again all the time (docs/benchmarks.md).
+        # Connections opened by feeds/store/sqlite_connection.py: a cancelled statement's
+        # connection is closed without leaving a task that never ends.
+        path = make_url(full).database or ":memory:"  # as the pysqlite dialect reads it
         engine = create_async_engine(
-            full, echo=echo, pool_size=8, max_overflow=2, connect_args={"timeout": 30}
+            full, echo=echo, pool_size=8, max_overflow=2,
+            async_creator=sqlite_connector(path, timeout=30),
         )
 
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

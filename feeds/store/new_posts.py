@@ -76,6 +76,12 @@ class NewPostBatcher:
             self._drainer = asyncio.create_task(self._drain())
         return await item.done
 
+    async def drained(self) -> None:
+        """Wait until the creates queued so far are written (the store's close). Their
+        callers may have gone (a client that left): their posts are stored all the same."""
+        if self._drainer is not None and not self._drainer.done():
+            await asyncio.wait([self._drainer])
+
     async def _drain(self) -> None:
         while self._queue:
             batch: list[NewPost] = []
