@@ -61,8 +61,8 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
 SQLITE_PAGE_SIZE = 16384
 """Bytes a page, for a new database file (an existing one keeps its own: SQLite ignores the
 pragma once a WAL database exists). Artifacts are 100-200 KB blobs stored as chains of
-overflow pages: replacing 21 of them took 8.9 ms of CPU with 4 KiB pages, 4.8 ms with
-16 KiB (docs/benchmarks.md, "Fifth pass")."""
+overflow pages: replacing 21 bodies of 150 KB took 6.9 ms of CPU with 4 KiB pages and 3.8 ms
+with 16 KiB (bench/sqlite_blobs.py; docs/benchmarks.md, "Fifth pass")."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -82,9 +82,10 @@ class SqliteThreads:
 
     Why: through aiosqlite every statement is several hand-overs between the event loop
     and the connection's thread (execute, description, each fetch), each a queue put, a
-    thread wake-up and a loop wake-up. A feed's page (count, rows, labels: three
-    statements) took 4.4 ms of CPU that way and 1.7 ms as one function in one thread
-    (docs/benchmarks.md, "Fifth pass"). The statements are the same SQLAlchemy Core
+    thread wake-up and a loop wake-up. A regeneration's page selects took 19.7 ms of the
+    event loop's CPU that way and 2.9 ms as one function each in one thread (a feed's page
+    4.0-4.6 ms of CPU in all, 2.9-3.3 ms now: bench/regen_cycle.py, bench/page_read.py;
+    docs/benchmarks.md, "Fifth pass"). The statements are the same SQLAlchemy Core
     statements, compiled by the same SQLite dialect; WAL lets these connections read
     beside the async engine's, and writes here take the same in-process write turn."""
 
