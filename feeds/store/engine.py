@@ -21,7 +21,8 @@ from feeds.store.sqlite_connection import sqlite_connector
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 READER_THREADS = 2
-"""Threads (each with its own SQLite connection) that run the store's hot reads."""
+"""Threads (each with its own SQLite connection) that run the store's hot statements:
+StoreBase.reading() and in_transaction() on SQLite."""
 
 
 def async_url(url: str) -> str:

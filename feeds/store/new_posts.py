@@ -2,10 +2,11 @@
 next write transaction (group commit).
 
 Why: on SQLite every write waits for the one writer, and a transaction's cost is mostly
-its statements' round trips through aiosqlite's thread and a busy event loop, not the rows.
-One create alone is seven statements; fifty waiting creates written one by one made the
-fiftieth wait for 350 statements (docs/benchmarks.md, "Publishing"). Written together they
-are the same seven statements, each carrying every row.
+per statement, not per row. One create alone is seven statements; fifty waiting creates
+written one by one made the fiftieth wait for 350 statements (docs/benchmarks.md,
+"Publishing"). Written together they are the same seven statements, each carrying every
+row, and the whole transaction is one hand-over to the store's thread
+(StoreBase.in_transaction).
 
 Each create keeps its own outcome: a slug, entry id or Idempotency-Key that another post
 (stored, or earlier in the same batch) has fails that create alone, exactly as it would
@@ -97,7 +98,11 @@ class NewPostBatcher:
                 outcomes = [await self._alone(item) for item in batch]
             except Exception as exc:  # the answer of each create
                 outcomes = [exc] * len(batch)
-            except asyncio.CancelledError:  # shutting down: nobody writes these
+            except asyncio.CancelledError:
+                # Shutting down: these are not written, but for a batch whose transaction
+                # the store's thread had already begun: it may still commit, its callers
+                # answered as a dropped connection would be (a retry with the same
+                # Idempotency-Key finds the post). Store.close() waits for the drain first.
                 for item in [*batch, *self._queue]:
                     item.done.cancel()
                 self._queue.clear()
