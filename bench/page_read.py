@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 from pathlib import Path
 
+from bench.procs import run_in_workdir
 from bench.seed import bench_settings, seed_site
 from feeds.query import parse_key_string
 from feeds.store import open_store
@@ -47,8 +47,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="syndic-page-") as work:
-        print("\n".join(asyncio.run(measure(Path(work) / "site.db", args.calls))))
+
+    def in_dir(work: Path) -> int:
+        print("\n".join(asyncio.run(measure(work / "site.db", args.calls))))
+        return 0
+
+    run_in_workdir(in_dir, None, "syndic-page-")
 
 
 if __name__ == "__main__":

@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from bench.api import body_pool
+from bench.procs import run_in_workdir
 from bench.seed import author_names, bench_settings, label_names, seed_site
 from feeds.models import Author, PostDraft
 from feeds.publishing import Publisher
@@ -107,8 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=60)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="syndic-regen-") as work:
-        print("\n".join(asyncio.run(measure(Path(work) / "site.db", args.cycles))))
+
+    def in_dir(work: Path) -> int:
+        print("\n".join(asyncio.run(measure(work / "site.db", args.cycles))))
+        return 0
+
+    run_in_workdir(in_dir, None, "syndic-regen-")
 
 
 if __name__ == "__main__":
