@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -154,6 +154,12 @@ class StoreBase:
             return await threads.run(work)
         async with self.engine.connect() as conn:
             return await conn.run_sync(work)
+
+    async def any_row(self, query: Select[Any]) -> bool:
+        """Whether `query` finds a row (one hand-over, as reading())."""
+        found: bool = await self.reading(
+            lambda conn: conn.execute(query.limit(1)).first() is not None)
+        return found
 
     async def in_transaction(self, work: Callable[[Connection], T]) -> T:
         """Run `work` as one write transaction in one hand-over, like reading(). The caller

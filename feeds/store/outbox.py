@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from feeds.models import (
@@ -143,22 +143,16 @@ class Outbox(StoreBase):
             return int((await conn.execute(select(func.count()).select_from(t.subscriptions)
                         .where(t.subscriptions.c.callback_host == callback_host))).scalar_one())
 
-    async def _any(self, query: Select[Any]) -> bool:
-        """Whether a claim would find a row: asked with a read first, so that a run with
-        nothing due does not take SQLite's one writer (the outbox job runs after every
-        regeneration: with an API writer, two empty claiming UPDATEs a create, each one
-        holding the writer the next create waited for). A row due a moment later is
-        claimed by the next run (the job polls; a new delivery wakes it)."""
-        found: bool = await self.reading(
-            lambda conn: conn.execute(query.limit(1)).first() is not None)
-        return found
-
     async def claim_intents(self, now: datetime, limit: int, claim_for: timedelta
                             ) -> list[Intent]:
         i = t.intents.c
         ready = (i.state == "pending", i.next_attempt_at <= now,
                  or_(i.claimed_until.is_(None), i.claimed_until < now))
-        if not await self._any(select(i.id).where(*ready)):
+        # Asked with a read first (any_row): a run with nothing due does not take SQLite's
+        # one writer. The outbox job runs after every regeneration; with an API writer that
+        # was two empty claiming UPDATEs a create, each holding the writer the next create
+        # waited for. A row due a moment later is claimed by the next run.
+        if not await self.any_row(select(i.id).where(*ready)):
             return []
         due = (select(i.id).where(*ready)
                .order_by(i.id).limit(limit).with_for_update(skip_locked=True))
@@ -228,7 +222,7 @@ class Outbox(StoreBase):
         d = t.deliveries.c
         ready = or_((d.state == "pending") & (d.next_attempt_at <= now),
                     (d.state == "sending") & (d.claimed_until < now))
-        if not await self._any(select(d.id).where(ready)):
+        if not await self.any_row(select(d.id).where(ready)):  # as claim_intents
             return []
         due = (select(d.id).where(ready).order_by(d.next_attempt_at, d.id).limit(limit)
                .with_for_update(skip_locked=True))

@@ -157,9 +157,8 @@ class Writes(StoreBase):
         is_due = (p.status == PostStatus.SCHEDULED.value, p.published <= now)
         # Asked first with a read: this runs at every regeneration, and taking the writer
         # each time made it queue behind every create.
-        async with self.engine.connect() as conn:
-            if (await conn.execute(select(p.id).where(*is_due).limit(1))).first() is None:
-                return []
+        if not await self.any_row(select(p.id).where(*is_due)):
+            return []
         due = select(p.id).where(*is_due).with_for_update(skip_locked=True)
         async with self.writing() as conn:
             rows = (await conn.execute(
