@@ -110,8 +110,9 @@ class SqliteThreads:
         call = self._write if write else self._read
         return await asyncio.get_running_loop().run_in_executor(self.threads, call, work)
 
-    def close(self) -> None:
-        self.threads.shutdown(wait=True)
+    async def close(self) -> None:
+        # A read still running (a cancelled caller's) ends first; waited for off the loop.
+        await asyncio.to_thread(self.threads.shutdown, wait=True)
         self.engine.dispose()
 
 
@@ -176,8 +177,8 @@ class StoreBase:
 
     async def close(self) -> None:
         if self._threads is not None:
-            self._threads.close()
-            self._threads = None
+            threads, self._threads = self._threads, None
+            await threads.close()
         await self.engine.dispose()
 
     @asynccontextmanager
