@@ -1,12 +1,13 @@
 """Posts created through the admin API by concurrent writers: create latency, creates/s, and
 how long after a create returns its post shows in the site feed.
 
-A 200-post site is seeded (bench/seed.py, in-process) into a new SQLite file; `syndic serve`
-runs on it as a subprocess on 127.0.0.1 with a bearer token from SYNDIC_API__TOKENS. Then,
-from this one process (asyncio + aiohttp, one ClientSession and so one keep-alive
-connection per writer), W writers each `POST /api/posts` in a loop for S seconds: a 2-6 KB
-HTML body (paragraphs, links, a figure, a list), 1-3 of the site's labels, one of its
-authors. Each create's latency is timed from sending the request to reading the whole answer.
+A 200-post site (--posts) is seeded (bench/seed.py, in-process) into a new SQLite file;
+`syndic serve` runs on it as a subprocess on 127.0.0.1 with a bearer token from
+SYNDIC_API__TOKENS. Then, from this one process (asyncio + aiohttp, one ClientSession and
+so one keep-alive connection per writer), W writers each `POST /api/posts` in a loop for S
+seconds: a 2-6 KB HTML body (paragraphs, links, a figure, a list), 1-3 of the site's
+labels, one of its authors. Each create's latency is timed from sending the request to
+reading the whole answer.
 
 Visibility: one create in ten (from every writer in turn) is a probe. One poller GETs
 /feeds/posts/default (Atom, identity, If-None-Match with the last ETag, so an unchanged feed
@@ -22,6 +23,7 @@ server: its CPU time is printed beside the server's.
     .venv/bin/python -m bench.api --writers 50 --seconds 10
     .venv/bin/python -m bench.api --writers 1 --seconds 10     # the uncontended latency
     .venv/bin/python -m bench.api --writers 50 --rate 100      # 50 writers, 100 creates/s
+    .venv/bin/python -m bench.api --writers 50 --posts 20000   # into a larger site
 """
 
 from __future__ import annotations
@@ -259,10 +261,12 @@ def report(args: argparse.Namespace, m: dict[str, Any], log: Path, hwm_kib: int,
     pushed = sum(1 for p in r.probes if p.pushed_past)
     regen = [(int(a), int(b)) for a, b in re.findall(
         r"regenerated (\d+) feeds: (\d+) artifacts changed", log.read_text())]
+    runs = [float(ms) for ms in re.findall(r"\(site feeds, ([\d.]+) ms\)", log.read_text())]
     wall = m["wall"]
     lines = [
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores; "
-        f"{args.writers} writers for {args.seconds:g} s (one aiohttp session each, 127.0.0.1"
+        f"{args.posts}-post site, {args.writers} writers for {args.seconds:g} s "
+        f"(one aiohttp session each, 127.0.0.1"
         f"{f', {args.rate:g} creates/s offered' if args.rate else ', back to back'}); "
         f"server and client on the same cores; {code_state()}",
         "",
@@ -281,6 +285,9 @@ def report(args: argparse.Namespace, m: dict[str, Any], log: Path, hwm_kib: int,
         f"| feed polls / new feed versions seen | {r.polls} / {r.feed_versions} |",
         f"| regenerations logged (whole run) / feeds rendered / artifacts changed | "
         f"{len(regen)} / {sum(a for a, _ in regen)} / {sum(b for _, b in regen)} |",
+        f"| site-feed runs that changed bytes (whole run): count / p50 / p90 / max ms | "
+        f"{len(runs)} / {pct(runs, .5):.0f} / {pct(runs, .9):.0f} / "
+        f"{max(runs, default=float('nan')):.0f} |",
         f"| CPU in the window: server / client / other processes (s, of {wall:.1f} s x "
         f"{os.cpu_count()} cores) | {m['cpu_server']:.1f} / {m['cpu_client']:.1f} / "
         f"{m['others']:.1f} |",
@@ -305,8 +312,8 @@ def report(args: argparse.Namespace, m: dict[str, Any], log: Path, hwm_kib: int,
 
 def run(args: argparse.Namespace, work: Path) -> int:
     db = work / "site.db"
-    seconds = asyncio.run(seed_site(db, 200, 20, 5))
-    print(f"seeded {db}: 200 posts in {seconds:.1f} s", flush=True)
+    seconds = asyncio.run(seed_site(db, args.posts, 20, 5))
+    print(f"seeded {db}: {args.posts} posts in {seconds:.1f} s", flush=True)
     port = free_port()
     log = work / "serve.log"
     with syndic(db, port, work / "serve", log, access_log=True, api__tokens=TOKEN) as server:
@@ -335,6 +342,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0,
                         help="offered load: creates per second from all writers together "
                              "(0: each writer sends its next create when the last returns)")
+    parser.add_argument("--posts", type=int, default=200, help="posts seeded before the run")
     parser.add_argument("--max-creates", type=int, default=100_000,
                         help="stop after this many creates in all")
     parser.add_argument("--probe-every", type=int, default=10,

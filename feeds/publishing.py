@@ -257,9 +257,13 @@ class Publisher:
                           ) -> dict[int, tuple[int, list[str]]]:
         """The store's dirty feeds for one regeneration job: the site feeds (True), all the
         others (False), or every one (None)."""
-        keys = self.site_feed_keys
-        return await self.store.dirty_feeds(held, only=keys if site_feeds else (),
-                                            besides=keys if site_feeds is False else ())
+        only, besides = self.dirty_filter(site_feeds)
+        return await self.store.dirty_feeds(held, only=only, besides=besides)
+
+    def dirty_filter(self, site_feeds: bool | None) -> tuple[frozenset[str], frozenset[str]]:
+        """(only, besides) for Store.dirty_feeds: the site-feeds job's keys, or the others'."""
+        keys, none = frozenset(self.site_feed_keys), frozenset[str]()
+        return (keys if site_feeds else none), (keys if site_feeds is False else none)
 
     def _batches(self, keys: list[str]) -> list[list[str]]:
         """The site feeds first, alone (they are what most readers poll: a change shows

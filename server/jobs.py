@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from feeds.feedset import touched_keys
 from feeds.publishing import Regenerated
+from feeds.store import RunStart
 from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
 log = logging.getLogger("syndic.jobs")
@@ -69,12 +71,18 @@ async def regenerate(app: web.Application, state: JobState,
 async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | None,
                       stop: Callable[[], bool] | None = None) -> int:
     store, publisher = app[STORE], app[PUBLISHER]
+    started = time.perf_counter()
     now = app[CLOCK].now()
-    if site_feeds is not False:
-        await _publish_due(app, state, now)
+    only, besides = publisher.dirty_filter(site_feeds)
+    due_since = None if site_feeds is False else state.due_checked_until
+    # Everything the run reads before it renders, in one hand-over (feeds/store/runs.py).
+    start = await store.regeneration_start(now, IMPORT_HOLD, due_since=due_since, only=only,
+                                           besides=besides)
+    if due_since is not None and await _publish_due(app, state, now, start):
+        # What was just published, or came due, marked its feeds: their rows are new.
+        start = replace(start, dirty=await store.dirty_feeds(start.held, only, besides))
     # An import under way holds its site: its feeds render once, when it is done.
-    held = await store.held_sites(now, IMPORT_HOLD)
-    dirty = await publisher.dirty_feeds(held, site_feeds)
+    held, dirty = start.held, start.dirty
     if not dirty:
         return 0
     # The feeds are rendered as of now, read AFTER their dirty rows: a post created while
@@ -98,17 +106,28 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     if changed and WAKE_OUTBOX in app:
         app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
     if changed or result.dropped:
-        log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone",
-                 result.rendered_keys, changed, len(result.dropped))
+        log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone (%s, %.1f ms)",
+                 result.rendered_keys, changed, len(result.dropped),
+                 _JOB_NAMES[site_feeds], (time.perf_counter() - started) * 1000)
     return changed
 
 
-async def _publish_due(app: web.Application, state: JobState, now: datetime) -> None:
+_JOB_NAMES = {True: "site feeds", False: "other feeds", None: "every feed"}
+
+
+async def _publish_due(app: web.Application, state: JobState, now: datetime,
+                       start: RunStart) -> bool:
+    """Publish scheduled posts whose time came (also those overdue after downtime), and
+    mark the feeds of posts that came due; True when it wrote anything."""
     store, ctx = app[STORE], app[PUBLISHER].ctx
-    # Scheduled posts whose time came (also those overdue after downtime) become published.
-    for post in await store.publish_due(now, lambda p: touched_keys(None, p, ctx)):
-        log.info("published scheduled post %d %s", post.id, post.slug)
+    wrote = False
+    if start.any_due:
+        for post in await store.publish_due(now, lambda p: touched_keys(None, p, ctx)):
+            log.info("published scheduled post %d %s", post.id, post.slug)
+            wrote = True
     if now > state.due_checked_until:
-        for post in await store.came_due(state.due_checked_until, now):
+        for post in start.came_due:
             await store.mark_dirty(post.site_id, sorted(touched_keys(None, post, ctx)), now)
+            wrote = True
         state.due_checked_until = now
+    return wrote

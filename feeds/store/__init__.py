@@ -12,6 +12,7 @@ from feeds.store.imports import ImportRun, ImportWrites, StoredComment
 from feeds.store.new_posts import Idempotency
 from feeds.store.outbox import Outbox
 from feeds.store.reads import CommentPage, PostPage, Reads
+from feeds.store.runs import Runs, RunStart
 from feeds.store.writes import SiteSpec, Writes
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "IdempotencyRecord",
     "ImportRun",
     "PostPage",
+    "RunStart",
     "SiteSpec",
     "SourceState",
     "Store",
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 
-class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox):
+class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox, Runs):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 

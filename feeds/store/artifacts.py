@@ -156,29 +156,32 @@ class Artifacts(StoreBase):
         self, held: frozenset[int] = frozenset(), only: Collection[str] = (),
         besides: Collection[str] = (),
     ) -> dict[int, tuple[int, list[str]]]:
-        """Per site: (highest dirty row id, the distinct keys marked). Sites in `held` (an
-        import is writing them) are left out; with `only`, just those keys; keys in
-        `besides` are left out. (The site-feeds job polls four times a second: after a
-        large import it read 13,000 rows each time to keep three.)"""
-        d = t.dirty_feeds.c
-        query = select(d.id, d.site_id, d.key)
-        if held:
-            query = query.where(d.site_id.not_in(held))
-        if only:
-            query = query.where(d.key.in_(sorted(only)))
-        if besides:
-            query = query.where(d.key.not_in(sorted(besides)))
-
-        def work(conn: Connection) -> dict[int, tuple[int, list[str]]]:
-            tops: dict[int, int] = {}
-            keys: dict[int, dict[str, None]] = {}
-            for row_id, site_id, key in conn.execute(query.order_by(d.id)):
-                keys.setdefault(site_id, {})[key] = None
-                tops[site_id] = max(tops.get(site_id, 0), row_id)
-            return {site_id: (tops[site_id], list(ks)) for site_id, ks in keys.items()}
-
-        dirty: dict[int, tuple[int, list[str]]] = await self.reading(work)
+        """dirty_rows() in one hand-over."""
+        dirty: dict[int, tuple[int, list[str]]] = await self.reading(
+            lambda conn: dirty_rows(conn, held, only, besides))
         return dirty
 
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
         await self.write_through(lambda conn: mark_dirty_rows(conn, site_id, keys, now))
+
+
+def dirty_rows(conn: Connection, held: frozenset[int] = frozenset(), only: Collection[str] = (),
+               besides: Collection[str] = ()) -> dict[int, tuple[int, list[str]]]:
+    """Per site: (highest dirty row id, the distinct keys marked). Sites in `held` (an
+    import is writing them) are left out; with `only`, just those keys; keys in `besides`
+    are left out. (The site-feeds job polls four times a second: after a large import it
+    read 13,000 rows each time to keep three.)"""
+    d = t.dirty_feeds.c
+    query = select(d.id, d.site_id, d.key)
+    if held:
+        query = query.where(d.site_id.not_in(held))
+    if only:
+        query = query.where(d.key.in_(sorted(only)))
+    if besides:
+        query = query.where(d.key.not_in(sorted(besides)))
+    tops: dict[int, int] = {}
+    keys: dict[int, dict[str, None]] = {}
+    for row_id, site_id, key in conn.execute(query.order_by(d.id)):
+        keys.setdefault(site_id, {})[key] = None
+        tops[site_id] = max(tops.get(site_id, 0), row_id)
+    return {site_id: (tops[site_id], list(ks)) for site_id, ks in keys.items()}

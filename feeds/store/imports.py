@@ -153,17 +153,18 @@ class ImportWrites(StoreBase):
             return [_run(r) for r in rows]
 
     async def held_sites(self, now: datetime, stale_after: timedelta) -> frozenset[int]:
-        """Sites an import is writing now. A run whose heartbeat stopped (its process died)
-        holds nothing: what it wrote is regenerated as usual."""
-        r = t.import_runs.c
-        query = select(r.site_id).where(
-            r.state == "running", r.heartbeat > now - stale_after).distinct()
-
-        def work(conn: Connection) -> frozenset[int]:
-            return frozenset(row.site_id for row in conn.execute(query))
-
-        held: frozenset[int] = await self.reading(work)
+        """held_site_ids() in one hand-over."""
+        held: frozenset[int] = await self.reading(
+            lambda conn: held_site_ids(conn, now, stale_after))
         return held
+
+
+def held_site_ids(conn: Connection, now: datetime, stale_after: timedelta) -> frozenset[int]:
+    """Sites an import is writing now. A run whose heartbeat stopped (its process died)
+    holds nothing: what it wrote is regenerated as usual."""
+    r = t.import_runs.c
+    query = select(r.site_id).where(r.state == "running", r.heartbeat > now - stale_after)
+    return frozenset(row.site_id for row in conn.execute(query.distinct()))
 
 
 def _insert_posts(conn: Connection, posts: list[Post], now: datetime) -> list[int]:

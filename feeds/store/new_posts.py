@@ -21,8 +21,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, tuple_
+from sqlalchemy import CompoundSelect, insert, select, tuple_, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -146,10 +147,7 @@ class NewPostBatcher:
 def _refusals(conn: Connection, batch: list[NewPost]) -> list[Exception | None]:
     """Per create: why it cannot be stored (a clash with a stored post, with an earlier
     create of the batch, or a key already used), or None."""
-    p = t.posts.c
-    stored = conn.execute(select(p.site_id, p.slug, p.entry_id).where(or_(*(
-        and_(p.site_id == site_id, or_(p.slug.in_(slugs), p.entry_id.in_(eids)))
-        for site_id, slugs, eids in _by_site(batch))))).all()
+    stored = conn.execute(stored_clashes(_by_site(batch))).all()
     slugs = {(r.site_id, r.slug) for r in stored}
     eids = {(r.site_id, r.entry_id) for r in stored}
     asked = [(i.idempotency.scope, i.idempotency.key) for i in batch if i.idempotency]
@@ -175,6 +173,20 @@ def _refusals(conn: Connection, batch: list[NewPost]) -> list[Exception | None]:
             if (key := _scope_key(item)) is not None:
                 used.add(key)
     return out
+
+
+def stored_clashes(sites: list[tuple[int, list[str], list[str]]]) -> CompoundSelect[Any]:
+    """Stored posts that have one of the slugs or entry ids, per (site id, slugs, entry
+    ids). One SELECT per unique index, joined by UNION ALL (at most 2 x MAX_BATCH terms,
+    within SQLite's 500): with `slug IN (..) OR entry_id IN (..)` in one WHERE, SQLite
+    walked every post of the site by site_id, each batch slower as the site grew
+    (docs/benchmarks.md, "Sixth pass")."""
+    p = t.posts.c
+    columns = (p.site_id, p.slug, p.entry_id)
+    return union_all(*(
+        q for site_id, slugs, eids in sites
+        for q in (select(*columns).where(p.site_id == site_id, p.slug.in_(slugs)),
+                  select(*columns).where(p.site_id == site_id, p.entry_id.in_(eids)))))
 
 
 def _by_site(batch: Iterable[NewPost]) -> list[tuple[int, list[str], list[str]]]:

@@ -184,21 +184,8 @@ class Reads(StoreBase):
             return [r[0] for r in rows]
 
     async def came_due(self, since: datetime, now: datetime) -> list[Post]:
-        """Published posts dated in (since, now] that were stored before their date: they
-        enter feeds as their time comes. A post stored at or after its date is not one of
-        them: its write marked its feeds already."""
-        p = t.posts.c
-
-        def work(conn: Connection) -> list[Post]:
-            rows = conn.execute(
-                select(t.posts).where(  # ix_posts_status_published: a range per status
-                    p.status.in_(VISIBLE), p.published > since, p.published <= now,
-                    p.published > p.created,
-                )
-            )
-            return complete_posts(conn, [r._mapping for r in rows])
-
-        posts: list[Post] = await self.reading(work)
+        """came_due_posts() in one hand-over."""
+        posts: list[Post] = await self.reading(lambda conn: came_due_posts(conn, since, now))
         return posts
 
     async def last_rendered(self, site_id: int) -> datetime | None:
@@ -211,6 +198,20 @@ class Reads(StoreBase):
             )
             value = result.scalar_one()
             return t.UTCDateTime().process_result_value(value, conn.dialect)
+
+
+def came_due_posts(conn: Connection, since: datetime, now: datetime) -> list[Post]:
+    """Published posts dated in (since, now] that were stored before their date: they enter
+    feeds as their time comes. A post stored at or after its date is not one of them: its
+    write marked its feeds already."""
+    p = t.posts.c
+    rows = conn.execute(
+        select(t.posts).where(  # ix_posts_status_published: a range per status
+            p.status.in_(VISIBLE), p.published > since, p.published <= now,
+            p.published > p.created,
+        )
+    )
+    return complete_posts(conn, [r._mapping for r in rows])
 
 
 def complete_posts(conn: Connection, rows: list[Any], counted: bool = False) -> list[Post]:

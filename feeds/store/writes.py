@@ -7,8 +7,9 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -154,12 +155,12 @@ class Writes(StoreBase):
         """Scheduled posts whose time has come, published (claimed row by row: another
         instance skips what this one took), with the feeds they enter marked dirty."""
         p = t.posts.c
-        is_due = (p.status == PostStatus.SCHEDULED.value, p.published <= now)
         # Asked first with a read: this runs at every regeneration, and taking the writer
-        # each time made it queue behind every create.
-        if not await self.any_row(select(p.id).where(*is_due)):
+        # each time made it queue behind every create. (The regeneration asks it with its
+        # other reads, Runs.regeneration_start, and comes here when there is something.)
+        if not await self.any_row(due_posts(now)):
             return []
-        due = select(p.id).where(*is_due).with_for_update(skip_locked=True)
+        due = due_posts(now).with_for_update(skip_locked=True)
         async with self.writing() as conn:
             rows = (await conn.execute(
                 update(t.posts).where(p.id.in_(due))
@@ -245,6 +246,12 @@ class Writes(StoreBase):
             await remember_key(conn, idempotency, comment_id, now)
             row = (await conn.execute(select(t.comments).where(c.id == comment_id))).one()
         return comment_from_row(row._mapping)
+
+
+def due_posts(now: datetime) -> Select[Any]:
+    """Ids of scheduled posts whose time has come."""
+    p = t.posts.c
+    return select(p.id).where(p.status == PostStatus.SCHEDULED.value, p.published <= now)
 
 
 def post_values(post: Post) -> dict[str, object]:

@@ -362,3 +362,34 @@ async def test_a_new_comment_adds_its_posts_comment_feed_and_updates_the_counts(
     # The label feed the post shares with the commented first post shows both counts.
     assert (await blog.body(label("feeds"))).count(b"<thr:total>1</thr:total>") == 2
     assert label("rss") not in changed
+
+
+async def test_a_run_start_reads_what_is_due_and_what_is_dirty_in_one_go(blog: Blog) -> None:
+    # Runs.regeneration_start answers what the separate reads answer (server/jobs.py).
+    now = blog.clock.now()
+    scheduled = await blog.publisher.add_post(
+        blog.site, PostDraft("Planned", "<p>p</p>", now + HOUR, status=PostStatus.SCHEDULED),
+        now)
+    future = await blog.publisher.add_post(
+        blog.site, PostDraft("Dated later", "<p>d</p>", now + HOUR, labels=("later",)), now)
+    site_keys = frozenset(SITE_FEEDS)
+
+    start = await blog.store.regeneration_start(now, HOUR, due_since=now, only=site_keys)
+    assert (start.any_due, start.came_due, start.held) == (False, [], frozenset())
+    assert start.dirty == await blog.store.dirty_feeds(only=site_keys)
+    assert set(start.dirty[blog.site.id][1]) <= site_keys
+
+    blog.clock.advance(hours=2)
+    later = blog.clock.now()
+    start = await blog.store.regeneration_start(later, HOUR, due_since=now, besides=site_keys)
+    assert start.any_due
+    # Both are dated in (now, later] and were stored before their date (a scheduled post
+    # shows as its time comes, whether or not publish_due has run yet).
+    assert sorted(p.id for p in start.came_due) == sorted([future.id, scheduled.id])
+    assert start.dirty == await blog.store.dirty_feeds(besides=site_keys)
+    assert all(not set(keys) & site_keys for _, keys in start.dirty.values())
+    assert label("later") in start.dirty[blog.site.id][1]
+    # Without due_since (the job of the other feeds) nothing about due posts is read.
+    start = await blog.store.regeneration_start(later, HOUR)
+    assert (start.any_due, start.came_due) == (False, [])
+    assert [p.id for p in await blog.store.publish_due(later, lambda p: ())] == [scheduled.id]

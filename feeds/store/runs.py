@@ -1,0 +1,54 @@
+"""What a regeneration run reads before it renders, in one hand-over.
+
+Why one: under load (50 API writers) each hand-over to the store's thread waited 7-10 ms
+for the GIL and a turn of the event loop, and a site-feed run began with four of them
+(scheduled posts due, posts that came due, held sites, dirty rows) that read almost
+nothing (docs/benchmarks.md, "Sixth pass")."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from feeds.models import Post
+from feeds.store.artifacts import dirty_rows
+from feeds.store.engine import StoreBase
+from feeds.store.imports import held_site_ids
+from feeds.store.reads import came_due_posts
+from feeds.store.writes import due_posts
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    held: frozenset[int]
+    """Sites an import is writing: left out of the run."""
+    dirty: dict[int, tuple[int, list[str]]]
+    """Store.dirty_feeds(held, only, besides)."""
+    any_due: bool = False
+    """A scheduled post's time has come (Store.publish_due has work)."""
+    came_due: list[Post] = field(default_factory=list)
+    """Store.came_due(since, now)."""
+
+
+class Runs(StoreBase):
+    async def regeneration_start(
+        self, now: datetime, stale_after: timedelta, *, due_since: datetime | None = None,
+        only: Collection[str] = (), besides: Collection[str] = (),
+    ) -> RunStart:
+        """The held sites and the dirty rows (only / besides: Store.dirty_feeds); with
+        `due_since`, also whether scheduled posts are due and the posts that came due in
+        (due_since, now]."""
+
+        def work(conn: Connection) -> RunStart:
+            any_due, came = False, list[Post]()
+            if due_since is not None:
+                any_due = conn.execute(due_posts(now).limit(1)).first() is not None
+                came = came_due_posts(conn, due_since, now) if now > due_since else []
+            held = held_site_ids(conn, now, stale_after)
+            return RunStart(held, dirty_rows(conn, held, only, besides), any_due, came)
+
+        start: RunStart = await self.reading(work)
+        return start
