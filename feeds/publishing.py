@@ -5,7 +5,7 @@ changed, clearing the dirty rows in the same transaction."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -151,22 +151,36 @@ class Publisher:
         regeneration leaves it for later (server/feed_service.py) so that a change shows
         as soon as its feeds are rendered. `pages`: posts already selected for other
         projections of the same feed (its full and summary forms show the same posts)."""
-        entries, total, title = await self._select(site, key, now, pages)
-        docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
-        bodies = await self.renderer.render(docs)
-        self.documents_rendered += len(docs)
-        key_string = feed_key_string(key, self.ctx.default_max)
-        modified = last_modified(entries) or site.created
-        artifacts = [
-            Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
-                     CONTENT_TYPES[doc.format], doc.self_url)
-            for doc, body in zip(docs, bodies, strict=True)
-        ]
+        feed = await self._feed_docs(site, key, now, formats, pages)
+        artifacts = self._artifacts(site, feed, await self._render(feed[1]))
         if not compressed:
             return artifacts
         zipped = await self.renderer.compress([a.body for a in artifacts])
         return [replace(a, body_gzip=gz, body_br=br)
                 for a, (gz, br) in zip(artifacts, zipped, strict=True)]
+
+    async def _feed_docs(
+        self, site: Site, key: FeedKey, now: datetime, formats: tuple[FeedFormat, ...],
+        pages: dict[FeedKey, PostPage] | None,
+    ) -> _FeedDocs:
+        entries, total, title = await self._select(site, key, now, pages)
+        docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
+        return (feed_key_string(key, self.ctx.default_max), docs,
+                last_modified(entries) or site.created)
+
+    async def _render(self, docs: list[FeedDoc]) -> list[bytes]:
+        bodies = await self.renderer.render(docs)
+        self.documents_rendered += len(docs)
+        return bodies
+
+    @staticmethod
+    def _artifacts(site: Site, feed: _FeedDocs, bodies: list[bytes]) -> list[Artifact]:
+        key_string, docs, modified = feed
+        return [
+            Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
+                     CONTENT_TYPES[doc.format], doc.self_url)
+            for doc, body in zip(docs, bodies, strict=True)
+        ]
 
     def _is_stored(self, artifact: Artifact) -> bool:
         return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
@@ -212,6 +226,7 @@ class Publisher:
         site_feeds: bool | None = None,
         dirty: dict[int, tuple[int, list[str]]] | None = None,
         stop: Callable[[], bool] | None = None,
+        pause: Callable[[], Awaitable[None]] | None = None,
     ) -> Regenerated:
         """Render every dirty feed; store those whose bytes changed. With on_batch, each
         batch is handed over as soon as it is rendered (before it is stored) and not kept
@@ -220,7 +235,8 @@ class Publisher:
         the work: their dirty rows and artifacts are apart). `dirty`: what
         dirty_feeds(held, site_feeds) gave, when the caller has just asked. `stop`, asked
         after each batch: True ends the run there (what is left stays dirty, for the next
-        run)."""
+        run). `pause`, awaited before each feed, lets another job go first (the site
+        feeds' run under way: server/jobs.py); each feed is then rendered alone."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
         rendered = 0
@@ -231,7 +247,7 @@ class Publisher:
             if site is None:
                 continue
             for keys in self._batches(all_keys):
-                fresh, gone = await self._render_keys(site, keys, now)
+                fresh, gone = await self._render_keys(site, keys, now, pause)
                 rendered += len(keys)
                 new = [a for a in fresh if not self._is_stored(a)]
                 batch_dropped = [(site_id, k) for k in gone]
@@ -286,19 +302,60 @@ class Publisher:
         )
 
     async def _render_keys(
-        self, site: Site, keys: list[str], now: datetime
+        self, site: Site, keys: list[str], now: datetime,
+        pause: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[list[Artifact], list[str]]:
+        """Without `pause`, every feed of the batch is rendered in ONE hand-over to the
+        renderer (under load each hand-over waited several ms for the GIL:
+        docs/benchmarks.md, "Sixth pass"); with it, a feed at a time, so that whoever the
+        pause waits for goes first within one feed's work. A feed that cannot be rendered
+        is left out, the others are kept."""
         fresh: list[Artifact] = []
+        feeds: list[_FeedDocs] = []
         gone: list[str] = []
         pages: dict[FeedKey, PostPage] = {}
         for key_string in keys:
+            if pause is not None:
+                await pause()
             try:
                 key = parse_key_string(key_string, self.ctx.default_max, self.cap)
-                fresh += await self.render_feed(site, key, now, compressed=False, pages=pages)
+                feed = await self._feed_docs(site, key, now, ALL_FORMATS, pages)
+                if pause is None:
+                    feeds.append(feed)
+                else:
+                    fresh += self._artifacts(site, feed, await self._render(feed[1]))
             except (NotFoundError, LookupError):
                 gone.append(key_string)
             except Exception:
-                # Its dirty row is cleared with the batch: it renders again at its next
-                # change instead of failing every 0.25 s; the log says why.
-                log.exception("feed %s of site %d could not be rendered", key_string, site.id)
+                _log_unrenderable(key_string, site)
+        if not feeds:
+            return fresh, gone
+        try:
+            bodies = await self._render([doc for feed in feeds for doc in feed[1]])
+        except Exception:
+            return await self._render_one_by_one(site, feeds), gone
+        start = 0
+        for feed in feeds:
+            fresh += self._artifacts(site, feed, bodies[start : start + len(feed[1])])
+            start += len(feed[1])
         return fresh, gone
+
+    async def _render_one_by_one(self, site: Site, feeds: list[_FeedDocs]) -> list[Artifact]:
+        """A batch whose rendering failed, a feed at a time: the others still show."""
+        fresh: list[Artifact] = []
+        for feed in feeds:
+            try:
+                fresh += self._artifacts(site, feed, await self._render(feed[1]))
+            except Exception:
+                _log_unrenderable(feed[0], site)
+        return fresh
+
+
+_FeedDocs = tuple[str, list[FeedDoc], datetime]
+"""A feed's key string, its documents (one per format), and its Last-Modified."""
+
+
+def _log_unrenderable(key_string: str, site: Site) -> None:
+    # Its dirty row is cleared with the batch: it renders again at its next change instead
+    # of failing every 0.25 s; the log says why.
+    log.exception("feed %s of site %d could not be rendered", key_string, site.id)

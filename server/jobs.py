@@ -32,16 +32,33 @@ class Gate:
     """A change arrived during a run (wake()): run once more right after it."""
     gap: float = 0.0
     """Seconds between that run and the next (changes arriving meanwhile join it)."""
+    _between: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    """Set while no run is under way (between two runs of one run() too)."""
+
+    def __post_init__(self) -> None:
+        self._between.set()
 
     async def run(self, work: Callable[[], Awaitable[int]]) -> int:
         async with self.running:
-            done = await work()
+            done = await self._once(work)
             while self.again:
                 if self.gap:
                     await asyncio.sleep(self.gap)
                 self.again = False
-                done += await work()
+                done += await self._once(work)
             return done
+
+    async def _once(self, work: Callable[[], Awaitable[int]]) -> int:
+        self._between.clear()
+        try:
+            return await work()
+        finally:
+            self._between.set()
+
+    async def run_ended(self) -> None:
+        """Return when the run under way ends (at once when none is). Not the runs after
+        it: a waiter makes progress even while runs follow each other back to back."""
+        await self._between.wait()
 
 
 @dataclass(slots=True)
@@ -59,17 +76,22 @@ async def forget_idempotency_keys(app: web.Application) -> int:
 
 async def regenerate(app: web.Application, state: JobState,
                      site_feeds: bool | None = None,
-                     stop: Callable[[], bool] | None = None) -> int:
+                     stop: Callable[[], bool] | None = None,
+                     after: Gate | None = None) -> int:
     """Publish posts that came due, render dirty feeds, swap changed artifacts into memory.
     Returns how many artifacts changed. The scheduler runs it as two jobs: the site feeds
     (site_feeds=True, which also publishes what came due), and all other feeds (False), so
     that a new post shows in the site feed without waiting for its label and author feeds
-    to be rendered; None does both at once. `stop`: see Publisher.regenerate_dirty."""
-    return await state.run(lambda: _regenerate(app, state, site_feeds, stop))
+    to be rendered; None does both at once. `stop`: see Publisher.regenerate_dirty.
+    `after`: the site feeds' job, which the other feeds' job lets go first: before each
+    feed it waits for that job's run under way to end (site feeds are what most readers
+    poll; a label feed rendered beside a site-feed run made the run twice as long)."""
+    return await state.run(lambda: _regenerate(app, state, site_feeds, stop, after))
 
 
 async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | None,
-                      stop: Callable[[], bool] | None = None) -> int:
+                      stop: Callable[[], bool] | None = None,
+                      after: Gate | None = None) -> int:
     store, publisher = app[STORE], app[PUBLISHER]
     started = time.perf_counter()
     now = app[CLOCK].now()
@@ -102,7 +124,8 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
         changed += len(batch.changed)
 
     result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held,
-                                              site_feeds=site_feeds, dirty=dirty, stop=stop)
+                                              site_feeds=site_feeds, dirty=dirty, stop=stop,
+                                              pause=None if after is None else after.run_ended)
     if changed and WAKE_OUTBOX in app:
         app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
     if changed or result.dropped:

@@ -55,7 +55,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     # Two regeneration jobs (server/jobs.py): the site feeds, and every other feed.
     _every(scheduler, "regenerate_site_feeds", jobs.regenerate, (app, state, True), 30,
            seconds=settings.feeds.change_poll_seconds)
-    _every(scheduler, "regenerate", jobs.regenerate, (app, others, False), 30,
+    _every(scheduler, "regenerate", jobs.regenerate, (app, others, False, None, state), 30,
            seconds=settings.feeds.change_poll_seconds)
     _every(scheduler, "outbox", run_outbox, (), 30,
            seconds=settings.scheduler.outbox_poll_seconds)

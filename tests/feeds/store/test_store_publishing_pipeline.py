@@ -25,6 +25,7 @@ from feeds.models import (
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import feed_key_string, parse_key_string
 from feeds.render import FeedRenderer, InlineRenderer, etag_for
+from feeds.render.document import FeedDoc
 from feeds.store import Store
 from feeds.store import schema as t
 from server.clock import FakeClock
@@ -393,3 +394,45 @@ async def test_a_run_start_reads_what_is_due_and_what_is_dirty_in_one_go(blog: B
     start = await blog.store.regeneration_start(later, HOUR)
     assert (start.any_due, start.came_due) == (False, [])
     assert [p.id for p in await blog.store.publish_due(later, lambda p: ())] == [scheduled.id]
+
+
+async def test_with_a_pause_each_feed_waits_its_turn_and_renders_the_same_bytes(
+        blog: Blog) -> None:
+    # The other feeds' job renders a feed at a time, letting the site feeds' run go first
+    # (server/jobs.py); what it stores is what a batch rendered at once stores.
+    turns: list[int] = []
+
+    async def pause() -> None:
+        turns.append(len(turns))
+
+    before = {k: a.etag for k, a in (await blog.stored()).items()}  # rendered in batches
+    # A fresh publisher knows no etags: everything it renders looks new to it.
+    fresh = Publisher(blog.store, render(), CTX, cap=500)
+    await fresh.mark_all(blog.site, blog.clock.now())
+    keys = (await blog.store.dirty_feeds())[blog.site.id][1]
+    result = await fresh.regenerate_dirty(blog.sites, blog.clock.now(), pause=pause)
+    assert len(turns) == len(keys)
+    assert {(a.key, a.format): a.etag for a in result.changed} == before
+
+
+class _BrokenForOneLabel(InlineRenderer):
+    """A renderer that fails on the documents of one label feed (a fault, injected)."""
+
+    async def render(self, docs: list[FeedDoc]) -> list[bytes]:
+        if any("/-/broken" in d.self_url for d in docs):
+            raise ValueError("cannot render this one")
+        return await super().render(docs)
+
+
+async def test_a_feed_that_cannot_be_rendered_leaves_the_others_of_its_batch_stored(
+        blog: Blog, caplog: pytest.LogCaptureFixture) -> None:
+    now = blog.clock.now()
+    post = await blog.publisher.add_post(
+        blog.site, PostDraft("Both", "<p>b</p>", now - HOUR, labels=("broken", "fine")), now)
+    publisher = Publisher(blog.store, _BrokenForOneLabel(FeedRenderer(10**7)), CTX, cap=500)
+    result = await publisher.regenerate_dirty(blog.sites, now)
+    assert label("fine") in keys_of(result.changed)
+    assert label("broken") not in keys_of(result.changed)
+    assert post.entry_id.encode() in await blog.body(label("fine"))
+    assert any("could not be rendered" in r.getMessage() and "broken" in r.getMessage()
+               for r in caplog.records)
