@@ -61,6 +61,8 @@ class Regenerated:
     changed: list[Artifact]
     dropped: list[tuple[int, str]]
     rendered_keys: int
+    deliveries: int = 0
+    """Deliveries written or renewed in the outbox with the changed artifacts."""
 
 
 class Publisher:
@@ -239,7 +241,7 @@ class Publisher:
         feeds' run under way: server/jobs.py); each feed is then rendered alone."""
         changed: list[Artifact] = []
         dropped: list[tuple[int, str]] = []
-        rendered = 0
+        rendered = deliveries = 0
         if dirty is None:
             dirty = await self.dirty_feeds(held, site_feeds)
         for site_id, (max_id, all_keys) in dirty.items():
@@ -256,8 +258,8 @@ class Publisher:
                     # writer behind the creates, and readers need not wait for that. If the
                     # store fails, the dirty rows stay and the next run stores it again.
                     on_batch(Regenerated(new, batch_dropped, len(keys)))
-                await self.store.save_artifacts(new, now, (site_id, max_id, keys), gone,
-                                                self.fanout)
+                deliveries += await self.store.save_artifacts(
+                    new, now, (site_id, max_id, keys), gone, self.fanout)
                 self.remember(new)
                 if on_batch is None:
                     changed += new
@@ -266,8 +268,8 @@ class Publisher:
                     for fmt in ALL_FORMATS:
                         self._etags.pop((site_id, k, fmt), None)
                 if stop is not None and stop():
-                    return Regenerated(changed, dropped, rendered)
-        return Regenerated(changed, dropped, rendered)
+                    return Regenerated(changed, dropped, rendered, deliveries)
+        return Regenerated(changed, dropped, rendered, deliveries)
 
     async def dirty_feeds(self, held: frozenset[int], site_feeds: bool | None,
                           ) -> dict[int, tuple[int, list[str]]]:

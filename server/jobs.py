@@ -126,8 +126,11 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     result = await publisher.regenerate_dirty(sites.by_id, now, on_batch=apply, held=held,
                                               site_feeds=site_feeds, dirty=dirty, stop=stop,
                                               pause=None if after is None else after.run_ended)
-    if changed and WAKE_OUTBOX in app:
-        app[WAKE_OUTBOX]()  # deliveries for the changed feeds were just written
+    if result.deliveries and WAKE_OUTBOX in app:
+        # Deliveries for the changed feeds were just written. None (no subscriber, hub or
+        # ping service for them): the outbox has nothing new, and its two reads at every
+        # run were a tenth of the SQL under one writer (docs/benchmarks.md, "Sixth pass").
+        app[WAKE_OUTBOX]()
     if changed or result.dropped:
         log.info("regenerated %d feeds: %d artifacts changed, %d feeds gone (%s, %.1f ms)",
                  result.rendered_keys, changed, len(result.dropped),

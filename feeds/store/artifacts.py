@@ -62,12 +62,14 @@ class Artifacts(StoreBase):
         done: tuple[int, int, list[str]] | None,
         gone: Sequence[str] = (),
         fanout: Fanout | None = None,
-    ) -> None:
+    ) -> int:
         """Replace artifacts, drop those of feeds that are `gone` (of done's site), and clear
         the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
         keys). Rows marked later stay for the next run. With `fanout`, the deliveries the
-        changed artifacts call for are written in the same transaction (the outbox)."""
-        def work(conn: Connection) -> None:
+        changed artifacts call for are written in the same transaction (the outbox).
+        Returns how many deliveries were written or renewed."""
+        def work(conn: Connection) -> int:
+            enqueued = 0
             if gone and done is not None:
                 conn.execute(delete(t.artifacts).where(
                     t.artifacts.c.site_id == done[0], t.artifacts.c.key.in_(list(gone))))
@@ -81,17 +83,19 @@ class Artifacts(StoreBase):
                      "rendered_at": now}
                     for a in artifacts])
             if fanout is not None:
-                enqueue(conn, artifacts, fanout, now)
+                enqueued = enqueue(conn, artifacts, fanout, now)
             if done is not None:
                 site_id, max_id, keys = done
                 conn.execute(delete(t.dirty_feeds).where(
                     t.dirty_feeds.c.site_id == site_id, t.dirty_feeds.c.id <= max_id,
                     t.dirty_feeds.c.key.in_(keys)))
+            return enqueued
 
         # One hand-over for the whole transaction (StoreBase.write_through): through
         # aiosqlite it was a dozen, each waiting for a turn of the busy event loop while
         # holding the one writer.
-        await self.write_through(work)
+        enqueued: int = await self.write_through(work)
+        return enqueued
 
     async def save_compressed(self, artifacts: Sequence[Artifact]) -> None:
         """The gzip and br bodies of stored artifacts, made after them (regeneration stores

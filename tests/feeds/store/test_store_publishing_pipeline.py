@@ -16,6 +16,7 @@ from feeds.models import (
     Artifact,
     Author,
     CommentDraft,
+    Fanout,
     FeedFormat,
     Post,
     PostDraft,
@@ -436,3 +437,21 @@ async def test_a_feed_that_cannot_be_rendered_leaves_the_others_of_its_batch_sto
     assert post.entry_id.encode() in await blog.body(label("fine"))
     assert any("could not be rendered" in r.getMessage() and "broken" in r.getMessage()
                for r in caplog.records)
+
+
+async def test_a_run_says_how_many_deliveries_it_wrote_so_an_idle_outbox_is_left_asleep(
+        blog: Blog) -> None:
+    # server/jobs.py wakes the outbox only when a run wrote deliveries.
+    now = blog.clock.now()
+    quiet = Publisher(blog.store, render(), CTX, cap=500, fanout=Fanout())
+    await blog.publisher.add_post(blog.site, PostDraft("Nobody listens", "<p>q</p>",
+                                                       now - HOUR), now)
+    result = await quiet.regenerate_dirty(blog.sites, now)
+    assert result.changed and result.deliveries == 0
+
+    pinged = Publisher(blog.store, render(), CTX, cap=500,
+                       fanout=Fanout(external_hubs=("http://hub.test/",)))
+    await blog.publisher.add_post(blog.site, PostDraft("A hub listens", "<p>h</p>",
+                                                       now - HOUR / 2), now)
+    result = await pinged.regenerate_dirty(blog.sites, now)
+    assert result.deliveries == len(result.changed) > 0  # one per changed topic
