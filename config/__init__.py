@@ -66,6 +66,7 @@ class FeedSettings:
     memory_budget_mb: int
     fragment_cache_mb: int
     change_poll_seconds: float
+    site_feeds_gap_seconds: float
     other_feeds_gap_seconds: float
     compress_after_seconds: float
     startup_render_seconds: float
@@ -323,9 +324,9 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     if not 0 < get("feeds.change_poll_seconds") <= 60:
         found.append(("feeds.change_poll_seconds", "must be greater than 0 and at most 60, "
                       f"got {get('feeds.change_poll_seconds')}"))
-    if not 0 <= get("feeds.other_feeds_gap_seconds") <= 60:
-        found.append(("feeds.other_feeds_gap_seconds", "must be between 0 and 60, "
-                      f"got {get('feeds.other_feeds_gap_seconds')}"))
+    for gap in ("feeds.site_feeds_gap_seconds", "feeds.other_feeds_gap_seconds"):
+        if not 0 <= get(gap) <= 60:
+            found.append((gap, f"must be between 0 and 60, got {get(gap)}"))
     if not 0 <= get("feeds.compress_after_seconds") <= 600:
         found.append(("feeds.compress_after_seconds", "must be between 0 and 600, "
                       f"got {get('feeds.compress_after_seconds')}"))

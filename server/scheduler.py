@@ -45,7 +45,8 @@ def _waker(scheduler: AsyncIOScheduler, job_id: str, gate: jobs.Gate) -> Callabl
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     scheduler = AsyncIOScheduler(timezone="UTC")
-    state = jobs.JobState(due_checked_until=app[CLOCK].now())
+    state = jobs.JobState(due_checked_until=app[CLOCK].now(),
+                          gap=settings.feeds.site_feeds_gap_seconds)
     others = jobs.JobState(gap=settings.feeds.other_feeds_gap_seconds)
     gate = jobs.Gate()
 

@@ -43,8 +43,8 @@ def test_defaults_load() -> None:
     assert settings.feeds == FeedSettings(
         default_max_results=25, max_results_cap=500, cache_max_age=300,
         variant_cache_entries=512, memory_budget_mb=128, fragment_cache_mb=16,
-        change_poll_seconds=0.25, other_feeds_gap_seconds=0.5, compress_after_seconds=5.0,
-        startup_render_seconds=10.0)
+        change_poll_seconds=0.25, site_feeds_gap_seconds=0.02, other_feeds_gap_seconds=0.5,
+        compress_after_seconds=5.0, startup_render_seconds=10.0)
     assert settings.site == SiteSettings(
         host="localhost", title="syndic", subtitle="", timezone="UTC", language="en",
         default_feed="full", summary_length=300)
@@ -224,6 +224,7 @@ def test_bad_type_in_overrides() -> None:
     ("feeds", "fragment_cache_mb", 0), ("feeds", "change_poll_seconds", 0),
     ("feeds", "change_poll_seconds", 60.5), ("feeds", "change_poll_seconds", float("nan")),
     ("feeds", "other_feeds_gap_seconds", -1), ("feeds", "other_feeds_gap_seconds", 61),
+    ("feeds", "site_feeds_gap_seconds", -0.5), ("feeds", "site_feeds_gap_seconds", 61),
     ("feeds", "compress_after_seconds", -1), ("feeds", "compress_after_seconds", 601),
     ("feeds", "startup_render_seconds", -1), ("feeds", "startup_render_seconds", 3601),
     ("site", "timezone", "Mars/Olympus"), ("site", "timezone", "../etc"),
