@@ -200,6 +200,7 @@ def serve(db: Path, work: Path) -> dict[str, Any]:
         # Start-up renders for feeds.startup_render_seconds, the rest in the background.
         wait_rendered(db, server.proc, timeout=3600)
         all_rendered = time.monotonic() - server.started
+        hwm_rendered = vm_kib(server.pid, "VmHWM")
         at_start = regenerations(log)
         paths = artifact_paths(db)
         statuses, size, seconds = request_all(port, paths)
@@ -210,7 +211,7 @@ def serve(db: Path, work: Path) -> dict[str, Any]:
         others = busy_seconds() - busy - cpu
         after = regenerations(log)
     return {"first_serve": first_serve, "all_rendered": all_rendered,
-            "hwm_ready_kib": hwm_ready, "hwm_kib": hwm,
+            "hwm_ready_kib": hwm_ready, "hwm_rendered_kib": hwm_rendered, "hwm_kib": hwm,
             "rss_kib": rss, "cpu": cpu, "others": others, "standard_feeds": len(standard),
             "missing": sorted(standard - set(paths)), "to_render": len(dirty | standard),
             "extra": sorted({p for p in paths if "?" not in p} - standard),
@@ -270,7 +271,8 @@ def report(args: argparse.Namespace, wxr: Path, gen_s: float | None, imp: dict[s
         f"{len(srv['extra'])} {srv['extra'][:3]} |",
         f"| requests (every artifact once, one connection) | {n_req} in {req_s:.1f} s, "
         f"{size / MIB:.0f} MiB, {statuses} |",
-        f"| VmHWM at first serve / after all feeds | {srv['hwm_ready_kib'] / 1024:.0f} / "
+        f"| VmHWM at first serve / every feed rendered / every artifact requested | "
+        f"{srv['hwm_ready_kib'] / 1024:.0f} / {srv['hwm_rendered_kib'] / 1024:.0f} / "
         f"{srv['hwm_kib'] / 1024:.0f} MiB ({srv_bytes / 1e6:.0f} MB) |",
         f"| VmRSS after, server CPU time | {srv['rss_kib'] / 1024:.0f} MiB, "
         f"{srv['cpu']:.1f} s |",
