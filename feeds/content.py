@@ -22,7 +22,6 @@ __all__ = [
 
 # XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_WHITESPACE = re.compile(r"\s+")
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -89,9 +88,13 @@ def strip_xml_illegal(text: str) -> str:
 def clean_text(text: str) -> str:
     """Single-line plain text for titles, names and labels."""
     # Collapse first so illegal *whitespace* (e.g. Word's \x0b line break) becomes a
-    # space instead of gluing two words together; collapse again after stripping.
-    spaced = _WHITESPACE.sub(" ", text)
-    return _WHITESPACE.sub(" ", strip_xml_illegal(spaced)).strip()
+    # space instead of gluing two words together; collapse again after stripping, when
+    # anything was stripped. split() and re's \s agree on what whitespace is
+    # (str.isspace); joining the split words was 6x faster than `\s+` -> " " on a
+    # post's text, where every single space is a match (tests/feeds/test_content_shortcuts).
+    spaced = " ".join(text.split())
+    legal = strip_xml_illegal(spaced)
+    return spaced if legal is spaced else " ".join(legal.split())
 
 
 # An absolute http(s) URL that urljoin gives back unchanged whatever the base: lower-case
