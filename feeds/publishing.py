@@ -321,15 +321,14 @@ class Publisher:
                 await pause()
             try:
                 key = parse_key_string(key_string, self.ctx.default_max, self.cap)
-                feed = await self._feed_docs(site, key, now, ALL_FORMATS, pages)
-                if pause is None:
-                    feeds.append(feed)
-                else:
-                    fresh += self._artifacts(site, feed, await self._render(feed[1]))
+                feeds.append(await self._feed_docs(site, key, now, ALL_FORMATS, pages))
             except (NotFoundError, LookupError):
                 gone.append(key_string)
             except Exception:
                 _log_unrenderable(key_string, site)
+            if pause is not None:  # this feed now, before the next pause
+                fresh += await self._render_one_by_one(site, feeds)
+                feeds.clear()
         if not feeds:
             return fresh, gone
         try:
@@ -343,7 +342,8 @@ class Publisher:
         return fresh, gone
 
     async def _render_one_by_one(self, site: Site, feeds: list[_FeedDocs]) -> list[Artifact]:
-        """A batch whose rendering failed, a feed at a time: the others still show."""
+        """Feeds rendered a feed at a time (a paused run's, or a batch whose rendering
+        failed): one that fails is logged and left out, the others still show."""
         fresh: list[Artifact] = []
         for feed in feeds:
             try:

@@ -153,13 +153,10 @@ class Writes(StoreBase):
         self, now: datetime, keys_for: Callable[[Post], Iterable[str]]
     ) -> list[Post]:
         """Scheduled posts whose time has come, published (claimed row by row: another
-        instance skips what this one took), with the feeds they enter marked dirty."""
+        instance skips what this one took), with the feeds they enter marked dirty. It takes
+        the writer: the regeneration asks first, with its other reads, whether anything is
+        due (Runs.regeneration_start), and comes here only when something is."""
         p = t.posts.c
-        # Asked first with a read: this runs at every regeneration, and taking the writer
-        # each time made it queue behind every create. (The regeneration asks it with its
-        # other reads, Runs.regeneration_start, and comes here when there is something.)
-        if not await self.any_row(due_posts(now)):
-            return []
         due = due_posts(now).with_for_update(skip_locked=True)
         async with self.writing() as conn:
             rows = (await conn.execute(
