@@ -74,10 +74,10 @@ def render_one_join(renderer: FeedRenderer, d: FeedDoc) -> bytes:
     """The proposed FeedRenderer.render: one allocation and one copy of the feed."""
     if d.format is FeedFormat.JSON:
         prefix, suffix = head_json(d)
-        return b"".join([prefix, b",".join(renderer._fragment(d.format, e) for e in d.entries),
+        return b"".join([prefix, b",".join(renderer.fragment(d.format, e) for e in d.entries),
                          suffix])
     prefix, suffix = renderer._head(d)
-    return b"".join([prefix, *(renderer._fragment(d.format, e) for e in d.entries), suffix])
+    return b"".join([prefix, *(renderer.fragment(d.format, e) for e in d.entries), suffix])
 
 
 def per_call_ms(fn: Callable[[], object], number: int, repeat: int) -> float:

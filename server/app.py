@@ -23,7 +23,7 @@ from server.auth import auth_middleware
 from server.clock import Clock, SystemClock
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
-from server.feed_service import FeedService, ThreadRenderer
+from server.feed_service import FeedService, LoopRenderer
 from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
 from server.middleware import errors_middleware
 from server.push_jobs import sender_ctx
@@ -89,9 +89,11 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, store, clock = app[SETTINGS], app[STORE], app[CLOCK]
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-render")
+    # One compression thread (zlib and brotli let the GIL go): regeneration's, when it
+    # asks for compressed bodies, and the feed service's, after the fact.
+    zipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-compress")
     renderer = FeedRenderer(settings.feeds.fragment_cache_mb * MB)
-    publisher = make_publisher(store, settings, ThreadRenderer(renderer, executor))
+    publisher = make_publisher(store, settings, LoopRenderer(renderer, zipper))
     app[PUBLISHER] = publisher
     cache = FeedCache(settings.feeds.memory_budget_mb * MB, settings.feeds.variant_cache_entries)
     sites = app[SITES]
@@ -100,7 +102,6 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
         site = sites.by_id.get(site_id)
         return None if site is None else hub_for(site, publisher.ctx)
 
-    zipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-compress")
     service = FeedService(store, publisher, cache, hubs,
                           settings.feeds.cache_max_age, zipper,
                           settings.feeds.compress_after_seconds)
@@ -133,7 +134,6 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
              "background", loaded, len(cache), left)
     yield
     await service.close()
-    executor.shutdown(wait=True)
     zipper.shutdown(wait=True)
 
 

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -26,26 +26,43 @@ COMPRESS_BATCH = 16
 """Artifacts whose compressed bodies are stored in one transaction."""
 
 
-class ThreadRenderer:
-    """Rendering runs in ONE worker thread: it is CPU work that must stay off the event
-    loop, and feedgen calls locale.setlocale, which is process-global. Compression (zlib
-    and brotli release the GIL) runs there too."""
+RENDER_SLICE = 0.005
+"""Seconds of rendering between two turns of the event loop: CPython's switch interval,
+the longest a thread rendering beside the loop held it up too (sys.getswitchinterval)."""
 
-    def __init__(self, renderer: FeedRenderer, executor: ThreadPoolExecutor) -> None:
+
+class LoopRenderer:
+    """Rendering runs on the event loop, a fragment at a time, giving the loop a turn at
+    least every RENDER_SLICE. In a worker thread the same render took three times as long
+    under load: the thread waits for the GIL each time it takes it back (lxml lets it go
+    while it serialises), while the loop's own work goes on; a site-feed run of ~150 new
+    fragments took 30-39 ms there and 13 here (docs/benchmarks.md, "Seventh pass").
+    feedgen calls locale.setlocale, which is process-global: every render runs on this
+    one thread. Compression (zlib and brotli let the GIL go for the whole body) runs in
+    `zipper`'s thread."""
+
+    def __init__(self, renderer: FeedRenderer, zipper: Executor) -> None:
         self.renderer = renderer
-        self.executor = executor
+        self.zipper = zipper
 
     async def render(self, docs: list[FeedDoc]) -> list[bytes]:
-        def work() -> list[bytes]:
-            return [self.renderer.render(d) for d in docs]
-
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+        bodies: list[bytes] = []
+        turn_at = time.perf_counter() + RENDER_SLICE
+        for doc in docs:
+            fragments: list[bytes] = []
+            for entry in doc.entries:
+                fragments.append(self.renderer.fragment(doc.format, entry))
+                if time.perf_counter() >= turn_at:
+                    await asyncio.sleep(0)
+                    turn_at = time.perf_counter() + RENDER_SLICE
+            bodies.append(self.renderer.assemble(doc, fragments))
+        return bodies
 
     async def compress(self, bodies: list[bytes]) -> list[tuple[bytes, bytes]]:
         def work() -> list[tuple[bytes, bytes]]:
             return [compress(b) for b in bodies]
 
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+        return await asyncio.get_running_loop().run_in_executor(self.zipper, work)
 
 
 class FeedService:
@@ -67,7 +84,7 @@ class FeedService:
         made (feeds.compress_after_seconds; a reader asking for them sooner gets them made
         at once)."""
         """Compression's own thread (zlib and brotli release the GIL): it runs beside the
-        render thread, never ahead of the next change's render."""
+        event loop's rendering, never ahead of the next change's render."""
         self._to_compress: dict[CacheKey, tuple[Artifact, float]] = {}
         """Artifacts to compress and when they were made (monotonic), oldest first."""
         self._compressing: dict[tuple[CacheKey, str], asyncio.Future[Artifact]] = {}

@@ -3,7 +3,8 @@
 FeedRenderer renders each entry once per version and format and reuses the fragment in every
 feed that shows it; the assembled document is byte-identical to a one-shot feedgen render
 (tests/feeds/render/test_fragments.py proves it). Rendering is CPU work and feedgen calls
-locale.setlocale (process-global): callers run it off the event loop, in one thread."""
+locale.setlocale (process-global): callers render on one thread, the server on its event
+loop in slices (server/feed_service.LoopRenderer)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def _cost(key: FragmentKey, fragment: bytes) -> int:
 
 class InlineRenderer:
     """Renders on the calling thread: for command-line tools and tests. The server uses
-    server/feed_service.ThreadRenderer, which keeps this work off the event loop."""
+    server/feed_service.LoopRenderer, which gives the event loop a turn every few ms."""
 
     def __init__(self, renderer: FeedRenderer) -> None:
         self.renderer = renderer
@@ -86,7 +87,10 @@ class FeedRenderer:
         self.fragments_rendered = 0
 
     def render(self, doc: FeedDoc) -> bytes:
-        fragments = [self._fragment(doc.format, e) for e in doc.entries]
+        return self.assemble(doc, [self.fragment(doc.format, e) for e in doc.entries])
+
+    def assemble(self, doc: FeedDoc, fragments: list[bytes]) -> bytes:
+        """The document around its entries' fragments (``fragment``, in entry order)."""
         if doc.format is FeedFormat.JSON:
             prefix, suffix = head_json(doc)
             # One join: the document is copied once, not three times (prefix + ... + suffix).
@@ -100,7 +104,8 @@ class FeedRenderer:
         assert whole.endswith(closer)
         return whole[: -len(closer)], closer
 
-    def _fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:
+    def fragment(self, fmt: FeedFormat, entry: EntryDoc) -> bytes:
+        """The entry's fragment in ``fmt``: from the cache, or rendered and cached."""
         # Equal datetimes in different zones compare equal but render differently: the
         # offsets are part of the key.
         key = (fmt, entry, entry.published.utcoffset(), entry.updated.utcoffset())

@@ -40,6 +40,32 @@ def test_a_link_taken_as_it_is_is_the_link_urljoin_makes(pieces: list[str], base
         assert urljoin(base, value) == value
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=12), st.sampled_from(_BASES))
+def test_a_root_relative_link_joined_to_the_origin_is_the_link_urljoin_makes(
+    pieces: list[str], base: str
+) -> None:
+    value = "/" + "".join(pieces)
+    origin = content_module._origin(base)
+    assert origin is not None
+    if content_module._PLAIN_ROOT_PATH.fullmatch(value):
+        assert urljoin(base, value) == origin + value
+    assert content_module._absolute_url(value, base, origin) == \
+        content_module._absolute_url(value, base)
+
+
+def test_root_relative_links_take_the_shortcut_unless_urljoin_would_change_them() -> None:
+    for url in ["/2024/05/post.html", "/a/b?x=1#top", "/", "/search/label/Café"]:
+        assert content_module._PLAIN_ROOT_PATH.fullmatch(url)
+    for url in ["//cdn.example/x", "/a//b", "/a/./b", "/a/../b", "/a/..", "/a;p", "/a?",
+                "/a#", "/a b", "a/b"]:
+        assert not content_module._PLAIN_ROOT_PATH.fullmatch(url)
+    assert content_module._origin("https://Blog.example:8080/2024/x.html?q=1") == \
+        "https://Blog.example:8080"
+    assert content_module._origin("https://[::1]/x") is None
+    assert content_module._origin("HTTPS://x.org/") is None
+
+
 def test_common_links_take_the_shortcut() -> None:
     for url in ["https://example.com/a/b.png", "http://x.org/?p=1&q=2#top",
                 "https://cdn.example.com/wp-content/uploads/2024/05/photo-1024x768.jpg"]:

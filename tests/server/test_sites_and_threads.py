@@ -1,7 +1,8 @@
-"""One deployment, several blogs chosen by Host; and rendering kept off the event loop."""
+"""One deployment, several blogs chosen by Host; and rendering that shares the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 from collections.abc import Awaitable, Callable
@@ -10,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from feeds.models import FeedMode
+from feeds.models import FeedFormat, FeedMode
 from feeds.render import FeedRenderer
+from feeds.render.document import EntryDoc
 from feeds.store import SiteSpec, open_store
+from server import feed_service
 from server.app import create_app
 from server.clock import FakeClock
 from tests.conftest import NOW
@@ -38,18 +41,34 @@ async def test_the_host_header_picks_the_site_and_unknown_hosts_get_the_default(
     assert "Field Notes from the Syndic Workshop" in await other.text()
 
 
-async def test_rendering_runs_on_the_render_thread_not_the_event_loop(
+async def test_rendering_runs_on_the_event_loop_and_lets_other_requests_in_between(
     demo: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A slice of 0: the loop gets a turn after every fragment (RENDER_SLICE is 5 ms).
+    monkeypatch.setattr(feed_service, "RENDER_SLICE", 0.0)
     threads: list[str] = []
-    original = FeedRenderer.render
+    turns_seen: list[int] = []
+    turns = 0
+    original = FeedRenderer.fragment
 
-    def spy(self: FeedRenderer, doc: Any) -> bytes:
+    def spy(self: FeedRenderer, fmt: FeedFormat, entry: EntryDoc) -> bytes:
         threads.append(threading.current_thread().name)
-        return original(self, doc)
+        turns_seen.append(turns)
+        return original(self, fmt, entry)
 
-    monkeypatch.setattr(FeedRenderer, "render", spy)
-    resp = await demo.get("/feeds/posts/default?max-results=4")
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(FeedRenderer, "fragment", spy)
+    other = asyncio.create_task(other_work())
+    try:
+        resp = await demo.get("/feeds/posts/default?max-results=4")
+    finally:
+        other.cancel()
     assert resp.status == 200
-    assert threads and all(name.startswith("syndic-render") for name in threads)
-    assert threading.current_thread().name not in threads
+    assert len(threads) == 4
+    assert set(threads) == {threading.current_thread().name}
+    assert len(set(turns_seen)) == 4  # other work ran between every two fragments
