@@ -286,10 +286,13 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+SUMMARY_LENGTH = (20, 10000)
+"""Inclusive range of a site's summary length, wherever it is set: the settings, the admin
+API, the command line."""
 # Inclusive integer ranges and lower bounds; other checks are in _problems().
 _RANGES: dict[str, tuple[int, int]] = {
     "server.port": (1, 65535), "feeds.max_results_cap": (1, 500),
-    "site.summary_length": (20, 10000),
+    "site.summary_length": SUMMARY_LENGTH,
 }
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,
              "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1,

@@ -1,20 +1,37 @@
-"""`syndic ...`: serve, migrate, config, post add|list|rm, regenerate. Errors are one line
-on stderr and a non-zero exit, never a traceback."""
+"""`syndic ...`: serve, migrate, config, post, comment, site, token, import, regenerate, hub.
+
+Errors are one line on stderr and a non-zero exit, never a traceback:
+
+- exit 2: a mistake the message explains (a bad option or argument, setting, file, value,
+  a post that is not there, a database that cannot be opened, a URL that cannot be
+  fetched): `syndic: <what>: <problem>`. argparse's usage errors exit 2 as well.
+- exit 70 (EX_SOFTWARE, sysexits.h): anything else, a bug: `syndic: internal error:
+  <ExcType>: <message> (run with SYNDIC_DEBUG=1 for the traceback)`. With SYNDIC_DEBUG
+  set (to anything but "" or "0") the traceback is printed before that line. SYNDIC_DEBUG
+  is not a setting: it is taken out of the environment the settings are read from.
+- exit 130: interrupted (Ctrl-C), quietly.
+- A closed stdout (`syndic post list | head -1`) ends the command quietly, exit 141
+  (128 + SIGPIPE, what a shell reports for a process killed by it)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import logging
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from config import ConfigError, Settings, load_settings, settings_as_toml
 from feeds.errors import FeedsError
@@ -132,11 +149,36 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides.setdefault("server", {})["host"] = args.host
     if getattr(args, "port", None):
         overrides.setdefault("server", {})["port"] = args.port
-    return load_settings(getattr(args, "config", None), overrides=overrides)
+    environ = {k: v for k, v in os.environ.items() if k.upper() != DEBUG_ENV}
+    return load_settings(getattr(args, "config", None), environ, overrides)
+
+
+def _check_storage(url: str) -> None:
+    """A SQLite file must be in a directory that exists (SQLite creates the file, not the
+    directory). Said here by setting name: SQLAlchemy's own error is a traceback-sized
+    'unable to open database file'. The URL itself is never echoed (it may hold a
+    password)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return  # load_settings checked the scheme; open_store says what else is wrong
+    database = parsed.database
+    if not parsed.get_backend_name().startswith("sqlite") or not database or (
+            database == ":memory:" or database.startswith("file:")):
+        return
+    path = Path(database)
+    if path.is_dir():
+        raise ConfigError(f"storage.url: {path} is a directory, not a database file")
+    if not path.parent.is_dir():
+        raise ConfigError(f"storage.url: directory {path.parent} does not exist "
+                          f"(for the database file {path.name})")
 
 
 async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
-    store = await open_store(settings.storage.url, settings.storage.echo)
+    try:
+        store = await open_store(settings.storage.url, settings.storage.echo)
+    except DBAPIError as exc:  # a file that is no database, a refused login...
+        raise ConfigError(f"storage.url: cannot open the database: {exc.orig}") from exc
     try:
         return await work(store)
     finally:
@@ -234,6 +276,8 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings(args)
+    if args.command != "config":
+        _check_storage(settings.storage.url)
     if args.command == "serve":
         return _serve(settings, args.demo)
     if args.command == "config":
@@ -245,12 +289,39 @@ def run(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_with_store(settings, lambda s: command(settings, s, args)))
 
 
+DEBUG_ENV = "SYNDIC_DEBUG"
+EXIT_ERROR = 2
+EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: distinct from argparse's and our own 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line ("" for none)."""
+    return " ".join(str(exc).splitlines()).strip()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run `syndic` and exit; see the module's docstring for what each exit code means."""
     try:
         code = run(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe is then the BrokenPipeError below
+    except BrokenPipeError:
+        # Python docs (signal, "Note on SIGPIPE"): point stdout at devnull, or the flush at
+        # exit fails again and prints a second error.
+        with contextlib.suppress(OSError, ValueError):  # no file descriptor (captured)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
     except (ConfigError, FeedsError, OSError, UnicodeDecodeError) as exc:
-        print(f"syndic: {exc}", file=sys.stderr)
-        code = 2
+        print(f"syndic: {_one_line(exc) or type(exc).__name__}", file=sys.stderr)
+        code = EXIT_ERROR
     except KeyboardInterrupt:
-        code = 130
+        code = EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            traceback.print_exc()
+        what = _one_line(exc)
+        print(f"syndic: internal error: {type(exc).__name__}{what and ': ' + what} "
+              f"(run with {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        code = EXIT_INTERNAL
     sys.exit(code)

@@ -18,14 +18,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from config import Settings
+from config import SUMMARY_LENGTH, Settings
 from feeds.errors import InvalidInputError
 from feeds.imports.apply import ImportReport
 from feeds.models import FeedMode
 from feeds.store import SiteSpec, Store
+from server.api_input import check
 from server.auth import new_token, token_hash
 from server.cli_content import CLOCK, out, pick_site, publisher_for
-from server.importing import ImportSource, fetch_feed, run_import
+from server.importing import ImportSource, fetch_feed, is_feed_url, run_import
 from server.representations import report_line, site_json, token_json
 
 SITE_KEYS = {"host": str, "title": str, "subtitle": str, "base_url": str, "timezone": str,
@@ -53,6 +54,8 @@ async def site_show(settings: Settings, store: Store, args: argparse.Namespace) 
 
 
 def _settings_pairs(pairs: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs as the API's JSON body would carry them (numbers and true/false
+    converted); what each value may be is checked by _checked_site."""
     changes: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -61,28 +64,48 @@ def _settings_pairs(pairs: list[str]) -> dict[str, Any]:
                                     f"{', '.join(SITE_KEYS)}")
         kind = SITE_KEYS[key]
         if kind is int:
-            if not value.isdigit():
-                raise InvalidInputError(key, "must be a whole number")
+            if not (value.isascii() and value.lstrip("-").isdigit()):
+                raise InvalidInputError(key, f"must be a whole number, got {value!r}")
             changes[key] = int(value)
         elif kind is bool:
             if value.lower() not in ("true", "false", "on", "off", "1", "0", "yes", "no"):
                 raise InvalidInputError(key, "must be true or false")
             changes[key] = value.lower() in ("true", "on", "1", "yes")
         else:
-            changes[key] = value.rstrip("/") if key == "base_url" else value
-    if "timezone" in changes:
+            changes[key] = value
+    return changes
+
+
+
+"""The settings' range (config/default.toml, site.summary_length), narrower than the API's
+schema (0..100000): a site made here may also be the settings' default."""
+
+
+def _checked_site(changes: dict[str, Any], schema: str) -> dict[str, Any]:
+    """The API's rules (server/api_input.check against the OpenAPI schema, the time zone
+    check of server/handlers/api_sites.py), and the settings' range for summary_length;
+    InvalidInputError naming the key."""
+    low, high = SUMMARY_LENGTH
+    length = changes.get("summary_length")
+    if length is not None and not low <= length <= high:
+        raise InvalidInputError("summary_length", f"must be between {low} and {high}, "
+                                f"got {length}")
+    checked = check(changes, schema)
+    if "timezone" in checked:
         try:
-            zoneinfo.ZoneInfo(changes["timezone"])
+            zoneinfo.ZoneInfo(checked["timezone"])
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise InvalidInputError("timezone", "not an IANA time zone") from None
-    if "default_feed" in changes and changes["default_feed"] not in ("full", "summary"):
-        raise InvalidInputError("default_feed", "must be full or summary")
-    return changes
+    if "base_url" in checked:
+        checked["base_url"] = checked["base_url"].rstrip("/")
+    return checked
 
 
 async def site_create(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     await pick_site(store, settings, None)
-    changes = _settings_pairs(args.set or [])
+    changes = _checked_site({**_settings_pairs(args.set or []), "host": args.host,
+                             "title": args.title}, "SiteCreate")
+    del changes["host"], changes["title"]
     d = settings.site
     spec = SiteSpec(args.host, args.title, changes.pop("subtitle", ""),
                     changes.pop("base_url", f"http://{args.host}"),
@@ -101,7 +124,8 @@ async def site_create(settings: Settings, store: Store, args: argparse.Namespace
 
 async def site_set(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.ref)
-    site = await store.update_site(site.id, _settings_pairs(args.pairs))
+    site = await store.update_site(site.id, _checked_site(_settings_pairs(args.pairs),
+                                                          "SitePatch"))
     await publisher_for(store, settings).mark_all(site, CLOCK.now())
     out(args, site_json(site), f"changed site {site.id} {site.host}")
     return 0
@@ -142,6 +166,15 @@ async def token_revoke(settings: Settings, store: Store, args: argparse.Namespac
 # -- imports -----------------------------------------------------------------------------
 
 
+async def _feed_pages(source: str) -> list[tuple[bytes, str, str]]:
+    """A feed's pages from its http(s) URL, or from a file."""
+    if is_feed_url(source):
+        return await fetch_feed(source)
+    if "://" in source and not Path(source).exists():
+        raise InvalidInputError(source, "not a valid http(s) URL or a file")
+    return [(Path(source).read_bytes(), "", "")]
+
+
 async def import_(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     console = Console(stderr=True)
@@ -155,8 +188,7 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
                         console=console, disable=not show, transient=False)
     with progress:
         if args.kind == "feed":
-            pages = await fetch_feed(args.source) if "://" in args.source else [
-                (Path(args.source).read_bytes(), "", "")]
+            pages = await _feed_pages(args.source)
             task = progress.add_task("importing", total=1, items=0, rate=0)
             source = ImportSource("feed", args.source, pages=pages)
         else:

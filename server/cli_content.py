@@ -45,6 +45,16 @@ async def pick_site(store: Store, settings: Settings, ref: str | None) -> Site:
     raise InvalidInputError("--site", f"no site {ref!r} (see `syndic site list`)")
 
 
+async def live_post(store: Store, site: Site, ref: str) -> Post:
+    """The post `ref` names (id, slug or entry id), not a deleted one: the store keeps
+    deleted posts (an import must not bring them back), but like the API
+    (server/handlers/api_common.live_post) the command line treats them as gone."""
+    post = await store.get_post(site.id, ref)
+    if post.status is PostStatus.DELETED:
+        raise PostNotFoundError(ref)
+    return post
+
+
 async def every(fetch: Callable[[int], Awaitable[tuple[int, list[T]]]]) -> AsyncIterator[T]:
     """Every item of a paged store listing: fetch(offset) -> (total, one page)."""
     offset = 0
@@ -97,7 +107,7 @@ async def _existing(store: Store, site_id: int, draft: PostDraft) -> Post | None
 
 async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
-    before = await store.get_post(site.id, args.ref)
+    before = await live_post(store, site, args.ref)  # a deleted post is gone, as in the API
     body: dict[str, Any] = {}
     if args.file:
         from_file = read_post_file(Path(args.file), ZoneInfo(site.timezone), before.published)
@@ -126,6 +136,8 @@ async def post_list(settings: Settings, store: Store, args: argparse.Namespace) 
 
 
 async def post_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    # A deleted post is shown, with its status, as `post list --status deleted` lists it:
+    # the operator's view of what the store keeps (editing or deleting it again is refused).
     site = await pick_site(store, settings, args.site)
     post = await store.get_post(site.id, args.ref)
     data = post_json(site, post)
@@ -142,6 +154,7 @@ async def post_rm(settings: Settings, store: Store, args: argparse.Namespace) ->
     site = await pick_site(store, settings, args.site)
     publisher = publisher_for(store, settings)
     for ref in args.refs:
+        await live_post(store, site, ref)  # deleting twice is "no post", as in the API
         post = await publisher.delete_post(site, ref, CLOCK.now())
         out(args, {"id": post.id, "deleted": True}, f"deleted {post.id} {post.slug}")
     return 0
@@ -157,8 +170,9 @@ async def comment_add(settings: Settings, store: Store, args: argparse.Namespace
     html = args.content if args.content is not None else Path(args.file).read_text("utf-8")
     draft = CommentDraft(Author(args.author, args.uri, args.email), html,
                          status=CommentStatus(args.status), parent_id=args.parent)
+    post = await live_post(store, site, args.post)
     comment = await publisher_for(store, settings).add_comment(
-        site, args.post, draft, CLOCK.now(), secrets.randbits(40))
+        site, str(post.id), draft, CLOCK.now(), secrets.randbits(40))
     out(args, comment_json(comment),
         f"added comment {comment.id} on post {comment.post_id} ({comment.status.value})")
     return 0

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import yaml
 
 from feeds.errors import FeedsError, InvalidInputError
 from feeds.models import Author, PostDraft, PostStatus
-from feeds.query import parse_date
+from server.api_input import date_field
 
 KNOWN_KEYS = {"title", "slug", "labels", "authors", "published", "updated", "summary", "status",
               "id"}
@@ -46,39 +46,86 @@ def _split(text: str, path: Path) -> tuple[dict[str, Any], str]:
     if len(parts) != 2:
         raise PostFileError(path, "front matter", "no closing --- line")
     try:
+        # The opening --- becomes an empty line: YAML's line numbers are the file's.
         meta = yaml.safe_load(parts[0].removeprefix("---"))
     except yaml.YAMLError as exc:
-        raise PostFileError(path, "front matter", f"not valid YAML: {exc}") from None
+        raise PostFileError(path, "front matter", _yaml_problem(exc)) from None
     if not isinstance(meta, dict):
         raise PostFileError(path, "front matter", "must be a mapping of keys to values")
     body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
     return meta, body
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: where (the file's line and column) and what. PyYAML's own text is several
+    lines (the context, a caret under the source line)."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f"not valid YAML: {' '.join(str(exc).split())}"
+    mark = exc.problem_mark or exc.context_mark
+    what = " ".join((exc.problem or exc.context or "syntax error").split())
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"not valid YAML{where}: {what}"
+
+
 def _date(meta: dict[str, Any], name: str, path: Path, tz: tzinfo) -> datetime | None:
     value = meta.get(name)
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=value.tzinfo or tz).astimezone(UTC)
+    # YAML reads 2026-03-04 as a date, and with a time as a datetime (a subclass).
+    if not isinstance(value, (str, date)):
+        raise PostFileError(path, name, f"not a date: {value!r}")
+    text = value.isoformat() if isinstance(value, date) else value
     try:
-        return parse_date(str(value), name, tz)
-    except InvalidInputError:
-        raise PostFileError(path, name, f"not a date: {value!r}") from None
+        # The API's rule: a date every time zone can show (no overflow further on).
+        return date_field(text, name, tz)
+    except InvalidInputError as exc:
+        raise PostFileError(path, name, exc.problem) from None
+
+
+def _text(meta: dict[str, Any], name: str, path: Path) -> str | None:
+    """An optional text field. A number is taken as its text (`slug: 2024`); a list, a
+    mapping or true/false is refused, naming the field."""
+    value = meta.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PostFileError(path, name, f"must be text, got {_yaml_type(value)}")
+    return str(value)
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return type(value).__name__
 
 
 def _authors(meta: dict[str, Any], path: Path) -> tuple[Author, ...]:
-    raw = meta.get("authors") or []
+    raw = meta.get("authors")
+    if raw is None:
+        return ()
     if isinstance(raw, (str, dict)):
         raw = [raw]
+    if not isinstance(raw, list):
+        raise PostFileError(path, "authors", "must be a list of names or {name, uri, email}, "
+                            f"got {_yaml_type(raw)}")
     out = []
     for i, item in enumerate(raw):
-        if isinstance(item, str):
+        if isinstance(item, str) and item.strip():
             out.append(Author(item))
-        elif isinstance(item, dict) and isinstance(item.get("name"), str):
-            unknown = set(item) - {"name", "uri", "email"}
+        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+            unknown = sorted(map(str, set(item) - {"name", "uri", "email"}))
             if unknown:
-                raise PostFileError(path, f"authors[{i}].{sorted(unknown)[0]}", "unknown key")
+                raise PostFileError(path, f"authors[{i}].{unknown[0]}", "unknown key")
+            for key in ("uri", "email"):
+                if not isinstance(item.get(key), (str, type(None))):
+                    raise PostFileError(path, f"authors[{i}].{key}", "must be text, got "
+                                        f"{_yaml_type(item[key])}")
             out.append(Author(item["name"], item.get("uri"), item.get("email")))
         else:
             raise PostFileError(path, f"authors[{i}]", "must be a name or {name, uri, email}")
@@ -92,19 +139,28 @@ def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
     except (OSError, UnicodeDecodeError) as exc:
         raise PostFileError(path, "file", str(exc)) from None
     meta, body = _split(text, path)
-    unknown = set(meta) - KNOWN_KEYS
+    unknown = sorted(map(str, set(meta) - KNOWN_KEYS))  # keys may be numbers too
     if unknown:
-        raise PostFileError(path, sorted(unknown)[0], "unknown key")
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
+        raise PostFileError(path, unknown[0], "unknown key")
+    title = _text(meta, "title", path)
+    if title is None or not title.strip():
         raise PostFileError(path, "title", "missing")
-    labels = meta.get("labels") or []
-    if isinstance(labels, str):
+    labels = meta.get("labels")
+    if labels is None:
+        labels = []
+    if isinstance(labels, (str, int)) and not isinstance(labels, bool):
         labels = [labels]
-    if not isinstance(labels, list) or not all(isinstance(x, (str, int)) for x in labels):
+    if not isinstance(labels, list) or not all(
+            isinstance(x, (str, int)) and not isinstance(x, bool) and str(x).strip()
+            for x in labels):
         raise PostFileError(path, "labels", "must be a list of names")
+    status_value = meta.get("status", "published")
     try:
-        status = PostStatus(str(meta.get("status", "published")))
+        if not isinstance(status_value, str):
+            raise ValueError(status_value)
+        status = PostStatus(status_value)
+        if status is PostStatus.DELETED:
+            raise ValueError(status_value)
     except ValueError:
         raise PostFileError(path, "status", "must be published, draft or scheduled") from None
     html = markdown.markdown(body, extensions=["extra"]) if path.suffix == ".md" else body
@@ -114,10 +170,10 @@ def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
         content_html=html,
         published=published,
         updated=_date(meta, "updated", path, tz),
-        slug=str(meta["slug"]) if meta.get("slug") else None,
-        summary=str(meta["summary"]) if meta.get("summary") else None,
+        slug=_text(meta, "slug", path),
+        summary=_text(meta, "summary", path),
         authors=_authors(meta, path),
         labels=tuple(str(x) for x in labels),
         status=status,
-        entry_id=str(meta["id"]) if meta.get("id") else None,
+        entry_id=_text(meta, "id", path),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -79,8 +80,22 @@ def reader_of(source: ImportSource, tz: ZoneInfo, workers: int
     return items_of(source, tz)
 
 
+def is_feed_url(url: str) -> bool:
+    """An http(s) URL with a host: what fetch_feed can fetch."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and (
+            parts.port is None or parts.port > 0)
+    except ValueError:  # a bad port, an unclosed [IPv6 bracket
+        return False
+
+
 async def fetch_feed(url: str, timeout: float = 30) -> list[tuple[bytes, str, str]]:
-    """A feed and the pages after it (RFC 5005 rel=next), as (body, url, content type)."""
+    """A feed and the pages after it (RFC 5005 rel=next), as (body, url, content type).
+    FetchError (one line naming the URL) for a URL that is not http(s) or cannot be
+    fetched."""
+    if not is_feed_url(url):
+        raise FetchError(f"{url}: not a valid http(s) URL")
     pages: list[tuple[bytes, str, str]] = []
     seen = set()
     next_url: str | None = url
@@ -94,11 +109,20 @@ async def fetch_feed(url: str, timeout: float = 30) -> list[tuple[bytes, str, st
                         raise FetchError(f"{next_url}: HTTP {resp.status}")
                     body = await resp.read()
                     content_type = resp.headers.get("Content-Type", "")
+            except aiohttp.InvalidURL:  # a rel=next link that is no URL
+                raise FetchError(f"{next_url}: not a valid URL") from None
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise FetchError(f"{next_url}: {exc or type(exc).__name__}") from None
+                raise FetchError(f"{next_url}: {_fetch_problem(exc, next_url)}") from None
             pages.append((body, next_url, content_type))
             next_url = _next_page(body, next_url, content_type)
     return pages
+
+
+def _fetch_problem(exc: BaseException, url: str) -> str:
+    """aiohttp's text for a failed fetch, on one line; its type name when the text is empty
+    (a timeout) or only repeats the URL."""
+    text = " ".join(str(exc).split())
+    return text if text and text != url else type(exc).__name__
 
 
 def _next_page(body: bytes, url: str, content_type: str) -> str | None:

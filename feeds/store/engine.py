@@ -56,8 +56,10 @@ def async_url(url: str) -> str:
         return url
     if url.startswith("postgresql://"):
         return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+    # The URL may carry a password: only its scheme goes into the message.
+    scheme = url.partition(":")[0] if ":" in url else url[:20]
     raise InvalidInputError(
-        "storage.url", f"must be sqlite:///FILE or postgresql://..., got {url!r}"
+        "storage.url", f"must be sqlite:///FILE or postgresql://..., got a {scheme!r} URL"
     )
 
 
