@@ -225,11 +225,21 @@ def _summary(body: dict[str, Any], site: Site, before: Post | None) -> str | Non
 def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | None = None,
                where: str = "") -> PostDraft:
     """A draft from a create (before None) or a patch of `before`: fields not in the body
-    keep their stored values. `publish_at` schedules the post (status scheduled; for a
-    scheduled post `published` is the same instant); publishing a draft, or a scheduled
-    post before its time, without a date dates it now."""
+    keep their stored values. `publish_at` schedules the post: it is taken only with status
+    scheduled, or without a status (which then means scheduled); for a scheduled post
+    `published` is the same instant. Publishing a draft, or a scheduled post before its
+    time, without a date dates it now."""
     tz = ZoneInfo(site.timezone)
     publish_at = _date(body, "publish_at", tz, where)
+    if publish_at is not None and body.get("status") not in (None, PostStatus.SCHEDULED):
+        # It used to be dropped (draft) or taken as `published`: refused, so that a client
+        # never believes a post is scheduled when it is not.
+        raise InvalidInputError(f"{where}publish_at", "only a scheduled post has one (status "
+                                f"is {body['status']}; date it with published instead)")
+    if publish_at is not None and (published := _date(body, "published", tz, where)
+                                   ) not in (None, publish_at):
+        raise InvalidInputError(f"{where}published", "a scheduled post is published at "
+                                "its publish_at: give one of the two, or the same instant")
     status = PostStatus(body.get("status") or (
         PostStatus.SCHEDULED if publish_at else (before.status if before else "published")))
     if status is PostStatus.SCHEDULED and publish_at is None:

@@ -39,3 +39,15 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status >= 400:
             return problem(exc.status, exc.reason, exc.reason)
         raise
+    except Exception:
+        if not _is_api(request.path):
+            raise  # aiohttp answers (and logs) the rest as ever
+        # RFC 9457 §3.1: about:blank, the status phrase as the title. The detail names no
+        # exception, path or value: the traceback goes to the log only.
+        log.exception("%s %r failed", request.method, request.path)
+        return problem(500, "Internal Server Error",
+                       "the server failed to answer this request; the failure is logged")
+
+
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import SUMMARY_LENGTH
+
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 
@@ -35,8 +37,15 @@ ENCLOSURE = _obj({"url": {"type": "string", "minLength": 1, "maxLength": 2000},
                   "length": {"type": "integer", "minimum": 0}}, ("url",))
 POST_STATUS = {"type": "string", "enum": ["draft", "scheduled", "published"]}
 COMMENT_STATUS = {"type": "string", "enum": ["pending", "approved", "spam"]}
+DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")
 LABELS = {"type": "array", "maxItems": 100,
           "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+
+PUBLISH_AT = {**NDATE, "description": (
+    "When a scheduled post goes out. Only with status `scheduled` (or without a status: "
+    "it makes the post scheduled); with status `draft` or `published` it is a 400 naming "
+    "`publish_at` (date those with `published`). Given with `published`, the two must be "
+    "the same instant.")}
 
 _POST_FIELDS: dict[str, Any] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 1000},
@@ -48,7 +57,7 @@ _POST_FIELDS: dict[str, Any] = {
     "enclosures": {"type": "array", "maxItems": 20, "items": ENCLOSURE},
     "published": NDATE,
     "updated": NDATE,
-    "publish_at": NDATE,
+    "publish_at": PUBLISH_AT,
     "status": POST_STATUS,
 }
 _SITE_FIELDS: dict[str, Any] = {
@@ -61,16 +70,41 @@ _SITE_FIELDS: dict[str, Any] = {
     "language": {"type": "string", "minLength": 1, "maxLength": 35,
                  "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
     "default_feed": {"type": "string", "enum": ["full", "summary"]},
-    "summary_length": {"type": "integer", "minimum": 0, "maximum": 100_000},
+    # The range the settings allow for site.summary_length (config.SUMMARY_LENGTH).
+    "summary_length": {"type": "integer", "minimum": SUMMARY_LENGTH[0],
+                       "maximum": SUMMARY_LENGTH[1]},
     "wordpress_urls": {"type": "boolean"},
 }
+
+COUNT = {"type": "integer", "minimum": 0}
+STRS = {"type": "array", "items": STR}
+
+
+def _out(props: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A response object: every property but `optional` is always there. Further properties
+    are allowed (a client must ignore what it does not know)."""
+    return {"type": "object", "properties": props,
+            "required": [name for name in props if name not in optional]}
+
+
+AUTHOR_OUT = _out({"name": STR, "uri": NSTR, "email": NSTR})
 
 SCHEMAS: dict[str, Any] = {
     "PostCreate": _obj({**_POST_FIELDS, "entry_id": {"type": ["string", "null"],
                                                      "minLength": 1, "maxLength": 2000}},
                        ("title",)),
     "PostPatch": _obj(_POST_FIELDS),
-    "Post": {"type": "object"},
+    "Post": _out({
+        "id": ID, "entry_id": STR, "slug": STR, "url": STR, "title": STR, "summary": STR,
+        "content_html": STR,
+        "status": {"type": "string", "enum": ["draft", "scheduled", "published", "deleted"]},
+        "published": DATE, "updated": DATE,
+        "publish_at": {**NDATE, "description": "the publication instant of a scheduled "
+                       "post; null for any other status"},
+        "labels": STRS, "authors": {"type": "array", "items": AUTHOR_OUT},
+        "enclosures": {"type": "array", "items": _out(
+            {"url": STR, "type": STR, "length": COUNT})},
+        "thumbnail": NSTR, "comment_count": COUNT, "version": ID}),
     "CommentCreate": _obj({"author": {"oneOf": [{"type": "string", "minLength": 1,
                                                  "maxLength": 200}, AUTHOR]},
                            "content_html": {"type": "string", "minLength": 1,
@@ -81,23 +115,68 @@ SCHEMAS: dict[str, Any] = {
     "CommentPatch": _obj({"author": AUTHOR, "content_html": {"type": "string", "minLength": 1,
                                                              "maxLength": 1_000_000},
                           "published": DATE, "status": COMMENT_STATUS}),
-    "Comment": {"type": "object"},
+    "Comment": _out({"id": ID, "post_id": ID, "entry_id": STR, "author": AUTHOR_OUT,
+                     "content_html": STR, "status": COMMENT_STATUS, "published": DATE,
+                     "updated": DATE, "parent_id": {"type": ["integer", "null"]}}),
     "SiteCreate": _obj(_SITE_FIELDS, ("host", "title")),
     "SitePatch": _obj(_SITE_FIELDS),
-    "Site": {"type": "object"},
+    "Site": _out({"id": ID, "host": STR, "title": STR, "subtitle": STR, "base_url": STR,
+                  "timezone": STR, "language": STR,
+                  "default_feed": _SITE_FIELDS["default_feed"],
+                  "summary_length": COUNT,
+                  "wordpress_urls": {"type": "boolean"}, "is_default": {"type": "boolean"},
+                  "created": DATE}),
     "LabelCreate": _obj({"name": LABELS["items"],
                          "posts": {"type": "array", "minItems": 1, "maxItems": 10_000,
                                    "items": ID}}, ("name", "posts")),
     "LabelPatch": _obj({"name": LABELS["items"]}, ("name",)),
-    "Label": {"type": "object"},
-    "Import": {"type": "object"},
-    "Subscription": {"type": "object"},
-    "Delivery": {"type": "object"},
-    "Regeneration": {"type": "object"},
-    "BulkResult": {"type": "object"},
-    "Problem": {"type": "object", "properties": {"type": STR, "title": STR, "status": ID,
-                                                 "detail": STR, "field": STR}},
+    "Label": _out({"name": STR, "count": COUNT,
+                   "feed": {**STR, "description": "the label's Atom feed"}}),
+    "Import": _out({
+        "id": ID, "site_id": ID,
+        "source": {**STR, "description": "kind:name (the upload, or the feed URL)"},
+        "state": {"type": "string", "enum": ["running", "done", "failed"]},
+        "started": DATE, "finished": NDATE,
+        "report": {"type": "object", "description": "empty while running", "properties": {
+            "posts": _out({"added": COUNT, "updated": COUNT, "unchanged": COUNT}),
+            "comments": _out({"added": COUNT, "updated": COUNT, "unchanged": COUNT}),
+            "aliases": COUNT, "items": COUNT,
+            "skipped": {"type": "array", "items": _out(
+                {"where": STR, "title": STR, "reason": STR})},
+            "error": {**STR, "description": "why a failed run stopped"}}}}),
+    "Subscription": _out({"id": ID, "site_id": ID, "topic": STR, "callback": STR,
+                          "signed": {"type": "boolean"}, "lease_seconds": COUNT,
+                          "expires_at": DATE, "created": DATE, "verified_at": NDATE}),
+    "Delivery": _out({"id": ID, "kind": {"type": "string", "enum": ["websub", "hub", "ping"]},
+                      "site_id": ID, "topic": STR, "target": STR, "version": STR,
+                      "state": {"type": "string", "enum": list(DELIVERY_STATES)},
+                      "attempts": COUNT, "next_attempt_at": NDATE,
+                      "last_status": {"type": ["integer", "null"]}, "last_error": NSTR}),
+    "Regeneration": _out({"marked": STR, "site_id": ID}),
+    "BulkResult": _out({
+        "results": {"type": "array", "items": {
+            **_out({"index": COUNT,
+                    "outcome": {"type": "string",
+                                "enum": ["added", "updated", "unchanged", "error"]},
+                    "id": ID, "error": STR}, optional=("id", "error")),
+            "if": {"properties": {"outcome": {"const": "error"}}},
+            "then": {"required": ["error"]}, "else": {"required": ["id"]}}},
+        "added": COUNT, "updated": COUNT, "unchanged": COUNT, "errors": COUNT}),
+    "Token": {**_out({"id": ID, "name": STR, "created": DATE}),
+              "description": "an API token as `syndic token list --json` shows it"},
+    "Problem": _out({"type": STR, "title": STR,
+                     "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                     "detail": STR,
+                     "field": {**STR, "description": "the field, parameter or header at "
+                               "fault"}},
+                    optional=("field",)),
 }
+
+
+def page_of(item: str) -> dict[str, Any]:
+    """A list page: the items, how many there are in all, the URL of the next page."""
+    return _out({"items": {"type": "array", "items": _ref(item)}, "total": COUNT,
+                 "next": {**NSTR, "description": "the next page (null on the last)"}})
 
 
 def _resp(status: str, desc: str, schema: str | None = None) -> dict[str, Any]:
@@ -111,17 +190,38 @@ def _resp(status: str, desc: str, schema: str | None = None) -> dict[str, Any]:
 _ERRORS = {"400": _resp("400", "bad input, naming the field", "Problem"),
            "401": _resp("401", "missing or wrong bearer token", "Problem"),
            "404": _resp("404", "no such thing", "Problem"),
-           "409": _resp("409", "lost a race on a unique slug or entry id: try again",
-                        "Problem"),
-           "413": _resp("413", "body over api.max_body_bytes", "Problem")}
+           "409": _resp("409", "lost a race on a unique slug or entry id (or on an "
+                        "Idempotency-Key sent twice at once): try again", "Problem"),
+           "413": _resp("413", "body over api.max_body_bytes", "Problem"),
+           "500": _resp("500", "a fault of the server (logged with its traceback; the "
+                        "answer says nothing of the internals)", "Problem")}
 _PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                      "maximum": 500}},
          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
 _SITE_PARAM = {"name": "site", "in": "query", "schema": STR,
                "description": "site id or host (default: the site the Host header names)"}
-_IDEM = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string",
-                                                                "minLength": 1,
-                                                                "maxLength": 255}}
+_IDEM = {"name": "Idempotency-Key", "in": "header",
+         "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+         "description": "a create retried with the same key creates nothing twice: the same "
+                        "request gets the first answer again (header Idempotent-Replayed: "
+                        "true); another request with a used key is a 400 naming the header"}
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+"""The media types a bulk body of newline-delimited JSON may be sent as (x-ndjson is the
+NDJSON spec's; the other two are in common use)."""
+FETCH_PAGES = 100
+FETCH_PAGE_SECONDS = 30
+FETCH_SECONDS = 120
+"""A feed fetched for POST /api/imports?url=: pages followed at most, and time allowed for
+each page and for the whole fetch (bytes: api.max_body_bytes in all, as for an upload)."""
+FEED_URL_PARAM = {
+    "name": "url", "in": "query",
+    # ASCII (an IRI's other characters percent-encoded): the request line stays short.
+    "schema": {"type": "string", "maxLength": 2000, "pattern": "^https?://[!-~]+$"},
+    "description": f"kind=feed only, with an empty body: the feed is fetched from this http "
+                   f"or https URL, with the pages after it (RFC 5005 rel=next). At most "
+                   f"api.max_body_bytes in all and {FETCH_PAGES} pages, each page within "
+                   f"{FETCH_PAGE_SECONDS} s and the whole fetch within {FETCH_SECONDS} s; "
+                   f"a fetch that fails is a 400 naming `url`"}
 
 
 def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -134,10 +234,7 @@ def _op(summary: str, ok: str, schema: str | None, *, body: str | None = None,
                           "responses": {ok: _resp(ok, summary, None if list_of else schema),
                                         **_ERRORS}}
     if list_of and schema:
-        op["responses"][ok]["content"] = {JSON: {"schema": {
-            "type": "object", "properties": {"items": {"type": "array", "items": _ref(schema)},
-                                             "total": {"type": "integer"},
-                                             "next": NSTR}}}}
+        op["responses"][ok]["content"] = {JSON: {"schema": page_of(schema)}}
     if body:
         op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
     return op
@@ -153,7 +250,7 @@ STATUS_Q = {"name": "status", "in": "query", "schema": STR}
 PATHS: dict[str, dict[str, Any]] = {
     "/api/sites": {
         "get": _op("list sites", "200", "Site", list_of=True, params=_PAGE),
-        "post": _op("create a site", "201", "Site", body="SiteCreate"),
+        "post": _op("create a site", "201", "Site", body="SiteCreate", params=[_IDEM]),
     },
     "/api/sites/{site_id}": {
         "get": _op("a site", "200", "Site", params=[SITE_ID]),
@@ -163,15 +260,19 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/posts": {
         "get": _op("list posts, newest first", "200", "Post", list_of=True,
                    params=[*_PAGE, STATUS_Q, {"name": "label", "in": "query", "schema": STR}]),
-        "post": _op("create a post (draft, scheduled or published)", "201", "Post",
-                    body="PostCreate", params=[_IDEM]),
+        "post": {**_op("create a post (draft, scheduled or published)", "201", "Post",
+                       body="PostCreate", params=[_IDEM]),
+                 "description": "`publish_at` schedules a post: it is allowed only with "
+                                "status `scheduled` (or no status, which then means "
+                                "scheduled); with any other status it is a 400 naming "
+                                "`publish_at`. `published` dates a draft or published post."},
     },
     "/api/posts/bulk": {
         "post": {**_op("create up to api.bulk_max_items posts (JSON array or NDJSON)",
                        "200", "BulkResult", params=[_IDEM]),
                  "requestBody": {"required": True, "content": {
                      JSON: {"schema": {"type": "array", "items": _ref("PostCreate")}},
-                     "application/x-ndjson": {"schema": {"type": "string"}}}}},
+                     **{media: {"schema": {"type": "string"}} for media in NDJSON_TYPES}}}},
     },
     "/api/posts/{post}": {
         "get": _op("a post (by id, slug or entry id)", "200", "Post", params=[POST_REF]),
@@ -206,14 +307,16 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _op("take a label off every post", "204", None, params=[LABEL]),
     },
     "/api/imports": {
-        "get": _op("import runs, newest first", "200", "Import", list_of=True),
-        "post": {**_op("import an export (the body) of the kind given", "201", "Import",
+        "get": _op("import runs, newest first", "200", "Import", list_of=True, params=_PAGE),
+        "post": {**_op("import an export (the body) of the kind given, or a feed by URL",
+                       "201", "Import",
                        params=[{"name": "kind", "in": "query", "required": True,
                                 "schema": {"type": "string",
                                            "enum": ["blogger", "wordpress", "feed"]}},
                                {"name": "pages", "in": "query",
-                                "schema": {"type": "boolean"}}]),
-                 "requestBody": {"required": True, "content": {
+                                "schema": {"type": "boolean"}},
+                               FEED_URL_PARAM, _IDEM]),
+                 "requestBody": {"required": False, "content": {
                      "application/octet-stream": {"schema": {"type": "string",
                                                              "format": "binary"}}}}},
     },
@@ -228,8 +331,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("deliveries, newest first: state, attempts, last status and error, "
                    "next attempt", "200", "Delivery", list_of=True,
                    params=[*_PAGE, {"name": "state", "in": "query", "schema": {
-                       "type": "string", "enum": ["pending", "sending", "delivered",
-                                                  "failed", "gone", "superseded"]}}]),
+                       "type": "string", "enum": list(DELIVERY_STATES)}}]),
     },
     "/api/regenerate": {
         "post": _op("render every feed of the site (or ?feed=PATH) now", "202",

@@ -66,13 +66,18 @@ class Writes(StoreBase):
     _batcher: NewPostBatcher | None = None
 
     async def create_site(self, spec: SiteSpec, now: datetime, is_default: bool = False) -> Site:
-        async with self.writing() as conn:
-            values = {**asdict(spec), "default_feed": spec.default_feed.value}
-            result = await conn.execute(
-                insert(t.sites).values(**values, is_default=is_default, created=now)
-            )
-            site_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-            row = (await conn.execute(select(t.sites).where(t.sites.c.id == site_id))).one()
+        """A new site; ConflictError when its host was taken meanwhile (two creates at once:
+        the caller's own check of the host saw neither)."""
+        try:
+            async with self.writing() as conn:
+                values = {**asdict(spec), "default_feed": spec.default_feed.value}
+                result = await conn.execute(
+                    insert(t.sites).values(**values, is_default=is_default, created=now)
+                )
+                site_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+                row = (await conn.execute(select(t.sites).where(t.sites.c.id == site_id))).one()
+        except IntegrityError as exc:
+            raise ConflictError(f"site not stored: {exc.orig}") from None
         return site_from_row(row._mapping)
 
     async def sites(self) -> list[Site]:

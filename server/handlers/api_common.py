@@ -12,7 +12,7 @@ from feeds.errors import InvalidInputError, PostNotFoundError
 from feeds.models import Post, PostStatus, Site
 from feeds.store import Idempotency
 from server.api_input import text_param
-from server.keys import STORE
+from server.keys import CLOCK, STORE
 from server.representations import comment_json, post_json
 
 
@@ -38,13 +38,37 @@ async def replay(request: web.Request, idem: Idempotency | None, site: Site
     if record.request_hash != idem.request_hash:
         raise InvalidInputError("Idempotency-Key", "was used before with a different request")
     if record.response is not None:
-        return json_response(json.loads(record.response), 200, **{"Idempotent-Replayed": "true"})
+        return stored_answer(record.resource, json.loads(record.response))
     assert record.resource_id is not None
     if record.resource == "comment":
         comment = await store.get_comment(site.id, record.resource_id)
         return json_response(comment_json(comment), 201, **{"Idempotent-Replayed": "true"})
     post = await store.get_post(site.id, str(record.resource_id))
     return json_response(post_json(site, post), 201, **{"Idempotent-Replayed": "true"})
+
+
+STORED_ANSWERS = {"bulk": (200, None), "site": (201, "/api/sites/{id}"),
+                  "import": (201, "/api/imports/{id}")}
+"""Creates whose whole answer is kept with their Idempotency-Key (Store.save_response),
+with the status and Location a replay answers with."""
+
+
+def stored_answer(resource: str, body: Any) -> web.Response:
+    status, location = STORED_ANSWERS.get(resource, (200, None))
+    headers = {"Idempotent-Replayed": "true"}
+    if location is not None:
+        headers["Location"] = location.format(id=body["id"])
+    return json_response(body, status, **headers)
+
+
+async def remember_answer(request: web.Request, idem: Idempotency | None, body: Any
+                          ) -> None:
+    """Keep the answer to a create of STORED_ANSWERS with its Idempotency-Key. Kept after
+    the create, not in its transaction: two requests with one key at the same moment may
+    both act, and the first answer kept is the one replayed from then on."""
+    if idem is not None:
+        await request.app[STORE].save_response(idem, json.dumps(body),
+                                               request.app[CLOCK].now())
 
 
 async def live_post(request: web.Request, site: Site, ref: str | None = None) -> Post:

@@ -28,8 +28,9 @@ from server.api_input import (
     site_of,
     text_param,
 )
-from server.handlers.api_common import json_response, live_post, replay
+from server.handlers.api_common import json_response, live_post, remember_answer, replay
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
+from server.openapi import NDJSON_TYPES
 from server.representations import post_json
 
 
@@ -109,7 +110,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 def _bulk_items(request: web.Request, raw: bytes) -> list[Any]:
-    if request.content_type == "application/x-ndjson":
+    if request.content_type in NDJSON_TYPES:
         items = []
         for n, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
             if line.strip():
@@ -196,6 +197,5 @@ async def bulk(request: web.Request) -> web.Response:
     answer = {"results": results,
               "added": report.posts_added, "updated": report.posts_updated,
               "unchanged": report.posts_unchanged, "errors": len(errors)}
-    if idem is not None:
-        await store.save_response(idem, json.dumps(answer), app[CLOCK].now())
+    await remember_answer(request, idem, answer)
     return json_response(answer)

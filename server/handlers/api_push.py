@@ -13,9 +13,8 @@ from feeds.query import feed_key_string, parse_feed_request
 from server.api_input import next_link, page, site_of
 from server.handlers.api_common import json_response
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
+from server.openapi import DELIVERY_STATES
 from server.representations import delivery_json, subscription_json
-
-DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")
 
 
 async def subscriptions(request: web.Request) -> web.Response:

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from feeds.errors import InvalidInputError
+from feeds.errors import ConflictError, InvalidInputError
 from feeds.models import FeedMode
-from feeds.store import SiteSpec
-from server.api_input import next_link, page, read_json
-from server.handlers.api_common import json_response
+from feeds.store import Idempotency, SiteSpec
+from server.api_input import idempotency, next_link, page, read_json, site_of
+from server.handlers.api_common import json_response, remember_answer, replay
 from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, STORE, WAKE
 from server.representations import site_json
 
@@ -50,13 +50,26 @@ async def show(request: web.Request) -> web.Response:
     return json_response(site_json(await request.app[STORE].get_site(_site_id(request))))
 
 
+async def _replay(request: web.Request, idem: Idempotency | None) -> web.Response | None:
+    # ?site= scopes the key (as on every create), and is looked up only with a key.
+    return None if idem is None else await replay(request, idem, site_of(request))
+
+
 async def create(request: web.Request) -> web.Response:
+    """A new site. With an Idempotency-Key, a retry gets the first answer again (not a 400
+    for the host the first request took)."""
     app = request.app
+    idem = idempotency(request, "site", await request.read())
+    if (again := await _replay(request, idem)) is not None:
+        return again
     body = await read_json(request, "SiteCreate")
     _check_zone(body)
     defaults = app[SETTINGS].site
     store = app[STORE]
     if any(s.host.lower() == body["host"].lower() for s in await store.sites()):
+        # The same key sent twice at once: the other request may have answered by now.
+        if (again := await _replay(request, idem)) is not None:
+            return again
         raise InvalidInputError("host", "another site has it")
     spec = SiteSpec(
         host=body["host"], title=body["title"], subtitle=body.get("subtitle", ""),
@@ -67,13 +80,21 @@ async def create(request: web.Request) -> web.Response:
         summary_length=body.get("summary_length", defaults.summary_length),
     )
     now = app[CLOCK].now()
-    site = await store.create_site(spec, now)
+    try:
+        site = await store.create_site(spec, now)
+    except ConflictError:
+        # Another request took the host a moment ago: with this key, it was this one.
+        if (again := await _replay(request, idem)) is not None:
+            return again
+        raise
     if body.get("wordpress_urls"):
         site = await store.update_site(site.id, {"wordpress_urls": True})
     await _refresh(request)
     await app[PUBLISHER].mark_all(site, now)
     app[WAKE]()
-    return json_response(site_json(site), 201, Location=f"/api/sites/{site.id}")
+    answer = site_json(site)
+    await remember_answer(request, idem, answer)
+    return json_response(answer, 201, Location=f"/api/sites/{site.id}")
 
 
 async def patch(request: web.Request) -> web.Response:

@@ -1,0 +1,80 @@
+"""The rule for a post's `publish_at`: it schedules the post, so it comes only with status
+scheduled (or without a status, which then means scheduled); with draft or published it is
+a 400 naming `publish_at`, never dropped or taken for something else. The OpenAPI document
+says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.openapi import PATHS, SCHEMAS
+from tests.server.api_conftest import Api
+
+LATER = "2026-12-01T09:00:00Z"
+
+
+@pytest.mark.parametrize("status", ["draft", "published"])
+async def test_publish_at_with_another_status_is_a_400_naming_it(api: Api, status: str) -> None:
+    reply = await api.post("/api/posts", {"title": "When?", "status": status,
+                                          "publish_at": LATER}, expect=400)
+
+    assert reply.field == "publish_at"
+    assert status in reply.json["detail"]
+    assert (await api.get("/api/posts")).json["total"] == 0
+
+
+async def test_publish_at_with_scheduled_or_no_status_schedules_the_post(api: Api) -> None:
+    explicit = await api.create_post(title="Explicit", status="scheduled", publish_at=LATER)
+    implied = await api.create_post(title="Implied", publish_at=LATER)
+    same = await api.create_post(title="Both", publish_at=LATER, published=LATER)
+
+    for post in (explicit, implied, same):
+        assert post["status"] == "scheduled"
+        assert post["publish_at"] == post["published"] == LATER
+
+
+async def test_publish_at_and_published_at_different_instants_is_a_400(api: Api) -> None:
+    reply = await api.post("/api/posts", {"title": "Which?", "publish_at": LATER,
+                                          "published": "2026-12-02T09:00:00Z"}, expect=400)
+    assert reply.field == "published"
+
+
+async def test_a_null_publish_at_goes_with_any_status(api: Api) -> None:
+    draft = await api.create_post(title="Plain draft", status="draft", publish_at=None)
+    assert draft["status"] == "draft" and draft["publish_at"] is None
+
+
+async def test_a_patch_follows_the_same_rule(api: Api) -> None:
+    draft = await api.create_post(title="Draft", status="draft")
+    path = f"/api/posts/{draft['id']}"
+
+    refused = await api.patch(path, {"status": "published", "publish_at": LATER}, expect=400)
+    assert refused.field == "publish_at"
+    refused = await api.patch(path, {"status": "draft", "publish_at": LATER}, expect=400)
+    assert refused.field == "publish_at"
+    assert (await api.get(path)).json["status"] == "draft"
+
+    scheduled = (await api.patch(path, {"publish_at": LATER}, expect=200)).json
+    assert scheduled["status"] == "scheduled" and scheduled["publish_at"] == LATER
+    # Back to a draft without a publish_at: allowed, and no longer scheduled.
+    back = (await api.patch(path, {"status": "draft"}, expect=200)).json
+    assert back["status"] == "draft" and back["publish_at"] is None
+
+
+async def test_a_bulk_item_with_publish_at_and_another_status_is_that_items_error(
+    api: Api,
+) -> None:
+    reply = await api.post("/api/posts/bulk", [
+        {"title": "Fine", "publish_at": LATER},
+        {"title": "Not fine", "status": "published", "publish_at": LATER},
+    ], expect=200)
+    results = reply.json["results"]
+    assert [r["outcome"] for r in results] == ["added", "error"]
+    assert "[1].publish_at" in results[1]["error"]
+
+
+def test_the_document_states_the_rule() -> None:
+    for schema in ("PostCreate", "PostPatch"):
+        said = SCHEMAS[schema]["properties"]["publish_at"]["description"]
+        assert "scheduled" in said and "400" in said and "publish_at" in said
+    assert "publish_at" in PATHS["/api/posts"]["post"]["description"]
