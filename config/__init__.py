@@ -122,6 +122,7 @@ class ApiSettings:
     bulk_batch_size: int
     page_size: int
     idempotency_hours: int
+    import_fetch_private: bool
 
 
 @dataclass(frozen=True, slots=True)

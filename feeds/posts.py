@@ -5,7 +5,7 @@ an argument."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,11 @@ from feeds.query import slugify
 
 MAX_LABEL = 200
 MAX_SLUG = 200
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+"""Dates a post or comment may carry (also the API's: server/api_input.date_field): a day and more
+short of datetime's range at either end, so every time zone can show them. A post dated
+0001-01-01 UTC is year 0 in New York: its URL, its feeds and `post list` would overflow."""
 
 
 def post_url(site: Site, slug: str, published: datetime) -> str:
@@ -37,6 +42,15 @@ def new_entry_id(site: Site, slug: str, published: datetime) -> str:
 
 def comment_entry_id(site: Site, post_id: int, published: datetime, n: int) -> str:
     return f"tag:{site.host.split(':')[0]},{published:%Y-%m-%d}:comment-{post_id}-{n}"
+
+
+def checked_date(moment: datetime, field: str) -> datetime:
+    """`moment` if it is aware and in [EARLIEST, LATEST], else InvalidPostError(field)."""
+    if moment.tzinfo is None:
+        raise InvalidPostError(field, "must carry a time zone")
+    if not EARLIEST <= moment <= LATEST:
+        raise InvalidPostError(field, f"date out of range: {moment.isoformat()} (years 2 to 9998)")
+    return moment
 
 
 def _authors(authors: tuple[Author, ...]) -> tuple[Author, ...]:
@@ -63,8 +77,8 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         raise InvalidPostError("title", "must not be empty")
     for name in ("published", "updated"):
         moment = getattr(draft, name)
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidPostError(name, "must carry a time zone")
+        if moment is not None:
+            checked_date(moment, name)
     # Long slugs are cut: they are URL path segments and index keys on both engines.
     slug = slugify(draft.slug or title)[:MAX_SLUG].rstrip("-")
     url = post_url(site, slug, draft.published)
@@ -118,7 +132,7 @@ def prepare_comment(
     site: Site, post_id: int, draft: CommentDraft, entry_id: str, now: datetime
 ) -> Comment:
     """The comment to store for `draft` (id 0: not stored yet)."""
-    published = draft.published or now
+    published = checked_date(draft.published or now, "published")
     return Comment(
         id=0, post_id=post_id, site_id=site.id, entry_id=entry_id,
         author=comment_author(draft.author),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from feeds.models import (
     PostStatus,
     Site,
 )
+from feeds.posts import EARLIEST, LATEST
 from feeds.query import parse_date
 from feeds.store import Idempotency
 from server.auth import TOKEN_SCOPE
@@ -180,12 +181,6 @@ def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency
 
 
 # -- bodies to domain drafts ---------------------------------------------------------------
-
-
-EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
-LATEST = datetime(9998, 12, 31, tzinfo=UTC)
-"""Dates a post or comment may carry: a day short of datetime's range at either end, so
-every time zone can show them (post URLs, feeds)."""
 
 
 def date_field(value: str, field: str, tz: tzinfo) -> datetime:

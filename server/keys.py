@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address
 
 from aiohttp import web
 
@@ -24,3 +25,8 @@ WAKE: web.AppKey[Callable[[], None]] = web.AppKey("wake")
 """Ask for a regeneration run now (server/scheduler.py): handlers call it after a write."""
 WAKE_OUTBOX: web.AppKey[Callable[[], None]] = web.AppKey("wake_outbox")
 """Ask for an outbox run now: verifications and deliveries waiting."""
+FETCH_ALLOWED_FOR_TESTS: web.AppKey[frozenset[IPv4Address | IPv6Address]] = web.AppKey(
+    "fetch_allowed_for_tests")
+"""Tests only: addresses the guarded fetch of POST /api/imports?url= may connect to although
+they are not global (a loopback server standing for a public one, to test the hops after
+it: server/handlers/api_imports.py). Never set in use."""

@@ -221,7 +221,10 @@ FEED_URL_PARAM = {
                    f"or https URL, with the pages after it (RFC 5005 rel=next). At most "
                    f"api.max_body_bytes in all and {FETCH_PAGES} pages, each page within "
                    f"{FETCH_PAGE_SECONDS} s and the whole fetch within {FETCH_SECONDS} s; "
-                   f"a fetch that fails is a 400 naming `url`"}
+                   f"a fetch that fails is a 400 naming `url`. Unless the setting "
+                   f"api.import_fetch_private is true, a host that is or resolves to a "
+                   f"private, loopback, link-local or other non-global address is refused "
+                   f"(400 naming `url`), at every hop: redirects and next pages too"}
 
 
 def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:

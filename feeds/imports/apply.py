@@ -1,9 +1,30 @@
 """Import items stored a batch at a time, idempotently.
 
-- A post is known by its entry id: a second import finds it and changes nothing when nothing
-  changed; a post deleted in syndic stays deleted (the import reports it, does not revive it).
-- Each batch of posts is one transaction (all of a post or none of it); when a batch fails,
-  its posts are tried one by one, so one bad item is reported and the rest are stored.
+A re-import never undoes what was done in syndic. A post or comment is known by its entry
+id, and an item of the export is compared with what is stored under it:
+
+- the same as the import would write it: unchanged, nothing is written. So a re-import of
+  an unchanged export changes nothing (no version, no dirty feed, no skip it had not before);
+- deleted in syndic (a post with status deleted, a comment's tombstone): skipped, "deleted
+  in syndic: an import does not bring it back"; a reply to a deleted comment answers what
+  that comment answered, as syndic's delete made it do;
+- different, and the stored item is as an import last wrote it (its digest, see
+  feeds/store/imports.py): the export changed and syndic did not, so it is updated;
+- different, and the stored item was changed in syndic since an import wrote it (a post
+  edited, a comment moderated or edited): skipped, "changed in syndic since import".
+  Syndic's version is kept whatever the export says; a post kept so still takes its
+  comments;
+- different, with no import record (stored before revision 0005, or made in syndic): a
+  post is updated, as before 0005 (feed and folder sources and bulk creates update the
+  posts they find by entry id, and would otherwise never update those stored before it);
+  a comment is kept (skipped, "no import record: syndic's version is kept"): comments
+  come only from blog exports, and a moderation must not be undone.
+
+- One bad item never sinks its batch nor the import: each post is prepared on its own (an
+  exception makes that post a reason, feeds/imports/prepare.py), and each batch is one
+  transaction (all of a post or none of it) that, when it fails, is tried again one item
+  at a time, for posts and comments alike. An entry id twice in one batch of comments keeps
+  the first (the second is reported); posts find theirs in the one-by-one writes.
 - The feeds a batch touches are marked dirty in its transaction, once per import; the import
   run holds the site's regeneration until it ends (store.held_sites), so each feed renders
   once after the import instead of once per batch.
@@ -13,13 +34,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from feeds.errors import FeedsError
 from feeds.feedset import FeedContext, touched_keys
 from feeds.imports.items import (
     ImportedComment,
@@ -29,40 +48,15 @@ from feeds.imports.items import (
     Skipped,
 )
 from feeds.imports.legacy_urls import alias_paths
-from feeds.imports.prepare import Prepared, Preparer, prepare_many
+from feeds.imports.prepare import Prepared, Preparer, prepare_many, why_not
 from feeds.imports.reader import BatchReader, ThreadReader
-from feeds.models import CommentDraft, Post, PostDraft, PostStatus, Site
+from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC, NO_IMPORT_RECORD
+from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
+from feeds.models import Comment, CommentDraft, Post, PostDraft, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
 from feeds.store import Store
 
 BATCH = 500
-
-
-@dataclass(slots=True)
-class ImportReport:
-    posts_added: int = 0
-    posts_updated: int = 0
-    posts_unchanged: int = 0
-    comments_added: int = 0
-    comments_updated: int = 0
-    comments_unchanged: int = 0
-    aliases: int = 0
-    items: int = 0
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)
-    """(where, title, reason) of every item not stored."""
-
-    def skip(self, where: str, title: str, reason: str) -> None:
-        self.skipped.append((where, title, reason))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "posts": {"added": self.posts_added, "updated": self.posts_updated,
-                      "unchanged": self.posts_unchanged},
-            "comments": {"added": self.comments_added, "updated": self.comments_updated,
-                         "unchanged": self.comments_unchanged},
-            "aliases": self.aliases, "items": self.items,
-            "skipped": [{"where": w, "title": t, "reason": r} for w, t, r in self.skipped],
-        }
 
 
 def _same(a: Post, b: Post) -> bool:
@@ -102,7 +96,8 @@ class Importer:
         self._post_ids: dict[str, int] = {}
         """source id -> stored post id, for comments."""
         self._skipped_posts: set[str] = set()
-        self._comment_ids: dict[str, int] = {}
+        self._comment_ids: dict[str, int | None] = {}
+        """source id -> stored comment id (None: a reply to it answers the post)."""
         self._pending: list[ImportedComment] = []
         self._marked: set[str] = set()
         self._recent: dict[int, Post] = {}
@@ -170,7 +165,7 @@ class Importer:
         for item in posts:
             before = known.get(item.entry_id)
             if before is not None and before.status is PostStatus.DELETED:
-                self._skip_post(item, "deleted in syndic: an import does not bring it back")
+                self._skip_post(item, DELETED_IN_SYNDIC)
                 continue
             todo.append((item, before))
         prepared = asyncio.ensure_future(self._preparer.prepare(
@@ -207,7 +202,7 @@ class Importer:
             for n, item_before, post in zip(again, redo, fresh, strict=True):
                 staged.todo[n] = item_before
                 done[n] = post
-        prepared = self._prepared(staged.todo, done)
+        prepared = await self._keep_syndic_changes(self._prepared(staged.todo, done), known)
         new, changed = await self._unique(prepared, known)
         try:
             await self._write(new, changed)
@@ -234,6 +229,22 @@ class Importer:
                 self.report.posts_unchanged += 1
                 self._post_ids[item.source_id] = before.id
                 self.outcomes[item.source_id] = ("unchanged", before.id)
+                continue
+            out.append((item, post))
+        return out
+
+    async def _keep_syndic_changes(self, prepared: list[tuple[ImportedPost, Post]],
+                                   known: dict[str, Post]) -> list[tuple[ImportedPost, Post]]:
+        """The updates that may be written: a post changed in syndic since an import wrote
+        it is left as it is (reported), and its comments still come in."""
+        states = await self.store.posts_as_imported(
+            known[i.entry_id] for i, _ in prepared if i.entry_id in known)
+        out = []
+        for item, post in prepared:
+            before = known.get(item.entry_id)
+            if before is not None and states.get(before.id) is False:
+                self._post_ids[item.source_id] = before.id
+                self.report.skip(item.where, item.title, CHANGED_IN_SYNDIC)
                 continue
             out.append((item, post))
         return out
@@ -265,13 +276,17 @@ class Importer:
                 slug = f"{post.slug[: MAX_SLUG - 8]}-{n}"
                 if slug not in owners:  # a suffixed slug may be stored already too
                     owners.update(await self.store.slug_owners(self.site.id, [slug]))
+            if slug != post.slug:
+                try:
+                    post = prepare_post(self.site, replace(self._draft(item, None), slug=slug),
+                                        self.now)
+                except Exception as exc:  # as prepare_many: this post only
+                    self._skip_post(item, why_not(exc))
+                    continue
             owners[slug] = post.entry_id
             post_id = item.legacy_id if item.legacy_id and item.legacy_id not in taken_ids else 0
             if post_id:
                 taken_ids.add(post_id)
-            if slug != post.slug:
-                post = prepare_post(self.site, replace(self._draft(item, None), slug=slug),
-                                    self.now)
             new.append((item, replace(post, id=post_id)))
         return new, [(i, p) for i, p in prepared if i.entry_id in known]
 
@@ -336,20 +351,31 @@ class Importer:
             self._pending = []
 
     async def _store_comments(self, items: list[ImportedComment]) -> None:
-        known = await self.store.comments_by_entry_id(self.site.id, [c.entry_id for c in items])
+        entry_ids = [c.entry_id for c in items]
+        known = await self.store.comments_by_entry_id(self.site.id, entry_ids)
+        gone = await self.store.deleted_comments(self.site.id, entry_ids)
         wanted = {self._post_ids[c.post_source_id] for c in items}
         posts = {i: self._recent[i] for i in wanted if i in self._recent}
         if len(posts) < len(wanted):
             posts.update(await self.store.posts_by_id(self.site.id, wanted - posts.keys()))
-        todo, keys = [], set()
+        todo: list[_CommentWrite] = []
+        seen: set[str] = set()
         for c in items:
-            post = posts[self._post_ids[c.post_source_id]]
+            if c.entry_id in seen:
+                self.report.skip(c.where, "", f"the same comment again ({c.entry_id})")
+                continue
+            seen.add(c.entry_id)
             parent = self._comment_ids.get(c.parent_source_id or "")
+            if c.entry_id in gone:
+                self._comment_ids[c.source_id] = parent  # its replies answer its parent
+                self.report.skip(c.where, "", DELETED_IN_SYNDIC)
+                continue
+            post = posts[self._post_ids[c.post_source_id]]
             draft = CommentDraft(c.author, c.content_html, c.published, c.status, parent)
             try:
                 comment = prepare_comment(self.site, post.id, draft, c.entry_id, self.now)
-            except FeedsError as exc:
-                self.report.skip(c.where, "", str(exc))
+            except Exception as exc:  # one bad comment must not sink its batch
+                self.report.skip(c.where, "", why_not(exc))
                 continue
             before = known.get(c.entry_id)
             if before is not None:
@@ -358,17 +384,41 @@ class Importer:
                                                             comment.content_html):
                     self.report.comments_unchanged += 1
                     continue
+                if not before.as_imported:
+                    reason = NO_IMPORT_RECORD if before.as_imported is None else CHANGED_IN_SYNDIC
+                    self.report.skip(c.where, "", reason)
+                    continue
                 comment = replace(comment, id=before.id)
-            todo.append((c, comment))
-            keys |= touched_keys(post, None, self.ctx)
+            todo.append(_CommentWrite(c, comment, touched_keys(post, None, self.ctx)))
         if not todo:
             return
-        _, ids = await self.store.write_batch(self.site.id, [], [], [x for _, x in todo],
+        try:
+            await self._write_comments(todo)
+        except (IntegrityError, DBAPIError):
+            # As for posts: one bad comment must not sink its batch; find it one by one.
+            for one in todo:
+                try:
+                    await self._write_comments([one])
+                except (IntegrityError, DBAPIError) as exc:
+                    self.report.skip(one.item.where, "", f"not stored: {exc.orig or exc}")
+
+    async def _write_comments(self, todo: list[_CommentWrite]) -> None:
+        keys: set[str] = set()
+        for w in todo:
+            keys |= w.keys
+        _, ids = await self.store.write_batch(self.site.id, [], [], [w.comment for w in todo],
                                               keys - self._marked, self.now)
         self._marked |= keys
-        for (c, comment), comment_id in zip(todo, ids, strict=True):
-            self._comment_ids[c.source_id] = comment_id
-            if comment.id:
+        for w, comment_id in zip(todo, ids, strict=True):
+            self._comment_ids[w.item.source_id] = comment_id
+            if w.comment.id:
                 self.report.comments_updated += 1
             else:
                 self.report.comments_added += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _CommentWrite:
+    item: ImportedComment
+    comment: Comment
+    keys: set[str]

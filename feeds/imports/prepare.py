@@ -23,17 +23,25 @@ from feeds.posts import prepare_post
 Job = tuple[PostDraft, Post | None]
 """A draft and the post it replaces (None: a new post)."""
 Prepared = Post | str
-"""The post to store, or why it cannot be (a FeedsError's message)."""
+"""The post to store, or why it cannot be (the error's message)."""
 
 
 def prepare_many(site: Site, now: datetime, jobs: Sequence[Job]) -> list[Prepared]:
+    """Each job prepared on its own: whatever one draft raises (InvalidPostError, or an
+    OverflowError or ValueError from a date or text nobody foresaw) makes that post a reason,
+    and the others of its batch are prepared as usual."""
     out: list[Prepared] = []
     for draft, before in jobs:
         try:
             out.append(prepare_post(site, draft, now, before))
-        except FeedsError as exc:
-            out.append(str(exc))
+        except Exception as exc:  # one bad item must not sink its batch (nor the import)
+            out.append(why_not(exc))
     return out
+
+
+def why_not(exc: Exception) -> str:
+    """An item's reason for a report: our errors say it themselves; others name their type."""
+    return str(exc) if isinstance(exc, FeedsError) else f"{type(exc).__name__}: {exc}"
 
 
 class Preparer:

@@ -14,10 +14,13 @@ What becomes what:
 - wp:category / wp:tag (and item terms not listed there) -> LabelAlias with the term id;
   item terms of domain category, post_tag (tag in 1.0) -> labels. Term names are unescaped
   (WordPress stores "&" in them as "&amp;"), slugs percent-decoded, like wp:post_name.
-- wp:post_type post -> kind "post"; page -> "page" only with include_pages; any other type
-  (attachment, nav_menu_item, revision, custom) yields nothing, nor do its comments.
+- wp:post_type post -> kind "post"; page -> "page" only with include_pages (else Skipped,
+  "page (use --pages)"); any other type (attachment, nav_menu_item, revision, custom) ->
+  Skipped ("attachment: not a post").
 - wp:status publish -> PUBLISHED, future -> SCHEDULED, draft/pending/private -> DRAFT (and
   so is a post with a wp:post_password); trash, auto-draft, inherit, unknown -> Skipped.
+- Every item left behind is reported, and so is each of its comments (they have no post to
+  go to): an import's report accounts for everything in the file.
 - <guid> -> entry_id (WordPress's own feeds used it as RSS guid and Atom id), else <link>.
 - Dates: the *_gmt field (UTC); "0000-00-00 00:00:00" (drafts) or garbage falls back to the
   site-local field (read in `tz`), then to <pubDate> (whose draft value, "-0001", is refused).
@@ -198,20 +201,21 @@ class _Wxr:
         title = html.unescape(f.get("title", "").strip())
         post_type = get("post_type") or "post"
         if post_type not in ("post", "page"):
-            return []
+            return self.left_behind(where, f"{post_type}: not a post", title, comments)
         if post_type == "page" and not self.include_pages:
-            return [Skipped(where, "page (use --pages)", title)]
+            return self.left_behind(where, "page (use --pages)", title, comments)
         raw_status = get("status") or "draft"
         status = _POST_STATUS.get(raw_status)
         if status is None:
             reason = _SKIPPED_STATUS.get(raw_status, f"unknown status {raw_status!r}")
-            return [Skipped(where, reason, title)]
+            return self.left_behind(where, reason, title, comments)
         if get("post_password"):
             status = PostStatus.DRAFT  # password-protected: its content must not go public
         post_id, link = get("post_id"), f.get("link", "").strip()
         entry_id = f.get("guid", "").strip() or link
         if not post_id or not entry_id:
-            return [Skipped(where, "no wp:post_id" if not post_id else "no guid or link", title)]
+            reason = "no wp:post_id" if not post_id else "no guid or link"
+            return self.left_behind(where, reason, title, comments)
 
         out: list[ImportItem] = []
         labels: list[str] = []
@@ -253,6 +257,18 @@ class _Wxr:
         )
         out.append(post)
         out += (self.comment(c, post, f"item {self.items} (line {c.sourceline})") for c in comments)
+        return out
+
+    def left_behind(self, where: str, reason: str, title: str, comments: list[Any]
+                    ) -> list[ImportItem]:
+        """An item not imported, and each of its comments with it. A comment's skip has no
+        title: a report keyed by title still finds the item's own reason."""
+        out: list[ImportItem] = [Skipped(where, reason, title)]
+        for c in comments:
+            comment_id = (c.findtext(self.wp + "comment_id") or "").strip()
+            out.append(Skipped(f"item {self.items} (line {c.sourceline})",
+                               f"comment {comment_id or '(no id)'}: its item is not imported"
+                               f" ({reason})"))
         return out
 
     def comment(self, elem: Any, post: ImportedPost, where: str) -> ImportItem:

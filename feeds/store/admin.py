@@ -156,11 +156,18 @@ class Admin(StoreBase):
 
     async def delete_comment(self, comment: Comment, dirty_keys: Iterable[str],
                              now: datetime) -> None:
+        """Remove the comment, and keep its entry id as a tombstone: a re-import of the
+        blog's export does not bring it back (feeds/imports/apply.py)."""
+        d = t.comment_tombstones.c
         async with self.writing() as conn:
             # Its replies now answer what it answered (threads stay whole).
             await conn.execute(update(t.comments).where(t.comments.c.parent_id == comment.id)
                                .values(parent_id=comment.parent_id))
             await conn.execute(delete(t.comments).where(t.comments.c.id == comment.id))
+            await conn.execute(delete(t.comment_tombstones).where(
+                d.site_id == comment.site_id, d.entry_id == comment.entry_id))
+            await conn.execute(insert(t.comment_tombstones).values(
+                site_id=comment.site_id, entry_id=comment.entry_id, deleted_at=now))
             await conn.run_sync(mark_dirty, comment.site_id, dirty_keys, now)
 
     # -- API tokens ------------------------------------------------------------------

@@ -1,24 +1,31 @@
 """Imports written a batch at a time: many posts (with labels and authors) and comments in
 one transaction, the feeds they touch marked dirty in it; and import runs, which hold a
-site's regeneration until the import is done (each feed then renders once, not per post)."""
+site's regeneration until the import is done (each feed then renders once, not per post).
+
+Every post and comment an import writes carries the digest of what it wrote
+(`import_digest`): when the row's fields no longer give that digest, it was changed in
+syndic since (an edit, a moderation), which a re-import must not undo
+(feeds/imports/apply.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from feeds.errors import NotFoundError
-from feeds.models import Comment, Post
+from feeds.models import Comment, Post, PostStatus
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
 from feeds.store.inserts import insert_with_ids
 from feeds.store.reads import complete_posts
+from feeds.store.rows import comment_from_row
 from feeds.store.writes import mark_dirty, post_values, write_post_links
 
 
@@ -43,6 +50,41 @@ class StoredComment:
     entry_id: str
     status: str
     content_html: str
+    as_imported: bool | None = None
+    """True: as an import last wrote it; False: changed in syndic since (moderated, edited);
+    None: no import wrote it (or one before revision 0005), nobody can tell."""
+
+
+def _digest(fields: list[Any]) -> str:
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def post_digest(post: Post) -> str:
+    """The digest of what an import compares and writes of a post. A scheduled post counts
+    as published: its coming due (store.publish_due) is not a change made in syndic."""
+    status = PostStatus.PUBLISHED if post.status is PostStatus.SCHEDULED else post.status
+    return _digest([
+        post.title, post.summary, post.content_html, status.value, _utc(post.published),
+        _utc(post.updated), list(post.labels), [[a.name, a.uri, a.email] for a in post.authors],
+        [[e.url, e.type, e.length] for e in post.enclosures], post.slug,
+    ])
+
+
+def comment_digest(comment: Comment) -> str:
+    """The digest of what moderation and editing in syndic may change of a comment (not its
+    parent: deleting a comment re-parents its replies, which edits none of them)."""
+    a = comment.author
+    return _digest([a.name, a.uri, a.email, comment.content_html, comment.status.value,
+                    _utc(comment.published)])
+
+
+def _as_imported(digest: str, recorded: str | None) -> bool | None:
+    return None if recorded is None else digest == recorded
 
 
 def _run(row: Any) -> ImportRun:
@@ -81,15 +123,39 @@ class ImportWrites(StoreBase):
             rows = await conn.execute(select(t.posts.c.id).where(t.posts.c.id.in_(list(ids))))
             return {r.id for r in rows}
 
+    async def posts_as_imported(self, posts: Iterable[Post]) -> dict[int, bool | None]:
+        """For each of `posts` (as read from the store), by id: True if it is as an import
+        last wrote it, False if it was changed in syndic since, None if no import wrote it
+        (made in syndic, or imported before revision 0005)."""
+        by_id = {p.id: p for p in posts}
+        if not by_id:
+            return {}
+        p = t.posts.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(p.id, p.import_digest).where(
+                p.id.in_(list(by_id))))
+            return {r.id: _as_imported(post_digest(by_id[r.id]), r.import_digest)
+                    for r in rows}
+
     async def comments_by_entry_id(
         self, site_id: int, entry_ids: list[str]
     ) -> dict[str, StoredComment]:
         c = t.comments.c
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(c.id, c.entry_id, c.status, c.content_html).where(
+            rows = await conn.execute(select(t.comments).where(
                 c.site_id == site_id, c.entry_id.in_(entry_ids)))
-            return {r.entry_id: StoredComment(r.id, r.entry_id, r.status, r.content_html)
-                    for r in rows}
+            return {r.entry_id: StoredComment(
+                r.id, r.entry_id, r.status, r.content_html,
+                _as_imported(comment_digest(comment_from_row(r._mapping)), r.import_digest))
+                for r in rows}
+
+    async def deleted_comments(self, site_id: int, entry_ids: Iterable[str]) -> set[str]:
+        """Which of the entry ids are of comments deleted in syndic (their tombstones)."""
+        d = t.comment_tombstones.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(d.entry_id).where(
+                d.site_id == site_id, d.entry_id.in_(list(set(entry_ids)))))
+            return {r.entry_id for r in rows}
 
     async def write_batch(
         self, site_id: int, new: list[Post], changed: list[Post], comments: list[Comment],
@@ -97,15 +163,22 @@ class ImportWrites(StoreBase):
     ) -> tuple[list[int], list[int]]:
         """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
         `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
-        or nothing. Returns the ids of the new posts and of the comments, in order."""
+        or nothing. Each row keeps the digest of what was written (posts_as_imported).
+        Returns the ids of the new posts and of the comments, in order."""
+        # The rows are made (digests hashed) before the write turn, not in it.
+        new_rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now,
+                     "import_digest": post_digest(p)} for p in new]
+        changed_rows = [(p.id, {**post_values(p), "import_digest": post_digest(p)})
+                        for p in changed]
+        comment_rows = [(c.id, _comment_values(c)) for c in comments]
+
         def work(conn: Connection) -> tuple[list[int], list[int]]:
-            post_ids = _insert_posts(conn, new, now)
-            for post in changed:
-                conn.execute(update(t.posts).where(t.posts.c.id == post.id)
-                             .values(**post_values(post)))
+            post_ids = _insert_posts(conn, new_rows)
+            for post_id, values in changed_rows:
+                conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
             write_post_links(conn, [*zip(post_ids, new, strict=True),
                                     *((p.id, p) for p in changed)], replacing=changed)
-            comment_ids = _write_comments(conn, comments)
+            comment_ids = _write_comments(conn, comment_rows)
             mark_dirty(conn, site_id, dirty_keys, now)
             return post_ids, comment_ids
 
@@ -167,11 +240,9 @@ def held_site_ids(conn: Connection, now: datetime, stale_after: timedelta) -> fr
     return frozenset(row.site_id for row in conn.execute(query.distinct()))
 
 
-def _insert_posts(conn: Connection, posts: list[Post], now: datetime) -> list[int]:
-    if not posts:
+def _insert_posts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
         return []
-    rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now}
-            for p in posts]
     ids: list[int] = []
     # Rows with and without an explicit id go in separate statements (one shape each).
     with_id = [r for r in rows if "id" in r]
@@ -190,22 +261,19 @@ def _comment_values(c: Comment) -> dict[str, Any]:
         "author_name": c.author.name, "author_uri": c.author.uri,
         "author_email": c.author.email, "content_html": c.content_html,
         "status": c.status.value, "published": c.published, "updated": c.updated,
-        "parent_id": c.parent_id,
+        "parent_id": c.parent_id, "import_digest": comment_digest(c),
     }
 
 
-def _write_comments(conn: Connection, comments: list[Comment]) -> list[int]:
-    """Insert the comments without an id, replace those with one: a statement each way
-    (executemany), not one per comment. Returns their ids, in order."""
-    fresh = [c for c in comments if not c.id]
-    stored = [c for c in comments if c.id]
+def _write_comments(conn: Connection, comments: list[tuple[int, dict[str, Any]]]) -> list[int]:
+    """Insert the comments without an id, replace those with one (each given as its id and
+    its row): a statement each way (executemany), not one per comment. Returns their ids,
+    in order."""
+    stored = [(i, row) for i, row in comments if i]
     if stored:
-        cols = _comment_values(stored[0])
         conn.execute(
             update(t.comments).where(t.comments.c.id == bindparam("b_id"))
-            .values({k: bindparam(f"b_{k}") for k in cols}),
-            [{"b_id": c.id, **{f"b_{k}": v for k, v in _comment_values(c).items()}}
-             for c in stored])
-    new_ids = iter(insert_with_ids(conn, t.comments, [_comment_values(c) for c in fresh]))
-    return [c.id or next(new_ids) for c in comments]
-
+            .values({k: bindparam(f"b_{k}") for k in stored[0][1]}),
+            [{"b_id": i, **{f"b_{k}": v for k, v in row.items()}} for i, row in stored])
+    new_ids = iter(insert_with_ids(conn, t.comments, [row for i, row in comments if not i]))
+    return [i or next(new_ids) for i, _ in comments]

@@ -89,6 +89,10 @@ posts = Table(
     Column("thumbnail", Text, nullable=True),
     Column("version", Integer, nullable=False, default=1),
     Column("created", UTCDateTime, nullable=False),
+    # What an import last wrote (feeds/store/imports.py post_digest): a post whose fields
+    # no longer match was changed in syndic since, and a re-import leaves it alone. NULL: no
+    # import wrote it (made in syndic, or imported before revision 0005).
+    Column("import_digest", String(64), nullable=True),
     UniqueConstraint("site_id", "entry_id", name="uq_posts_site_entry"),
     UniqueConstraint("site_id", "slug", name="uq_posts_site_slug"),
 )
@@ -131,9 +135,22 @@ comments = Table(
     # The comment this one answers; no foreign key (added by ALTER TABLE on SQLite): a
     # deleted comment's replies are re-parented by the store.
     Column("parent_id", BigId, nullable=True),
+    # As posts.import_digest (comment_digest): a comment moderated or edited in syndic since
+    # its import keeps syndic's version.
+    Column("import_digest", String(64), nullable=True),
     UniqueConstraint("site_id", "entry_id", name="uq_comments_site_entry"),
 )
 Index("ix_comments_post", comments.c.post_id, comments.c.status)
+
+# Entry ids of comments deleted in syndic: the row is gone (feeds and counts need no
+# filter), the tombstone stays, so a re-import of the blog's export does not bring it back.
+comment_tombstones = Table(
+    "comment_tombstones",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("entry_id", Text, primary_key=True),
+    Column("deleted_at", UTCDateTime, nullable=False),
+)
 
 artifacts = Table(
     "artifacts",

@@ -313,6 +313,20 @@ def test_a_short_api_token_is_refused_naming_it() -> None:
         load(environ={"SYNDIC_API__TOKENS": "short"})
 
 
+def test_api_import_fetch_private_is_off_unless_set(tmp_path: Path) -> None:
+    """Off by default: an API feed import fetches from global addresses only."""
+    assert load().api.import_fetch_private is False
+    path = write(tmp_path, "[api]\nimport_fetch_private = true\n")
+    assert load(config_file=path).api.import_fetch_private is True
+    env = {"SYNDIC_API__IMPORT_FETCH_PRIVATE": "yes"}
+    assert load(environ=env).api.import_fetch_private is True
+    with pytest.raises(ConfigError) as info:
+        load(environ={"SYNDIC_API__IMPORT_FETCH_PRIVATE": "maybe"})
+    assert "api.import_fetch_private" in str(info.value)
+    with pytest.raises(ConfigError, match=re.escape("api.import_fetch_private")):
+        load(config_file=write(tmp_path, '[api]\nimport_fetch_private = "true"\n'))
+
+
 def test_syndic_config_never_prints_the_tokens() -> None:
     text = settings_as_toml(load(environ={"SYNDIC_API__TOKENS": "a-long-enough-secret-9"}))
     assert "a-long-enough-secret-9" not in text and "1 set, not shown" in text

@@ -1,7 +1,9 @@
 """GET /api/imports a page at a time, like every list; POST /api/imports?kind=feed&url=...
 fetching a feed (and the pages after it) from a real server on loopback, bounded: http(s)
 only, at most api.max_body_bytes, a 400 naming `url` for every fetch that fails, and the
-server answering other requests while it waits."""
+server answering other requests while it waits. The feeds are served on loopback, so these
+tests allow private addresses (api.import_fetch_private); the guard that refuses them by
+default has its own tests (test_api_import_fetch_guard.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ from tests.server.api_conftest import Api
 FEED_JSON = Path(__file__).parent.parent / "feeds" / "imports" / "fixtures" / "feed" / \
     "feed.json"
 Serve = Callable[..., Awaitable[TestServer]]
+PRIVATE_OK = {"import_fetch_private": True}
+
+
+@pytest.fixture
+async def api(make_api: Callable[..., Awaitable[Api]]) -> Api:
+    """syndic as tests/server/conftest.py's `api`, fetching from loopback allowed."""
+    return await make_api(api=PRIVATE_OK)
 
 
 def atom_page(page: int, next_href: str | None, padding: int = 0) -> str:
@@ -154,7 +163,7 @@ async def test_a_fetch_that_fails_is_a_400_naming_the_url_and_no_run(
 async def test_a_feed_larger_than_max_body_bytes_is_refused(
     make_api: Callable[..., Awaitable[Api]], aiohttp_server: Serve,
 ) -> None:
-    api = await make_api(api={"max_body_bytes": 8192})
+    api = await make_api(api={"max_body_bytes": 8192, **PRIVATE_OK})
     # One page under the limit, the two together over it: the limit is for the whole fetch.
     url, asked = await old_blog(aiohttp_server, padding=2500)
     streamed = url.replace("/feed.atom", "/streamed.atom")

@@ -150,16 +150,39 @@ def test_a_password_protected_post_comes_in_as_a_draft() -> None:
     assert only_post(list(parse_wxr(wxr(item(extra=extra)), UTC))).status is PostStatus.DRAFT
 
 
-def test_the_trash_and_pages_stay_behind_with_a_reason_and_menus_and_attachments_silently() -> None:
+def test_the_trash_pages_menus_and_attachments_stay_behind_each_with_a_reason() -> None:
     items = parse()
     assert skips(items) == [
         ("Sourdough, week 12", "comment 16: status 'trash'"),
         ("Sourdough, week 12", "comment 17: type 'note' is not a reader's comment"),
         ("Old seed list", "in the trash"),
+        ("", "comment 18: its item is not imported (in the trash)"),
         ("About the allotment", "page (use --pages)"),
+        ("crumb", "attachment: not a post"),
+        ("", "nav_menu_item: not a post"),
     ]
     assert not any(getattr(i, "source_id", None) in ("108", "109") for i in items)
     assert "18" not in comments(items)  # the trashed post's comment goes with it
+    where = {s.reason: s.where for s in items if isinstance(s, Skipped)}
+    assert where["attachment: not a post"] == f"item 8 (line {line_of('export-1.2.xml', '<title><![CDATA[crumb') - 1})"
+    assert where["nav_menu_item: not a post"].startswith("item 9 (line ")
+
+
+def test_a_comment_on_an_item_left_behind_is_reported_with_it() -> None:
+    comment = ("<wp:comment><wp:comment_id>7</wp:comment_id><wp:comment_content>Nice"
+               "</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>")
+    page = item("5", extra=comment).replace("<wp:post_type>post", "<wp:post_type>page")
+    attachment = item("6", extra=comment.replace(">7<", ">8<")).replace(
+        "<wp:post_type>post", "<wp:post_type>attachment")
+    items = list(parse_wxr(wxr(page, attachment), UTC))
+    assert skips(items) == [
+        ("Post 5", "page (use --pages)"),
+        ("", "comment 7: its item is not imported (page (use --pages))"),
+        ("Post 6", "attachment: not a post"),
+        ("", "comment 8: its item is not imported (attachment: not a post)"),
+    ]
+    with_pages = list(parse_wxr(wxr(page), UTC, include_pages=True))
+    assert skips(with_pages) == [] and list(comments(with_pages)) == ["7"]
 
 
 def test_pages_come_in_when_asked_for() -> None:

@@ -1,0 +1,38 @@
+"""What an import did: counts, and every item it did not store with the reason (the
+command line prints them, the API returns them, an import run keeps them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DELETED_IN_SYNDIC = "deleted in syndic: an import does not bring it back"
+CHANGED_IN_SYNDIC = "changed in syndic since import"
+NO_IMPORT_RECORD = "no import record: syndic's version is kept"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    posts_added: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    comments_added: int = 0
+    comments_updated: int = 0
+    comments_unchanged: int = 0
+    aliases: int = 0
+    items: int = 0
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    """(where, title, reason) of every item not stored."""
+
+    def skip(self, where: str, title: str, reason: str) -> None:
+        self.skipped.append((where, title, reason))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "posts": {"added": self.posts_added, "updated": self.posts_updated,
+                      "unchanged": self.posts_unchanged},
+            "comments": {"added": self.comments_added, "updated": self.comments_updated,
+                         "unchanged": self.comments_unchanged},
+            "aliases": self.aliases, "items": self.items,
+            "skipped": [{"where": w, "title": t, "reason": r} for w, t, r in self.skipped],
+        }
