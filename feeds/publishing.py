@@ -4,7 +4,6 @@ changed, clearing the dirty rows in the same transaction."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -42,7 +41,7 @@ from feeds.posts import comment_author, comment_entry_id, deleted, prepare_comme
 from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
-from feeds.store import Idempotency, PostPage, Store, reads_on_loop
+from feeds.store import Idempotency, PostPage, Store
 
 
 class Renderer(Protocol):
@@ -250,8 +249,7 @@ class Publisher:
             if site is None:
                 continue
             for keys in self._batches(all_keys):
-                fresh, gone = await self._render_keys(site, keys, now, pause,
-                                                      quick_reads=site_feeds is True)
+                fresh, gone = await self._render_keys(site, keys, now, pause)
                 rendered += len(keys)
                 new = [a for a in fresh if not self._is_stored(a)]
                 batch_dropped = [(site_id, k) for k in gone]
@@ -307,14 +305,13 @@ class Publisher:
 
     async def _render_keys(
         self, site: Site, keys: list[str], now: datetime,
-        pause: Callable[[], Awaitable[None]] | None = None, quick_reads: bool = False,
+        pause: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[list[Artifact], list[str]]:
         """Without `pause`, every feed of the batch is rendered in ONE hand-over to the
         renderer (under load each hand-over waited several ms for the GIL:
         docs/benchmarks.md, "Sixth pass"); with it, a feed at a time, so that whoever the
         pause waits for goes first within one feed's work. A feed that cannot be rendered
-        is left out, the others are kept. `quick_reads`: their posts are read on the event loop
-        (feeds.store.reads_on_loop: the site feeds, whose latency is what readers see)."""
+        is left out, the others are kept."""
         fresh: list[Artifact] = []
         feeds: list[_FeedDocs] = []
         gone: list[str] = []
@@ -324,8 +321,7 @@ class Publisher:
                 await pause()
             try:
                 key = parse_key_string(key_string, self.ctx.default_max, self.cap)
-                with reads_on_loop() if quick_reads else contextlib.nullcontext():
-                    feeds.append(await self._feed_docs(site, key, now, ALL_FORMATS, pages))
+                feeds.append(await self._feed_docs(site, key, now, ALL_FORMATS, pages))
             except (NotFoundError, LookupError):
                 gone.append(key_string)
             except Exception:

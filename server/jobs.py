@@ -4,7 +4,6 @@ skipped or cancelled run loses nothing."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,7 +14,7 @@ from aiohttp import web
 
 from feeds.feedset import touched_keys
 from feeds.publishing import Regenerated
-from feeds.store import RunStart, reads_on_loop
+from feeds.store import RunStart
 from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
 log = logging.getLogger("syndic.jobs")
@@ -98,11 +97,9 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     now = app[CLOCK].now()
     only, besides = publisher.dirty_filter(site_feeds)
     due_since = None if site_feeds is False else state.due_checked_until
-    # Everything the run reads before it renders, in one hand-over (feeds/store/runs.py);
-    # the site feeds' on the event loop itself (feeds.store.reads_on_loop).
-    with reads_on_loop() if site_feeds else contextlib.nullcontext():
-        start = await store.regeneration_start(now, IMPORT_HOLD, due_since=due_since,
-                                               only=only, besides=besides)
+    # Everything the run reads before it renders, in one hand-over (feeds/store/runs.py).
+    start = await store.regeneration_start(now, IMPORT_HOLD, due_since=due_since, only=only,
+                                           besides=besides)
     if due_since is not None and await _publish_due(app, state, now, start):
         # What was just published, or came due, marked its feeds: their rows are new.
         start = replace(start, dirty=await store.dirty_feeds(start.held, only, besides))

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.store.admin import Admin, ApiToken, IdempotencyRecord, SourceState
 from feeds.store.artifacts import Artifacts
-from feeds.store.engine import make_engine, migrate, reads_on_loop
+from feeds.store.engine import make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
 from feeds.store.new_posts import Idempotency
 from feeds.store.outbox import Outbox
@@ -28,7 +28,6 @@ __all__ = [
     "Store",
     "StoredComment",
     "open_store",
-    "reads_on_loop",
 ]
 
 

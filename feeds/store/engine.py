@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +13,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from feeds.errors import InvalidInputError
@@ -26,26 +23,6 @@ T = TypeVar("T")
 READER_THREADS = 2
 """Threads (each with its own SQLite connection) that run the store's hot statements:
 StoreBase.reading() and in_transaction() on SQLite."""
-INLINE_BUSY_MS = 20
-"""How long a read on the event loop (reads_on_loop) waits for a lock SQLite holds, before it
-goes to a thread instead: in WAL mode a reader waits only in rare moments (a checkpoint
-resetting the log, recovery after a crash), and the loop must never wait 30 s for one."""
-_READS_ON_LOOP: contextvars.ContextVar[bool] = contextvars.ContextVar("reads_on_loop",
-                                                                       default=False)
-
-
-@contextmanager
-def reads_on_loop() -> Iterator[None]:
-    """Within this block (this task and what it awaits), SQLite reads run on the event loop's
-    own thread instead of being handed to a store thread. For a short run of small reads
-    whose latency matters (the site feeds' regeneration): a hand-over waits for a store
-    thread to get the GIL back from the loop, 7-10 ms each under load, for reads that take
-    well under a millisecond of it (docs/benchmarks.md, "Seventh pass")."""
-    token = _READS_ON_LOOP.set(True)
-    try:
-        yield
-    finally:
-        _READS_ON_LOOP.reset(token)
 
 
 def async_url(url: str) -> str:
@@ -122,11 +99,6 @@ class SqliteThreads:
             connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(self.engine, "connect", _sqlite_pragmas)
         self.threads = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="syndic-sql")
-        # The loop's own connection: only the loop thread uses it, one read at a time.
-        self.loop_engine: Engine = create_engine(
-            url, pool_size=1, max_overflow=0,
-            connect_args={"timeout": INLINE_BUSY_MS / 1000, "check_same_thread": False})
-        event.listen(self.loop_engine, "connect", _loop_pragmas)
 
     def _read(self, work: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
@@ -137,13 +109,6 @@ class SqliteThreads:
             return work(conn)
 
     async def run(self, work: Callable[[Connection], T], write: bool = False) -> T:
-        if not write and _READS_ON_LOOP.get():
-            try:
-                with self.loop_engine.connect() as conn:
-                    return work(conn)
-            except OperationalError as exc:
-                if not _is_busy(exc):
-                    raise
         call = self._write if write else self._read
         return await asyncio.get_running_loop().run_in_executor(self.threads, call, work)
 
@@ -151,20 +116,6 @@ class SqliteThreads:
         # A read still running (a cancelled caller's) ends first; waited for off the loop.
         await asyncio.to_thread(self.threads.shutdown, wait=True)
         self.engine.dispose()
-        self.loop_engine.dispose()
-
-
-def _loop_pragmas(dbapi_conn: Any, record: Any) -> None:
-    _sqlite_pragmas(dbapi_conn, record)
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout={INLINE_BUSY_MS}")
-    cur.close()
-
-
-def _is_busy(exc: OperationalError) -> bool:
-    orig = exc.orig
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig))
 
 
 def _alembic_config(conn: Connection) -> Config:
