@@ -56,8 +56,16 @@ class StoredComment:
 
 
 def _digest(fields: list[Any]) -> str:
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 of the fields, each length-prefixed (no two lists of fields share one input).
+    A text as its UTF-8; anything else (lists of texts, numbers, None) as its repr. Not JSON:
+    json.dumps of a post's content took 50 us of the 80 a digest took, on every imported
+    post (docs/benchmarks.md, "Seventh pass")."""
+    h = hashlib.sha256()
+    for value in fields:
+        data = (value if isinstance(value, str) else repr(value)).encode("utf-8", "surrogatepass")
+        h.update(b"%d:" % len(data))
+        h.update(data)
+    return h.hexdigest()
 
 
 def _utc(moment: datetime) -> str:
