@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -57,6 +57,9 @@ from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
 from feeds.store import Store
 
 BATCH = 500
+HEARTBEAT_EVERY = timedelta(seconds=2)
+"""How often a run's heartbeat (and its report so far) is written: well within the 30 s after
+which a silent run holds its site no longer (server/jobs.IMPORT_HOLD)."""
 
 
 def _same(a: Post, b: Post) -> bool:
@@ -106,6 +109,8 @@ class Importer:
         self._aliases: dict[str, str] = {}
         self.outcomes: dict[str, tuple[str, int]] = {}
         """source id -> (added, updated or unchanged; the post's id)."""
+        self._beaten: datetime | None = None
+        """When the run's heartbeat (and its report so far) was last written."""
 
     async def run(self, items: Iterator[ImportItem] | BatchReader, run_id: int | None = None,
                   clock: Callable[[], datetime] | None = None) -> ImportReport:
@@ -180,7 +185,11 @@ class Importer:
         await self._flush_comments(final=False)
         if run_id is not None:
             beat = clock() if clock else self.now
-            await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
+            if self._beaten is None or beat - self._beaten >= HEARTBEAT_EVERY:
+                # The report grows with every item skipped: written at every batch, it
+                # cost an import of 100,000 posts a second of its time.
+                await self.store.import_heartbeat(run_id, self.report.as_dict(), beat)
+                self._beaten = beat
         if self.progress:
             self.progress(self.report)
 

@@ -173,14 +173,16 @@ class ImportWrites(StoreBase):
         `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
         or nothing. Each row keeps the digest of what was written (posts_as_imported).
         Returns the ids of the new posts and of the comments, in order."""
-        # The rows are made (digests hashed) before the write turn, not in it.
-        new_rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now,
-                     "import_digest": post_digest(p)} for p in new]
-        changed_rows = [(p.id, {**post_values(p), "import_digest": post_digest(p)})
-                        for p in changed]
-        comment_rows = [(c.id, _comment_values(c)) for c in comments]
-
         def work(conn: Connection) -> tuple[list[int], list[int]]:
+            # The rows are made here, in the store's thread, not on the event loop: the
+            # loop is what an import waits for (it reads and parses the next batch
+            # meanwhile), and hashing a post's content lets the GIL go. Made on the loop,
+            # they cost 9 s of a 100,000-post import (docs/benchmarks.md, "Seventh pass").
+            new_rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now,
+                         "import_digest": post_digest(p)} for p in new]
+            changed_rows = [(p.id, {**post_values(p), "import_digest": post_digest(p)})
+                            for p in changed]
+            comment_rows = [(c.id, _comment_values(c)) for c in comments]
             post_ids = _insert_posts(conn, new_rows)
             for post_id, values in changed_rows:
                 conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
