@@ -36,7 +36,7 @@ class LoopRenderer:
     least every RENDER_SLICE. In a worker thread the same render took three times as long
     under load: the thread waits for the GIL each time it takes it back (lxml lets it go
     while it serialises), while the loop's own work goes on; a site-feed run of ~150 new
-    fragments took 30-39 ms there and 13 here (docs/benchmarks.md, "Seventh pass").
+    fragments took 33-35 ms there and 19-23 here (docs/benchmarks.md, "Seventh pass").
     feedgen calls locale.setlocale, which is process-global: every render runs on this
     one thread. Compression (zlib and brotli let the GIL go for the whole body) runs in
     `zipper`'s thread."""
