@@ -13,18 +13,19 @@ from typing import BinaryIO, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import aiohttp
+from yarl import URL
 
-from feeds.errors import FeedsError
+from feeds.errors import FeedsError, InvalidInputError
 from feeds.feedset import FeedContext
 from feeds.imports.apply import BATCH, Importer, ImportReport
 from feeds.imports.blogger import parse_blogger
 from feeds.imports.feed import parse_feed
-from feeds.imports.items import ImportFormatError, ImportItem
+from feeds.imports.items import ImportItem
 from feeds.imports.reader import BatchReader, Parser, ProcessReader
 from feeds.imports.wordpress import parse_wxr
 from feeds.models import Site
 from feeds.store import Store
+from server.feed_fetch import fetch_feed_pages
 
 ImportKind = Literal["blogger", "wordpress", "feed"]
 KINDS: tuple[ImportKind, ...] = ("blogger", "wordpress", "feed")
@@ -90,46 +91,18 @@ def is_feed_url(url: str) -> bool:
         return False
 
 
-async def fetch_feed(url: str, timeout: float = 30) -> list[tuple[bytes, str, str]]:
-    """A feed and the pages after it (RFC 5005 rel=next), as (body, url, content type).
-    FetchError (one line naming the URL) for a URL that is not http(s) or cannot be
-    fetched."""
+async def fetch_feed(url: str) -> list[tuple[bytes, str, str]]:
+    """A feed and the pages after it (RFC 5005 rel=next), as (body, url, content type), by
+    server/feed_fetch.py's fetcher: no byte limit nor guard (the operator's own command),
+    MAX_FEED_PAGES pages, no limit on the whole fetch. FetchError (one line naming the URL)
+    for a URL that is not http(s) or cannot be fetched."""
     if not is_feed_url(url):
         raise FetchError(f"{url}: not a valid http(s) URL")
-    pages: list[tuple[bytes, str, str]] = []
-    seen = set()
-    next_url: str | None = url
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        while next_url and next_url not in seen and len(pages) < MAX_FEED_PAGES:
-            seen.add(next_url)
-            try:
-                async with session.get(next_url) as resp:
-                    if resp.status != 200:
-                        raise FetchError(f"{next_url}: HTTP {resp.status}")
-                    body = await resp.read()
-                    content_type = resp.headers.get("Content-Type", "")
-            except aiohttp.InvalidURL:  # a rel=next link that is no URL
-                raise FetchError(f"{next_url}: not a valid URL") from None
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise FetchError(f"{next_url}: {_fetch_problem(exc, next_url)}") from None
-            pages.append((body, next_url, content_type))
-            next_url = _next_page(body, next_url, content_type)
-    return pages
-
-
-def _fetch_problem(exc: BaseException, url: str) -> str:
-    """aiohttp's text for a failed fetch, on one line; its type name when the text is empty
-    (a timeout) or only repeats the URL."""
-    text = " ".join(str(exc).split())
-    return text if text and text != url else type(exc).__name__
-
-
-def _next_page(body: bytes, url: str, content_type: str) -> str | None:
     try:
-        return parse_feed(body, ZoneInfo("UTC"), url, content_type).next_url
-    except ImportFormatError:
-        return None
+        return await fetch_feed_pages(URL(url), None, None, max_pages=MAX_FEED_PAGES,
+                                      total_seconds=None)
+    except InvalidInputError as exc:
+        raise FetchError(exc.problem) from None
 
 
 def file_source(kind: ImportKind, data: bytes, name: str, include_pages: bool = False
