@@ -8,7 +8,8 @@ Errors are one line on stderr and a non-zero exit, never a traceback:
 - exit 70 (EX_SOFTWARE, sysexits.h): anything else, a bug: `syndic: internal error:
   <ExcType>: <message> (run with SYNDIC_DEBUG=1 for the traceback)`. With SYNDIC_DEBUG
   set (to anything but "" or "0") the traceback is printed before that line. SYNDIC_DEBUG
-  is not a setting: it is taken out of the environment the settings are read from.
+  is not a setting: it is taken out of the environment the settings are read from. A
+  module that fails as it is imported (a broken install) is exit 70 too (server/entry.py).
 - exit 130: interrupted (Ctrl-C), quietly.
 - A closed stdout (`syndic post list | head -1`) ends the command quietly, exit 141
   (128 + SIGPIPE, what a shell reports for a process killed by it)."""

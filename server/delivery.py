@@ -1,26 +1,23 @@
 """The client side of the hub: verification of intent, deliveries to subscribers, publish
 pings to external hubs, weblogUpdates pings. One aiohttp ClientSession, no redirects followed
 (WebSub §5.3.1, §7: a redirect is a failure), a timeout per attempt, and a resolver that
-refuses loopback, private and link-local addresses unless settings allow them (checked when
-connecting, so a name that changes its address after the subscription is caught too)."""
+refuses loopback, private and link-local addresses unless settings allow them
+(server/address_guard.py: checked when connecting, so a name that changes its address after
+the subscription is caught too, and so is an IP-literal callback)."""
 
 from __future__ import annotations
 
 import secrets
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 
 from config import WebSubSettings
 from feeds.models import Intent
 from feeds.websub import (
     delivery_headers,
-    is_private_address,
     new_challenge,
     ping_response_ok,
     publish_ping_form,
@@ -29,26 +26,7 @@ from feeds.websub import (
     weblogs_extended_ping,
     weblogs_ping,
 )
-
-
-class PrivateAddressError(OSError):
-    """A callback that resolves to an address the hub will not call."""
-
-
-class PublicOnlyResolver(AbstractResolver):
-    def __init__(self) -> None:
-        self._inner = DefaultResolver()
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        public = [r for r in found if not is_private_address(r["host"])]
-        if not public:
-            raise PrivateAddressError(f"{host} resolves only to private addresses")
-        return public
-
-    async def close(self) -> None:
-        await self._inner.close()
+from server.address_guard import AddressGuard
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +37,17 @@ class Attempt:
 
 
 class Sender:
-    def __init__(self, settings: WebSubSettings) -> None:
+    def __init__(self, settings: WebSubSettings, guard: AddressGuard | None = None) -> None:
+        """`guard` None: AddressGuard() unless websub.allow_private_callbacks."""
         self.settings = settings
-        resolver = None if settings.allow_private_callbacks else PublicOnlyResolver()
-        connector = aiohttp.TCPConnector(limit=settings.delivery_concurrency,
-                                         resolver=resolver, ttl_dns_cache=60)
+        if guard is None and not settings.allow_private_callbacks:
+            guard = AddressGuard()
+        limits: dict[str, Any] = {"limit": settings.delivery_concurrency, "ttl_dns_cache": 60}
+        self._resolver = None
+        if guard is None:
+            connector = aiohttp.TCPConnector(**limits)
+        else:
+            connector, self._resolver = guard.connector(**limits)
         self.session = aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(
                 total=settings.delivery_timeout_seconds),
@@ -71,6 +55,8 @@ class Sender:
 
     async def close(self) -> None:
         await self.session.close()
+        if self._resolver is not None:
+            await self._resolver.close()
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> tuple[Attempt, bytes]:
         started = time.monotonic()

@@ -9,29 +9,20 @@ into the network behind it). A fetch that fails is an InvalidInputError naming `
 from __future__ import annotations
 
 import asyncio
-import errno
-import ipaddress
-import socket
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from feeds.content import strip_xml_illegal
 from feeds.errors import InvalidInputError
 from feeds.imports.feed import parse_feed
 from feeds.imports.items import ImportFormatError
-from feeds.websub import is_private_address
+from server.address_guard import AddressGuard, NonGlobalAddressError
 from server.openapi import FETCH_PAGE_SECONDS, FETCH_PAGES, FETCH_SECONDS
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
 
 def feed_url(raw: str) -> URL:
     """An absolute http(s) URL, else a 400 naming `url`: no file:, ftp:, data: or other
@@ -47,57 +38,8 @@ def feed_url(raw: str) -> URL:
     return url
 
 
-class NonGlobalAddressError(OSError):
-    """A connection the guard refused: the address is not a global one."""
-
-
-class FetchGuard:
-    """Connections to global addresses only, decided in the connector, on the addresses
-    connected to: a name that resolves to a public address when checked and to a private
-    one when connected (DNS rebinding) cannot slip through, and every hop (the URL, each
-    redirect, each next page) goes through it. A name resolving to any address that is not
-    global is refused whole; an IP literal, which aiohttp 3.14 connects to without asking
-    the resolver (TCPConnector._resolve_host), is checked by the socket factory, which sees
-    every address before its socket exists."""
-
-    def __init__(self, allowed_for_tests: frozenset[IPAddress] = frozenset()) -> None:
-        self.allowed_for_tests = allowed_for_tests
-
-    def refuses(self, ip: str) -> bool:
-        """feeds/websub.is_private_address: not ipaddress's is_global, or private, loopback,
-        link-local, reserved, multicast, unspecified; IPv4-mapped, NAT64 and 6to4 forms are
-        judged by the IPv4 address they carry."""
-        return ipaddress.ip_address(ip) not in self.allowed_for_tests and \
-            is_private_address(ip)
-
-    def socket_for(self, addr_info: tuple[Any, ...]) -> socket.socket:
-        """The socket to connect to `addr_info` (TCPConnector's socket_factory)."""
-        family, type_, proto, _, address = addr_info
-        if self.refuses(address[0]):
-            raise NonGlobalAddressError(errno.EACCES, f"{address[0]} is not a global address")
-        return socket.socket(family=family, type=type_, proto=proto)
-
-
-class _GlobalOnlyResolver(AbstractResolver):
-    def __init__(self, guard: FetchGuard) -> None:
-        self._guard = guard
-        self._inner = DefaultResolver()
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        for result in found:
-            if self._guard.refuses(result["host"]):
-                raise NonGlobalAddressError(
-                    errno.EACCES, f"{host} resolves to {result['host']}, not a global address")
-        return found
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
 async def fetch_feed_pages(
-    url: URL, max_bytes: int | None, guard: FetchGuard | None, *,
+    url: URL, max_bytes: int | None, guard: AddressGuard | None, *,
     max_pages: int = FETCH_PAGES, total_seconds: float | None = FETCH_SECONDS,
 ) -> list[tuple[bytes, str, str]]:
     """The feed at `url` and the pages after it (RFC 5005 rel=next), as (body, url, content
@@ -113,9 +55,7 @@ async def fetch_feed_pages(
     timeout = aiohttp.ClientTimeout(total=FETCH_PAGE_SECONDS)
     # The session owns (and closes) the connector; the connector closes a resolver only
     # when it made it, so ours is closed here.
-    resolver = _GlobalOnlyResolver(guard) if guard is not None else None
-    connector = None if guard is None else aiohttp.TCPConnector(
-        resolver=resolver, socket_factory=guard.socket_for)
+    connector, resolver = guard.connector() if guard is not None else (None, None)
     try:
         async with asyncio.timeout(total_seconds), aiohttp.ClientSession(
                 connector=connector, timeout=timeout, max_field_size=16 * 1024) as session:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from feeds.errors import NotFoundError
@@ -229,11 +229,20 @@ class ImportWrites(StoreBase):
         return _run(row)
 
     async def import_runs(self, site_id: int, limit: int = 50) -> list[ImportRun]:
+        return (await self.page_import_runs(site_id, limit, 0))[1]
+
+    async def page_import_runs(self, site_id: int, limit: int, offset: int
+                               ) -> tuple[int, list[ImportRun]]:
+        """The site's runs, newest first, and how many it has in all: counted, not loaded
+        (a run carries its whole report)."""
+        mine = t.import_runs.c.site_id == site_id
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(t.import_runs)
-                                      .where(t.import_runs.c.site_id == site_id)
-                                      .order_by(t.import_runs.c.id.desc()).limit(limit))
-            return [_run(r) for r in rows]
+            total = (await conn.execute(select(func.count()).select_from(t.import_runs)
+                                        .where(mine))).scalar_one()
+            rows = await conn.execute(select(t.import_runs).where(mine)
+                                      .order_by(t.import_runs.c.id.desc())
+                                      .limit(limit).offset(offset))
+            return int(total), [_run(r) for r in rows]
 
     async def held_sites(self, now: datetime, stale_after: timedelta) -> frozenset[int]:
         """held_site_ids() in one hand-over."""

@@ -1,7 +1,7 @@
 """/api/imports: an export sent as the request body (?kind=blogger|wordpress|feed), or a feed
 fetched from `?url=` (kind=feed), imported like `syndic import`; the answer is the run with
 its report (each skipped item and why). Unless api.import_fetch_private, the fetch connects
-to global addresses only (server/feed_fetch.py)."""
+to global addresses only (server/address_guard.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import hashlib
 from aiohttp import web
 
 from feeds.errors import InvalidInputError
+from server.address_guard import AddressGuard
 from server.api_input import idempotency, next_link, page, site_of
-from server.feed_fetch import FetchGuard, feed_url, fetch_feed_pages
+from server.feed_fetch import feed_url, fetch_feed_pages
 from server.handlers.api_common import json_response, remember_answer, replay
 from server.importing import KINDS, ImportSource, file_source, run_import
 from server.keys import CLOCK, FETCH_ALLOWED_FOR_TESTS, PUBLISHER, SETTINGS, STORE, WAKE
@@ -47,7 +48,7 @@ async def create(request: web.Request) -> web.Response:
             raise InvalidInputError("url", "send the export as the body or name a feed URL, "
                                     "not both")
         settings = app[SETTINGS].api
-        guard = None if settings.import_fetch_private else FetchGuard(
+        guard = None if settings.import_fetch_private else AddressGuard(
             app.get(FETCH_ALLOWED_FOR_TESTS, frozenset()))
         fetched = await fetch_feed_pages(feed_url(url), settings.max_body_bytes, guard)
         source = ImportSource("feed", url, pages=fetched)
@@ -65,11 +66,9 @@ async def create(request: web.Request) -> web.Response:
 async def listing(request: web.Request) -> web.Response:
     site = site_of(request)
     limit, offset = page(request)
-    # Every run, for the total: a site has tens of runs, not thousands.
-    runs = await request.app[STORE].import_runs(site.id, limit=2**31 - 1)
-    return json_response({"items": [import_json(r) for r in runs[offset:offset + limit]],
-                          "total": len(runs), "next": next_link(request, len(runs), limit,
-                                                                offset)})
+    total, runs = await request.app[STORE].page_import_runs(site.id, limit, offset)
+    return json_response({"items": [import_json(r) for r in runs], "total": total,
+                          "next": next_link(request, total, limit, offset)})
 
 
 async def show(request: web.Request) -> web.Response:

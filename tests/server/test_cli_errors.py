@@ -320,3 +320,20 @@ def test_a_closed_stdout_ends_the_command_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read()
     proc.stderr.close()
     assert (proc.wait(timeout=60), err) == (cli.EXIT_BROKEN_PIPE, "")
+
+
+def test_a_broken_install_is_one_line_and_exit_70_not_an_import_traceback(
+    tmp_path: Path,
+) -> None:
+    # A dependency that fails as it is imported, first on the path: what a half-finished
+    # upgrade or a compiled module built for another Python looks like.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "nh3.py").write_text("raise ImportError('nh3 lost its compiled part')\n")
+    line = one_line(process(tmp_path, "config", PYTHONPATH=str(shadow)), cli.EXIT_INTERNAL)
+    assert line == ("syndic: cannot start, the installation is broken: ImportError: nh3 "
+                    "lost its compiled part (reinstall: pip install -e .; run with "
+                    "SYNDIC_DEBUG=1 for the traceback)")
+
+    debug = process(tmp_path, "config", PYTHONPATH=str(shadow), SYNDIC_DEBUG="1")
+    assert debug.code == cli.EXIT_INTERNAL and debug.err.startswith("Traceback")
