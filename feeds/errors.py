@@ -42,3 +42,25 @@ class InvalidPostError(InvalidInputError):
 class ConflictError(FeedsError):
     """A write lost a race with another (the same idempotency key, slug or entry id
     written at the same moment): try again."""
+
+
+class StaleWriteError(ConflictError):
+    """A change made to a version of a post that is no longer the stored one: another
+    change landed between the read and the write, and nothing was written (the caller
+    reads again and decides, so no change is lost)."""
+
+    def __init__(self, what: str, version: int) -> None:
+        super().__init__(f"the {what} changed meanwhile (version {version} is no longer "
+                         "the stored one): read it again")
+        self.what = what
+        self.version = version
+
+
+class PreconditionFailedError(FeedsError):
+    """A request's condition on the current state of what it changes (RFC 9110 §13.1.1
+    If-Match) does not hold: nothing was done. `field` names the header."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from feeds.content import sanitize_html
-from feeds.errors import InvalidPostError, NotFoundError
+from feeds.errors import InvalidPostError, NotFoundError, StaleWriteError
 from feeds.feedset import (
     FeedContext,
     build_doc,
@@ -102,18 +102,27 @@ class Publisher:
                     raise
         raise InvalidPostError("slug", "no free slug for this title")
 
-    async def update_post(self, site: Site, ref: str, draft: PostDraft, now: datetime) -> Post:
-        before = await self.store.get_post(site.id, ref)
+    async def update_post(self, site: Site, before: Post, draft: PostDraft, now: datetime
+                          ) -> Post:
+        """`draft`, made from `before` as the caller read it, stored in its place. When the
+        post was changed since that read, nothing is written: StaleWriteError (the caller
+        reads it again and remakes its draft, or gives up)."""
         after = prepare_post(site, draft, now, existing=before)
-        return await self._write(after, before, now, is_new=False)
+        return await self._replace(after, before, now)
 
-    async def delete_post(self, site: Site, ref: str, now: datetime) -> Post:
+    async def delete_post(self, site: Site, ref: str, now: datetime, *,
+                          version: int | None = None) -> Post:
+        """StaleWriteError, nothing deleted, when `version` is given and is no longer the
+        stored one, or when the post changes between this read and the write."""
         before = await self.store.get_post(site.id, ref)
-        return await self._write(deleted(before, now), before, now, is_new=False)
+        if version is not None and before.version != version:
+            raise StaleWriteError("post", version)
+        return await self._replace(deleted(before, now), before, now)
 
-    async def _write(self, post: Post, before: Post | None, now: datetime, *, is_new: bool) -> Post:
+    async def _replace(self, post: Post, before: Post, now: datetime) -> Post:
         keys = touched_keys(before, post, self.ctx)
-        return await self.store.write_post(post, keys, now, is_new=is_new)
+        return await self.store.write_post(post, keys, now, is_new=False,
+                                           replaces=before.version)
 
     async def add_comment(
         self, site: Site, post_ref: str, draft: CommentDraft, now: datetime, n: int,

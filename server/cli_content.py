@@ -87,7 +87,7 @@ async def post_add(settings: Settings, store: Store, args: argparse.Namespace) -
             if existing is None:
                 post = await publisher.add_post(site, draft, CLOCK.now())
             else:
-                post = await publisher.update_post(site, str(existing.id), draft, CLOCK.now())
+                post = await publisher.update_post(site, existing, draft, CLOCK.now())
         except FeedsError as exc:
             raise FeedsError(f"{path}: {exc}") from None
         verb = "added" if existing is None else "updated"
@@ -121,7 +121,7 @@ async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) 
         raise InvalidInputError("post edit", "nothing to change (see syndic post edit -h)")
     now = CLOCK.now()
     draft = post_draft(body, site, now, before)
-    post = await publisher_for(store, settings).update_post(site, str(before.id), draft, now)
+    post = await publisher_for(store, settings).update_post(site, before, draft, now)
     out(args, post_json(site, post), f"updated {post.id} {post.slug} {post.status.value}")
     return 0
 

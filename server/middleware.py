@@ -8,7 +8,13 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from feeds.errors import ConflictError, FeedsError, InvalidInputError, NotFoundError
+from feeds.errors import (
+    ConflictError,
+    FeedsError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+)
 
 log = logging.getLogger("syndic.http")
 
@@ -31,6 +37,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return problem(404, "Not Found", str(exc))
     except ConflictError as exc:
         return problem(409, "Conflict", str(exc))
+    except PreconditionFailedError as exc:
+        return problem(412, "Precondition Failed", str(exc), field=exc.field)
     except InvalidInputError as exc:
         return problem(400, "Bad Request", str(exc), field=exc.field)
     except FeedsError as exc:

@@ -227,6 +227,32 @@ FEED_URL_PARAM = {
                    f"(400 naming `url`), at every hop: redirects and next pages too"}
 
 
+_IF_MATCH = {"name": "If-Match", "in": "header", "schema": STR,
+             "description": "change the post only while it is the version with one of these "
+                            "ETags (or, for \"*\", any): else 412, nothing changed (RFC 9110 "
+                            "§13.1.1, strong comparison). Without it a change is made to the "
+                            "post as it is at the write, never undoing a change made "
+                            "meanwhile"}
+_IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "schema": STR,
+                  "description": "304, no body, while the post's ETag is one of these"}
+_ETAG_HEADER = {"ETag": {"description": "the post's entity tag, for If-Match and "
+                                        "If-None-Match", "schema": STR}}
+_CONDITIONAL = {"304": _resp("304", "the post still has the ETag If-None-Match named"),
+                "412": _resp("412", "If-Match named an ETag the post no longer has (another "
+                                    "change landed): read it again", "Problem")}
+
+
+def _with_etag(op: dict[str, Any], ok: str | None, conditional: str | None
+               ) -> dict[str, Any]:
+    """`op` with the ETag header on its `ok` answer and the conditional answer (304 or
+    412) it may give (server/handlers/api_conditional.py)."""
+    if ok is not None:
+        op["responses"][ok]["headers"] = _ETAG_HEADER
+    if conditional is not None:
+        op["responses"][conditional] = _CONDITIONAL[conditional]
+    return op
+
+
 def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
@@ -263,8 +289,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/posts": {
         "get": _op("list posts, newest first", "200", "Post", list_of=True,
                    params=[*_PAGE, STATUS_Q, {"name": "label", "in": "query", "schema": STR}]),
-        "post": {**_op("create a post (draft, scheduled or published)", "201", "Post",
-                       body="PostCreate", params=[_IDEM]),
+        "post": {**_with_etag(_op("create a post (draft, scheduled or published)", "201",
+                                  "Post", body="PostCreate", params=[_IDEM]), "201", None),
                  "description": "`publish_at` schedules a post: it is allowed only with "
                                 "status `scheduled` (or no status, which then means "
                                 "scheduled); with any other status it is a 400 naming "
@@ -278,9 +304,12 @@ PATHS: dict[str, dict[str, Any]] = {
                      **{media: {"schema": {"type": "string"}} for media in NDJSON_TYPES}}}},
     },
     "/api/posts/{post}": {
-        "get": _op("a post (by id, slug or entry id)", "200", "Post", params=[POST_REF]),
-        "patch": _op("change a post", "200", "Post", body="PostPatch", params=[POST_REF]),
-        "delete": _op("delete a post: it leaves the feeds", "204", None, params=[POST_REF]),
+        "get": _with_etag(_op("a post (by id, slug or entry id)", "200", "Post",
+                              params=[POST_REF, _IF_NONE_MATCH]), "200", "304"),
+        "patch": _with_etag(_op("change a post", "200", "Post", body="PostPatch",
+                                params=[POST_REF, _IF_MATCH]), "200", "412"),
+        "delete": _with_etag(_op("delete a post: it leaves the feeds", "204", None,
+                                 params=[POST_REF, _IF_MATCH]), None, "412"),
     },
     "/api/posts/{post}/comments": {
         "get": _op("a post's comments", "200", "Comment", list_of=True,

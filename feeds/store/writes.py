@@ -20,6 +20,7 @@ from feeds.errors import (
     InvalidPostError,
     NotFoundError,
     PostNotFoundError,
+    StaleWriteError,
 )
 from feeds.models import Comment, FeedMode, Post, PostStatus, Site
 from feeds.query import slugify
@@ -95,17 +96,21 @@ class Writes(StoreBase):
 
     async def write_post(
         self, post: Post, dirty_keys: Iterable[str], now: datetime, *, is_new: bool,
-        idempotency: Idempotency | None = None,
+        idempotency: Idempotency | None = None, replaces: int | None = None,
     ) -> Post:
         """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`;
-        a client's idempotency key is kept in the same transaction."""
+        a client's idempotency key is kept in the same transaction. `replaces`: the version
+        the change was made to; when the stored post is at another version by the time of
+        the write, nothing is written and StaleWriteError says so (optimistic concurrency:
+        an edit made to a post read before someone else's edit would undo that edit)."""
         try:
             if is_new:
                 post_id = await self._new_posts().add(NewPost(
                     post, tuple(dirty_keys), now, idempotency,
                     asyncio.get_running_loop().create_future()))
             else:
-                post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency)
+                post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency,
+                                                 replaces)
         except IntegrityError as exc:
             raise ConflictError(f"not stored: {exc.orig}") from None
         return replace(post, id=post_id)
@@ -116,7 +121,7 @@ class Writes(StoreBase):
         if self._batcher is None:
             async def one(item: NewPost) -> int:
                 return await self._write_post(item.post, item.dirty_keys, item.now, True,
-                                              item.idempotency)
+                                              item.idempotency, None)
 
             def links(conn: Connection, posts: list[tuple[int, Post]]) -> None:
                 write_post_links(conn, posts, replacing=[])
@@ -126,7 +131,7 @@ class Writes(StoreBase):
 
     async def _write_post(
         self, post: Post, dirty_keys: Iterable[str], now: datetime, is_new: bool,
-        idempotency: Idempotency | None,
+        idempotency: Idempotency | None, replaces: int | None,
     ) -> int:
         async with self.writing() as conn:
             clash = await conn.execute(
@@ -147,7 +152,12 @@ class Writes(StoreBase):
                 post_id = int(result.inserted_primary_key[0])
             else:
                 post_id = post.id
-                await conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
+                where = [t.posts.c.id == post_id]
+                if replaces is not None:
+                    where.append(t.posts.c.version == replaces)
+                result = await conn.execute(update(t.posts).where(*where).values(**values))
+                if result.rowcount != 1:  # the transaction rolls back: nothing written
+                    raise StaleWriteError("post", replaces or 0)
             await conn.run_sync(write_post_links, [(post_id, post)],
                                 replacing=[] if is_new else [post])
             await conn.run_sync(mark_dirty, post.site_id, dirty_keys, now)

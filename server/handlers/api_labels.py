@@ -10,9 +10,10 @@ from aiohttp import web
 
 from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError
-from feeds.models import Post, Site
+from feeds.models import Post, PostStatus, Site
 from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
 from server.handlers.api_common import json_response, live_post
+from server.handlers.api_conditional import change_post
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 
 PAGE = 500
@@ -55,14 +56,29 @@ async def show(request: web.Request) -> web.Response:
 
 async def _relabel(request: web.Request, site: Site, posts: list[Post],
                    change: Callable[[tuple[str, ...]], tuple[str, ...]]) -> None:
-    app = request.app
-    now = app[CLOCK].now()
     for post in posts:
-        labels = change(post.labels)
-        if labels != post.labels:
-            draft = post_draft({"labels": list(labels)}, site, now, post)
-            await app[PUBLISHER].update_post(site, str(post.id), draft, now)
-    app[WAKE]()
+        await _relabel_one(request.app, site, post, change)
+    request.app[WAKE]()
+
+
+async def _relabel_one(app: web.Application, site: Site, listed: Post,
+                       change: Callable[[tuple[str, ...]], tuple[str, ...]]) -> None:
+    """`change` made to the post's labels as they are at the write: an edit of the post
+    that lands meanwhile is not undone (api_conditional.change_post)."""
+    fresh = [listed]
+
+    async def read() -> Post:
+        return fresh.pop() if fresh else await app[STORE].get_post(site.id, str(listed.id))
+
+    async def write(before: Post) -> None:
+        labels = change(before.labels)
+        if labels == before.labels or before.status is PostStatus.DELETED:
+            return
+        now = app[CLOCK].now()
+        draft = post_draft({"labels": list(labels)}, site, now, before)
+        await app[PUBLISHER].update_post(site, before, draft, now)
+
+    await change_post(read, write, None, site)
 
 
 async def _posts_with(request: web.Request, site: Site, name: str) -> list[Post]:

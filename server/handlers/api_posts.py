@@ -29,6 +29,7 @@ from server.api_input import (
     text_param,
 )
 from server.handlers.api_common import json_response, live_post, remember_answer, replay
+from server.handlers.api_conditional import change_post, if_match, not_modified, post_response
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
 from server.openapi import NDJSON_TYPES
 from server.representations import post_json
@@ -50,7 +51,7 @@ async def create(request: web.Request) -> web.Response:
             return again
         raise
     app[WAKE]()
-    return json_response(post_json(site, post), 201, Location=f"/api/posts/{post.id}")
+    return post_response(site, post, 201, Location=f"/api/posts/{post.id}")
 
 
 async def _add(request: web.Request, site: Site, draft: PostDraft, now: datetime,
@@ -72,7 +73,8 @@ async def _add(request: web.Request, site: Site, draft: PostDraft, now: datetime
 
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
-    return json_response(post_json(site, await live_post(request, site)))
+    post = await live_post(request, site)
+    return not_modified(request, site, post) or post_response(site, post)
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -86,22 +88,39 @@ async def listing(request: web.Request) -> web.Response:
 
 
 async def patch(request: web.Request) -> web.Response:
+    """The fields the body names change; the others keep what the post has at the write
+    (api_conditional.change_post: a change made meanwhile is not undone)."""
     app = request.app
     site = site_of(request)
-    before = await live_post(request, site)
+    first: Post | None = await live_post(request, site)  # a 404 before the body's 400
     body = await read_json(request, "PostPatch")
-    now = app[CLOCK].now()
-    draft = post_draft(body, site, now, before)
-    post = await app[PUBLISHER].update_post(site, str(before.id), draft, now)
+    condition = if_match(request)
+
+    async def read() -> Post:
+        nonlocal first
+        post, first = first or await live_post(request, site), None
+        return post
+
+    async def write(before: Post) -> Post:
+        now = app[CLOCK].now()
+        return await app[PUBLISHER].update_post(site, before, post_draft(body, site, now,
+                                                                         before), now)
+
+    post = await change_post(read, write, condition, site)
     app[WAKE]()
-    return json_response(post_json(site, await live_post(request, site, str(post.id))))
+    return post_response(site, await live_post(request, site, str(post.id)))
 
 
 async def delete(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    post = await live_post(request, site)
-    await app[PUBLISHER].delete_post(site, str(post.id), app[CLOCK].now())
+    condition = if_match(request)
+
+    async def write(before: Post) -> Post:
+        return await app[PUBLISHER].delete_post(site, str(before.id), app[CLOCK].now(),
+                                                version=before.version)
+
+    await change_post(lambda: live_post(request, site), write, condition, site)
     app[WAKE]()
     return web.Response(status=204)
 

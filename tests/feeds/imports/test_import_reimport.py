@@ -124,7 +124,7 @@ async def test_a_post_edited_in_syndic_keeps_its_edit_and_still_takes_new_commen
     draft = PostDraft(title="First frost (edited in syndic)", content_html=frost.content_html,
                       published=frost.published, slug=frost.slug, labels=frost.labels,
                       authors=frost.authors, summary=frost.summary)
-    await blog.publisher.update_post(blog.site, FROST, draft, blog.clock.now())
+    await blog.publisher.update_post(blog.site, frost, draft, blog.clock.now())
     versions = await settled(blog)
 
     again = await import_wxr(blog)

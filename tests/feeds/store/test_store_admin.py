@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from feeds.errors import ConflictError, InvalidInputError, NotFoundError
-from feeds.models import Author, Comment, CommentStatus, PostStatus, Site
+from feeds.errors import ConflictError, InvalidInputError, NotFoundError, StaleWriteError
+from feeds.models import Author, Comment, CommentStatus, PostDraft, PostStatus, Site
 from feeds.posts import prepare_post
 from feeds.store import Idempotency, Store
 from feeds.store import schema as t
@@ -166,3 +166,25 @@ async def test_a_batch_keeps_given_ids_and_numbers_the_rest(
     _, comment_ids = await store.write_batch(site.id, [], [], [comment], [], now)
     stored = await store.comments_by_entry_id(site.id, [comment.entry_id])
     assert stored[comment.entry_id].id == comment_ids[0]
+
+
+async def test_a_change_made_to_an_old_version_of_a_post_writes_nothing(
+    store: Store, site: Site, add_post: AddPost, clock: FakeClock
+) -> None:
+    """write_post(replaces=N) writes only while the stored post is version N: an edit made
+    to a post read before someone else's edit would undo that edit."""
+    first = await add_post("Version one")
+    draft = PostDraft(title="Version two", content_html=first.content_html,
+                      published=first.published)
+    second = prepare_post(site, draft, clock.now(), first)
+    await store.write_post(second, ["posts"], clock.now(), is_new=False,
+                           replaces=first.version)
+    late = prepare_post(site, replace(draft, title="From the old version"), clock.now(), first)
+
+    with pytest.raises(StaleWriteError) as err:
+        await store.write_post(late, ["posts"], clock.now(), is_new=False,
+                               replaces=first.version)
+
+    assert isinstance(err.value, ConflictError) and err.value.version == first.version
+    stored = await store.get_post(site.id, str(first.id))
+    assert (stored.title, stored.version) == ("Version two", 2)

@@ -207,7 +207,7 @@ async def test_editing_one_post_rerenders_only_the_feeds_it_touches(blog: Blog) 
     before, rendered_before = await blog.stored(), await blog.rendered_at()
     blog.clock.advance(hours=1)
     edited = await blog.publisher.update_post(
-        blog.site, blog.first.slug, draft_of(blog.first, content_html="<p>one, edited</p>"),
+        blog.site, blog.first, draft_of(blog.first, content_html="<p>one, edited</p>"),
         blog.clock.now(),
     )
     assert edited.version == 2 and edited.updated == blog.clock.now()
@@ -329,7 +329,7 @@ async def test_moving_a_post_to_another_label_rerenders_both_and_drops_the_empti
 ) -> None:
     blog.clock.advance(hours=1)
     await blog.publisher.update_post(
-        blog.site, str(blog.third.id), draft_of(blog.third, labels=("feeds",)), blog.clock.now()
+        blog.site, blog.third, draft_of(blog.third, labels=("feeds",)), blog.clock.now()
     )
     result = await blog.regenerate()
 
