@@ -16,12 +16,20 @@ from server.keys import CLOCK, STORE
 from server.representations import comment_json, post_json
 
 
-def json_response(body: Any, status: int = 200, **headers: str) -> web.Response:
+def json_bytes(body: Any) -> bytes:
     text = json.dumps(body, ensure_ascii=False)
     try:
-        data = text.encode()
+        return text.encode()
     except UnicodeEncodeError:  # an unpaired surrogate: \u-escaped, the JSON stays valid
-        data = json.dumps(body).encode()
+        return json.dumps(body).encode()
+
+
+def json_response(body: Any, status: int = 200, **headers: str) -> web.Response:
+    return bytes_response(json_bytes(body), status, **headers)
+
+
+def bytes_response(data: bytes, status: int = 200, **headers: str) -> web.Response:
+    """JSON already serialized (json_bytes)."""
     return web.Response(status=status, body=data, content_type="application/json",
                         headers=headers)
 

@@ -15,15 +15,14 @@ If-Match requires (§13.1.1)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError, PreconditionFailedError, StaleWriteError
 from feeds.models import Post, Site
-from server.handlers.api_common import json_response
+from server.handlers.api_common import bytes_response, json_bytes
 from server.http_cache import parse_entity_tags, weak_match
 from server.representations import post_json
 
@@ -32,15 +31,20 @@ WRITE_ATTEMPTS = 5
 """Reads and writes of one change while other changes keep landing in between."""
 
 
-def entity_tag(representation: Any) -> str:
-    canonical = json.dumps(representation, sort_keys=True, separators=(",", ":"))
-    return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"'
+def entity_tag(data: bytes) -> str:
+    """The tag of a representation, from its bytes as sent (post_json's keys come in a
+    fixed order, so the same post gives the same bytes)."""
+    return f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+
+
+def post_tag(site: Site, post: Post) -> str:
+    return entity_tag(json_bytes(post_json(site, post)))
 
 
 def post_response(site: Site, post: Post, status: int = 200, **headers: str) -> web.Response:
     """The post as JSON, with its ETag."""
-    body = post_json(site, post)
-    return json_response(body, status, ETag=entity_tag(body), **headers)
+    data = json_bytes(post_json(site, post))
+    return bytes_response(data, status, ETag=entity_tag(data), **headers)
 
 
 def not_modified(request: web.Request, site: Site, post: Post) -> web.Response | None:
@@ -48,7 +52,7 @@ def not_modified(request: web.Request, site: Site, post: Post) -> web.Response |
     raw = request.headers.get("If-None-Match")
     if raw is None:
         return None
-    tag = entity_tag(post_json(site, post))
+    tag = post_tag(site, post)
     tags = parse_entity_tags(raw)
     if tags == "*" or any(weak_match(t, tag) for t in tags):
         return web.Response(status=304, headers={"ETag": tag})
@@ -75,7 +79,7 @@ def check(condition: IfMatch, site: Site, post: Post) -> None:
     one of the tags, by strong comparison (a weak tag never matches, §13.1.1)."""
     if condition is None or condition == "*":
         return
-    tag = entity_tag(post_json(site, post))
+    tag = post_tag(site, post)
     if tag not in condition:  # strong: "x" equals "x", W/"x" never matches
         raise PreconditionFailedError(
             "If-Match", f"the post has changed since (its ETag is now {tag}): read it again")
