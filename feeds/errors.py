@@ -45,13 +45,13 @@ class ConflictError(FeedsError):
 
 
 class StaleWriteError(ConflictError):
-    """A change made to a version of a post that is no longer the stored one: another
-    change landed between the read and the write, and nothing was written (the caller
-    reads again and decides, so no change is lost)."""
+    """A change made to a version of a post or comment that is no longer the stored one:
+    another change landed between the read and the write, and nothing was written (the
+    caller reads again and decides, so no change is lost)."""
 
-    def __init__(self, what: str, version: int) -> None:
-        super().__init__(f"the {what} changed meanwhile (version {version} is no longer "
-                         "the stored one): read it again")
+    def __init__(self, what: str, version: int | None = None) -> None:
+        which = "" if version is None else f" (version {version} is no longer the stored one)"
+        super().__init__(f"the {what} changed meanwhile{which}: read it again")
         self.what = what
         self.version = version
 

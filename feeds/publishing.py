@@ -136,18 +136,25 @@ class Publisher:
         keys = touched_keys(post, None, self.ctx)
         return await self.store.add_comment(comment, keys, now, idempotency)
 
-    async def update_comment(self, site: Site, comment: Comment, now: datetime) -> Comment:
-        """Store a changed comment (moderation, corrections): its post's feeds are dirty."""
+    async def update_comment(self, site: Site, comment: Comment, now: datetime, *,
+                             replaces: Comment | None = None) -> Comment:
+        """Store a changed comment (moderation, corrections): its post's feeds are dirty.
+        `replaces`: the comment as read when the change was made (StaleWriteError, nothing
+        written, when it has changed since)."""
         post = await self.store.get_post(site.id, str(comment.post_id))
         cleaned = replace(
             comment, author=comment_author(comment.author),
             content_html=sanitize_html(comment.content_html, f"{site.base_url}/"),
         )
-        return await self.store.update_comment(cleaned, touched_keys(post, None, self.ctx), now)
+        return await self.store.update_comment(cleaned, touched_keys(post, None, self.ctx), now,
+                                               replaces=replaces)
 
-    async def delete_comment(self, site: Site, comment: Comment, now: datetime) -> None:
+    async def delete_comment(self, site: Site, comment: Comment, now: datetime, *,
+                             as_read: bool = False) -> None:
+        """`as_read`: only while the comment is still as given (else StaleWriteError)."""
         post = await self.store.get_post(site.id, str(comment.post_id))
-        await self.store.delete_comment(comment, touched_keys(post, None, self.ctx), now)
+        await self.store.delete_comment(comment, touched_keys(post, None, self.ctx), now,
+                                        as_read=as_read)
 
     # -- rendering -------------------------------------------------------------------
 

@@ -228,18 +228,18 @@ FEED_URL_PARAM = {
 
 
 _IF_MATCH = {"name": "If-Match", "in": "header", "schema": STR,
-             "description": "change the post only while it is the version with one of these "
-                            "ETags (or, for \"*\", any): else 412, nothing changed (RFC 9110 "
-                            "§13.1.1, strong comparison). Without it a change is made to the "
-                            "post as it is at the write, never undoing a change made "
-                            "meanwhile"}
+             "description": "change it only while it is the version with one of these ETags "
+                            "(or, for \"*\", any): else 412, nothing changed (RFC 9110 "
+                            "§13.1.1, strong comparison). Without it a change is made to "
+                            "the post or comment as it is at the write, never undoing a "
+                            "change made meanwhile"}
 _IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "schema": STR,
-                  "description": "304, no body, while the post's ETag is one of these"}
-_ETAG_HEADER = {"ETag": {"description": "the post's entity tag, for If-Match and "
-                                        "If-None-Match", "schema": STR}}
-_CONDITIONAL = {"304": _resp("304", "the post still has the ETag If-None-Match named"),
-                "412": _resp("412", "If-Match named an ETag the post no longer has (another "
-                                    "change landed): read it again", "Problem")}
+                  "description": "304, no body, while its ETag is one of these"}
+_ETAG_HEADER = {"ETag": {"description": "the entity tag of what the answer carries, for "
+                                        "If-Match and If-None-Match", "schema": STR}}
+_CONDITIONAL = {"304": _resp("304", "it still has the ETag If-None-Match named"),
+                "412": _resp("412", "If-Match named an ETag it no longer has (another change "
+                                    "landed): read it again", "Problem")}
 
 
 def _with_etag(op: dict[str, Any], ok: str | None, conditional: str | None
@@ -314,18 +314,21 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/posts/{post}/comments": {
         "get": _op("a post's comments", "200", "Comment", list_of=True,
                    params=[POST_REF, *_PAGE, STATUS_Q]),
-        "post": _op("add a comment", "201", "Comment", body="CommentCreate",
-                    params=[POST_REF, _IDEM]),
+        "post": _with_etag(_op("add a comment", "201", "Comment", body="CommentCreate",
+                               params=[POST_REF, _IDEM]), "201", None),
     },
     "/api/comments": {
         "get": _op("list comments (moderation queue with status=pending)", "200", "Comment",
                    list_of=True, params=[*_PAGE, STATUS_Q]),
     },
     "/api/comments/{comment_id}": {
-        "get": _op("a comment", "200", "Comment", params=[COMMENT_ID]),
-        "patch": _op("moderate or correct a comment", "200", "Comment", body="CommentPatch",
-                     params=[COMMENT_ID]),
-        "delete": _op("delete a comment", "204", None, params=[COMMENT_ID]),
+        "get": _with_etag(_op("a comment", "200", "Comment",
+                              params=[COMMENT_ID, _IF_NONE_MATCH]), "200", "304"),
+        "patch": _with_etag(_op("moderate or correct a comment", "200", "Comment",
+                                body="CommentPatch", params=[COMMENT_ID, _IF_MATCH]),
+                            "200", "412"),
+        "delete": _with_etag(_op("delete a comment", "204", None,
+                                 params=[COMMENT_ID, _IF_MATCH]), None, "412"),
     },
     "/api/labels": {
         "get": _op("labels with their post counts", "200", "Label", list_of=True,

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from feeds.errors import InvalidInputError, NotFoundError
+from feeds.errors import InvalidInputError, NotFoundError, StaleWriteError
 from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
@@ -144,22 +144,35 @@ class Admin(StoreBase):
             return total, [comment_from_row(r._mapping) for r in rows]
 
     async def update_comment(self, comment: Comment, dirty_keys: Iterable[str],
-                             now: datetime) -> Comment:
+                             now: datetime, *, replaces: Comment | None = None) -> Comment:
+        """Store `comment`'s fields. `replaces`: the comment as it was read when the change
+        was made; unless the stored row still is that, nothing is written and
+        StaleWriteError says so (a moderation and an edit at the same moment cannot undo
+        each other). Comments carry no version: the fields read are the condition."""
         async with self.writing() as conn:
-            await conn.execute(update(t.comments).where(t.comments.c.id == comment.id).values(
-                author_name=comment.author.name, author_uri=comment.author.uri,
-                author_email=comment.author.email, content_html=comment.content_html,
-                status=comment.status.value, published=comment.published,
-                updated=comment.updated))
+            result = await conn.execute(
+                update(t.comments).where(*_still(comment.id, replaces)).values(
+                    author_name=comment.author.name, author_uri=comment.author.uri,
+                    author_email=comment.author.email, content_html=comment.content_html,
+                    status=comment.status.value, published=comment.published,
+                    updated=comment.updated))
+            if replaces is not None and result.rowcount != 1:
+                raise StaleWriteError("comment")
             await conn.run_sync(mark_dirty, comment.site_id, dirty_keys, now)
         return await self.get_comment(comment.site_id, comment.id)
 
     async def delete_comment(self, comment: Comment, dirty_keys: Iterable[str],
-                             now: datetime) -> None:
+                             now: datetime, *, as_read: bool = False) -> None:
         """Remove the comment, and keep its entry id as a tombstone: a re-import of the
-        blog's export does not bring it back (feeds/imports/apply.py)."""
+        blog's export does not bring it back (feeds/imports/apply.py). `as_read`: only
+        while the stored row is still `comment` (else StaleWriteError, nothing removed)."""
         d = t.comment_tombstones.c
         async with self.writing() as conn:
+            # FOR UPDATE: on PostgreSQL the row stays as checked until the commit (SQLite
+            # has one writer, and the clause is left out there).
+            if as_read and (await conn.execute(select(t.comments.c.id).where(
+                    *_still(comment.id, comment)).with_for_update())).first() is None:
+                raise StaleWriteError("comment")
             # Its replies now answer what it answered (threads stay whole).
             await conn.execute(update(t.comments).where(t.comments.c.parent_id == comment.id)
                                .values(parent_id=comment.parent_id))
@@ -268,3 +281,18 @@ class Admin(StoreBase):
                 t.source_state.c.name == state.name).values(
                 etag=state.etag, last_modified=state.last_modified,
                 checked_at=state.checked_at, last_error=error))
+
+
+def _still(comment_id: int, read: Comment | None) -> list[ColumnElement[bool]]:
+    """The row of `comment_id`, and, when `read` is given, only while its fields are what
+    was read (NULLs compared as values: IS on SQLite, IS NOT DISTINCT FROM on PostgreSQL)."""
+    c = t.comments.c
+    where = [c.id == comment_id]
+    if read is not None:
+        where += [c.author_name == read.author.name,
+                  c.author_uri.is_not_distinct_from(read.author.uri),
+                  c.author_email.is_not_distinct_from(read.author.email),
+                  c.content_html == read.content_html, c.status == read.status.value,
+                  c.published == read.published, c.updated == read.updated,
+                  c.parent_id.is_not_distinct_from(read.parent_id)]
+    return where

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError
-from feeds.models import Author, CommentStatus, Site
+from feeds.models import Author, Comment, CommentStatus, Site
 from server.api_input import (
     comment_draft,
     date_field,
@@ -23,6 +24,13 @@ from server.api_input import (
     site_of,
 )
 from server.handlers.api_common import json_response, live_post, replay
+from server.handlers.api_conditional import (
+    change_current,
+    if_match,
+    not_modified,
+    tag_of,
+    tagged_response,
+)
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 from server.representations import comment_json
 
@@ -55,7 +63,7 @@ async def create(request: web.Request) -> web.Response:
             return again
         raise
     app[WAKE]()
-    return json_response(comment_json(comment), 201, Location=f"/api/comments/{comment.id}")
+    return tagged_response(comment_json(comment), 201, Location=f"/api/comments/{comment.id}")
 
 
 async def for_post(request: web.Request) -> web.Response:
@@ -79,15 +87,11 @@ async def _page(request: web.Request, site: Site, post_id: int | None) -> web.Re
 
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
-    return json_response(await comment_body(request, site, _comment_id(request)))
+    body = await comment_body(request, site, _comment_id(request))
+    return not_modified(request, tag_of(body)) or tagged_response(body)
 
 
-async def patch(request: web.Request) -> web.Response:
-    app = request.app
-    site = site_of(request)
-    before = await app[STORE].get_comment(site.id, _comment_id(request))
-    body = await read_json(request, "CommentPatch")
-    now = app[CLOCK].now()
+def _patched(before: Comment, body: dict[str, Any], site: Site, now: datetime) -> Comment:
     after = before
     if "author" in body:
         a = body["author"]
@@ -99,15 +103,48 @@ async def patch(request: web.Request) -> web.Response:
     if "published" in body:
         after = replace(after, published=date_field(body["published"], "published",
                                                      ZoneInfo(site.timezone)))
-    comment = await app[PUBLISHER].update_comment(site, after, now)
+    return after
+
+
+async def patch(request: web.Request) -> web.Response:
+    """The fields the body names change, made to the comment as it is at the write
+    (api_conditional.change_current: a moderation made meanwhile is not undone)."""
+    app = request.app
+    site = site_of(request)
+    comment_id = _comment_id(request)
+    first: Comment | None = await app[STORE].get_comment(site.id, comment_id)  # 404, then 400
+    body = await read_json(request, "CommentPatch")
+    condition = if_match(request)
+
+    async def read() -> Comment:
+        nonlocal first
+        comment, first = first or await app[STORE].get_comment(site.id, comment_id), None
+        return comment
+
+    async def write(before: Comment) -> Comment:
+        now = app[CLOCK].now()
+        return await app[PUBLISHER].update_comment(site, _patched(before, body, site, now),
+                                                   now, replaces=before)
+
+    comment = await change_current(read, write, condition, _tag, "comment")
     app[WAKE]()
-    return json_response(comment_json(comment))
+    return tagged_response(comment_json(comment))
 
 
 async def delete(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    comment = await app[STORE].get_comment(site.id, _comment_id(request))
-    await app[PUBLISHER].delete_comment(site, comment, app[CLOCK].now())
+    comment_id = _comment_id(request)
+    condition = if_match(request)
+
+    async def write(before: Comment) -> None:
+        await app[PUBLISHER].delete_comment(site, before, app[CLOCK].now(), as_read=True)
+
+    await change_current(lambda: app[STORE].get_comment(site.id, comment_id), write,
+                         condition, _tag, "comment")
     app[WAKE]()
     return web.Response(status=204)
+
+
+def _tag(comment: Comment) -> str:
+    return tag_of(comment_json(comment))

@@ -13,7 +13,7 @@ from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Post, PostStatus, Site
 from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
 from server.handlers.api_common import json_response, live_post
-from server.handlers.api_conditional import change_post
+from server.handlers.api_conditional import change_current, post_tag
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 
 PAGE = 500
@@ -64,7 +64,7 @@ async def _relabel(request: web.Request, site: Site, posts: list[Post],
 async def _relabel_one(app: web.Application, site: Site, listed: Post,
                        change: Callable[[tuple[str, ...]], tuple[str, ...]]) -> None:
     """`change` made to the post's labels as they are at the write: an edit of the post
-    that lands meanwhile is not undone (api_conditional.change_post)."""
+    that lands meanwhile is not undone (api_conditional.change_current)."""
     fresh = [listed]
 
     async def read() -> Post:
@@ -78,7 +78,7 @@ async def _relabel_one(app: web.Application, site: Site, listed: Post,
         draft = post_draft({"labels": list(labels)}, site, now, before)
         await app[PUBLISHER].update_post(site, before, draft, now)
 
-    await change_post(read, write, None, site)
+    await change_current(read, write, None, post_tag(site), "post")
 
 
 async def _posts_with(request: web.Request, site: Site, name: str) -> list[Post]:

@@ -29,7 +29,13 @@ from server.api_input import (
     text_param,
 )
 from server.handlers.api_common import json_response, live_post, remember_answer, replay
-from server.handlers.api_conditional import change_post, if_match, not_modified, post_response
+from server.handlers.api_conditional import (
+    change_current,
+    if_match,
+    not_modified,
+    post_response,
+    post_tag,
+)
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
 from server.openapi import NDJSON_TYPES
 from server.representations import post_json
@@ -74,7 +80,7 @@ async def _add(request: web.Request, site: Site, draft: PostDraft, now: datetime
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
     post = await live_post(request, site)
-    return not_modified(request, site, post) or post_response(site, post)
+    return not_modified(request, post_tag(site)(post)) or post_response(site, post)
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -89,7 +95,7 @@ async def listing(request: web.Request) -> web.Response:
 
 async def patch(request: web.Request) -> web.Response:
     """The fields the body names change; the others keep what the post has at the write
-    (api_conditional.change_post: a change made meanwhile is not undone)."""
+    (api_conditional.change_current: a change made meanwhile is not undone)."""
     app = request.app
     site = site_of(request)
     first: Post | None = await live_post(request, site)  # a 404 before the body's 400
@@ -106,7 +112,7 @@ async def patch(request: web.Request) -> web.Response:
         return await app[PUBLISHER].update_post(site, before, post_draft(body, site, now,
                                                                          before), now)
 
-    post = await change_post(read, write, condition, site)
+    post = await change_current(read, write, condition, post_tag(site), "post")
     app[WAKE]()
     return post_response(site, await live_post(request, site, str(post.id)))
 
@@ -120,7 +126,7 @@ async def delete(request: web.Request) -> web.Response:
         return await app[PUBLISHER].delete_post(site, str(before.id), app[CLOCK].now(),
                                                 version=before.version)
 
-    await change_post(lambda: live_post(request, site), write, condition, site)
+    await change_current(lambda: live_post(request, site), write, condition, post_tag(site), "post")
     app[WAKE]()
     return web.Response(status=204)
 

@@ -136,3 +136,51 @@ async def test_the_store_writes_nothing_over_a_version_it_was_not_given(api: Api
         await api.store.write_post(post, [], api.clock.now(), is_new=False,
                                    replaces=post.version)
     assert (await api.get(f"/api/posts/{created['id']}")).json["title"] == "v2"
+
+
+# -- comments --------------------------------------------------------------------------
+
+
+async def _comment(api: Api) -> str:
+    post = await api.create_post()
+    reply = await api.post(f"/api/posts/{post['id']}/comments",
+                           {"author": {"name": "Bo"}, "content_html": "<p>First!</p>",
+                            "status": "pending"}, expect=201)
+    assert reply.headers["ETag"]
+    return str(reply.headers["Location"])
+
+
+async def test_a_moderator_with_an_old_etag_gets_412_and_the_edit_stays(api: Api) -> None:
+    path = await _comment(api)
+    seen = (await api.get(path)).headers["ETag"]
+    await api.patch(path, {"content_html": "<p>First! (typo fixed)</p>"},
+                    headers={"If-Match": seen}, expect=200)
+
+    late = await api.patch(path, {"status": "spam"}, headers={"If-Match": seen}, expect=412)
+
+    assert late.field == "If-Match"
+    comment = (await api.get(path)).json
+    assert (comment["status"], comment["content_html"]) == ("pending",
+                                                            "<p>First! (typo fixed)</p>")
+
+
+async def test_a_moderation_and_an_edit_at_the_same_moment_both_land(api: Api) -> None:
+    path = await _comment(api)
+    for round_ in range(5):
+        status = ("approved", "pending")[round_ % 2]
+        text = f"<p>edit {round_}</p>"
+        await asyncio.gather(api.patch(path, {"status": status}, expect=200),
+                             api.patch(path, {"content_html": text}, expect=200))
+        comment = (await api.get(path)).json
+        assert (comment["status"], comment["content_html"]) == (status, text)
+
+
+async def test_a_comment_is_deleted_only_as_it_was_seen(api: Api) -> None:
+    path = await _comment(api)
+    stale = (await api.get(path)).headers["ETag"]
+    current = (await api.patch(path, {"status": "approved"})).headers["ETag"]
+
+    await api.delete(path, headers={"If-Match": stale}, expect=412)
+    assert (await api.get(path, headers={"If-None-Match": current})).status == 304
+    await api.delete(path, headers={"If-Match": current}, expect=204)
+    await api.get(path, expect=404)

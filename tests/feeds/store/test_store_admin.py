@@ -188,3 +188,28 @@ async def test_a_change_made_to_an_old_version_of_a_post_writes_nothing(
     assert isinstance(err.value, ConflictError) and err.value.version == first.version
     stored = await store.get_post(site.id, str(first.id))
     assert (stored.title, stored.version) == ("Version two", 2)
+
+
+async def test_a_comment_changed_since_it_was_read_is_neither_updated_nor_deleted(
+    store: Store, site: Site, add_post: AddPost, clock: FakeClock
+) -> None:
+    """Comments carry no version: the fields as read are the condition (an author with no
+    uri or email included: NULLs compare as values on both engines)."""
+    post = await add_post("Post")
+    read = await store.add_comment(_comment(site, post.id, 1, clock,
+                                            status=CommentStatus.PENDING), [], clock.now())
+    assert read.author.uri is None
+    edited = await store.update_comment(replace(read, content_html="<p>fixed</p>"), [],
+                                        clock.now(), replaces=read)
+
+    with pytest.raises(StaleWriteError):
+        await store.update_comment(replace(read, status=CommentStatus.SPAM), [], clock.now(),
+                                   replaces=read)
+    with pytest.raises(StaleWriteError):
+        await store.delete_comment(read, [], clock.now(), as_read=True)
+
+    stored = await store.get_comment(site.id, read.id)
+    assert (stored.content_html, stored.status) == ("<p>fixed</p>", CommentStatus.PENDING)
+    await store.delete_comment(edited, [], clock.now(), as_read=True)
+    with pytest.raises(NotFoundError):
+        await store.get_comment(site.id, read.id)
