@@ -23,14 +23,8 @@ from server.api_input import (
     read_json,
     site_of,
 )
-from server.handlers.api_common import json_response, live_post, replay
-from server.handlers.api_conditional import (
-    change_current,
-    if_match,
-    not_modified,
-    tag_of,
-    tagged_response,
-)
+from server.handlers.api_common import json_response, live_post, replay, tag_of, tagged_response
+from server.handlers.api_conditional import change_current, if_match, not_modified
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 from server.representations import comment_json
 

@@ -3,6 +3,7 @@ Idempotency-Key."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -34,6 +35,23 @@ def bytes_response(data: bytes, status: int = 200, **headers: str) -> web.Respon
                         headers=headers)
 
 
+def entity_tag(data: bytes) -> str:
+    """The ETag of a representation, from its bytes as sent (the JSON objects' keys come in
+    a fixed order, so the same state gives the same bytes): server/handlers/api_conditional."""
+    return f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+
+
+def tag_of(representation: dict[str, Any]) -> str:
+    return entity_tag(json_bytes(representation))
+
+
+def tagged_response(representation: dict[str, Any], status: int = 200,
+                    **headers: str) -> web.Response:
+    """The JSON answer, with its ETag."""
+    data = json_bytes(representation)
+    return bytes_response(data, status, ETag=entity_tag(data), **headers)
+
+
 async def replay(request: web.Request, idem: Idempotency | None, site: Site
                  ) -> web.Response | None:
     """The answer already given to this Idempotency-Key, if it was used before."""
@@ -50,9 +68,9 @@ async def replay(request: web.Request, idem: Idempotency | None, site: Site
     assert record.resource_id is not None
     if record.resource == "comment":
         comment = await store.get_comment(site.id, record.resource_id)
-        return json_response(comment_json(comment), 201, **{"Idempotent-Replayed": "true"})
+        return tagged_response(comment_json(comment), 201, **{"Idempotent-Replayed": "true"})
     post = await store.get_post(site.id, str(record.resource_id))
-    return json_response(post_json(site, post), 201, **{"Idempotent-Replayed": "true"})
+    return tagged_response(post_json(site, post), 201, **{"Idempotent-Replayed": "true"})
 
 
 STORED_ANSWERS = {"bulk": (200, None), "site": (201, "/api/sites/{id}"),

@@ -15,15 +15,14 @@ requires (§13.1.1)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError, PreconditionFailedError, StaleWriteError
 from feeds.models import Post, Site
-from server.handlers.api_common import bytes_response, json_bytes
+from server.handlers.api_common import tag_of, tagged_response
 from server.http_cache import parse_entity_tags, weak_match
 from server.representations import post_json
 
@@ -31,23 +30,6 @@ R = TypeVar("R")
 T = TypeVar("T")
 WRITE_ATTEMPTS = 5
 """Reads and writes of one change while other changes keep landing in between."""
-
-
-def entity_tag(data: bytes) -> str:
-    """The tag of a representation, from its bytes as sent (the JSON objects' keys come in
-    a fixed order, so the same state gives the same bytes)."""
-    return f'"{hashlib.sha256(data).hexdigest()[:32]}"'
-
-
-def tag_of(representation: dict[str, Any]) -> str:
-    return entity_tag(json_bytes(representation))
-
-
-def tagged_response(representation: dict[str, Any], status: int = 200,
-                    **headers: str) -> web.Response:
-    """The JSON answer, with its ETag."""
-    data = json_bytes(representation)
-    return bytes_response(data, status, ETag=entity_tag(data), **headers)
 
 
 def post_response(site: Site, post: Post, status: int = 200, **headers: str) -> web.Response:

@@ -184,3 +184,12 @@ async def test_a_comment_is_deleted_only_as_it_was_seen(api: Api) -> None:
     assert (await api.get(path, headers={"If-None-Match": current})).status == 304
     await api.delete(path, headers={"If-Match": current}, expect=204)
     await api.get(path, expect=404)
+
+
+async def test_a_replayed_create_carries_the_etag_of_what_it_created(api: Api) -> None:
+    key = {"Idempotency-Key": "etag-replay-1"}
+    first = await api.post("/api/posts", {"title": "Once"}, headers=key, expect=201)
+    again = await api.post("/api/posts", {"title": "Once"}, headers=key, expect=201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["ETag"] == first.headers["ETag"] == \
+        (await api.get(first.headers["Location"])).headers["ETag"]
