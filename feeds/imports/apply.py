@@ -304,10 +304,20 @@ class Importer:
         keys: set[str] = set()
         for _, post in [*new, *changed]:
             keys |= touched_keys(None, post, self.ctx)
-        ids, _ = await self.store.write_batch(
+        written = await self.store.write_batch(
             self.site.id, [p for _, p in new], [p for _, p in changed], [],
             keys - self._marked, self.now)
+        ids = written.posts
         self._marked |= keys
+        if written.stale:
+            # Edited in syndic after this import read it: kept, like an edit made before
+            # (CHANGED_IN_SYNDIC), its comments still come in. Read again when next needed.
+            for item, post in changed:
+                if post.id in written.stale:
+                    self._post_ids[item.source_id] = post.id
+                    self.report.skip(item.where, item.title, CHANGED_IN_SYNDIC)
+                    self._recent.pop(post.id, None)
+            changed = [(i, p) for i, p in changed if p.id not in written.stale]
         self._written += [p.entry_id for _, p in [*new, *changed]]
         self._remember([*(replace(p, id=i) for (_, p), i in zip(new, ids, strict=True)),
                         *(p for _, p in changed)])
@@ -415,8 +425,8 @@ class Importer:
         keys: set[str] = set()
         for w in todo:
             keys |= w.keys
-        _, ids = await self.store.write_batch(self.site.id, [], [], [w.comment for w in todo],
-                                              keys - self._marked, self.now)
+        ids = (await self.store.write_batch(self.site.id, [], [], [w.comment for w in todo],
+                                            keys - self._marked, self.now)).comments
         self._marked |= keys
         for w, comment_id in zip(todo, ids, strict=True):
             self._comment_ids[w.item.source_id] = comment_id

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -28,6 +28,14 @@ from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row
 from feeds.store.writes import mark_dirty, post_values, write_post_links
 
+
+class BatchWritten(NamedTuple):
+    posts: list[int]
+    """The new posts' ids, in order."""
+    comments: list[int]
+    """The comments' ids, in order."""
+    stale: frozenset[int]
+    """Changed posts not written: changed in syndic since they were read."""
 
 @dataclass(frozen=True, slots=True)
 class ImportRun:
@@ -168,12 +176,16 @@ class ImportWrites(StoreBase):
     async def write_batch(
         self, site_id: int, new: list[Post], changed: list[Post], comments: list[Comment],
         dirty_keys: Iterable[str], now: datetime,
-    ) -> tuple[list[int], list[int]]:
+    ) -> BatchWritten:
         """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
         `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
         or nothing. Each row keeps the digest of what was written (posts_as_imported).
-        Returns the ids of the new posts and of the comments, in order."""
-        def work(conn: Connection) -> tuple[list[int], list[int]]:
+
+        A changed post carries the version after the change (prepare_post: the version read
+        plus one), and is written only over the version it was made to: one changed in
+        syndic since the import read it (an API edit landing mid-import) is left as it is,
+        and named in `stale`."""
+        def work(conn: Connection) -> BatchWritten:
             # The rows are made here, in the store's thread, not on the event loop: the
             # loop is what an import waits for (it reads and parses the next batch
             # meanwhile), and hashing a post's content lets the GIL go. Made on the loop,
@@ -184,17 +196,22 @@ class ImportWrites(StoreBase):
                             for p in changed]
             comment_rows = [(c.id, _comment_values(c)) for c in comments]
             post_ids = _insert_posts(conn, new_rows)
-            for post_id, values in changed_rows:
-                conn.execute(update(t.posts).where(t.posts.c.id == post_id).values(**values))
+            p = t.posts.c
+            stale = {post.id for post, (post_id, values) in zip(changed, changed_rows,
+                                                                strict=True)
+                     if conn.execute(update(t.posts).where(
+                         p.id == post_id, p.version == post.version - 1).values(**values)
+                     ).rowcount != 1}
+            written = [post for post in changed if post.id not in stale]
             write_post_links(conn, [*zip(post_ids, new, strict=True),
-                                    *((p.id, p) for p in changed)], replacing=changed)
+                                    *((post.id, post) for post in written)], replacing=written)
             comment_ids = _write_comments(conn, comment_rows)
             mark_dirty(conn, site_id, dirty_keys, now)
-            return post_ids, comment_ids
+            return BatchWritten(post_ids, comment_ids, frozenset(stale))
 
         # One hand-over for the whole batch (StoreBase.write_through).
-        ids: tuple[list[int], list[int]] = await self.write_through(work)
-        return ids
+        written: BatchWritten = await self.write_through(work)
+        return written
 
     # -- runs ------------------------------------------------------------------------
 

@@ -156,14 +156,14 @@ async def test_a_batch_keeps_given_ids_and_numbers_the_rest(
                    id=blogger_id)
     fresh = prepare_post(site, PostDraft("Fresh", "<p>f</p>", now, authors=(Author("Zoë"),)),
                          now)
-    ids, _ = await store.write_batch(site.id, [kept, fresh], [], [], ["/feeds/posts/default"],
-                                     now)
+    ids = (await store.write_batch(site.id, [kept, fresh], [], [], ["/feeds/posts/default"],
+                                   now)).posts
     assert ids[0] == blogger_id and ids[1] not in (0, blogger_id)
     assert (await store.get_post(site.id, str(blogger_id))).labels == ("a",)
     by_entry = await store.posts_by_entry_id(site.id, [kept.entry_id, fresh.entry_id])
     assert by_entry[fresh.entry_id].authors == (Author("Zoë"),)
     comment = _comment(site, blogger_id, 1, clock)
-    _, comment_ids = await store.write_batch(site.id, [], [], [comment], [], now)
+    comment_ids = (await store.write_batch(site.id, [], [], [comment], [], now)).comments
     stored = await store.comments_by_entry_id(site.id, [comment.entry_id])
     assert stored[comment.entry_id].id == comment_ids[0]
 

@@ -78,7 +78,7 @@ async def test_a_post_written_by_an_import_is_as_imported_until_syndic_changes_i
                       authors=(Author("Zoë", None, "z@example.org"),),
                       status=PostStatus.SCHEDULED)
     imported = prepare_post(site, draft, now)
-    [post_id], _ = await store.write_batch(site.id, [imported], [], [], [], now)
+    [post_id] = (await store.write_batch(site.id, [imported], [], [], [], now)).posts
     made_here = await add_post("Made in syndic")
 
     posts = [await store.get_post(site.id, str(post_id)),
@@ -97,7 +97,8 @@ async def test_a_post_written_by_an_import_is_as_imported_until_syndic_changes_i
     after = await store.get_post(site.id, str(post_id))
     assert await store.posts_as_imported([after]) == {post_id: False}
     # An import writing it again makes it as imported again.
-    await store.write_batch(site.id, [], [after], [], [], clock.now())
+    await store.write_batch(site.id, [], [replace(after, version=after.version + 1)], [], [],
+                            clock.now())
     assert await store.posts_as_imported([after]) == {post_id: True}
 
 
@@ -106,7 +107,8 @@ async def test_a_comment_written_by_an_import_is_as_imported_until_it_is_moderat
 ) -> None:
     post = await add_post("Post")
     imported = _comment(site, post.id, 1, clock)
-    _, [comment_id] = await store.write_batch(site.id, [], [], [imported], [], clock.now())
+    [comment_id] = (await store.write_batch(site.id, [], [], [imported], [],
+                                            clock.now())).comments
     made_here = await store.add_comment(_comment(site, post.id, 2, clock), [], clock.now())
     ids = [imported.entry_id, made_here.entry_id]
 
@@ -139,3 +141,28 @@ async def test_a_deleted_comment_leaves_a_tombstone_the_import_finds(
     again = await store.add_comment(_comment(site, post.id, 1, clock), [], clock.now())
     await store.delete_comment(again, [], clock.now())
     assert await store.deleted_comments(site.id, [top.entry_id]) == {top.entry_id}
+
+
+async def test_an_import_batch_leaves_a_post_edited_since_it_was_read(
+    store: Store, site: Site, clock: FakeClock,
+) -> None:
+    """An API edit landing between an import's read of a post and its batch write: the
+    batch writes around it (its labels too) and names it, and the edit stays."""
+    now = clock.now()
+    draft = PostDraft("Imported", "<p>i</p>", now, labels=("from-export",),
+                      entry_id="tag:blogger.com,1999:blog-1.post-7")
+    [post_id] = (await store.write_batch(site.id, [prepare_post(site, draft, now)], [], [], [],
+                                         now)).posts
+    read = await store.get_post(site.id, str(post_id))
+    by_import = prepare_post(site, replace(draft, title="Re-imported",
+                                           labels=("from-export", "new")), now, read)
+    by_api = prepare_post(site, replace(draft, title="Edited in syndic", labels=("mine",)),
+                          now, read)
+    await store.write_post(by_api, [], now, is_new=False, replaces=read.version)
+
+    written = await store.write_batch(site.id, [], [by_import], [], [], now)
+
+    assert written.stale == {post_id}
+    stored = await store.get_post(site.id, str(post_id))
+    assert (stored.title, stored.labels) == ("Edited in syndic", ("mine",))
+    assert await store.posts_as_imported([stored]) == {post_id: False}
