@@ -9,13 +9,23 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from config import Settings
 from feeds.errors import FeedsError, InvalidInputError, PostNotFoundError
-from feeds.models import Author, CommentDraft, CommentStatus, Post, PostDraft, PostStatus, Site
+from feeds.models import (
+    Author,
+    Comment,
+    CommentDraft,
+    CommentStatus,
+    Post,
+    PostDraft,
+    PostStatus,
+    Site,
+)
 from feeds.publishing import Publisher
 from feeds.query import slugify
 from feeds.render import FeedRenderer, InlineRenderer
@@ -24,6 +34,7 @@ from server.api_input import post_draft
 from server.app import ensure_sites, make_publisher
 from server.clock import SystemClock
 from server.frontmatter import read_post_file
+from server.handlers.api_conditional import change_current, first_then
 from server.representations import comment_json, post_json
 
 CLOCK = SystemClock()
@@ -119,9 +130,17 @@ async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) 
         body["labels"] = [x.strip() for x in args.labels.split(",") if x.strip()]
     if not body:
         raise InvalidInputError("post edit", "nothing to change (see syndic post edit -h)")
-    now = CLOCK.now()
-    draft = post_draft(body, site, now, before)
-    post = await publisher_for(store, settings).update_post(site, before, draft, now)
+    publisher = publisher_for(store, settings)
+
+    async def write(current: Post) -> Post:
+        # Made to the post as it is at the write: an edit landing meanwhile (the server's
+        # API, another `syndic post edit`) is not undone (api_conditional.change_current).
+        now = CLOCK.now()
+        return await publisher.update_post(site, current, post_draft(body, site, now, current),
+                                           now)
+
+    post = await change_current(first_then(before, lambda: live_post(store, site, args.ref)),
+                                write, None, lambda _: "", "post")
     out(args, post_json(site, post), f"updated {post.id} {post.slug} {post.status.value}")
     return 0
 
@@ -207,10 +226,19 @@ async def comment_moderate(settings: Settings, store: Store, args: argparse.Name
             await publisher.delete_comment(site, comment, CLOCK.now())
             out(args, {"id": comment.id, "deleted": True}, f"deleted comment {comment.id}")
         else:
-            changed = await publisher.update_comment(site, replace(comment, status=status),
-                                                     CLOCK.now())
+            changed = await change_current(
+                first_then(comment, partial(store.get_comment, site.id, comment_id)),
+                partial(_moderate, publisher, site, status), None, lambda _: "", "comment")
             out(args, comment_json(changed), f"comment {changed.id} is {changed.status.value}")
     return 0
+
+
+async def _moderate(publisher: Publisher, site: Site, status: CommentStatus,
+                    current: Comment) -> Comment:
+    """The status set on the comment as it is at the write: a correction made meanwhile
+    through the API is not undone."""
+    return await publisher.update_comment(site, replace(current, status=status), CLOCK.now(),
+                                          replaces=current)
 
 
 def stderr(line: str) -> None:

@@ -24,7 +24,7 @@ from server.api_input import (
     site_of,
 )
 from server.handlers.api_common import json_response, live_post, replay, tag_of, tagged_response
-from server.handlers.api_conditional import change_current, if_match, not_modified
+from server.handlers.api_conditional import change_current, first_then, if_match, not_modified
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 from server.representations import comment_json
 
@@ -106,14 +106,10 @@ async def patch(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
     comment_id = _comment_id(request)
-    first: Comment | None = await app[STORE].get_comment(site.id, comment_id)  # 404, then 400
+    first = await app[STORE].get_comment(site.id, comment_id)  # a 404 before the body's 400
     body = await read_json(request, "CommentPatch")
     condition = if_match(request)
-
-    async def read() -> Comment:
-        nonlocal first
-        comment, first = first or await app[STORE].get_comment(site.id, comment_id), None
-        return comment
+    read = first_then(first, lambda: app[STORE].get_comment(site.id, comment_id))
 
     async def write(before: Comment) -> Comment:
         now = app[CLOCK].now()

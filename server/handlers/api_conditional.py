@@ -77,8 +77,19 @@ def check(condition: IfMatch, tag: str, what: str) -> None:
             "If-Match", f"the {what} has changed since (its ETag is now {tag}): read it again")
 
 
+def first_then(first: R, again: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
+    """A `read` for change_current that gives `first` (already read, e.g. to answer a 404
+    before a bad body's 400) and then reads `again`."""
+    held = [first]
+
+    async def read() -> R:
+        return held.pop() if held else await again()
+
+    return read
+
+
 async def change_current(read: Callable[[], Awaitable[R]], write: Callable[[R], Awaitable[T]],
-                 condition: IfMatch, tag: Callable[[R], str], what: str) -> T:
+                         condition: IfMatch, tag: Callable[[R], str], what: str) -> T:
     """write(the thing as read now), checked against `condition`, read and written again
     when another change lands in between (WRITE_ATTEMPTS at most). Under If-Match the
     change is not made again: the condition was on the version that was changed (412)."""

@@ -13,7 +13,7 @@ from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Post, PostStatus, Site
 from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
 from server.handlers.api_common import json_response, live_post
-from server.handlers.api_conditional import change_current, post_tag
+from server.handlers.api_conditional import change_current, first_then, post_tag
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 
 PAGE = 500
@@ -65,10 +65,7 @@ async def _relabel_one(app: web.Application, site: Site, listed: Post,
                        change: Callable[[tuple[str, ...]], tuple[str, ...]]) -> None:
     """`change` made to the post's labels as they are at the write: an edit of the post
     that lands meanwhile is not undone (api_conditional.change_current)."""
-    fresh = [listed]
-
-    async def read() -> Post:
-        return fresh.pop() if fresh else await app[STORE].get_post(site.id, str(listed.id))
+    read = first_then(listed, lambda: app[STORE].get_post(site.id, str(listed.id)))
 
     async def write(before: Post) -> None:
         labels = change(before.labels)

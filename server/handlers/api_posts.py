@@ -31,6 +31,7 @@ from server.api_input import (
 from server.handlers.api_common import json_response, live_post, remember_answer, replay
 from server.handlers.api_conditional import (
     change_current,
+    first_then,
     if_match,
     not_modified,
     post_response,
@@ -98,14 +99,10 @@ async def patch(request: web.Request) -> web.Response:
     (api_conditional.change_current: a change made meanwhile is not undone)."""
     app = request.app
     site = site_of(request)
-    first: Post | None = await live_post(request, site)  # a 404 before the body's 400
+    first = await live_post(request, site)  # a 404 before the body's 400
     body = await read_json(request, "PostPatch")
     condition = if_match(request)
-
-    async def read() -> Post:
-        nonlocal first
-        post, first = first or await live_post(request, site), None
-        return post
+    read = first_then(first, lambda: live_post(request, site, str(first.id)))
 
     async def write(before: Post) -> Post:
         now = app[CLOCK].now()
