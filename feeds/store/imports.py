@@ -37,6 +37,7 @@ class BatchWritten(NamedTuple):
     stale: frozenset[int]
     """Changed posts not written: changed in syndic since they were read."""
 
+
 @dataclass(frozen=True, slots=True)
 class ImportRun:
     id: int
