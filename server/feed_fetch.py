@@ -24,6 +24,7 @@ from server.openapi import FETCH_PAGE_SECONDS, FETCH_PAGES, FETCH_SECONDS
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 
+
 def feed_url(raw: str) -> URL:
     """An absolute http(s) URL, else a 400 naming `url`: no file:, ftp:, data: or other
     scheme a fetch could be turned to (the server fetches on a client's word)."""
