@@ -49,3 +49,22 @@ async def test_no_edit_answered_200_is_undone_by_a_bulk_update_running_beside_it
     kept = [r for r in results if r["outcome"] == "error"]
     assert all(r["error"] == "changed in syndic since import" for r in kept)
     assert {r["index"] for r in kept} <= set(edited)
+
+
+async def test_a_label_rename_beside_edits_of_its_posts_keeps_both(api: Api) -> None:
+    """Renaming a label rewrites each of its posts; an edit of a post's title landing while
+    the rename runs stays, and the post still ends up with the new label."""
+    ids = [(await api.create_post(title=f"t{n}", labels=["news"]))["id"]
+           for n in range(60)]
+
+    async def edit(n: int) -> None:
+        await asyncio.sleep(0.0005 * (n % 5))
+        await api.patch(f"/api/posts/{ids[n]}", {"title": f"edited {n}"}, expect=200)
+
+    await asyncio.gather(api.patch("/api/labels/news", {"name": "headlines"}, expect=200),
+                         *(edit(n) for n in range(0, 60, 2)))
+
+    for n, post_id in enumerate(ids):
+        post = (await api.get(f"/api/posts/{post_id}")).json
+        assert post["labels"] == ["headlines"], (n, post["labels"])
+        assert post["title"] == (f"edited {n}" if n % 2 == 0 else f"t{n}"), n
