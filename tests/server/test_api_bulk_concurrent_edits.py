@@ -1,7 +1,8 @@
-"""An editor keeps working while a bulk update (the importer's path) rewrites the same
-posts: every edit that was answered 200 is what the post says at the end, whichever moment
-it landed in (before the bulk read its batch: "changed in syndic since import"; between
-that read and the batch's write: the batch writes around it; after: it wins)."""
+"""An editor keeps working while something else rewrites the same posts, a bulk update (the
+importer's path) or a label rename: every edit answered 200 is what the post says at the
+end, whichever moment it landed in (for the bulk: before it read its batch, "changed in
+syndic since import"; between that read and the batch's write, the batch writes around it;
+after, the edit wins)."""
 
 from __future__ import annotations
 
