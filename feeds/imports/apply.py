@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from feeds.feedset import FeedContext, touched_keys
+from feeds.imports.apply_comments import CommentImports
 from feeds.imports.items import (
     ImportedComment,
     ImportedPost,
@@ -50,10 +51,10 @@ from feeds.imports.items import (
 from feeds.imports.legacy_urls import alias_paths
 from feeds.imports.prepare import Prepared, Preparer, prepare_many, why_not
 from feeds.imports.reader import BatchReader, ThreadReader
-from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC, NO_IMPORT_RECORD
+from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC
 from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
-from feeds.models import Comment, CommentDraft, Post, PostDraft, PostStatus, Site
-from feeds.posts import MAX_SLUG, prepare_comment, prepare_post
+from feeds.models import Post, PostDraft, PostStatus, Site
+from feeds.posts import MAX_SLUG, prepare_post
 from feeds.store import Store
 
 BATCH = 500
@@ -80,7 +81,7 @@ class _Staged:
     written_before: int
 
 
-class Importer:
+class Importer(CommentImports):
     """One import into one site. `items` is pulled a batch at a time in a worker thread
     (parsing and sanitising are CPU work) and stored with `store`."""
 
@@ -342,102 +343,3 @@ class Importer:
     def _skip_post(self, item: ImportedPost, reason: str) -> None:
         self._skipped_posts.add(item.source_id)
         self.report.skip(item.where, item.title, reason)
-
-    # -- comments --------------------------------------------------------------------
-
-    async def _flush_comments(self, final: bool) -> None:
-        """Store the pending comments whose post (and parent comment) is stored; at the end,
-        report those whose post never came."""
-        while True:
-            ready, waiting = [], []
-            pending_ids = {c.source_id for c in self._pending}
-            for c in self._pending:
-                if c.post_source_id in self._skipped_posts:
-                    self.report.skip(c.where, "", "its post was not imported")
-                elif c.post_source_id not in self._post_ids or (
-                        c.parent_source_id in pending_ids):
-                    waiting.append(c)
-                else:
-                    ready.append(c)
-            self._pending = waiting
-            for start in range(0, len(ready), BATCH):
-                await self._store_comments(ready[start:start + BATCH])
-            if not ready:
-                break
-        if final:
-            for c in self._pending:
-                self.report.skip(c.where, "", "its post is not in the export")
-            self._pending = []
-
-    async def _store_comments(self, items: list[ImportedComment]) -> None:
-        entry_ids = [c.entry_id for c in items]
-        known = await self.store.comments_by_entry_id(self.site.id, entry_ids)
-        gone = await self.store.deleted_comments(self.site.id, entry_ids)
-        wanted = {self._post_ids[c.post_source_id] for c in items}
-        posts = {i: self._recent[i] for i in wanted if i in self._recent}
-        if len(posts) < len(wanted):
-            posts.update(await self.store.posts_by_id(self.site.id, wanted - posts.keys()))
-        todo: list[_CommentWrite] = []
-        seen: set[str] = set()
-        for c in items:
-            if c.entry_id in seen:
-                self.report.skip(c.where, "", f"the same comment again ({c.entry_id})")
-                continue
-            seen.add(c.entry_id)
-            parent = self._comment_ids.get(c.parent_source_id or "")
-            if c.entry_id in gone:
-                self._comment_ids[c.source_id] = parent  # its replies answer its parent
-                self.report.skip(c.where, "", DELETED_IN_SYNDIC)
-                continue
-            post = posts[self._post_ids[c.post_source_id]]
-            draft = CommentDraft(c.author, c.content_html, c.published, c.status, parent)
-            try:
-                comment = prepare_comment(self.site, post.id, draft, c.entry_id, self.now)
-            except Exception as exc:  # one bad comment must not sink its batch
-                self.report.skip(c.where, "", why_not(exc))
-                continue
-            before = known.get(c.entry_id)
-            if before is not None:
-                self._comment_ids[c.source_id] = before.id
-                if (before.status, before.content_html) == (comment.status.value,
-                                                            comment.content_html):
-                    self.report.comments_unchanged += 1
-                    continue
-                if not before.as_imported:
-                    reason = NO_IMPORT_RECORD if before.as_imported is None else CHANGED_IN_SYNDIC
-                    self.report.skip(c.where, "", reason)
-                    continue
-                comment = replace(comment, id=before.id)
-            todo.append(_CommentWrite(c, comment, touched_keys(post, None, self.ctx)))
-        if not todo:
-            return
-        try:
-            await self._write_comments(todo)
-        except (IntegrityError, DBAPIError):
-            # As for posts: one bad comment must not sink its batch; find it one by one.
-            for one in todo:
-                try:
-                    await self._write_comments([one])
-                except (IntegrityError, DBAPIError) as exc:
-                    self.report.skip(one.item.where, "", f"not stored: {exc.orig or exc}")
-
-    async def _write_comments(self, todo: list[_CommentWrite]) -> None:
-        keys: set[str] = set()
-        for w in todo:
-            keys |= w.keys
-        ids = (await self.store.write_batch(self.site.id, [], [], [w.comment for w in todo],
-                                            keys - self._marked, self.now)).comments
-        self._marked |= keys
-        for w, comment_id in zip(todo, ids, strict=True):
-            self._comment_ids[w.item.source_id] = comment_id
-            if w.comment.id:
-                self.report.comments_updated += 1
-            else:
-                self.report.comments_added += 1
-
-
-@dataclass(frozen=True, slots=True)
-class _CommentWrite:
-    item: ImportedComment
-    comment: Comment
-    keys: set[str]

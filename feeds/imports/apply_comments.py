@@ -1,0 +1,138 @@
+"""The comments of an import (feeds/imports/apply.py's Importer, whose rules they follow):
+stored once their post (and the comment they answer) is, a batch at a time, each batch one
+transaction tried again one comment at a time when it fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from feeds.feedset import FeedContext, touched_keys
+from feeds.imports.items import ImportedComment
+from feeds.imports.prepare import why_not
+from feeds.imports.report import (
+    CHANGED_IN_SYNDIC,
+    DELETED_IN_SYNDIC,
+    NO_IMPORT_RECORD,
+    ImportReport,
+)
+from feeds.models import Comment, CommentDraft, Post, Site
+from feeds.posts import prepare_comment
+from feeds.store import Store
+
+
+class CommentImports:
+    """Importer's comment steps; the state is the Importer's (declared here for the
+    type checker)."""
+
+    batch: int
+    store: Store
+    site: Site
+    ctx: FeedContext
+    now: datetime
+    report: ImportReport
+    _post_ids: dict[str, int]
+    _skipped_posts: set[str]
+    _comment_ids: dict[str, int | None]
+    _pending: list[ImportedComment]
+    _marked: set[str]
+    _recent: dict[int, Post]
+
+    async def _flush_comments(self, final: bool) -> None:
+        """Store the pending comments whose post (and parent comment) is stored; at the end,
+        report those whose post never came."""
+        while True:
+            ready, waiting = [], []
+            pending_ids = {c.source_id for c in self._pending}
+            for c in self._pending:
+                if c.post_source_id in self._skipped_posts:
+                    self.report.skip(c.where, "", "its post was not imported")
+                elif c.post_source_id not in self._post_ids or (
+                        c.parent_source_id in pending_ids):
+                    waiting.append(c)
+                else:
+                    ready.append(c)
+            self._pending = waiting
+            for start in range(0, len(ready), self.batch):
+                await self._store_comments(ready[start:start + self.batch])
+            if not ready:
+                break
+        if final:
+            for c in self._pending:
+                self.report.skip(c.where, "", "its post is not in the export")
+            self._pending = []
+
+    async def _store_comments(self, items: list[ImportedComment]) -> None:
+        entry_ids = [c.entry_id for c in items]
+        known = await self.store.comments_by_entry_id(self.site.id, entry_ids)
+        gone = await self.store.deleted_comments(self.site.id, entry_ids)
+        wanted = {self._post_ids[c.post_source_id] for c in items}
+        posts = {i: self._recent[i] for i in wanted if i in self._recent}
+        if len(posts) < len(wanted):
+            posts.update(await self.store.posts_by_id(self.site.id, wanted - posts.keys()))
+        todo: list[_CommentWrite] = []
+        seen: set[str] = set()
+        for c in items:
+            if c.entry_id in seen:
+                self.report.skip(c.where, "", f"the same comment again ({c.entry_id})")
+                continue
+            seen.add(c.entry_id)
+            parent = self._comment_ids.get(c.parent_source_id or "")
+            if c.entry_id in gone:
+                self._comment_ids[c.source_id] = parent  # its replies answer its parent
+                self.report.skip(c.where, "", DELETED_IN_SYNDIC)
+                continue
+            post = posts[self._post_ids[c.post_source_id]]
+            draft = CommentDraft(c.author, c.content_html, c.published, c.status, parent)
+            try:
+                comment = prepare_comment(self.site, post.id, draft, c.entry_id, self.now)
+            except Exception as exc:  # one bad comment must not sink its batch
+                self.report.skip(c.where, "", why_not(exc))
+                continue
+            before = known.get(c.entry_id)
+            if before is not None:
+                self._comment_ids[c.source_id] = before.id
+                if (before.status, before.content_html) == (comment.status.value,
+                                                            comment.content_html):
+                    self.report.comments_unchanged += 1
+                    continue
+                if not before.as_imported:
+                    reason = NO_IMPORT_RECORD if before.as_imported is None else CHANGED_IN_SYNDIC
+                    self.report.skip(c.where, "", reason)
+                    continue
+                comment = replace(comment, id=before.id)
+            todo.append(_CommentWrite(c, comment, touched_keys(post, None, self.ctx)))
+        if not todo:
+            return
+        try:
+            await self._write_comments(todo)
+        except (IntegrityError, DBAPIError):
+            # As for posts: one bad comment must not sink its batch; find it one by one.
+            for one in todo:
+                try:
+                    await self._write_comments([one])
+                except (IntegrityError, DBAPIError) as exc:
+                    self.report.skip(one.item.where, "", f"not stored: {exc.orig or exc}")
+
+    async def _write_comments(self, todo: list[_CommentWrite]) -> None:
+        keys: set[str] = set()
+        for w in todo:
+            keys |= w.keys
+        ids = (await self.store.write_batch(self.site.id, [], [], [w.comment for w in todo],
+                                            keys - self._marked, self.now)).comments
+        self._marked |= keys
+        for w, comment_id in zip(todo, ids, strict=True):
+            self._comment_ids[w.item.source_id] = comment_id
+            if w.comment.id:
+                self.report.comments_updated += 1
+            else:
+                self.report.comments_added += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _CommentWrite:
+    item: ImportedComment
+    comment: Comment
+    keys: set[str]
