@@ -157,7 +157,7 @@ class Writes(StoreBase):
                     where.append(t.posts.c.version == replaces)
                 result = await conn.execute(update(t.posts).where(*where).values(**values))
                 if result.rowcount != 1:  # the transaction rolls back: nothing written
-                    raise StaleWriteError("post", replaces or 0)
+                    raise StaleWriteError("post", replaces)
             await conn.run_sync(write_post_links, [(post_id, post)],
                                 replacing=[] if is_new else [post])
             await conn.run_sync(mark_dirty, post.site_id, dirty_keys, now)
