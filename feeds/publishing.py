@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from feeds.content import sanitize_html
-from feeds.errors import InvalidPostError, NotFoundError, StaleWriteError
+from feeds.errors import InvalidPostError, NotFoundError
 from feeds.feedset import (
     FeedContext,
     build_doc,
@@ -110,13 +110,9 @@ class Publisher:
         after = prepare_post(site, draft, now, existing=before)
         return await self._replace(after, before, now)
 
-    async def delete_post(self, site: Site, ref: str, now: datetime, *,
-                          version: int | None = None) -> Post:
-        """StaleWriteError, nothing deleted, when `version` is given and is no longer the
-        stored one, or when the post changes between this read and the write."""
-        before = await self.store.get_post(site.id, ref)
-        if version is not None and before.version != version:
-            raise StaleWriteError("post", version)
+    async def delete_post(self, site: Site, before: Post, now: datetime) -> Post:
+        """`before` as the caller read it, deleted; StaleWriteError, nothing deleted, when
+        the post was changed since that read."""
         return await self._replace(deleted(before, now), before, now)
 
     async def _replace(self, post: Post, before: Post, now: datetime) -> Post:

@@ -173,8 +173,9 @@ async def post_rm(settings: Settings, store: Store, args: argparse.Namespace) ->
     site = await pick_site(store, settings, args.site)
     publisher = publisher_for(store, settings)
     for ref in args.refs:
-        await live_post(store, site, ref)  # deleting twice is "no post", as in the API
-        post = await publisher.delete_post(site, ref, CLOCK.now())
+        # A deleted post is "no post" (deleting twice), as in the API.
+        post = await publisher.delete_post(site, await live_post(store, site, ref),
+                                           CLOCK.now())
         out(args, {"id": post.id, "deleted": True}, f"deleted {post.id} {post.slug}")
     return 0
 

@@ -120,8 +120,7 @@ async def delete(request: web.Request) -> web.Response:
     condition = if_match(request)
 
     async def write(before: Post) -> Post:
-        return await app[PUBLISHER].delete_post(site, str(before.id), app[CLOCK].now(),
-                                                version=before.version)
+        return await app[PUBLISHER].delete_post(site, before, app[CLOCK].now())
 
     await change_current(lambda: live_post(request, site), write, condition, post_tag(site), "post")
     app[WAKE]()

@@ -67,7 +67,7 @@ async def test_drafts_future_and_scheduled_posts_never_leak_until_due(
                                                 -timedelta(hours=1)), now)
     await _settle(demo)
     assert gone.entry_id in await _ids_everywhere(demo)
-    await publisher.delete_post(site, gone.slug, now)
+    await publisher.delete_post(site, gone, now)
     await _settle(demo)
     ids = await _ids_everywhere(demo)
     assert not ({p.entry_id for p in hidden} | {gone.entry_id}) & ids

@@ -226,7 +226,8 @@ async def test_a_post_deleted_in_syndic_stays_deleted_after_another_import(
     blog: Blog, export: str, ref: str, title: str,
 ) -> None:
     await blog.import_fixture(export)
-    gone = await blog.publisher.delete_post(blog.site, ref, blog.clock.now())
+    gone = await blog.publisher.delete_post(
+        blog.site, await blog.store.get_post(blog.site.id, ref), blog.clock.now())
     await blog.regenerate()
 
     again = await blog.import_fixture(export)

@@ -239,7 +239,7 @@ async def test_deleting_a_post_removes_it_and_drops_a_label_no_visible_post_has(
     blog: Blog,
 ) -> None:
     blog.clock.advance(hours=1)
-    gone = await blog.publisher.delete_post(blog.site, blog.third.entry_id, blog.clock.now())
+    gone = await blog.publisher.delete_post(blog.site, blog.third, blog.clock.now())
     assert gone.status is PostStatus.DELETED
 
     result = await blog.regenerate()
@@ -262,7 +262,7 @@ async def test_deleting_a_commented_post_drops_its_comment_feed_and_its_comments
     blog: Blog,
 ) -> None:
     blog.clock.advance(hours=1)
-    await blog.publisher.delete_post(blog.site, str(blog.first.id), blog.clock.now())
+    await blog.publisher.delete_post(blog.site, blog.first, blog.clock.now())
 
     result = await blog.regenerate()
 
