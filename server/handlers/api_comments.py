@@ -24,7 +24,7 @@ from server.api_input import (
     site_of,
 )
 from server.handlers.api_common import json_response, live_post, replay, tag_of, tagged_response
-from server.handlers.api_conditional import change_current, first_then, if_match, not_modified
+from server.handlers.api_conditional import change_current, conditional_get, first_then, if_match
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 from server.representations import comment_json
 
@@ -82,7 +82,7 @@ async def _page(request: web.Request, site: Site, post_id: int | None) -> web.Re
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
     body = await comment_body(request, site, _comment_id(request))
-    return not_modified(request, tag_of(body)) or tagged_response(body)
+    return conditional_get(request, body)
 
 
 def _patched(before: Comment, body: dict[str, Any], site: Site, now: datetime) -> Comment:

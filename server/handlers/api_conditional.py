@@ -16,14 +16,20 @@ requires (§13.1.1)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError, PreconditionFailedError, StaleWriteError
 from feeds.models import Post, Site
-from server.handlers.api_common import tag_of, tagged_response
-from server.http_cache import parse_entity_tags, weak_match
+from server.handlers.api_common import (
+    bytes_response,
+    entity_tag,
+    json_bytes,
+    tag_of,
+    tagged_response,
+)
+from server.http_cache import is_not_modified, parse_entity_tags
 from server.representations import post_json
 
 R = TypeVar("R")
@@ -40,15 +46,15 @@ def post_tag(site: Site) -> Callable[[Post], str]:
     return lambda post: tag_of(post_json(site, post))
 
 
-def not_modified(request: web.Request, tag: str) -> web.Response | None:
-    """A 304 when If-None-Match still names `tag` (weak comparison, §13.1.2)."""
-    raw = request.headers.get("If-None-Match")
-    if raw is None:
-        return None
-    tags = parse_entity_tags(raw)
-    if tags == "*" or any(weak_match(t, tag) for t in tags):
+def conditional_get(request: web.Request, representation: dict[str, Any]) -> web.Response:
+    """The JSON answer with its ETag, or a 304 while If-None-Match still names that ETag
+    (http_cache.is_not_modified, as for feeds)."""
+    data = json_bytes(representation)
+    tag = entity_tag(data)
+    if is_not_modified(if_none_match=request.headers.get("If-None-Match"),
+                       if_modified_since=None, etag=tag, last_modified=None):
         return web.Response(status=304, headers={"ETag": tag})
-    return None
+    return bytes_response(data, ETag=tag)
 
 
 IfMatch = list[str] | Literal["*"] | None

@@ -31,9 +31,9 @@ from server.api_input import (
 from server.handlers.api_common import json_response, live_post, remember_answer, replay
 from server.handlers.api_conditional import (
     change_current,
+    conditional_get,
     first_then,
     if_match,
-    not_modified,
     post_response,
     post_tag,
 )
@@ -81,7 +81,7 @@ async def _add(request: web.Request, site: Site, draft: PostDraft, now: datetime
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
     post = await live_post(request, site)
-    return not_modified(request, post_tag(site)(post)) or post_response(site, post)
+    return conditional_get(request, post_json(site, post))
 
 
 async def listing(request: web.Request) -> web.Response:
