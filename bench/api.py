@@ -24,6 +24,7 @@ server: its CPU time is printed beside the server's.
     .venv/bin/python -m bench.api --writers 1 --seconds 10     # the uncontended latency
     .venv/bin/python -m bench.api --writers 50 --rate 100      # 50 writers, 100 creates/s
     .venv/bin/python -m bench.api --writers 50 --posts 20000   # into a larger site
+    .venv/bin/python -m bench.api --writers 50 --workers 2     # two server processes
 """
 
 from __future__ import annotations
@@ -201,9 +202,21 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
 def cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the server: its process and its children (its worker processes)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            fields = _stat(int(entry.name))
+            if int(entry.name) == pid or int(fields[1]) == pid:
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def self_cpu() -> float:
@@ -268,7 +281,8 @@ def report(args: argparse.Namespace, m: dict[str, Any], log: Path, hwm_kib: int,
         f"{args.posts}-post site, {args.writers} writers for {args.seconds:g} s "
         f"(one aiohttp session each, 127.0.0.1"
         f"{f', {args.rate:g} creates/s offered' if args.rate else ', back to back'}); "
-        f"server and client on the same cores; {code_state()}",
+        f"server ({args.workers} worker{'s' if args.workers > 1 else ''}) and client on the "
+        f"same cores; {code_state()}",
         "",
         "| figure | value |",
         "| --- | ---: |",
@@ -316,7 +330,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
     print(f"seeded {db}: {args.posts} posts in {seconds:.1f} s", flush=True)
     port = free_port()
     log = work / "serve.log"
-    with syndic(db, port, work / "serve", log, access_log=True, api__tokens=TOKEN) as server:
+    with syndic(db, port, work / "serve", log, access_log=True, api__tokens=TOKEN,
+                server__workers=str(args.workers)) as server:
         assert server.proc is not None
         wait_serving(port, server.proc, log, timeout=600)
         print(f"server ready in {time.monotonic() - server.started:.1f} s; "
@@ -338,6 +353,8 @@ def main() -> None:
     stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (server.workers; the server's CPU is theirs)")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate", type=float, default=0,
                         help="offered load: creates per second from all writers together "

@@ -47,6 +47,7 @@ class ServerSettings:
     host: str
     port: int
     fast_path: bool
+    workers: int
     access_log: bool
     public_url: str
 
@@ -292,7 +293,7 @@ SUMMARY_LENGTH = (20, 10000)
 API, the command line."""
 # Inclusive integer ranges and lower bounds; other checks are in _problems().
 _RANGES: dict[str, tuple[int, int]] = {
-    "server.port": (1, 65535), "feeds.max_results_cap": (1, 500),
+    "server.port": (1, 65535), "server.workers": (1, 64), "feeds.max_results_cap": (1, 500),
     "site.summary_length": SUMMARY_LENGTH,
 }
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,

@@ -196,7 +196,8 @@ class Publisher:
             for doc, body in zip(docs, bodies, strict=True)
         ]
 
-    def _is_stored(self, artifact: Artifact) -> bool:
+    def is_stored(self, artifact: Artifact) -> bool:
+        """Whether this version is the one stored (as far as this process knows)."""
         return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
 
     async def _select(
@@ -263,7 +264,7 @@ class Publisher:
             for keys in self._batches(all_keys):
                 fresh, gone = await self._render_keys(site, keys, now, pause)
                 rendered += len(keys)
-                new = [a for a in fresh if not self._is_stored(a)]
+                new = [a for a in fresh if not self.is_stored(a)]
                 batch_dropped = [(site_id, k) for k in gone]
                 if on_batch is not None:
                     # Served before it is stored: storing ~100 KB bodies waits for the one

@@ -24,12 +24,23 @@ from server.clock import Clock, SystemClock
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
 from server.feed_service import FeedService, LoopRenderer
-from server.keys import CLOCK, DEMO, FEEDS, PUBLISHER, SETTINGS, SITES, STORE
+from server.keys import (
+    CLOCK,
+    DEMO,
+    FEEDS,
+    FOLLOWER_FD,
+    PUBLISHER,
+    SETTINGS,
+    SITES,
+    SITES_CHANGED,
+    STORE,
+)
 from server.middleware import errors_middleware
 from server.push_jobs import sender_ctx
 from server.routes import ROUTES
 from server.scheduler import scheduler_ctx
 from server.sites import SiteDirectory
+from server.workers import LeaderLink
 
 log = logging.getLogger("syndic")
 MB = 1024 * 1024
@@ -87,8 +98,8 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings, store, clock = app[SETTINGS], app[STORE], app[CLOCK]
+def _feed_service(app: web.Application) -> tuple[FeedService, ThreadPoolExecutor]:
+    settings, store = app[SETTINGS], app[STORE]
     # One compression thread (zlib and brotli let the GIL go): regeneration's, when it
     # asks for compressed bodies, and the feed service's, after the fact.
     zipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-compress")
@@ -106,6 +117,28 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
                           settings.feeds.cache_max_age, zipper,
                           settings.feeds.compress_after_seconds)
     app[FEEDS] = service
+    return service, zipper
+
+
+async def follower_feeds_ctx(app: web.Application) -> AsyncIterator[None]:
+    """A follower's feeds (server/workers.py): what the leader renders, sent by it or read
+    back from the store; the follower renders only query variants."""
+    service, zipper = _feed_service(app)
+    service.compress_in_background = False
+    link = LeaderLink(app, app[FOLLOWER_FD])
+    await link.connect()
+    loaded = await service.load()
+    log.info("follower serving: %d artifacts loaded", loaded)
+    yield
+    await link.close()
+    await service.close()
+    zipper.shutdown(wait=True)
+
+
+async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, store, clock = app[SETTINGS], app[STORE], app[CLOCK]
+    service, zipper = _feed_service(app)
+    publisher, cache = service.publisher, service.cache
     loaded = await service.load()
     now = clock.now()
     if app[DEMO]:
@@ -138,12 +171,20 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings, clock: Clock | None = None, demo: bool = False,
-               ) -> web.Application:
+               follower_fd: int | None = None) -> web.Application:
+    """The server's app; with follower_fd, a follower's (server/workers.py): no scheduler,
+    its feeds from the leader at that end of a socketpair."""
     app = web.Application(middlewares=[errors_middleware, auth_middleware],
                           client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo
-    app.cleanup_ctx.extend([access_log_ctx, store_ctx, feeds_ctx, sender_ctx, scheduler_ctx])
+    app[SITES_CHANGED] = lambda: None
+    if follower_fd is None:
+        app.cleanup_ctx.extend([access_log_ctx, store_ctx, feeds_ctx, sender_ctx,
+                                scheduler_ctx])
+    else:
+        app[FOLLOWER_FD] = follower_fd
+        app.cleanup_ctx.extend([access_log_ctx, store_ctx, follower_feeds_ctx, sender_ctx])
     app.add_routes(ROUTES)
     return app

@@ -41,6 +41,8 @@ from server import cli_admin, cli_content, cli_push
 from server.access_log import FastAccessLogger
 from server.app import create_app
 from server.fastpath import FastSite
+from server.keys import FOLLOWER_FD
+from server.workers import Followers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="fill an empty store with a demo blog")
+    # A follower process's end of its channel to the leader (server/workers.py): the leader
+    # starts its followers with it; not for people.
+    serve.add_argument("--follower-fd", type=int, help=argparse.SUPPRESS)
     add("migrate", "apply database migrations")
     add("config", "print the effective settings")
     regen = add("regenerate", "mark every feed (or one) for rendering by the running server",
@@ -211,17 +216,22 @@ def _tune_malloc() -> None:
         pass
 
 
-def _serve(settings: Settings, demo: bool) -> int:
+def _serve(settings: Settings, demo: bool, argv: list[str], follower_fd: int | None) -> int:
     _tune_malloc()  # before any thread starts
     logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(name)s %(message)s")
     # A run every change_poll_seconds would flood the log at INFO.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    asyncio.run(_run_server(create_app(settings, demo=demo), settings))
+    app = create_app(settings, demo=demo, follower_fd=follower_fd)
+    followers = (Followers(app, argv, settings.server.workers - 1)
+                 if follower_fd is None and settings.server.workers > 1 else None)
+    asyncio.run(_run_server(app, settings, followers))
     return 0
 
 
-async def _run_server(app: web.Application, settings: Settings) -> None:
-    """Start, serve until SIGINT or SIGTERM, stop: every cleanup_ctx runs its stop."""
+async def _run_server(app: web.Application, settings: Settings,
+                      followers: Followers | None = None) -> None:
+    """Start, serve until SIGINT or SIGTERM, stop: every cleanup_ctx runs its stop. With
+    followers (server.workers > 1), they start once this process serves, and stop first."""
     runner = web.AppRunner(
         app,
         access_log_class=FastAccessLogger,
@@ -232,17 +242,24 @@ async def _run_server(app: web.Application, settings: Settings) -> None:
     )
     await runner.setup()
     host, port = settings.server.host, settings.server.port
-    site: web.BaseSite = (FastSite(runner, host, port) if settings.server.fast_path
-                          else web.TCPSite(runner, host, port))
+    shared = settings.server.workers > 1  # every worker listens on the port
+    site: web.BaseSite = (FastSite(runner, host, port, reuse_port=shared)
+                          if settings.server.fast_path
+                          else web.TCPSite(runner, host, port, reuse_port=shared))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
         await site.start()
-        print(f"syndic: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
+        if followers is not None:
+            await followers.start()
+        if FOLLOWER_FD not in app:
+            print(f"syndic: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
         await stop.wait()
     finally:
+        if followers is not None:
+            await followers.stop()
         await runner.cleanup()
 
 
@@ -280,7 +297,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command != "config":
         _check_storage(settings.storage.url)
     if args.command == "serve":
-        return _serve(settings, args.demo)
+        return _serve(settings, args.demo, list(sys.argv[1:] if argv is None else argv),
+                      args.follower_fd)
     if args.command == "config":
         print(settings_as_toml(settings), end="")
         return 0

@@ -89,6 +89,14 @@ class FeedService:
         """Artifacts to compress and when they were made (monotonic), oldest first."""
         self._compressing: dict[tuple[CacheKey, str], asyncio.Future[Artifact]] = {}
         self._compressor: asyncio.Task[None] | None = None
+        self.compress_in_background = True
+        """False in a follower (server/workers.py): the leader compresses and stores; a
+        follower compresses only what a reader asks for before that."""
+        self.listeners: list[Callable[[list[Artifact], list[tuple[int, str]]], None]] = []
+        """Told of every change applied here (the leader's followers)."""
+        self._unstored: dict[CacheKey, Artifact] = {}
+        """Versions served here and not known to be stored yet (a regeneration serves a
+        batch, then stores it): what a follower starting now could not read back."""
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
         return make_cached(artifact, self.hubs(artifact.site_id), self.max_age)
@@ -96,10 +104,14 @@ class FeedService:
     async def load(self) -> int:
         """Every stored artifact, streamed, into memory while the budget lasts; past it only
         its headers (its bodies are read back when asked for): a restart serves at once, and
-        never holds more than the budget and one artifact."""
+        never holds more than the budget and one artifact. A feed already in memory (a
+        follower's, told of it by the leader meanwhile) is newer than the stored one and
+        stays."""
         count = 0
         async for a in self.store.iter_artifacts():
             self.publisher.remember([a])
+            if self.cache.peek((a.site_id, a.key, a.format)) is not None:
+                continue
             feed = self._cached(a)
             if self.cache.resident_bytes + feed.size <= self.cache.budget:
                 self.cache.put(feed)
@@ -110,13 +122,29 @@ class FeedService:
         return count
 
     def apply(self, result: Regenerated) -> None:
-        for site_id in {a.site_id for a in result.changed} | {s for s, _ in result.dropped}:
+        self.apply_changes(result.changed, result.dropped)
+
+    def apply_changes(self, changed: list[Artifact], dropped: list[tuple[int, str]]) -> None:
+        for site_id in {a.site_id for a in changed} | {s for s, _ in dropped}:
             self.cache.clear_variants(site_id)
-        for site_id, key in result.dropped:
+        for site_id, key in dropped:
             self.cache.drop(site_id, key)
-        for a in result.changed:
+        for a in changed:
             self.cache.put(self._cached(a))
-        self.compress_later(result.changed)
+        if self.compress_in_background:
+            self.compress_later(changed)
+        if self.listeners:
+            for listener in self.listeners:
+                listener(changed, dropped)
+            self._unstored = {ck: a for ck, a in self._unstored.items()
+                              if not self.publisher.is_stored(a)}
+            self._unstored.update(((a.site_id, a.key, a.format), a) for a in changed)
+
+    def unstored(self) -> list[Artifact]:
+        """Versions served here that may not be stored yet (see _unstored)."""
+        self._unstored = {ck: a for ck, a in self._unstored.items()
+                          if not self.publisher.is_stored(a)}
+        return list(self._unstored.values())
 
     # -- compression, after the fact --------------------------------------------------
     # Regeneration stores and serves a changed feed uncompressed (identity); its gzip and br

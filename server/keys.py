@@ -21,10 +21,15 @@ SITES = web.AppKey("sites", SiteDirectory)
 PUBLISHER = web.AppKey("publisher", Publisher)
 FEEDS = web.AppKey("feeds", FeedService)
 DEMO = web.AppKey("demo", bool)
+FOLLOWER_FD = web.AppKey("follower_fd", int)
+"""A follower's end of its channel to the leader (server/workers.py)."""
 WAKE: web.AppKey[Callable[[], None]] = web.AppKey("wake")
 """Ask for a regeneration run now (server/scheduler.py): handlers call it after a write."""
 WAKE_OUTBOX: web.AppKey[Callable[[], None]] = web.AppKey("wake_outbox")
 """Ask for an outbox run now: verifications and deliveries waiting."""
+SITES_CHANGED: web.AppKey[Callable[[], None]] = web.AppKey("sites_changed")
+"""Tell the other server processes that sites changed (server/workers.py); called after a
+site is created, changed or deleted here. Nothing to tell with one process."""
 FETCH_ALLOWED_FOR_TESTS: web.AppKey[frozenset[IPv4Address | IPv6Address]] = web.AppKey(
     "fetch_allowed_for_tests")
 """Tests only: addresses the guarded fetch of POST /api/imports?url= may connect to although

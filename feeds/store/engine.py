@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -135,12 +137,31 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.run_sync(_upgrade)
 
 
+async def _take_file_lock(fd: int) -> None:
+    """flock(fd, LOCK_EX) without blocking the event loop: at once when it is free (the
+    common case), else in a thread. A caller cancelled while the thread waits: the lock,
+    once the thread gets it, is let go at once (else no process could write again)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    taken = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+    try:
+        await asyncio.shield(taken)
+    except asyncio.CancelledError:
+        taken.add_done_callback(
+            lambda f: None if f.cancelled() or f.exception() else fcntl.flock(fd, fcntl.LOCK_UN))
+        raise
+
+
 class StoreBase:
     """What every part of the store shares: the engine, and write transactions."""
 
     engine: AsyncEngine
     _write_lock: asyncio.Lock | None = None
     _threads: SqliteThreads | None = None
+    _lock_fd: int | None = None
 
     def _sqlite_threads(self) -> SqliteThreads | None:
         if self.engine.dialect.name != "sqlite":
@@ -181,22 +202,44 @@ class StoreBase:
         if self._threads is not None:
             threads, self._threads = self._threads, None
             await threads.close()
+        if self._lock_fd is not None:
+            fd, self._lock_fd = self._lock_fd, None
+            os.close(fd)
         await self.engine.dispose()
 
     @asynccontextmanager
     async def write_turn(self) -> AsyncIterator[None]:
-        """This process's turn to write. On SQLite, one write transaction at a time in this
-        process: SQLite has one writer, a connection whose snapshot is older than
-        another's commit cannot write at all (SQLITE_BUSY_SNAPSHOT), and its busy handler
-        sleeps in steps of up to 100 ms; waiting on a lock here costs nothing of that.
-        PostgreSQL takes them concurrently."""
+        """The turn to write. On SQLite, one write transaction at a time in this process,
+        then across processes (the server's workers, the command line beside the server):
+        SQLite has one writer, a connection whose snapshot is older than another's commit
+        cannot write at all (SQLITE_BUSY_SNAPSHOT), and its busy handler sleeps in steps of
+        up to 100 ms; waiting on a lock costs nothing of that. PostgreSQL takes them
+        concurrently."""
         if self.engine.dialect.name != "sqlite":
             yield
             return
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
         async with self._write_lock:
-            yield
+            fd = self._writer_lock_fd()
+            if fd is not None:
+                await _take_file_lock(fd)
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _writer_lock_fd(self) -> int | None:
+        """The lock file beside the database (DB.writer-lock), opened once; None for an
+        in-memory database, which no other process can open. flock(2): the kernel lets it
+        go when its holder dies, however it dies."""
+        if self._lock_fd is None:
+            path = make_url(str(self.engine.url)).database
+            if not path or path == ":memory:" or path.startswith("file:"):
+                return None
+            self._lock_fd = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        return self._lock_fd
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:

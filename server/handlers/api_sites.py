@@ -13,7 +13,7 @@ from feeds.models import FeedMode
 from feeds.store import Idempotency, SiteSpec
 from server.api_input import idempotency, next_link, page, read_json, site_of
 from server.handlers.api_common import json_response, remember_answer, replay
-from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, STORE, WAKE
+from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, SITES_CHANGED, STORE, WAKE
 from server.representations import site_json
 
 
@@ -36,6 +36,7 @@ def _check_zone(body: dict[str, Any]) -> None:
 
 async def _refresh(request: web.Request) -> None:
     request.app[SITES].replace(await request.app[STORE].sites())
+    request.app[SITES_CHANGED]()
 
 
 async def listing(request: web.Request) -> web.Response:

@@ -38,7 +38,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_load() -> None:
     settings = load()
     assert settings.server == ServerSettings(
-        host="127.0.0.1", port=8080, fast_path=True, access_log=True, public_url="")
+        host="127.0.0.1", port=8080, fast_path=True, workers=1, access_log=True, public_url="")
     assert settings.storage == StorageSettings(url="sqlite:///syndic.db", echo=False)
     assert settings.feeds == FeedSettings(
         default_max_results=25, max_results_cap=500, cache_max_age=300,
@@ -230,7 +230,7 @@ def test_bad_type_in_overrides() -> None:
     ("site", "timezone", "Mars/Olympus"), ("site", "timezone", "../etc"),
     ("site", "default_feed", "both"), ("site", "summary_length", 19),
     ("site", "summary_length", 10001), ("websub", "hub_url", "hub"),
-    ("logging", "level", "LOUD"),
+    ("logging", "level", "LOUD"), ("server", "workers", 0), ("server", "workers", 65),
 ])
 def test_out_of_range(section: str, key: str, value: object) -> None:
     with pytest.raises(ConfigError, match=re.escape(f"{section}.{key}:")):
