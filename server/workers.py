@@ -161,22 +161,28 @@ class Followers:
             follower.writer.close()
 
     async def _listen(self, follower: Follower, reader: asyncio.StreamReader) -> None:
-        app = self.app
         while (message := await _receive(reader)) is not None:
-            kind = message[0]
-            if kind == "ready":
-                # A version not stored yet cannot be read back by the follower: sent now.
-                # One stored (FeedService.unstored asks) is committed: it reads it back.
-                follower.send(("feeds", app[FEEDS].unstored(), []))
-                follower.send(("go",))
-            elif kind == "wake":
-                app[WAKE]()
-            elif kind == "wake_outbox":
-                app[WAKE_OUTBOX]()
-            elif kind == "sites":
-                app[SITES].replace(await app[STORE].sites())
-                app[WAKE]()
-                self.broadcast(("sites",))
+            try:
+                await self._handle(follower, message)
+            except Exception:  # a failed store read: the next message is handled all the same
+                log.exception("follower %d: %r not handled", follower.index, message[0])
+
+    async def _handle(self, follower: Follower, message: Message) -> None:
+        app = self.app
+        kind = message[0]
+        if kind == "ready":
+            # A version not stored yet cannot be read back by the follower: sent now.
+            # One stored (FeedService.unstored asks) is committed: it reads it back.
+            follower.send(("feeds", app[FEEDS].unstored(), []))
+            follower.send(("go",))
+        elif kind == "wake":
+            app[WAKE]()
+        elif kind == "wake_outbox":
+            app[WAKE_OUTBOX]()
+        elif kind == "sites":
+            app[SITES].replace(await app[STORE].sites())
+            app[WAKE]()
+            self.broadcast(("sites",))
 
 
 class LeaderLink:
@@ -209,18 +215,24 @@ class LeaderLink:
             self.writer.write(_frame(message))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
-        app = self.app
         while (message := await _receive(reader)) is not None:
-            kind = message[0]
-            if kind == "feeds":
-                app[FEEDS].apply_changes(message[1], message[2])
-            elif kind == "sites":
-                app[SITES].replace(await app[STORE].sites())
-            elif kind == "go":
-                self._go.set()
+            try:
+                await self._handle(message)
+            except Exception:
+                log.exception("%r from the leader not handled", message[0])
         if self._go.is_set():
             log.warning("the leader process is gone: stopping")
             os.kill(os.getpid(), signal.SIGTERM)
+
+    async def _handle(self, message: Message) -> None:
+        app = self.app
+        kind = message[0]
+        if kind == "feeds":
+            app[FEEDS].apply_changes(message[1], message[2])
+        elif kind == "sites":
+            app[SITES].replace(await app[STORE].sites())
+        elif kind == "go":
+            self._go.set()
 
     async def close(self) -> None:
         if self._reading is not None:
