@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = add("serve", "run the feed server")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="server processes (server.workers)")
     serve.add_argument("--demo", action="store_true", help="fill an empty store with a demo blog")
     # A follower process's end of its channel to the leader (server/workers.py): the leader
     # starts its followers with it; not for people.
@@ -155,6 +156,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides.setdefault("server", {})["host"] = args.host
     if getattr(args, "port", None):
         overrides.setdefault("server", {})["port"] = args.port
+    if getattr(args, "workers", None) is not None:
+        overrides.setdefault("server", {})["workers"] = args.workers
     environ = {k: v for k, v in os.environ.items() if k.upper() != DEBUG_ENV}
     return load_settings(getattr(args, "config", None), environ, overrides)
 

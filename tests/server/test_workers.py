@@ -13,6 +13,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -273,3 +275,13 @@ async def test_a_follower_whose_leader_was_killed_stops(server: SyndicProcess,
         return not Path(f"/proc/{follower}").exists()
 
     await eventually(gone, 15, "the follower gone after its leader")
+
+
+def test_a_worker_count_out_of_range_is_one_line_naming_the_setting(tmp_path: Path) -> None:
+    proc = SyndicProcess(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "server", "serve", "--workers", "0"],
+                          cwd=tmp_path, env=proc.env, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "syndic: server.workers: must be between 1 and 64, got 0 (from command line)"]
