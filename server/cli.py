@@ -24,6 +24,7 @@ import ctypes.util
 import logging
 import os
 import signal
+import socket
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,7 +43,7 @@ from server.access_log import FastAccessLogger
 from server.app import create_app
 from server.fastpath import FastSite
 from server.keys import FOLLOWER_FD
-from server.workers import Followers
+from server.workers import Followers, listening_sockets
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     # A follower process's end of its channel to the leader (server/workers.py): the leader
     # starts its followers with it; not for people.
     serve.add_argument("--follower-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--listen-fd", type=int, action="append", help=argparse.SUPPRESS)
     add("migrate", "apply database migrations")
     add("config", "print the effective settings")
     regen = add("regenerate", "mark every feed (or one) for rendering by the running server",
@@ -219,7 +221,8 @@ def _tune_malloc() -> None:
         pass
 
 
-def _serve(settings: Settings, demo: bool, argv: list[str], follower_fd: int | None) -> int:
+def _serve(settings: Settings, demo: bool, argv: list[str], follower_fd: int | None,
+           listen_fds: list[int]) -> int:
     _tune_malloc()  # before any thread starts
     logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(name)s %(message)s")
     # A run every change_poll_seconds would flood the log at INFO.
@@ -227,14 +230,18 @@ def _serve(settings: Settings, demo: bool, argv: list[str], follower_fd: int | N
     app = create_app(settings, demo=demo, follower_fd=follower_fd)
     followers = (Followers(app, argv, settings.server.workers - 1)
                  if follower_fd is None and settings.server.workers > 1 else None)
-    asyncio.run(_run_server(app, settings, followers))
+    inherited = [socket.socket(fileno=fd) for fd in listen_fds]
+    asyncio.run(_run_server(app, settings, followers, inherited))
     return 0
 
 
 async def _run_server(app: web.Application, settings: Settings,
-                      followers: Followers | None = None) -> None:
+                      followers: Followers | None = None,
+                      inherited: list[socket.socket] | None = None) -> None:
     """Start, serve until SIGINT or SIGTERM, stop: every cleanup_ctx runs its stop. With
-    followers (server.workers > 1), they start once this process serves, and stop first."""
+    followers (server.workers > 1), the listening sockets are made here and inherited by
+    them (`inherited`, in a follower); they start once this process serves, and stop
+    first."""
     runner = web.AppRunner(
         app,
         access_log_class=FastAccessLogger,
@@ -245,18 +252,21 @@ async def _run_server(app: web.Application, settings: Settings,
     )
     await runner.setup()
     host, port = settings.server.host, settings.server.port
-    shared = settings.server.workers > 1  # every worker listens on the port
-    site: web.BaseSite = (FastSite(runner, host, port, reuse_port=shared)
-                          if settings.server.fast_path
-                          else web.TCPSite(runner, host, port, reuse_port=shared))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await site.start()
+        socks = inherited or (listening_sockets(host, port) if followers is not None else [])
+        sites: list[web.BaseSite] = (
+            [FastSite(runner, sock=s) if settings.server.fast_path else web.SockSite(runner, s)
+             for s in socks] if socks
+            else [FastSite(runner, host, port) if settings.server.fast_path
+                  else web.TCPSite(runner, host, port)])
+        for site in sites:
+            await site.start()
         if followers is not None:
-            await followers.start()
+            await followers.start(socks)
         if FOLLOWER_FD not in app:
             print(f"syndic: serving on http://{host}:{port}/", file=sys.stderr, flush=True)
         await stop.wait()
@@ -301,7 +311,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         _check_storage(settings.storage.url)
     if args.command == "serve":
         return _serve(settings, args.demo, list(sys.argv[1:] if argv is None else argv),
-                      args.follower_fd)
+                      args.follower_fd, args.listen_fd or [])
     if args.command == "config":
         print(settings_as_toml(settings), end="")
         return 0

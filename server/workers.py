@@ -1,8 +1,9 @@
 """Several server processes on one port (`server.workers`): one leader, the others followers.
 
-Each process has its own GIL, event loop and feed cache, and answers the connections the
-kernel hands it (SO_REUSEPORT spreads them). Only the leader (the `syndic serve` process)
-runs the scheduler: it publishes scheduled posts, regenerates feeds, and delivers. So that
+Each process has its own GIL, event loop and feed cache, and accepts connections from the
+listening sockets the leader made and every follower inherited (listening_sockets). Only
+the leader (the `syndic serve` process) runs the scheduler: it publishes scheduled posts,
+regenerates feeds, and delivers. So that
 every process answers with the same bytes, and a write sent to any of them shows at once:
 
 - the leader sends each follower every feed version it serves (the bodies, in the order it
@@ -70,8 +71,39 @@ async def _open(sock: socket.socket) -> tuple[asyncio.StreamReader, asyncio.Stre
     return await asyncio.open_unix_connection(sock=sock, limit=2**20)
 
 
-def follower_argv(argv: list[str], fd: int) -> list[str]:
-    return [sys.executable, "-m", "server", *argv, "--follower-fd", str(fd)]
+def follower_argv(argv: list[str], fd: int, listen_fds: list[int]) -> list[str]:
+    listen = [arg for fd in listen_fds for arg in ("--listen-fd", str(fd))]
+    return [sys.executable, "-m", "server", *argv, "--follower-fd", str(fd), *listen]
+
+
+def listening_sockets(host: str, port: int) -> list[socket.socket]:
+    """The port's listening sockets, made by the leader and inherited by every follower,
+    all accepting from the same queue: a process busy rendering leaves the next connection
+    to one that is not. Not SO_REUSEPORT: with it, a second server started on the same port
+    by mistake would take half the connections instead of failing to start."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                               flags=socket.AI_PASSIVE)
+    socks: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            socks.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as asyncio does: one socket per family
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:  # the words of asyncio's own message
+                reason = (exc.strerror or str(exc)).lower()
+                raise OSError(exc.errno, f"error while attempting to bind on address "
+                                         f"{address!r}: {reason}") from None
+            sock.listen(128)
+            sock.setblocking(False)
+    except BaseException:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
 
 
 class Follower:
@@ -103,10 +135,12 @@ class Followers:
         self.app = app
         self.argv = argv
         self.members = [Follower(i + 1) for i in range(count)]
+        self.listen_fds: list[int] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
-    async def start(self) -> None:
+    async def start(self, listening: list[socket.socket]) -> None:
+        self.listen_fds = [sock.fileno() for sock in listening]
         self.app[FEEDS].listeners.append(self._changed)
         self.app[SITES_CHANGED] = lambda: self.broadcast(("sites",))
         self._tasks = [asyncio.create_task(self._keep(f)) for f in self.members]
@@ -149,8 +183,8 @@ class Followers:
         try:
             reader, follower.writer = await _open(ours)
             follower.proc = await asyncio.create_subprocess_exec(
-                *follower_argv(self.argv, theirs.fileno()), pass_fds=(theirs.fileno(),),
-                stdin=asyncio.subprocess.DEVNULL)
+                *follower_argv(self.argv, theirs.fileno(), self.listen_fds),
+                pass_fds=(theirs.fileno(), *self.listen_fds), stdin=asyncio.subprocess.DEVNULL)
         finally:
             theirs.close()
         listening = asyncio.create_task(self._listen(follower, reader))

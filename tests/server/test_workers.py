@@ -285,3 +285,18 @@ def test_a_worker_count_out_of_range_is_one_line_naming_the_setting(tmp_path: Pa
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "syndic: server.workers: must be between 1 and 64, got 0 (from command line)"]
+
+
+async def test_a_second_server_on_the_same_port_fails_to_start_and_takes_nothing(
+        server: SyndicProcess, connections: Connections, tmp_path: Path) -> None:
+    # Listening sockets are inherited, not SO_REUSEPORT: the port is not shared by mistake.
+    other = SyndicProcess(tmp_path / "other", port=server.port)
+    other.workdir.mkdir()
+    other.env["SYNDIC_SERVER__WORKERS"] = "2"
+    done = subprocess.run([sys.executable, "-m", "server", "serve"], cwd=other.workdir,
+                          env=other.env, capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert "address already in use" in done.stderr.strip().splitlines()[-1]
+    fresh = await Connections.to(server)  # both of the first server's processes answer
+    fresh.close()
