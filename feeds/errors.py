@@ -64,3 +64,8 @@ class PreconditionFailedError(FeedsError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class StoreBusyError(FeedsError):
+    """Another process held the store's write lock for longer than a write waits for it (a
+    stopped or hung `syndic` process on the same SQLite file): nothing was written."""

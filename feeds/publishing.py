@@ -196,6 +196,16 @@ class Publisher:
             for doc, body in zip(docs, bodies, strict=True)
         ]
 
+    def forget_feed(self, site_id: int, key: str) -> None:
+        """A feed whose drop is stored: no format of it is any more."""
+        for fmt in ALL_FORMATS:
+            self._etags.pop((site_id, key, fmt), None)
+
+    def any_stored(self, site_id: int, key: str) -> bool:
+        """Whether some format of this feed is stored (as far as this process knows): a
+        feed dropped by a regeneration is, until that regeneration has stored the drop."""
+        return any((site_id, key, fmt) in self._etags for fmt in ALL_FORMATS)
+
     def is_stored(self, artifact: Artifact) -> bool:
         """Whether this version is the one stored (as far as this process knows)."""
         return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
@@ -278,8 +288,7 @@ class Publisher:
                     changed += new
                 dropped += batch_dropped
                 for k in gone:
-                    for fmt in ALL_FORMATS:
-                        self._etags.pop((site_id, k, fmt), None)
+                    self.forget_feed(site_id, k)
                 if stop is not None and stop():
                     return Regenerated(changed, dropped, rendered, deliveries)
         return Regenerated(changed, dropped, rendered, deliveries)

@@ -124,7 +124,7 @@ async def follower_feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     """A follower's feeds (server/workers.py): what the leader renders, sent by it or read
     back from the store; the follower renders only query variants."""
     service, zipper = _feed_service(app)
-    service.compress_in_background = False
+    service.follower = True
     link = LeaderLink(app, app[FOLLOWER_FD])
     await link.connect()
     loaded = await service.load()

@@ -125,6 +125,10 @@ class FeedCache:
         """A standard feed, without counting it as requested."""
         return self._resident.get(key) or self._evicted.get(key)
 
+    def standard_keys(self) -> list[CacheKey]:
+        """Every standard feed held, its bodies in memory or not."""
+        return [*self._resident, *self._evicted]
+
     def put(self, feed: CachedFeed) -> None:
         key = _key(feed)
         self._remove(key)

@@ -89,14 +89,20 @@ class FeedService:
         """Artifacts to compress and when they were made (monotonic), oldest first."""
         self._compressing: dict[tuple[CacheKey, str], asyncio.Future[Artifact]] = {}
         self._compressor: asyncio.Task[None] | None = None
-        self.compress_in_background = True
-        """False in a follower (server/workers.py): the leader compresses and stores; a
-        follower compresses only what a reader asks for before that."""
+        self.follower = False
+        """True in a follower (server/workers.py): its changes come from the leader, which
+        compresses and stores them; a follower compresses only what a reader asks for
+        before that."""
         self.listeners: list[Callable[[list[Artifact], list[tuple[int, str]]], None]] = []
         """Told of every change applied here (the leader's followers)."""
         self._unstored: dict[CacheKey, Artifact] = {}
         """Versions served here and not known to be stored yet (a regeneration serves a
         batch, then stores it): what a follower starting now could not read back."""
+        self._undropped: set[tuple[int, str]] = set()
+        """Likewise, feeds dropped here whose drop is not stored yet."""
+        self._gone: set[tuple[int, str]] = set()
+        """Feeds dropped by a message before load() (a follower's start): not read back."""
+        self._loaded = False
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
         return make_cached(artifact, self.hubs(artifact.site_id), self.max_age)
@@ -110,15 +116,19 @@ class FeedService:
         count = 0
         async for a in self.store.iter_artifacts():
             self.publisher.remember([a])
-            if self.cache.peek((a.site_id, a.key, a.format)) is not None:
+            if (self.cache.peek((a.site_id, a.key, a.format)) is not None
+                    or (a.site_id, a.key) in self._gone):
                 continue
             feed = self._cached(a)
             if self.cache.resident_bytes + feed.size <= self.cache.budget:
                 self.cache.put(feed)
             else:
                 self.cache.put_evicted(feed)
-            self.compress_later([a])  # stored before its compressed bodies were made
+            if not self.follower:  # the leader compresses (and stores) those
+                self.compress_later([a])  # stored before its compressed bodies were made
             count += 1
+        self._gone.clear()
+        self._loaded = True
         return count
 
     def apply(self, result: Regenerated) -> None:
@@ -129,22 +139,30 @@ class FeedService:
             self.cache.clear_variants(site_id)
         for site_id, key in dropped:
             self.cache.drop(site_id, key)
+            if self.follower and not self._loaded:
+                self._gone.add((site_id, key))
         for a in changed:
             self.cache.put(self._cached(a))
-        if self.compress_in_background:
+            self._gone.discard((a.site_id, a.key))
+        if not self.follower:
             self.compress_later(changed)
         if self.listeners:
             for listener in self.listeners:
                 listener(changed, dropped)
-            self._unstored = {ck: a for ck, a in self._unstored.items()
-                              if not self.publisher.is_stored(a)}
+            self._prune_unstored()
             self._unstored.update(((a.site_id, a.key, a.format), a) for a in changed)
+            self._undropped.update(dropped)
 
-    def unstored(self) -> list[Artifact]:
-        """Versions served here that may not be stored yet (see _unstored)."""
-        self._unstored = {ck: a for ck, a in self._unstored.items()
-                          if not self.publisher.is_stored(a)}
-        return list(self._unstored.values())
+    def unstored(self) -> tuple[list[Artifact], list[tuple[int, str]]]:
+        """Versions served here, and feeds dropped here, that may not be stored yet (see
+        _unstored): what a follower starting now is sent."""
+        self._prune_unstored()
+        return list(self._unstored.values()), sorted(self._undropped)
+
+    def _prune_unstored(self) -> None:
+        publisher = self.publisher
+        self._unstored = {ck: a for ck, a in self._unstored.items() if not publisher.is_stored(a)}
+        self._undropped = {(s, k) for s, k in self._undropped if publisher.any_stored(s, k)}
 
     # -- compression, after the fact --------------------------------------------------
     # Regeneration stores and serves a changed feed uncompressed (identity); its gzip and br

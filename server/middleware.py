@@ -14,6 +14,7 @@ from feeds.errors import (
     InvalidInputError,
     NotFoundError,
     PreconditionFailedError,
+    StoreBusyError,
 )
 
 log = logging.getLogger("syndic.http")
@@ -41,6 +42,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return problem(412, "Precondition Failed", str(exc), field=exc.field)
     except InvalidInputError as exc:
         return problem(400, "Bad Request", str(exc), field=exc.field)
+    except StoreBusyError as exc:  # another process holds the store: worth a retry
+        answer = problem(503, "Service Unavailable", str(exc))
+        answer.headers["Retry-After"] = "5"
+        return answer
     except FeedsError as exc:
         return problem(400, "Bad Request", str(exc))
     except web.HTTPException as exc:

@@ -205,9 +205,10 @@ class Followers:
         app = self.app
         kind = message[0]
         if kind == "ready":
-            # A version not stored yet cannot be read back by the follower: sent now.
-            # One stored (FeedService.unstored asks) is committed: it reads it back.
-            follower.send(("feeds", app[FEEDS].unstored(), []))
+            # A version (or a drop) not stored yet cannot be read back by the follower: sent
+            # now. One stored (FeedService.unstored asks) is committed: it reads it back.
+            changed, dropped = app[FEEDS].unstored()
+            follower.send(("feeds", changed, dropped))
             follower.send(("go",))
         elif kind == "wake":
             app[WAKE]()

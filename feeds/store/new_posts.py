@@ -27,7 +27,7 @@ from sqlalchemy import CompoundSelect, insert, select, tuple_, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from feeds.errors import ConflictError, InvalidPostError
+from feeds.errors import ConflictError, InvalidPostError, StoreBusyError
 from feeds.models import Post
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
@@ -97,6 +97,11 @@ class NewPostBatcher:
                         partial(self._write, batch=batch))
             except IntegrityError:
                 outcomes = [await self._alone(item) for item in batch]
+            except StoreBusyError as exc:  # no write turn to be had (another process)
+                # Every create queued waits for that same turn: each is answered with it.
+                batch = [i for i in self._queue if not i.done.done()]
+                self._queue.clear()
+                outcomes = [exc] * len(batch)
             except Exception as exc:  # the answer of each create
                 outcomes = [exc] * len(batch)
             except asyncio.CancelledError:

@@ -4,12 +4,16 @@ Idempotency-Key, and bad input answered 400/413 naming the field (never a 500)."
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from feeds.store import engine
 from tests.server.api_conftest import Api, until
 
 LATER = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -279,3 +283,25 @@ async def test_unknown_query_parameters_are_400s_naming_them(api: Api) -> None:
     assert (await api.get("/api/posts?site=localhost&status=published&label=x&limit=1"
                           "&offset=0", expect=200)).json["total"] == 0
     assert (await api.get("/api/posts")).json["total"] == 1
+
+
+async def test_a_create_while_another_process_holds_the_store_is_a_503_to_retry(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another syndic process (the command line, a worker) stopped while it holds the
+    # SQLite file's write lock: the create is refused as a retryable 503, nothing stored.
+    monkeypatch.setattr(engine, "WRITE_LOCK_WAIT", 0.3)
+    database = make_url(str(api.store.engine.url)).database
+    other = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        # In a thread: the server's own jobs may hold it a moment, and need the loop to let go.
+        await asyncio.to_thread(fcntl.flock, other, fcntl.LOCK_EX)
+        reply = await api.post("/api/posts", {"title": "Blocked", "content_html": "<p>x</p>"},
+                               expect=503)
+        assert reply.headers["Retry-After"] == "5"
+        assert reply.headers["Content-Type"].startswith("application/problem+json")
+        assert "another process has held its write lock" in reply.json["detail"]
+    finally:
+        os.close(other)
+    again = await api.post("/api/posts", {"title": "Blocked", "content_html": "<p>x</p>"},
+                           expect=201)
+    assert again.json["slug"] == "blocked"  # the first attempt stored nothing

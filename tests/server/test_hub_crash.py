@@ -12,7 +12,9 @@ bounded by that."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import os
 import signal
 import sqlite3
 import time
@@ -233,19 +235,26 @@ async def _wait_until(done: Callable[[], bool], within: float, server: SyndicPro
 
 
 async def _stop_outside_a_write(server: SyndicProcess, within: float = 10.0) -> None:
-    """SIGSTOP the server at a moment it holds no SQLite write lock (its jobs write every
-    0.1 s), so another process can write while it is stopped."""
+    """SIGSTOP the server at a moment it holds no write lock, SQLite's or the store's lock
+    file beside it (its jobs write every 0.1 s), so another process can write while it is
+    stopped."""
     deadline = time.monotonic() + within
-    while True:
-        server.signal(signal.SIGSTOP)
-        conn = sqlite3.connect(server.db, timeout=0.2, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            return
-        except sqlite3.OperationalError:
-            server.signal(signal.SIGCONT)
-            assert time.monotonic() < deadline, "the server never let go of the write lock"
-            await asyncio.sleep(0.05)
-        finally:
-            conn.close()
+    lock_file = os.open(f"{server.db}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        while True:
+            server.signal(signal.SIGSTOP)
+            conn = sqlite3.connect(server.db, timeout=0.2, isolation_level=None)
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                return
+            except (sqlite3.OperationalError, BlockingIOError):
+                server.signal(signal.SIGCONT)
+                assert time.monotonic() < deadline, "the server never let go of the write lock"
+                await asyncio.sleep(0.05)
+            finally:
+                conn.close()
+    finally:
+        os.close(lock_file)

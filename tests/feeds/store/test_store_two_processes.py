@@ -13,9 +13,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from feeds.errors import StoreBusyError
 from feeds.models import PostDraft
 from feeds.posts import prepare_post
-from feeds.store import open_store
+from feeds.store import engine, open_store
 from server.clock import FakeClock
 from tests.feeds.store.conftest import site_spec
 
@@ -93,5 +96,25 @@ async def test_a_write_waits_while_another_process_holds_the_writer_lock(
         probe = os.open(f"{db}.writer-lock", os.O_RDWR)
         fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: no BlockingIOError
         os.close(probe)
+    finally:
+        await store.close()
+
+
+async def test_a_write_gives_up_with_store_busy_when_another_process_never_lets_go(
+        tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A `syndic` process stopped (SIGSTOP) or hung while it holds the lock: a write answers
+    # StoreBusyError (503 in the API, one line on the command line) instead of waiting.
+    monkeypatch.setattr(engine, "WRITE_LOCK_WAIT", 0.3)
+    db = tmp_path / "site.db"
+    store = await open_store(f"sqlite:///{db}")
+    try:
+        site = await store.create_site(site_spec(), clock.now(), True)
+        other = os.open(f"{db}.writer-lock", os.O_RDWR)
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(StoreBusyError, match="another process has held its write lock"):
+            await store.mark_dirty(site.id, ["/feeds/posts/default"], NOW)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+        await asyncio.wait_for(store.mark_dirty(site.id, ["/feeds/posts/default"], NOW), 5)
     finally:
         await store.close()
