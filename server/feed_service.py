@@ -150,8 +150,11 @@ class FeedService:
             for listener in self.listeners:
                 listener(changed, dropped)
             self._prune_unstored()
+            # The newest news of a feed wins: a drop undoes a version, a version a drop.
+            gone = set(dropped)
+            self._unstored = {ck: a for ck, a in self._unstored.items() if ck[:2] not in gone}
             self._unstored.update(((a.site_id, a.key, a.format), a) for a in changed)
-            self._undropped.update(dropped)
+            self._undropped = (self._undropped | gone) - {(a.site_id, a.key) for a in changed}
 
     def unstored(self) -> tuple[list[Artifact], list[tuple[int, str]]]:
         """Versions served here, and feeds dropped here, that may not be stored yet (see

@@ -172,7 +172,10 @@ class Followers:
 
     async def _keep(self, follower: Follower) -> None:
         while not self._stopping:
-            code = await self._run(follower)
+            try:
+                code: int | str | None = await self._run(follower)
+            except OSError as exc:  # no process to be had (fork, fds): tried again
+                code = f"not started: {exc}"
             if self._stopping:
                 return
             log.warning("follower %d exited (%s): starting it again", follower.index, code)

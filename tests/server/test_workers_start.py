@@ -107,3 +107,18 @@ async def test_a_follower_reading_the_store_leaves_out_a_feed_it_was_told_is_gon
 
     assert service.cache.peek((site.id, label, FeedFormat.ATOM)) is None
     assert service.cache.peek((site.id, FEED, FeedFormat.ATOM)) is not None
+
+
+async def test_what_a_starting_follower_is_sent_is_the_newest_news_of_each_feed(
+        demo: Client) -> None:
+    app = demo.server.app
+    site = app[SITES].default
+    app[FEEDS].listeners.append(lambda changed, dropped: None)
+    newer = _newer(_served(demo))
+
+    app[FEEDS].apply_changes([], [(site.id, FEED)])  # dropped, then back with a version
+    app[FEEDS].apply_changes([newer], [])
+    assert app[FEEDS].unstored() == ([newer], [])
+
+    app[FEEDS].apply_changes([], [(site.id, FEED)])  # and dropped again
+    assert app[FEEDS].unstored() == ([], [(site.id, FEED)])
