@@ -257,12 +257,14 @@ async def _run_server(app: web.Application, settings: Settings,
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
+        fast = settings.server.fast_path
         socks = inherited or (listening_sockets(host, port) if followers is not None else [])
-        sites: list[web.BaseSite] = (
-            [FastSite(runner, sock=s) if settings.server.fast_path else web.SockSite(runner, s)
-             for s in socks] if socks
-            else [FastSite(runner, host, port) if settings.server.fast_path
-                  else web.TCPSite(runner, host, port)])
+        sites: list[web.BaseSite]
+        if socks:  # workers: the leader's sockets, shared
+            sites = [FastSite(runner, sock=s) if fast else web.SockSite(runner, s)
+                     for s in socks]
+        else:
+            sites = [FastSite(runner, host, port) if fast else web.TCPSite(runner, host, port)]
         for site in sites:
             await site.start()
         if followers is not None:

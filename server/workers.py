@@ -3,8 +3,8 @@
 Each process has its own GIL, event loop and feed cache, and accepts connections from the
 listening sockets the leader made and every follower inherited (listening_sockets). Only
 the leader (the `syndic serve` process) runs the scheduler: it publishes scheduled posts,
-regenerates feeds, and delivers. So that
-every process answers with the same bytes, and a write sent to any of them shows at once:
+regenerates feeds, and delivers. So that every process answers with the same bytes, and a
+write sent to any of them shows at once:
 
 - the leader sends each follower every feed version it serves (the bodies, in the order it
   serves them: server/feed_service.py's listeners), and "sites" when a site changed;
@@ -52,9 +52,11 @@ it reads every feed back from the store)."""
 Message = tuple[Any, ...]
 
 
-def _frame(message: Message) -> bytes:
+def _frame(message: Message) -> list[bytes]:
+    """The length and the pickle, apart: a site-feed run's message is ~1 MB, not copied
+    again to put four bytes in front of it."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(data)) + data
+    return [_LENGTH.pack(len(data)), data]
 
 
 async def _receive(reader: asyncio.StreamReader) -> Message | None:
@@ -114,7 +116,8 @@ class Follower:
         self.proc: asyncio.subprocess.Process | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    def send(self, message: Message) -> None:
+    def send(self, frame: list[bytes]) -> None:
+        """A message made by _frame (once for every follower it goes to)."""
         writer = self.writer
         if writer is None or writer.is_closing():
             return
@@ -124,7 +127,7 @@ class Follower:
             if self.proc is not None and self.proc.returncode is None:
                 self.proc.kill()
             return
-        writer.write(_frame(message))
+        writer.writelines(frame)
 
 
 class Followers:
@@ -146,8 +149,9 @@ class Followers:
         self._tasks = [asyncio.create_task(self._keep(f)) for f in self.members]
 
     def broadcast(self, message: Message) -> None:
+        frame = _frame(message)
         for follower in self.members:
-            follower.send(message)
+            follower.send(frame)
 
     def _changed(self, changed: list[Artifact], dropped: list[tuple[int, str]]) -> None:
         self.broadcast(("feeds", changed, dropped))
@@ -211,8 +215,8 @@ class Followers:
             # A version (or a drop) not stored yet cannot be read back by the follower: sent
             # now. One stored (FeedService.unstored asks) is committed: it reads it back.
             changed, dropped = app[FEEDS].unstored()
-            follower.send(("feeds", changed, dropped))
-            follower.send(("go",))
+            follower.send(_frame(("feeds", changed, dropped)))
+            follower.send(_frame(("go",)))
         elif kind == "wake":
             app[WAKE]()
         elif kind == "wake_outbox":
@@ -250,7 +254,7 @@ class LeaderLink:
 
     def _send(self, message: Message) -> None:
         if self.writer is not None and not self.writer.is_closing():
-            self.writer.write(_frame(message))
+            self.writer.writelines(_frame(message))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         while (message := await _receive(reader)) is not None:
