@@ -231,8 +231,12 @@ _IF_MATCH = {"name": "If-Match", "in": "header", "schema": STR,
              "description": "change it only while it is the version with one of these ETags "
                             "(or, for \"*\", any): else 412, nothing changed (RFC 9110 "
                             "§13.1.1, strong comparison). Without it a change is made to "
-                            "the post or comment as it is at the write, never undoing a "
-                            "change made meanwhile"}
+                            "the post, comment or site as it is at the write, never undoing "
+                            "a change made meanwhile"}
+_LABEL_IF_MATCH = {**_IF_MATCH, "description": "change it only while the label is the "
+                   "version with one of these ETags (the same name on the same number of "
+                   "posts), checked before its posts are changed one by one; else 412, "
+                   "nothing changed"}
 _IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "schema": STR,
                   "description": "304, no body, while its ETag is one of these"}
 _ETAG_HEADER = {"ETag": {"description": "the entity tag of what the answer carries, for "
@@ -279,12 +283,16 @@ STATUS_Q = {"name": "status", "in": "query", "schema": STR}
 PATHS: dict[str, dict[str, Any]] = {
     "/api/sites": {
         "get": _op("list sites", "200", "Site", list_of=True, params=_PAGE),
-        "post": _op("create a site", "201", "Site", body="SiteCreate", params=[_IDEM]),
+        "post": _with_etag(_op("create a site", "201", "Site", body="SiteCreate",
+                               params=[_IDEM]), "201", None),
     },
     "/api/sites/{site_id}": {
-        "get": _op("a site", "200", "Site", params=[SITE_ID]),
-        "patch": _op("change a site", "200", "Site", body="SitePatch", params=[SITE_ID]),
-        "delete": _op("delete a site and everything in it", "204", None, params=[SITE_ID]),
+        "get": _with_etag(_op("a site", "200", "Site", params=[SITE_ID, _IF_NONE_MATCH]),
+                          "200", "304"),
+        "patch": _with_etag(_op("change a site", "200", "Site", body="SitePatch",
+                                params=[SITE_ID, _IF_MATCH]), "200", "412"),
+        "delete": _with_etag(_op("delete a site and everything in it", "204", None,
+                                 params=[SITE_ID, _IF_MATCH]), None, "412"),
     },
     "/api/posts": {
         "get": _op("list posts, newest first", "200", "Post", list_of=True,
@@ -333,13 +341,17 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/labels": {
         "get": _op("labels with their post counts", "200", "Label", list_of=True,
                    params=_PAGE),
-        "post": _op("put a label on posts", "201", "Label", body="LabelCreate"),
+        "post": _with_etag(_op("put a label on posts", "201", "Label", body="LabelCreate"),
+                           "201", None),
     },
     "/api/labels/{label}": {
-        "get": _op("a label", "200", "Label", params=[LABEL]),
-        "patch": _op("rename a label (or merge it into another)", "200", "Label",
-                     body="LabelPatch", params=[LABEL]),
-        "delete": _op("take a label off every post", "204", None, params=[LABEL]),
+        "get": _with_etag(_op("a label", "200", "Label", params=[LABEL, _IF_NONE_MATCH]),
+                          "200", "304"),
+        "patch": _with_etag(_op("rename a label (or merge it into another)", "200", "Label",
+                                body="LabelPatch", params=[LABEL, _LABEL_IF_MATCH]),
+                            "200", "412"),
+        "delete": _with_etag(_op("take a label off every post", "204", None,
+                                 params=[LABEL, _LABEL_IF_MATCH]), None, "412"),
     },
     "/api/imports": {
         "get": _op("import runs, newest first", "200", "Import", list_of=True, params=_PAGE),

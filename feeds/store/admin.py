@@ -61,26 +61,37 @@ class Admin(StoreBase):
             raise NotFoundError("site", str(site_id))
         return site_from_row(row._mapping)
 
-    async def update_site(self, site_id: int, changes: Mapping[str, Any]) -> Site:
+    async def update_site(self, site_id: int, changes: Mapping[str, Any], *,
+                          replaces: Site | None = None) -> Site:
+        """Store `changes`. `replaces`: the site as it was read when the change was made;
+        unless the stored row still is that, nothing is written and StaleWriteError says so
+        (two admins changing the site at once cannot undo each other: If-Match)."""
         unknown = set(changes) - set(SITE_FIELDS)
         if unknown:
             raise InvalidInputError(sorted(unknown)[0], "not a field of a site")
         await self.get_site(site_id)
         try:
             async with self.writing() as conn:
-                if changes:
-                    await conn.execute(
-                        update(t.sites).where(t.sites.c.id == site_id).values(**changes))
+                if changes or replaces is not None:
+                    result = await conn.execute(
+                        update(t.sites).where(*_site_still(site_id, replaces))
+                        .values(**(changes or {"id": site_id})))
+                    if replaces is not None and result.rowcount != 1:
+                        raise StaleWriteError("site")
         except IntegrityError:
             raise InvalidInputError("host", "another site has it") from None
         return await self.get_site(site_id)
 
-    async def delete_site(self, site_id: int) -> None:
+    async def delete_site(self, site_id: int, *, replaces: Site | None = None) -> None:
+        """Remove the site and everything in it; with `replaces`, only while the stored row
+        is still that (else StaleWriteError, nothing removed)."""
         site = await self.get_site(site_id)
         if site.is_default:
             raise InvalidInputError("site", "the default site cannot be deleted")
         async with self.writing() as conn:
-            await conn.execute(delete(t.sites).where(t.sites.c.id == site_id))
+            result = await conn.execute(delete(t.sites).where(*_site_still(site_id, replaces)))
+            if replaces is not None and result.rowcount != 1:
+                raise StaleWriteError("site")
 
     # -- posts and labels ------------------------------------------------------------
 
@@ -295,4 +306,18 @@ def _still(comment_id: int, read: Comment | None) -> list[ColumnElement[bool]]:
                   c.content_html == read.content_html, c.status == read.status.value,
                   c.published == read.published, c.updated == read.updated,
                   c.parent_id.is_not_distinct_from(read.parent_id)]
+    return where
+
+
+def _site_still(site_id: int, read: Site | None) -> list[ColumnElement[bool]]:
+    """The row of `site_id`, and, when `read` is given, only while every field the API
+    shows is what was read (the fields are NOT NULL: plain equality)."""
+    c = t.sites.c
+    where = [c.id == site_id]
+    if read is not None:
+        where += [c.host == read.host, c.title == read.title, c.subtitle == read.subtitle,
+                  c.base_url == read.base_url, c.timezone == read.timezone,
+                  c.language == read.language, c.default_feed == read.default_feed.value,
+                  c.summary_length == read.summary_length,
+                  c.wordpress_urls == read.wordpress_urls, c.is_default == read.is_default]
     return where

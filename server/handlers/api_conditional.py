@@ -1,8 +1,8 @@
-"""Conditional requests on a post or a comment (RFC 9110 §8.8.3, §13.1): every answer that
-carries one carries its ETag; GET with If-None-Match is a 304 while it still matches; PATCH
-and DELETE with If-Match change it only while it is still the version the client saw, else
-412 (problem+json naming If-Match), so two editors or moderators cannot undo each other's
-work.
+"""Conditional requests on a post, a comment or a site (RFC 9110 §8.8.3, §13.1): every
+answer that carries one carries its ETag; GET with If-None-Match is a 304 while it still
+matches; PATCH and DELETE with If-Match change it only while it is still the version the
+client saw, else 412 (problem+json naming If-Match), so two editors or moderators cannot
+undo each other's work.
 
 Without If-Match a change is still never lost: it is made to the thing as read, and the
 write succeeds only if the stored row is still that (a post's `version`, a comment's fields:

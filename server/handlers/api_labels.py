@@ -1,6 +1,9 @@
 """/api/labels: a site's labels with their post counts; put a label on posts, rename (or
 merge) one, take one off every post. Each changed post is written with the feeds it touches
-marked, like any edit."""
+marked, like any edit. A label carries its ETag (its JSON: name, count, feed); PATCH and
+DELETE with If-Match are done only while the label is still the one the client saw, i.e. on
+the same number of posts (412 otherwise). The check is made before the posts are changed
+one by one: a label on thousands of posts is not changed in one transaction."""
 
 from __future__ import annotations
 
@@ -12,8 +15,15 @@ from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Post, PostStatus, Site
 from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
-from server.handlers.api_common import json_response, live_post
-from server.handlers.api_conditional import change_current, first_then, post_tag
+from server.handlers.api_common import json_response, live_post, tag_of, tagged_response
+from server.handlers.api_conditional import (
+    change_current,
+    check,
+    conditional_get,
+    first_then,
+    if_match,
+    post_tag,
+)
 from server.keys import CLOCK, PUBLISHER, STORE, WAKE
 
 PAGE = 500
@@ -51,7 +61,7 @@ async def show(request: web.Request) -> web.Response:
     count = await _count(request, site, name)
     if not count:
         raise NotFoundError("label", name)
-    return json_response(_label_json(site, name, count))
+    return conditional_get(request, _label_json(site, name, count))
 
 
 async def _relabel(request: web.Request, site: Site, posts: list[Post],
@@ -79,13 +89,20 @@ async def _relabel_one(app: web.Application, site: Site, listed: Post,
 
 
 async def _posts_with(request: web.Request, site: Site, name: str) -> list[Post]:
+    """Every post with the label (a 404 when none has it); with If-Match, only while the
+    label is as the client saw it."""
+    condition = if_match(request)
     store = request.app[STORE]
     out: list[Post] = []
     while True:
         total, posts = await store.page_posts(site.id, PAGE, len(out), None, name)
         out += posts
         if len(out) >= total or not posts:
-            return out
+            break
+    if not out:
+        raise NotFoundError("label", name)
+    check(condition, tag_of(_label_json(site, name, len(out))), "label")
+    return out
 
 
 def _name(body: dict[str, object]) -> str:
@@ -103,7 +120,7 @@ async def create(request: web.Request) -> web.Response:
     posts = [await live_post(request, site, str(i)) for i in body["posts"]]
     await _relabel(request, site, posts,
                    lambda labels: labels if name in labels else (*labels, name))
-    return json_response(_label_json(site, name, await _count(request, site, name)), 201)
+    return tagged_response(_label_json(site, name, await _count(request, site, name)), 201)
 
 
 async def patch(request: web.Request) -> web.Response:
@@ -111,18 +128,14 @@ async def patch(request: web.Request) -> web.Response:
     old = _label(request)
     new = _name(await read_json(request, "LabelPatch"))
     posts = await _posts_with(request, site, old)
-    if not posts:
-        raise NotFoundError("label", old)
     await _relabel(request, site, posts,
                    lambda labels: tuple(dict.fromkeys(new if lb == old else lb for lb in labels)))
-    return json_response(_label_json(site, new, await _count(request, site, new)))
+    return tagged_response(_label_json(site, new, await _count(request, site, new)))
 
 
 async def delete(request: web.Request) -> web.Response:
     site = site_of(request)
     name = _label(request)
     posts = await _posts_with(request, site, name)
-    if not posts:
-        raise NotFoundError("label", name)
     await _relabel(request, site, posts, lambda labels: tuple(lb for lb in labels if lb != name))
     return web.Response(status=204)

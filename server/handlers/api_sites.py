@@ -1,5 +1,6 @@
 """/api/sites: the sites this deployment serves. A change to a site's look (title, base URL,
-time zone...) re-renders its feeds; a new site is served at once."""
+time zone...) re-renders its feeds; a new site is served at once. A site carries its ETag,
+and PATCH and DELETE take If-Match, as posts do (api_conditional)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,22 @@ from typing import Any
 from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError
-from feeds.models import FeedMode
+from feeds.models import FeedMode, Site
 from feeds.store import Idempotency, SiteSpec
 from server.api_input import idempotency, next_link, page, read_json, site_of
-from server.handlers.api_common import json_response, remember_answer, replay
+from server.handlers.api_common import (
+    json_response,
+    remember_answer,
+    replay,
+    tag_of,
+    tagged_response,
+)
+from server.handlers.api_conditional import (
+    change_current,
+    conditional_get,
+    first_then,
+    if_match,
+)
 from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, SITES_CHANGED, STORE, WAKE
 from server.representations import site_json
 
@@ -48,7 +61,12 @@ async def listing(request: web.Request) -> web.Response:
 
 
 async def show(request: web.Request) -> web.Response:
-    return json_response(site_json(await request.app[STORE].get_site(_site_id(request))))
+    return conditional_get(request, site_json(await request.app[STORE].get_site(
+        _site_id(request))))
+
+
+def _site_tag(site: Site) -> str:
+    return tag_of(site_json(site))
 
 
 async def _replay(request: web.Request, idem: Idempotency | None) -> web.Response | None:
@@ -95,24 +113,38 @@ async def create(request: web.Request) -> web.Response:
     app[WAKE]()
     answer = site_json(site)
     await remember_answer(request, idem, answer)
-    return json_response(answer, 201, Location=f"/api/sites/{site.id}")
+    return tagged_response(answer, 201, Location=f"/api/sites/{site.id}")
 
 
 async def patch(request: web.Request) -> web.Response:
+    """The changed fields, made to the site as it is at the write (a change made meanwhile
+    to another field is not undone); with If-Match, only to the version the client saw."""
     app = request.app
+    condition = if_match(request)
+    site_id = _site_id(request)
+    store = app[STORE]
+    first = await store.get_site(site_id)  # a 404 before a bad body's 400
     body = await read_json(request, "SitePatch")
     _check_zone(body)
-    site = await app[STORE].update_site(_site_id(request), body)
+    site = await change_current(
+        first_then(first, lambda: store.get_site(site_id)),
+        lambda before: store.update_site(site_id, body, replaces=before),
+        condition, _site_tag, "site")
     # The directory first, then the dirty marks: a regeneration that sees the marks must
     # render with the changed site, not the one it had (it would clear the marks with
     # feeds in the old look, and nothing would render them again).
     await _refresh(request)
     await app[PUBLISHER].mark_all(site, app[CLOCK].now())
     app[WAKE]()
-    return json_response(site_json(site))
+    return tagged_response(site_json(site))
 
 
 async def delete(request: web.Request) -> web.Response:
-    await request.app[STORE].delete_site(_site_id(request))
+    condition = if_match(request)
+    site_id = _site_id(request)
+    store = request.app[STORE]
+    await change_current(lambda: store.get_site(site_id),
+                         lambda before: store.delete_site(site_id, replaces=before),
+                         condition, _site_tag, "site")
     await _refresh(request)
     return web.Response(status=204)

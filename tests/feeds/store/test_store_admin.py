@@ -213,3 +213,23 @@ async def test_a_comment_changed_since_it_was_read_is_neither_updated_nor_delete
     await store.delete_comment(edited, [], clock.now(), as_read=True)
     with pytest.raises(NotFoundError):
         await store.get_comment(site.id, read.id)
+
+
+async def test_a_site_changed_since_it_was_read_is_neither_updated_nor_deleted(
+    store: Store, make_site: MakeSite
+) -> None:
+    """If-Match on a site (server/handlers/api_sites.py): the fields as read are the
+    condition, on both engines; a change to the site as it is now lands."""
+    read = await make_site("shared.test")
+    edited = await store.update_site(read.id, {"title": "First"}, replaces=read)
+
+    with pytest.raises(StaleWriteError):
+        await store.update_site(read.id, {"language": "de"}, replaces=read)
+    with pytest.raises(StaleWriteError):
+        await store.delete_site(read.id, replaces=read)
+
+    assert (await store.get_site(read.id)).language == read.language
+    assert (await store.update_site(read.id, {}, replaces=edited)) == edited
+    await store.delete_site(read.id, replaces=edited)
+    with pytest.raises(NotFoundError):
+        await store.get_site(read.id)
