@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jsonschema_rs
 from aiohttp import web
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -38,6 +39,15 @@ _VALIDATORS = {
     name: Draft202012Validator({**schema, "$defs": SCHEMAS})
     for name, schema in SCHEMAS.items()
 }
+# The same schemas compiled by jsonschema-rs, which decides: ~1 us a post's body against
+# ~90 us for jsonschema's iter_errors (0.9 s of CPU for a 10,000-post bulk request).
+# jsonschema (above) then only explains a refusal: its messages and paths name the field.
+# Formats are annotations in 2020-12 (§7.2.1), and neither validator checks them.
+_DECIDERS = {
+    name: jsonschema_rs.Draft202012Validator({**schema, "$defs": SCHEMAS},
+                                             validate_formats=False)
+    for name, schema in SCHEMAS.items()
+}
 
 
 def _field(error: ValidationError) -> str:
@@ -63,12 +73,25 @@ def check(body: Any, schema: str, where: str = "") -> dict[str, Any]:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise InvalidInputError(f"{where}{unknown[0]}", "unknown field")
+    if not _DECIDERS[schema].is_valid(body):
+        raise _refusal(body, schema, where)
+    _xml_safe(body, CLEANED.get(schema, frozenset()), where.rstrip("."))
+    return body
+
+
+def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError:
+    """Why `body` does not match: jsonschema's first error by path, or, where the two
+    engines read a schema differently and jsonschema finds none (Python's `$` also matches
+    before a last newline, ECMA-262's does not), jsonschema-rs's own."""
     error = next(iter(sorted(_VALIDATORS[schema].iter_errors(body),
                              key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
-        raise InvalidInputError(f"{where}{_field(error)}", error.message)
-    _xml_safe(body, CLEANED.get(schema, frozenset()), where.rstrip("."))
-    return body
+        return InvalidInputError(f"{where}{_field(error)}", error.message)
+    rs_error = next(iter(_DECIDERS[schema].iter_errors(body)), None)
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                   for p in (rs_error.instance_path if rs_error else []))
+    return InvalidInputError(f"{where}{path.lstrip('.') or 'body'}",
+                             rs_error.message if rs_error else "does not match the schema")
 
 
 CLEANED = {

@@ -60,12 +60,16 @@ _POST_FIELDS: dict[str, Any] = {
     "publish_at": PUBLISH_AT,
     "status": POST_STATUS,
 }
+# Python's `\s` (str.isspace) spelled out, for patterns: ECMA-262's `\s`, which
+# jsonschema-rs reads (server/api_input.py), lacks \x1c-\x1f and \x85 and has \ufeff.
+SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _SITE_FIELDS: dict[str, Any] = {
     "host": {"type": "string", "minLength": 1, "maxLength": 255,
              "pattern": r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$"},
     "title": {"type": "string", "minLength": 1, "maxLength": 1000},
     "subtitle": {"type": "string", "maxLength": 2000},
-    "base_url": {"type": "string", "pattern": "^https?://[^\\s/]+(/[^\\s]*)?$"},
+    "base_url": {"type": "string",
+                 "pattern": f"^https?://[^{SPACE}/]+(/[^{SPACE}]*)?$"},
     "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
     "language": {"type": "string", "minLength": 1, "maxLength": 35,
                  "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
