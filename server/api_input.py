@@ -228,7 +228,7 @@ def _authors(raw: list[dict[str, Any]]) -> tuple[Author, ...]:
 
 def _enclosures(raw: list[dict[str, Any]]) -> tuple[Enclosure, ...]:
     return tuple(Enclosure(e["url"], e.get("type") or "application/octet-stream",
-                           e.get("length") or 0) for e in raw)
+                           int(e.get("length") or 0)) for e in raw)
 
 
 def _summary(body: dict[str, Any], site: Site, before: Post | None) -> str | None:

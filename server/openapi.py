@@ -34,7 +34,9 @@ AUTHOR = _obj({"name": {"type": "string", "minLength": 1, "maxLength": 200},
                "email": {"type": ["string", "null"], "maxLength": 320}}, ("name",))
 ENCLOSURE = _obj({"url": {"type": "string", "minLength": 1, "maxLength": 2000},
                   "type": {"type": "string", "maxLength": 200},
-                  "length": {"type": "integer", "minimum": 0}}, ("url",))
+                  # bytes; 1e3 is an integer too (2020-12 §6.1.1): api_input makes it an int
+                  "length": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
+                 ("url",))
 POST_STATUS = {"type": "string", "enum": ["draft", "scheduled", "published"]}
 COMMENT_STATUS = {"type": "string", "enum": ["pending", "approved", "spam"]}
 DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")

@@ -5,6 +5,7 @@ a refusal still names the field."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema_rs
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import InvalidInputError
-from server.api_input import _VALIDATORS, check
+from feeds.models import FeedMode, Site
+from server.api_input import _VALIDATORS, check, post_draft
 from server.openapi import SCHEMAS, SPACE
 
 _SCALARS = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
@@ -81,3 +83,23 @@ def test_the_spelled_out_whitespace_is_pythons_and_reads_the_same_in_both_engine
         assert bool(python.fullmatch(char)) == char.isspace() == rust.is_valid(char), hex(code)
     for char in "\ufeff\U0001f600":
         assert not char.isspace() and not rust.is_valid(char)
+
+
+@pytest.mark.parametrize(("length", "stored"), [(1e3, 1000), (0, 0), (2**63 - 1, 2**63 - 1)])
+def test_an_enclosure_length_written_as_a_float_is_kept_as_a_whole_number(
+    length: float, stored: int,
+) -> None:
+    site = Site(1, "b.test", "B", "", "http://b.test", "UTC", "en", FeedMode.FULL, 250,
+                datetime(2026, 1, 1, tzinfo=UTC))
+    body = check({"title": "t", "enclosures": [{"url": "http://b.test/a.mp3",
+                                                 "length": length}]}, "PostCreate")
+    enclosure = post_draft(body, site, datetime(2026, 12, 7, tzinfo=UTC)).enclosures[0]
+    assert enclosure.length == stored and type(enclosure.length) is int
+
+
+@pytest.mark.parametrize("length", [2**63, 1e300])
+def test_an_enclosure_length_past_any_file_is_refused_naming_it(length: float) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        check({"title": "t", "enclosures": [{"url": "http://b.test/a.mp3", "length": length}]},
+              "PostCreate")
+    assert err.value.field == "enclosures[0].length"
