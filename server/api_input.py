@@ -86,12 +86,18 @@ def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError
     error = next(iter(sorted(_VALIDATORS[schema].iter_errors(body),
                              key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
-        return InvalidInputError(f"{where}{_field(error)}", error.message)
+        return InvalidInputError(f"{where}{_field(error)}", _short(error.message))
     rs_error = next(iter(_DECIDERS[schema].iter_errors(body)), None)
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
                    for p in (rs_error.instance_path if rs_error else []))
     return InvalidInputError(f"{where}{path.lstrip('.') or 'body'}",
-                             rs_error.message if rs_error else "does not match the schema")
+                             _short(rs_error.message) if rs_error else "does not match the schema")
+
+
+def _short(message: str, most: int = 300) -> str:
+    """A validator's message quotes the value it refused: a 2,000-character title, or a
+    list nested 900 deep, is cut to its first `most` characters in the 400."""
+    return message if len(message) <= most else f"{message[:most]}…"
 
 
 CLEANED = {
@@ -127,11 +133,19 @@ async def read_json(request: web.Request, schema: str) -> dict[str, Any]:
 
 
 async def read_any_json(request: web.Request) -> Any:
-    raw = await request.read()
+    return parse_json(await request.read(), "body")
+
+
+def parse_json(raw: bytes | str, field: str) -> Any:
+    """The JSON value of `raw`, else InvalidInputError naming `field`. json.loads recurses
+    per level of nesting: "[[[[...]]]]" 100,000 deep is a RecursionError, not a 500."""
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError("body", f"not JSON: {exc}") from None
+        raise InvalidInputError(field, f"not JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInputError(field, "nested too deeply (arrays and objects more than "
+                                "about 1,000 levels deep)") from None
 
 
 def page(request: web.Request) -> tuple[int, int]:

@@ -91,9 +91,9 @@ async def post_add(settings: Settings, store: Store, args: argparse.Namespace) -
     drafts = [(path, read_post_file(path, tz, CLOCK.now())) for path in args.files]
     publisher = publisher_for(store, settings)
     for path, draft in drafts:
-        # A file whose slug (or id) names a stored post changes that post: edit the
+        # A file whose slug (or entry id) names a stored post changes that post: edit the
         # file, add it again.
-        existing = await _existing(store, site.id, draft)
+        existing = await _existing(store, site.id, draft, path)
         try:
             if existing is None:
                 post = await publisher.add_post(site, draft, CLOCK.now())
@@ -106,13 +106,22 @@ async def post_add(settings: Settings, store: Store, args: argparse.Namespace) -
     return 0
 
 
-async def _existing(store: Store, site_id: int, draft: PostDraft) -> Post | None:
+async def _existing(store: Store, site_id: int, draft: PostDraft, path: Path
+                    ) -> Post | None:
+    """The stored post a file names by entry id or slug (never by number: a file whose slug
+    is "8" is not post 8). A deleted post is not brought back by adding its file again, as
+    an import does not bring it back: that is an error naming the file."""
     for ref in (draft.entry_id, slugify(draft.slug or draft.title)):
         if ref:
             try:
-                return await store.get_post(site_id, ref)
+                post = await store.get_post(site_id, ref, by_id=False)
             except PostNotFoundError:
                 continue
+            if post.status is PostStatus.DELETED:
+                raise InvalidInputError(
+                    str(path), f"names post {post.id} ({ref}), which was deleted: give the "
+                    "file another slug (and entry id) to add it as a new post")
+            return post
     return None
 
 

@@ -13,9 +13,19 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from feeds.feedset import touched_keys
+from feeds.models import Site
 from feeds.publishing import Regenerated
 from feeds.store import RunStart
-from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
+from server.keys import (
+    CLOCK,
+    FEEDS,
+    PUBLISHER,
+    SETTINGS,
+    SITES,
+    SITES_CHANGED,
+    STORE,
+    WAKE_OUTBOX,
+)
 
 log = logging.getLogger("syndic.jobs")
 IMPORT_HOLD = timedelta(seconds=30)
@@ -103,6 +113,7 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     if due_since is not None and await _publish_due(app, state, now, start):
         # What was just published, or came due, marked its feeds: their rows are new.
         start = replace(start, dirty=await store.dirty_feeds(start.held, only, besides))
+    _follow_sites(app, start.sites)
     # An import under way holds its site: its feeds render once, when it is done.
     held, dirty = start.held, start.dirty
     if not dirty:
@@ -114,8 +125,6 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     # the post stayed out of its feeds until their next change (a push never sent).
     now = app[CLOCK].now()
     sites = app[SITES]
-    if any(site_id not in sites.by_id for site_id in dirty):
-        sites.replace(await store.sites())
     changed = 0
 
     def apply(batch: Regenerated) -> None:
@@ -136,6 +145,17 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
                  result.rendered_keys, changed, len(result.dropped),
                  _JOB_NAMES[site_feeds], (time.perf_counter() - started) * 1000)
     return changed
+
+
+def _follow_sites(app: web.Application, stored: tuple[Site, ...]) -> None:
+    """The directory made what the store holds (level-triggered: every run compares), so a
+    site created, changed or removed by another process is served as it is now, and its
+    dirty feeds (`syndic site set` marks them) render with the site as changed; the
+    followers are told too (server/workers.py)."""
+    sites = app[SITES]
+    if stored and stored != tuple(sites.by_id.values()):
+        sites.replace(stored)
+        app[SITES_CHANGED]()
 
 
 _JOB_NAMES = {True: "site feeds", False: "other feeds", None: "every feed"}

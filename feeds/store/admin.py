@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError, StaleWriteError
 from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
 from feeds.store import schema as t
@@ -19,7 +20,7 @@ from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
-from feeds.store.writes import mark_dirty
+from feeds.store.writes import host_taken, is_row_id, mark_dirty
 
 SITE_FIELDS = ("host", "title", "subtitle", "base_url", "timezone", "language", "default_feed",
                "summary_length", "wordpress_urls")
@@ -72,6 +73,8 @@ class Admin(StoreBase):
         await self.get_site(site_id)
         try:
             async with self.writing() as conn:
+                if "host" in changes and await host_taken(conn, changes["host"], site_id):
+                    raise InvalidInputError("host", "another site has it")
                 if changes or replaces is not None:
                     result = await conn.execute(
                         update(t.sites).where(*_site_still(site_id, replaces))
@@ -129,6 +132,8 @@ class Admin(StoreBase):
     # -- comments --------------------------------------------------------------------
 
     async def get_comment(self, site_id: int, comment_id: int) -> Comment:
+        if not is_row_id(comment_id):
+            raise NotFoundError("comment", str(comment_id))
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(t.comments).where(
                 t.comments.c.site_id == site_id, t.comments.c.id == comment_id))).first()
@@ -197,7 +202,17 @@ class Admin(StoreBase):
     # -- API tokens ------------------------------------------------------------------
 
     async def create_token(self, name: str, token_hash: str, now: datetime) -> ApiToken:
+        """A new token named `name`: one line of text, not a number (`syndic token revoke
+        REF` takes an id or a name) and no other token's name."""
+        if not name or clean_text(name) != name:
+            raise InvalidInputError("name", "must be one line of text, without control "
+                                    "characters or spaces at its ends")
+        if name.isascii() and name.isdigit():
+            raise InvalidInputError("name", "must not be a number (ids are numbers)")
         async with self.writing() as conn:
+            if (await conn.execute(select(t.api_tokens.c.id).where(
+                    t.api_tokens.c.name == name))).first() is not None:
+                raise InvalidInputError("name", f"another token is named {name!r}")
             result = await conn.execute(insert(t.api_tokens).values(
                 name=name, token_hash=token_hash, created=now))
             assert result.inserted_primary_key is not None
@@ -209,12 +224,16 @@ class Admin(StoreBase):
             return [ApiToken(r.id, r.name, r.created) for r in rows]
 
     async def revoke_token(self, ref: str) -> int:
-        """Remove tokens by id or name; how many were removed."""
-        cond = t.api_tokens.c.name == ref
-        if ref.isascii() and ref.isdigit() and len(ref) <= 9:
-            cond = cond | (t.api_tokens.c.id == int(ref))
+        """Remove the token with id `ref`, else the tokens named `ref` (never both: a token
+        named "6", made before names could not be numbers, is not revoked with token 6);
+        how many were removed."""
+        by_name = delete(t.api_tokens).where(t.api_tokens.c.name == ref)
         async with self.writing() as conn:
-            return (await conn.execute(delete(t.api_tokens).where(cond))).rowcount
+            if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+                by_id = delete(t.api_tokens).where(t.api_tokens.c.id == int(ref))
+                if removed := (await conn.execute(by_id)).rowcount:
+                    return int(removed)
+            return int((await conn.execute(by_name)).rowcount)
 
     async def has_token(self, token_hash: str) -> bool:
         async with self.engine.connect() as conn:

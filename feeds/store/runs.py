@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from feeds.models import Post
+from feeds.models import Post, Site
 from feeds.store.artifacts import dirty_rows
 from feeds.store.engine import StoreBase
 from feeds.store.imports import held_site_ids
 from feeds.store.reads import came_due_posts
-from feeds.store.writes import due_posts
+from feeds.store.rows import site_from_row
+from feeds.store.writes import SITES_IN_ORDER, due_posts
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,9 @@ class RunStart:
     """A scheduled post's time has come (Store.publish_due has work)."""
     came_due: list[Post] = field(default_factory=list)
     """Store.came_due(since, now)."""
+    sites: tuple[Site, ...] = ()
+    """Every site, as Store.sites lists them: a site changed by another process (`syndic
+    site set`, another server on the same database) reaches the server's directory."""
 
 
 class Runs(StoreBase):
@@ -48,7 +52,9 @@ class Runs(StoreBase):
                 any_due = conn.execute(due_posts(now).limit(1)).first() is not None
                 came = came_due_posts(conn, due_since, now) if now > due_since else []
             held = held_site_ids(conn, now, stale_after)
-            return RunStart(held, dirty_rows(conn, held, only, besides), any_due, came)
+            sites = tuple(site_from_row(r._mapping) for r in conn.execute(SITES_IN_ORDER))
+            return RunStart(held, dirty_rows(conn, held, only, besides), any_due, came,
+                            sites)
 
         start: RunStart = await self.reading(work)
         return start

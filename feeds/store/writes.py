@@ -71,6 +71,8 @@ class Writes(StoreBase):
         the caller's own check of the host saw neither)."""
         try:
             async with self.writing() as conn:
+                if await host_taken(conn, spec.host):
+                    raise ConflictError(f"site not stored: another site has {spec.host!r}")
                 values = {**asdict(spec), "default_feed": spec.default_feed.value}
                 result = await conn.execute(
                     insert(t.sites).values(**values, is_default=is_default, created=now)
@@ -83,10 +85,7 @@ class Writes(StoreBase):
 
     async def sites(self) -> list[Site]:
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(t.sites).order_by(t.sites.c.is_default.desc(), t.sites.c.id)
-            )
-            return [site_from_row(r._mapping) for r in rows]
+            return [site_from_row(r._mapping) for r in await conn.execute(SITES_IN_ORDER)]
 
     async def set_base_url(self, site_id: int, base_url: str) -> None:
         async with self.writing() as conn:
@@ -186,11 +185,13 @@ class Writes(StoreBase):
                 await conn.run_sync(mark_dirty, post.site_id, keys_for(post), now)
         return published
 
-    async def get_post(self, site_id: int, ref: str) -> Post:
-        """A post by numeric id, slug or entry id (in that order), whatever its status."""
+    async def get_post(self, site_id: int, ref: str, *, by_id: bool = True) -> Post:
+        """A post by numeric id, slug or entry id (in that order), whatever its status;
+        `by_id=False`: by slug or entry id only (a post file whose slug is "8" is not
+        post 8)."""
         conds = [t.posts.c.slug == ref, t.posts.c.entry_id == ref]
         # Only ASCII digits that fit a 64-bit id can be an id ("²".isdigit() is true too).
-        if ref.isascii() and ref.isdigit() and len(ref) <= 19 and int(ref) < 2**63:
+        if by_id and ref.isascii() and ref.isdigit() and len(ref) <= 19 and int(ref) < 2**63:
             conds.insert(0, t.posts.c.id == int(ref))
         async with self.engine.connect() as conn:
             row = None
@@ -234,8 +235,9 @@ class Writes(StoreBase):
             if not exists.scalar_one():
                 raise NotFoundError("post", str(comment.post_id))
             if comment.parent_id is not None:
-                parent = await conn.execute(select(c.post_id).where(c.id == comment.parent_id))
-                if parent.scalar() != comment.post_id:
+                parent = None if not is_row_id(comment.parent_id) else await conn.execute(
+                    select(c.post_id).where(c.id == comment.parent_id))
+                if parent is None or parent.scalar() != comment.post_id:
                     raise InvalidInputError("parent_id", "no such comment on this post")
             result = await conn.execute(
                 insert(t.comments).values(
@@ -303,3 +305,22 @@ def write_post_links(
     if authors:
         conn.execute(insert(t.post_authors), authors)
 
+
+async def host_taken(conn: AsyncConnection, host: str, besides: int | None = None) -> bool:
+    """Whether another site has `host`, in any case: Host headers are matched without case
+    (RFC 9110 §4.2.3), so "Blog.test" and "blog.test" would be one site to readers and two
+    here (the column's UNIQUE is case-sensitive)."""
+    query = select(t.sites.c.id).where(func.lower(t.sites.c.host) == host.lower())
+    if besides is not None:
+        query = query.where(t.sites.c.id != besides)
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
+SITES_IN_ORDER = select(t.sites).order_by(t.sites.c.is_default.desc(), t.sites.c.id)
+"""Every site, the default first."""
+
+
+def is_row_id(n: int) -> bool:
+    """Whether `n` can be a row's id: the columns are 64-bit (BigInteger), and a larger
+    Python int given to the driver is an OverflowError, not "no such row"."""
+    return 0 < n < 2**63

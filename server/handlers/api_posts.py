@@ -3,7 +3,6 @@ delete. Every write wakes the regeneration job, so a change shows in the feeds a
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ from server.api_input import (
     idempotency,
     next_link,
     page,
+    parse_json,
     post_draft,
     read_json,
     site_of,
@@ -136,14 +136,11 @@ def _bulk_items(request: web.Request, raw: bytes) -> list[Any]:
         for n, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
             if line.strip():
                 try:
-                    items.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    items.append(InvalidInputError(f"line {n}", f"not JSON: {exc.msg}"))
+                    items.append(parse_json(line, f"line {n}"))
+                except InvalidInputError as exc:
+                    items.append(exc)
         return items
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError("body", f"not JSON: {exc}") from None
+    body = parse_json(raw, "body")
     if not isinstance(body, list):
         raise InvalidInputError("body", "must be a JSON array of posts (or NDJSON)")
     return body

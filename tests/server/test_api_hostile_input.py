@@ -105,3 +105,39 @@ async def test_unpaired_surrogates_and_controls_elsewhere_are_400s(api: Api) -> 
     await api.post("/api/posts", data=b'{"title": "\xed\xa0\x80"}', expect=400,
                    headers={"Content-Type": "application/json"})
     await feeds_still_regenerate(api)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(("method", "path", "content_type"), [
+    ("POST", "/api/posts", "application/json"),
+    ("POST", "/api/posts/bulk", "application/json"),
+    ("POST", "/api/sites", "application/json"),
+    ("POST", "/api/labels", "application/json"),
+])
+async def test_json_nested_100000_deep_is_a_400_naming_the_body(
+    api: Api, method: str, path: str, content_type: str,
+) -> None:
+    reply = await api.call(method, path, data=DEEP, headers={"Content-Type": content_type},
+                           expect=400)
+    assert reply.field == "body" and "nested too deeply" in reply.json["detail"]
+    lines = f'{{"title": "Fine"}}\n{DEEP}\n'
+    bulk = (await api.call("POST", "/api/posts/bulk", data=lines, expect=200,
+                           headers={"Content-Type": "application/x-ndjson"})).json
+    assert [r["outcome"] for r in bulk["results"]] == ["added", "error"]
+    assert "line 2" in bulk["results"][1]["error"]
+
+
+async def test_a_parent_comment_id_past_64_bits_is_a_400_naming_it(api: Api) -> None:
+    post = await api.create_post()
+    for parent in (2**63, 10**23):
+        reply = await api.post(f"/api/posts/{post['id']}/comments",
+                               {"author": "a", "content_html": "x", "parent_id": parent},
+                               expect=400)
+        assert reply.field == "parent_id"
+
+
+async def test_a_refusal_quotes_at_most_300_characters_of_what_was_sent(api: Api) -> None:
+    reply = await api.post("/api/posts", {"title": "t" * 5000}, expect=400)
+    assert reply.field == "title" and len(reply.json["detail"]) < 400
