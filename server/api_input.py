@@ -86,12 +86,26 @@ def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError
     error = next(iter(sorted(_VALIDATORS[schema].iter_errors(body),
                              key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
-        return InvalidInputError(f"{where}{_field(error)}", _short(error.message))
+        said = _said(error.validator, error.schema, error.instance)
+        return InvalidInputError(f"{where}{_field(error)}", _short(said or error.message))
     rs_error = next(iter(_DECIDERS[schema].iter_errors(body)), None)
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                   for p in (rs_error.instance_path if rs_error else []))
+    if rs_error is None:
+        return InvalidInputError(where.rstrip(".") or "body", "does not match the schema")
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rs_error.instance_path)
+    node: Any = SCHEMAS[schema]
+    for step in rs_error.schema_path[:-1]:
+        node = node.get(step) if isinstance(node, dict) else None
+    said = _said(rs_error.kind.name, node, rs_error.instance)
     return InvalidInputError(f"{where}{path.lstrip('.') or 'body'}",
-                             _short(rs_error.message) if rs_error else "does not match the schema")
+                             _short(said or rs_error.message))
+
+
+def _said(keyword: object, schema: object, instance: object) -> str | None:
+    """For a refused pattern, the form the field takes in words (its schema's description),
+    not the regular expression."""
+    if keyword == "pattern" and isinstance(schema, dict) and "description" in schema:
+        return f"{instance!r} is not {schema['description']}"
+    return None
 
 
 def _short(message: str, most: int = 300) -> str:
@@ -153,7 +167,7 @@ def page(request: web.Request) -> tuple[int, int]:
     out = []
     for name, default, low, high in (("limit", request.app[SETTINGS].api.page_size, 1, 500),
                                      ("offset", 0, 0, 10**12)):
-        raw = request.query.get(name)
+        raw = query_value(request, name)
         try:
             value = default if raw is None else int(raw)
         except ValueError:
@@ -162,6 +176,15 @@ def page(request: web.Request) -> tuple[int, int]:
             raise InvalidInputError(name, f"must be between {low} and {high}")
         out.append(value)
     return out[0], out[1]
+
+
+def query_value(request: web.Request, name: str) -> str | None:
+    """A query parameter given once, or None; given twice (`?label=a&label=b`) it is a 400
+    naming it, not the first one silently."""
+    values = request.query.getall(name, [])
+    if len(values) > 1:
+        raise InvalidInputError(name, "given more than once")
+    return values[0] if values else None
 
 
 def next_link(request: web.Request, total: int, limit: int, offset: int) -> str | None:
@@ -174,7 +197,7 @@ def text_param(request: web.Request, name: str, *, path: bool = False) -> str | 
     """A path or query parameter used to look things up. Characters XML forbids (NUL,
     controls, unpaired surrogates) are in no name we store, and PostgreSQL refuses NUL in
     text: refused here, naming the parameter."""
-    value = request.match_info[name] if path else request.query.get(name)
+    value = request.match_info[name] if path else query_value(request, name)
     if value is not None and strip_xml_illegal(value) != value:
         raise InvalidInputError(name, "control characters are not allowed")
     return value
@@ -183,7 +206,7 @@ def text_param(request: web.Request, name: str, *, path: bool = False) -> str | 
 def site_of(request: web.Request) -> Site:
     """The site `?site=` names (id or host), else the one the Host header names."""
     sites = request.app[SITES]
-    ref = request.query.get("site")
+    ref = query_value(request, "site")
     if ref is None:
         return sites.for_host(request.host)
     for site in sites.by_id.values():
@@ -194,7 +217,7 @@ def site_of(request: web.Request) -> Site:
 
 def enum_param(request: web.Request, name: str, enum: type[PostStatus] | type[CommentStatus]
                ) -> Any:
-    raw = request.query.get(name)
+    raw = query_value(request, name)
     if raw is None:
         return None
     try:
@@ -207,9 +230,12 @@ def enum_param(request: web.Request, name: str, enum: type[PostStatus] | type[Co
 def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency | None:
     """The request's Idempotency-Key, with a hash of what the request asks: method, site,
     path and query, and body (the same key sent to another site is another request)."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
+    keys = request.headers.getall("Idempotency-Key", [])
+    if not keys:
         return None
+    if len(keys) > 1:  # which one would a retry send? Refused rather than guessed
+        raise InvalidInputError("Idempotency-Key", "sent more than once")
+    key = keys[0]
     if not 1 <= len(key) <= 255:
         raise InvalidInputError("Idempotency-Key", "must be 1 to 255 characters")
     asked = f"{request.method} {site_of(request).id} {request.rel_url}\0".encode()

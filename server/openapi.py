@@ -65,16 +65,25 @@ _POST_FIELDS: dict[str, Any] = {
 # Python's `\s` (str.isspace) spelled out, for patterns: ECMA-262's `\s`, which
 # jsonschema-rs reads (server/api_input.py), lacks \x1c-\x1f and \x85 and has \ufeff.
 SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# A TCP port, 0-65535, for patterns.
+PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
 _SITE_FIELDS: dict[str, Any] = {
+    # A refused pattern's 400 says its description (server/api_input._refusal).
     "host": {"type": "string", "minLength": 1, "maxLength": 255,
-             "pattern": r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$"},
+             "pattern": rf"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?(:{PORT})?$",
+             "description": "a host name, with a port (0-65535) when not the default: "
+                            "blog.example.com, localhost:8080"},
     "title": {"type": "string", "minLength": 1, "maxLength": 1000},
     "subtitle": {"type": "string", "maxLength": 2000},
     "base_url": {"type": "string",
-                 "pattern": f"^https?://[^{SPACE}/]+(/[^{SPACE}]*)?$"},
+                 "pattern": rf"^https?://(\[[0-9A-Fa-f:.]+\]|[^{SPACE}/:\[\]]+)(:{PORT})?"
+                            f"(/[^{SPACE}]*)?$",
+                 "description": "an absolute http(s) URL without spaces, its port (if any) "
+                                "0-65535: https://blog.example.com/blog"},
     "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
     "language": {"type": "string", "minLength": 1, "maxLength": 35,
-                 "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
+                 "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$",
+                 "description": "a language tag (RFC 5646): en, pt-BR"},
     "default_feed": {"type": "string", "enum": ["full", "summary"]},
     # The range the settings allow for site.summary_length (config.SUMMARY_LENGTH).
     "summary_length": {"type": "integer", "minimum": SUMMARY_LENGTH[0],

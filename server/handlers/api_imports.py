@@ -12,7 +12,7 @@ from aiohttp import web
 
 from feeds.errors import InvalidInputError
 from server.address_guard import AddressGuard
-from server.api_input import idempotency, next_link, page, site_of
+from server.api_input import idempotency, next_link, page, query_value, site_of
 from server.feed_fetch import feed_url, fetch_feed_pages
 from server.handlers.api_common import json_response, remember_answer, replay
 from server.importing import KINDS, ImportSource, file_source, run_import
@@ -30,11 +30,11 @@ def _import_id(request: web.Request) -> int:
 async def create(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    kind = request.query.get("kind", "")
+    kind = query_value(request, "kind") or ""
     if kind not in KINDS:
         raise InvalidInputError("kind", f"must be one of {', '.join(KINDS)}")
-    pages = request.query.get("pages", "false").lower() in ("1", "true", "yes")
-    url = request.query.get("url")
+    pages = (query_value(request, "pages") or "false").lower() in ("1", "true", "yes")
+    url = query_value(request, "url")
     data = await request.read()
     # The body hashed off the loop: an upload may be api.max_body_bytes long.
     body_hash = await asyncio.to_thread(lambda: hashlib.sha256(data).digest()) if data else b""

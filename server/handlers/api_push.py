@@ -10,7 +10,7 @@ from aiohttp import web
 
 from feeds.errors import InvalidInputError
 from feeds.query import feed_key_string, parse_feed_request
-from server.api_input import next_link, page, site_of
+from server.api_input import next_link, page, query_value, site_of
 from server.handlers.api_common import json_response
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
 from server.openapi import DELIVERY_STATES
@@ -27,7 +27,7 @@ async def subscriptions(request: web.Request) -> web.Response:
 
 async def deliveries(request: web.Request) -> web.Response:
     limit, offset = page(request)
-    state = request.query.get("state")
+    state = query_value(request, "state")
     if state is not None and state not in DELIVERY_STATES:
         raise InvalidInputError("state", f"must be one of {', '.join(DELIVERY_STATES)}")
     total, rows = await request.app[STORE].page_deliveries(limit, offset, state)
@@ -41,7 +41,7 @@ async def regenerate(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
     now = app[CLOCK].now()
-    feed = request.query.get("feed")
+    feed = query_value(request, "feed")
     if feed is None:
         await app[PUBLISHER].mark_all(site, now)
         marked = "every feed"

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from multidict import CIMultiDict
 
-from tests.server.api_conftest import Api, until
+from tests.server.api_conftest import AUTH, Api, until
 
 CTRL = "a\x01b"
 LONE = "x\ud800y"
@@ -141,3 +142,44 @@ async def test_a_parent_comment_id_past_64_bits_is_a_400_naming_it(api: Api) -> 
 async def test_a_refusal_quotes_at_most_300_characters_of_what_was_sent(api: Api) -> None:
     reply = await api.post("/api/posts", {"title": "t" * 5000}, expect=400)
     assert reply.field == "title" and len(reply.json["detail"]) < 400
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/posts?label=a&label=b", "label"), ("/api/posts?limit=1&limit=2", "limit"),
+    ("/api/posts?site=1&site=2", "site"), ("/api/comments?status=spam&status=pending", "status"),
+    ("/api/deliveries?state=failed&state=gone", "state"),
+])
+async def test_a_query_parameter_given_twice_is_a_400_naming_it(
+    api: Api, path: str, field: str,
+) -> None:
+    assert (await api.get(path, expect=400)).field == field
+
+
+async def test_two_idempotency_keys_on_one_request_are_a_400_and_create_nothing(
+    api: Api,
+) -> None:
+    headers = CIMultiDict([*AUTH.items(), ("Content-Type", "application/json"),
+                           ("Idempotency-Key", "a"), ("Idempotency-Key", "b")])
+    async with api.client.post("/api/posts", data=json.dumps({"title": "Twice?"}),
+                               headers=headers) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["field"] == "Idempotency-Key"
+    assert (await api.get("/api/posts")).json["total"] == 0
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"host": ".."}, "host"), ({"host": "b.example:99999"}, "host"),
+    ({"base_url": "http://b.example:99999999/"}, "base_url"),
+    ({"base_url": "http://b.example/\n"}, "base_url"),
+])
+async def test_a_site_host_or_base_url_that_cannot_be_one_is_a_400_saying_why(
+    api: Api, body: dict[str, str], field: str,
+) -> None:
+    reply = await api.patch("/api/sites/1", body, expect=400)
+    assert reply.field == field and " is not " in reply.json["detail"]
+    assert "^" not in reply.json["detail"]  # the form in words, not the pattern
+
+
+async def test_a_site_on_an_ipv6_address_with_a_port_is_fine(api: Api) -> None:
+    reply = await api.patch("/api/sites/1", {"base_url": "http://[::1]:8080/blog"}, expect=200)
+    assert reply.json["base_url"] == "http://[::1]:8080/blog"
