@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,49 @@ class PostFileError(FeedsError, ValueError):
         self.field = field
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """yaml.safe_load's loader, with two changes.
+
+    A date stays the text it was written as. YAML 1.1's timestamp pattern checks the shape
+    only (2026-02-30 and 2026-13-45 match it), and PyYAML's constructor then raises
+    ValueError, not YAMLError, for a day no calendar has. As text, every date goes to _date
+    and the API's rule (date_field), which names the field; for every date PyYAML can
+    construct, its text gives the same instant the object's isoformat() gave (a bare date
+    is midnight, a time without a zone is in the site's time zone). An explicit !!timestamp
+    stays text too.
+
+    A scalar its tag's constructor cannot take (`!!int x`, `!!bool maybe`, or `0b_`, which
+    YAML 1.1's int pattern matches and int() refuses) is a YAMLError at its line, as a
+    syntax error is, not the ValueError or KeyError PyYAML lets out."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            kind = (node.tag or "").rsplit(":", 1)[-1]
+            shown = node.value if isinstance(node, yaml.ScalarNode) else kind
+            # A KeyError's text is the value again (`!!bool maybe`: 'maybe').
+            why = "" if isinstance(exc, KeyError) else f" ({_one_line(exc)})"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {shown!r} as {kind}{why}", node.start_mark) from None
+
+
+def _as_text(loader: _FrontMatterLoader, node: yaml.Node) -> str:
+    return loader.construct_yaml_str(node)
+
+
+# A table of the subclass's own (as add_implicit_resolver makes one): SafeLoader, and so
+# yaml.safe_load elsewhere, still reads timestamps.
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_FrontMatterLoader.add_constructor(_TIMESTAMP, _as_text)
+
+
 def _split(text: str, path: Path) -> tuple[dict[str, Any], str]:
     if not text.startswith("---"):
         raise PostFileError(path, "front matter", "the file must start with a --- line")
@@ -47,20 +90,33 @@ def _split(text: str, path: Path) -> tuple[dict[str, Any], str]:
         raise PostFileError(path, "front matter", "no closing --- line")
     try:
         # The opening --- becomes an empty line: YAML's line numbers are the file's.
-        meta = yaml.safe_load(parts[0].removeprefix("---"))
+        meta = yaml.load(parts[0].removeprefix("---"), Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
         raise PostFileError(path, "front matter", _yaml_problem(exc)) from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively: a few hundred [ or { deep
+        # (labels: [[[[...]]]]) exhaust Python's stack before any check of its own.
+        raise PostFileError(path, "front matter", "not valid YAML: nested too deeply") from None
+    except Exception as exc:
+        # Anything else PyYAML lets through is still a file that cannot be read, never a
+        # bug of ours: one line naming the front matter (cli.py's exit 2, not 70).
+        raise PostFileError(path, "front matter",
+                            f"not valid YAML: {_one_line(exc)}") from None
     if not isinstance(meta, dict):
         raise PostFileError(path, "front matter", "must be a mapping of keys to values")
     body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
     return meta, body
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """One line: where (the file's line and column) and what. PyYAML's own text is several
     lines (the context, a caret under the source line)."""
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return f"not valid YAML: {' '.join(str(exc).split())}"
+        return f"not valid YAML: {_one_line(exc)}"
     mark = exc.problem_mark or exc.context_mark
     what = " ".join((exc.problem or exc.context or "syntax error").split())
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -71,13 +127,12 @@ def _date(meta: dict[str, Any], name: str, path: Path, tz: tzinfo) -> datetime |
     value = meta.get(name)
     if value is None:
         return None
-    # YAML reads 2026-03-04 as a date, and with a time as a datetime (a subclass).
-    if not isinstance(value, (str, date)):
+    # A date, written bare or quoted, is text here (_FrontMatterLoader).
+    if not isinstance(value, str):
         raise PostFileError(path, name, f"not a date: {value!r}")
-    text = value.isoformat() if isinstance(value, date) else value
     try:
         # The API's rule: a date every time zone can show (no overflow further on).
-        return date_field(text, name, tz)
+        return date_field(value, name, tz)
     except InvalidInputError as exc:
         raise PostFileError(path, name, exc.problem) from None
 

@@ -55,8 +55,12 @@ class ImportSource:
 
 def items_of(source: ImportSource, tz: ZoneInfo) -> Iterator[ImportItem]:
     if source.kind == "feed":
-        for body, url, content_type in source.pages or []:
-            yield from parse_feed(body, tz, url, content_type).items
+        # Every page is read before the first item goes out: a malformed page (the fetch
+        # stops at it, the last) then stores nothing, not the pages before it.
+        pages = [parse_feed(body, tz, url, content_type)
+                 for body, url, content_type in source.pages or []]
+        for page in pages:
+            yield from page.items
         return
     parse = _parser(source.kind)
     if source.path is not None:

@@ -50,7 +50,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return problem(400, "Bad Request", str(exc))
     except web.HTTPException as exc:
         if exc.status >= 400:
-            return problem(exc.status, exc.reason, exc.reason)
+            return _with_headers_of(exc, problem(exc.status, exc.reason, exc.reason))
         raise
     except Exception:
         if not _is_api(request.path):
@@ -60,6 +60,16 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         log.exception("%s %r failed", request.method, request.path)
         return problem(500, "Internal Server Error",
                        "the server failed to answer this request; the failure is logged")
+
+
+def _with_headers_of(exc: web.HTTPException, answer: web.Response) -> web.Response:
+    """The answer with the exception's own headers: a 405's Allow above all, which RFC 9110
+    §15.5.6 requires (aiohttp's router sets it, from the methods of every route matching the
+    path). Its Content-* headers described the text/plain body the problem replaces."""
+    for name, value in exc.headers.items():
+        if not name.lower().startswith("content-"):
+            answer.headers.add(name, value)
+    return answer
 
 
 def _is_api(path: str) -> bool:

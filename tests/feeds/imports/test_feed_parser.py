@@ -242,7 +242,7 @@ def test_a_malformed_feed_names_the_line() -> None:
     with pytest.raises(ImportFormatError) as caught:
         parse("broken.xml")
     assert caught.value.where == "line 8"
-    assert caught.value.problem == "unclosed token"
+    assert caught.value.problem == "not well-formed XML: unclosed token"
 
 
 def test_a_malformed_json_feed_names_the_line() -> None:
@@ -258,10 +258,11 @@ def test_an_html_page_is_refused() -> None:
     assert str(caught.value) == "document: not an RSS, Atom or JSON Feed document"
 
 
-def test_a_feed_broken_after_its_entries_still_yields_them() -> None:
+def test_a_feed_broken_after_its_entries_yields_none_of_them() -> None:
     data = rss_item("<description>fine</description>") + b"<oops"
-    (item,) = parse_feed(data, WARSAW).items
-    assert post(item).title == "One"
+    with pytest.raises(ImportFormatError) as caught:
+        parse_feed(data, WARSAW)
+    assert str(caught.value) == "line 1: not well-formed XML: junk after document element"
 
 
 def test_bytes_naming_a_file_are_not_read_as_the_file() -> None:
