@@ -129,6 +129,9 @@ class Publisher:
         post = await self.store.get_post(site.id, post_ref)
         entry_id = draft.entry_id or comment_entry_id(site, post.id, draft.published or now, n)
         comment = prepare_comment(site, post.id, draft, entry_id, now)
+        if not comment.content_html.strip():  # "<script>x</script>": an empty entry
+            raise InvalidPostError("content_html", "nothing is left of it once sanitized "
+                                   "(scripts, styles and unknown tags are removed)")
         keys = touched_keys(post, None, self.ctx)
         return await self.store.add_comment(comment, keys, now, idempotency)
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import jsonschema_rs
 from aiohttp import web
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import ValidationError, best_match
 
 from feeds.content import strip_xml_illegal, summary_from_html
 from feeds.errors import InvalidInputError, NotFoundError
@@ -31,9 +31,9 @@ from feeds.models import (
 from feeds.posts import EARLIEST, LATEST
 from feeds.query import parse_date
 from feeds.store import Idempotency
+from server.api_schemas import SCHEMAS
 from server.auth import TOKEN_SCOPE
 from server.keys import SETTINGS, SITES
-from server.openapi import SCHEMAS
 
 _VALIDATORS = {
     name: Draft202012Validator({**schema, "$defs": SCHEMAS})
@@ -73,10 +73,20 @@ def check(body: Any, schema: str, where: str = "") -> dict[str, Any]:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise InvalidInputError(f"{where}{unknown[0]}", "unknown field")
-    if not _DECIDERS[schema].is_valid(body):
+    if not _matches(body, schema):
         raise _refusal(body, schema, where)
     _xml_safe(body, CLEANED.get(schema, frozenset()), where.rstrip("."))
     return body
+
+
+def _matches(body: dict[str, Any], schema: str) -> bool:
+    try:
+        return _DECIDERS[schema].is_valid(body)
+    except ValueError:
+        # A lone surrogate (JSON's "\ud800") is no Rust string: UnicodeEncodeError when a
+        # pattern reads it. jsonschema decides such a body (it is refused later anyway,
+        # unless in a field the domain cleans).
+        return next(iter(_VALIDATORS[schema].iter_errors(body)), None) is None
 
 
 def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError:
@@ -86,9 +96,14 @@ def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError
     error = next(iter(sorted(_VALIDATORS[schema].iter_errors(body),
                              key=lambda e: list(map(str, e.absolute_path)))), None)
     if error is not None:
+        if error.context:  # oneOf: the failure within the branch that came closest
+            error = best_match([error]) or error
         said = _said(error.validator, error.schema, error.instance)
         return InvalidInputError(f"{where}{_field(error)}", _short(said or error.message))
-    rs_error = next(iter(_DECIDERS[schema].iter_errors(body)), None)
+    try:
+        rs_error = next(iter(_DECIDERS[schema].iter_errors(body)), None)
+    except ValueError:  # a lone surrogate, as in _matches
+        rs_error = None
     if rs_error is None:
         return InvalidInputError(where.rstrip(".") or "body", "does not match the schema")
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rs_error.instance_path)

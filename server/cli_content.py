@@ -17,9 +17,7 @@ from zoneinfo import ZoneInfo
 from config import Settings
 from feeds.errors import FeedsError, InvalidInputError, PostNotFoundError
 from feeds.models import (
-    Author,
     Comment,
-    CommentDraft,
     CommentStatus,
     Post,
     PostDraft,
@@ -30,7 +28,7 @@ from feeds.publishing import Publisher
 from feeds.query import slugify
 from feeds.render import FeedRenderer, InlineRenderer
 from feeds.store import Store
-from server.api_input import post_draft
+from server.api_input import check, comment_draft, post_draft
 from server.app import ensure_sites, make_publisher
 from server.clock import SystemClock
 from server.frontmatter import read_post_file
@@ -195,10 +193,16 @@ async def post_rm(settings: Settings, store: Store, args: argparse.Namespace) ->
 async def comment_add(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     if (args.content is None) == (args.file is None):
-        raise InvalidInputError("--content", "give the comment with --content or --file")
+        raise InvalidInputError("--content", "give the comment with --content or --file "
+                                "(one of the two)")
     html = args.content if args.content is not None else Path(args.file).read_text("utf-8")
-    draft = CommentDraft(Author(args.author, args.uri, args.email), html,
-                         status=CommentStatus(args.status), parent_id=args.parent)
+    # The API's rules (the CommentCreate schema): an empty comment, or an author's address
+    # that is no http(s) URL, is refused here too, naming the field.
+    author = {"name": args.author, **({"uri": args.uri} if args.uri is not None else {}),
+              **({"email": args.email} if args.email is not None else {})}
+    body = {"author": author, "content_html": html, "status": args.status,
+            **({"parent_id": args.parent} if args.parent is not None else {})}
+    draft = comment_draft(check(body, "CommentCreate"), site)
     post = await live_post(store, site, args.post)
     comment = await publisher_for(store, settings).add_comment(
         site, str(post.id), draft, CLOCK.now(), secrets.randbits(40))

@@ -1,197 +1,31 @@
 """The admin API's OpenAPI 3.1 document, served at /api/openapi.json. Its request schemas
-are also what the handlers validate bodies with (server/api_input.py): the document and the
-behaviour cannot drift apart. tests/server/test_api_openapi.py checks every route of
-server/routes.py against it."""
+(server/api_schemas.py) are also what the handlers validate bodies with
+(server/api_input.py): the document and the behaviour cannot drift apart.
+tests/server/test_api_openapi.py checks every route of server/routes.py against it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from config import SUMMARY_LENGTH
+from server.api_schemas import (
+    COUNT,
+    DELIVERY_STATES,
+    JSON,
+    NSTR,
+    PROBLEM,
+    SCHEMAS,
+    SPACE,
+    STR,
+    out,
+    ref,
+)
 
-JSON = "application/json"
-PROBLEM = "application/problem+json"
-
-
-def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    if required:
-        out["required"] = list(required)
-    return out
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-STR = {"type": "string"}
-NSTR = {"type": ["string", "null"]}
-DATE = {"type": "string", "format": "date-time"}
-NDATE = {"type": ["string", "null"], "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
-AUTHOR = _obj({"name": {"type": "string", "minLength": 1, "maxLength": 200},
-               "uri": {"type": ["string", "null"], "maxLength": 2000},
-               "email": {"type": ["string", "null"], "maxLength": 320}}, ("name",))
-ENCLOSURE = _obj({"url": {"type": "string", "minLength": 1, "maxLength": 2000},
-                  "type": {"type": "string", "maxLength": 200},
-                  # bytes; 1e3 is an integer too (2020-12 §6.1.1): api_input makes it an int
-                  "length": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
-                 ("url",))
-POST_STATUS = {"type": "string", "enum": ["draft", "scheduled", "published"]}
-COMMENT_STATUS = {"type": "string", "enum": ["pending", "approved", "spam"]}
-DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")
-LABELS = {"type": "array", "maxItems": 100,
-          "items": {"type": "string", "minLength": 1, "maxLength": 200}}
-
-PUBLISH_AT = {**NDATE, "description": (
-    "When a scheduled post goes out. Only with status `scheduled` (or without a status: "
-    "it makes the post scheduled); with status `draft` or `published` it is a 400 naming "
-    "`publish_at` (date those with `published`). Given with `published`, the two must be "
-    "the same instant.")}
-
-_POST_FIELDS: dict[str, Any] = {
-    "title": {"type": "string", "minLength": 1, "maxLength": 1000},
-    "content_html": {"type": "string", "maxLength": 16_000_000},
-    "summary": NSTR,
-    "slug": {"type": ["string", "null"], "maxLength": 200},
-    "labels": LABELS,
-    "authors": {"type": "array", "maxItems": 20, "items": AUTHOR},
-    "enclosures": {"type": "array", "maxItems": 20, "items": ENCLOSURE},
-    "published": NDATE,
-    "updated": NDATE,
-    "publish_at": PUBLISH_AT,
-    "status": POST_STATUS,
-}
-# Python's `\s` (str.isspace) spelled out, for patterns: ECMA-262's `\s`, which
-# jsonschema-rs reads (server/api_input.py), lacks \x1c-\x1f and \x85 and has \ufeff.
-SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-# A TCP port, 0-65535, for patterns.
-PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
-_SITE_FIELDS: dict[str, Any] = {
-    # A refused pattern's 400 says its description (server/api_input._refusal).
-    "host": {"type": "string", "minLength": 1, "maxLength": 255,
-             "pattern": rf"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?(:{PORT})?$",
-             "description": "a host name, with a port (0-65535) when not the default: "
-                            "blog.example.com, localhost:8080"},
-    "title": {"type": "string", "minLength": 1, "maxLength": 1000},
-    "subtitle": {"type": "string", "maxLength": 2000},
-    "base_url": {"type": "string",
-                 "pattern": rf"^https?://(\[[0-9A-Fa-f:.]+\]|[^{SPACE}/:\[\]]+)(:{PORT})?"
-                            f"(/[^{SPACE}]*)?$",
-                 "description": "an absolute http(s) URL without spaces, its port (if any) "
-                                "0-65535: https://blog.example.com/blog"},
-    "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
-    "language": {"type": "string", "minLength": 1, "maxLength": 35,
-                 "pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$",
-                 "description": "a language tag (RFC 5646): en, pt-BR"},
-    "default_feed": {"type": "string", "enum": ["full", "summary"]},
-    # The range the settings allow for site.summary_length (config.SUMMARY_LENGTH).
-    "summary_length": {"type": "integer", "minimum": SUMMARY_LENGTH[0],
-                       "maximum": SUMMARY_LENGTH[1]},
-    "wordpress_urls": {"type": "boolean"},
-}
-
-COUNT = {"type": "integer", "minimum": 0}
-STRS = {"type": "array", "items": STR}
-
-
-def _out(props: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A response object: every property but `optional` is always there. Further properties
-    are allowed (a client must ignore what it does not know)."""
-    return {"type": "object", "properties": props,
-            "required": [name for name in props if name not in optional]}
-
-
-AUTHOR_OUT = _out({"name": STR, "uri": NSTR, "email": NSTR})
-
-SCHEMAS: dict[str, Any] = {
-    "PostCreate": _obj({**_POST_FIELDS, "entry_id": {"type": ["string", "null"],
-                                                     "minLength": 1, "maxLength": 2000}},
-                       ("title",)),
-    "PostPatch": _obj(_POST_FIELDS),
-    "Post": _out({
-        "id": ID, "entry_id": STR, "slug": STR, "url": STR, "title": STR, "summary": STR,
-        "content_html": STR,
-        "status": {"type": "string", "enum": ["draft", "scheduled", "published", "deleted"]},
-        "published": DATE, "updated": DATE,
-        "publish_at": {**NDATE, "description": "the publication instant of a scheduled "
-                       "post; null for any other status"},
-        "labels": STRS, "authors": {"type": "array", "items": AUTHOR_OUT},
-        "enclosures": {"type": "array", "items": _out(
-            {"url": STR, "type": STR, "length": COUNT})},
-        "thumbnail": NSTR, "comment_count": COUNT, "version": ID}),
-    "CommentCreate": _obj({"author": {"oneOf": [{"type": "string", "minLength": 1,
-                                                 "maxLength": 200}, AUTHOR]},
-                           "content_html": {"type": "string", "minLength": 1,
-                                            "maxLength": 1_000_000},
-                           "published": NDATE, "status": COMMENT_STATUS,
-                           "parent_id": {"type": ["integer", "null"], "minimum": 1,
-                                         "maximum": 2**63 - 1}},
-                          ("author", "content_html")),
-    "CommentPatch": _obj({"author": AUTHOR, "content_html": {"type": "string", "minLength": 1,
-                                                             "maxLength": 1_000_000},
-                          "published": DATE, "status": COMMENT_STATUS}),
-    "Comment": _out({"id": ID, "post_id": ID, "entry_id": STR, "author": AUTHOR_OUT,
-                     "content_html": STR, "status": COMMENT_STATUS, "published": DATE,
-                     "updated": DATE, "parent_id": {"type": ["integer", "null"]}}),
-    "SiteCreate": _obj(_SITE_FIELDS, ("host", "title")),
-    "SitePatch": _obj(_SITE_FIELDS),
-    "Site": _out({"id": ID, "host": STR, "title": STR, "subtitle": STR, "base_url": STR,
-                  "timezone": STR, "language": STR,
-                  "default_feed": _SITE_FIELDS["default_feed"],
-                  "summary_length": COUNT,
-                  "wordpress_urls": {"type": "boolean"}, "is_default": {"type": "boolean"},
-                  "created": DATE}),
-    "LabelCreate": _obj({"name": LABELS["items"],
-                         "posts": {"type": "array", "minItems": 1, "maxItems": 10_000,
-                                   "items": ID}}, ("name", "posts")),
-    "LabelPatch": _obj({"name": LABELS["items"]}, ("name",)),
-    "Label": _out({"name": STR, "count": COUNT,
-                   "feed": {**STR, "description": "the label's Atom feed"}}),
-    "Import": _out({
-        "id": ID, "site_id": ID,
-        "source": {**STR, "description": "kind:name (the upload, or the feed URL)"},
-        "state": {"type": "string", "enum": ["running", "done", "failed"]},
-        "started": DATE, "finished": NDATE,
-        "report": {"type": "object", "description": "empty while running", "properties": {
-            "posts": _out({"added": COUNT, "updated": COUNT, "unchanged": COUNT}),
-            "comments": _out({"added": COUNT, "updated": COUNT, "unchanged": COUNT}),
-            "aliases": COUNT, "items": COUNT,
-            "skipped": {"type": "array", "items": _out(
-                {"where": STR, "title": STR, "reason": STR})},
-            "error": {**STR, "description": "why a failed run stopped"}}}}),
-    "Subscription": _out({"id": ID, "site_id": ID, "topic": STR, "callback": STR,
-                          "signed": {"type": "boolean"}, "lease_seconds": COUNT,
-                          "expires_at": DATE, "created": DATE, "verified_at": NDATE}),
-    "Delivery": _out({"id": ID, "kind": {"type": "string", "enum": ["websub", "hub", "ping"]},
-                      "site_id": ID, "topic": STR, "target": STR, "version": STR,
-                      "state": {"type": "string", "enum": list(DELIVERY_STATES)},
-                      "attempts": COUNT, "next_attempt_at": NDATE,
-                      "last_status": {"type": ["integer", "null"]}, "last_error": NSTR}),
-    "Regeneration": _out({"marked": STR, "site_id": ID}),
-    "BulkResult": _out({
-        "results": {"type": "array", "items": {
-            **_out({"index": COUNT,
-                    "outcome": {"type": "string",
-                                "enum": ["added", "updated", "unchanged", "error"]},
-                    "id": ID, "error": STR}, optional=("id", "error")),
-            "if": {"properties": {"outcome": {"const": "error"}}},
-            "then": {"required": ["error"]}, "else": {"required": ["id"]}}},
-        "added": COUNT, "updated": COUNT, "unchanged": COUNT, "errors": COUNT}),
-    "Token": {**_out({"id": ID, "name": STR, "created": DATE}),
-              "description": "an API token as `syndic token list --json` shows it"},
-    "Problem": _out({"type": STR, "title": STR,
-                     "status": {"type": "integer", "minimum": 400, "maximum": 599},
-                     "detail": STR,
-                     "field": {**STR, "description": "the field, parameter or header at "
-                               "fault"}},
-                    optional=("field",)),
-}
+__all__ = ["DELIVERY_STATES", "SCHEMAS", "SPACE", "openapi_document", "page_of"]
 
 
 def page_of(item: str) -> dict[str, Any]:
     """A list page: the items, how many there are in all, the URL of the next page."""
-    return _out({"items": {"type": "array", "items": _ref(item)}, "total": COUNT,
+    return out({"items": {"type": "array", "items": ref(item)}, "total": COUNT,
                  "next": {**NSTR, "description": "the next page (null on the last)"}})
 
 
@@ -199,7 +33,7 @@ def _resp(status: str, desc: str, schema: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"description": desc}
     if schema:
         media = PROBLEM if schema == "Problem" else JSON
-        out["content"] = {media: {"schema": _ref(schema)}}
+        out["content"] = {media: {"schema": ref(schema)}}
     return out
 
 
@@ -285,7 +119,7 @@ def _op(summary: str, ok: str, schema: str | None, *, body: str | None = None,
     if list_of and schema:
         op["responses"][ok]["content"] = {JSON: {"schema": page_of(schema)}}
     if body:
-        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(body)}}}
     return op
 
 
@@ -324,7 +158,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": {**_op("create up to api.bulk_max_items posts (JSON array or NDJSON)",
                        "200", "BulkResult", params=[_IDEM]),
                  "requestBody": {"required": True, "content": {
-                     JSON: {"schema": {"type": "array", "items": _ref("PostCreate")}},
+                     JSON: {"schema": {"type": "array", "items": ref("PostCreate")}},
                      **{media: {"schema": {"type": "string"}} for media in NDJSON_TYPES}}}},
     },
     "/api/posts/{post}": {

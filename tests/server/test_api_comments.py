@@ -141,7 +141,7 @@ async def test_bad_comments_are_400s_naming_the_field(api: Api) -> None:
     for body, field in (({"content_html": "<p>x</p>"}, "author"),
                         ({"author": "Bob"}, "content_html"),
                         ({"author": "", "content_html": "<p>x</p>"}, "author"),
-                        ({"author": {}, "content_html": "<p>x</p>"}, "author"),
+                        ({"author": {}, "content_html": "<p>x</p>"}, "author.name"),
                         ({"author": "Bob", "content_html": "x", "rating": 5}, "rating"),
                         ({"author": "Bob", "content_html": "x", "status": "ok"}, "status"),
                         ({"author": "Bob", "content_html": "x", "parent_id": "1"},

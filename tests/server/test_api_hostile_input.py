@@ -183,3 +183,31 @@ async def test_a_site_host_or_base_url_that_cannot_be_one_is_a_400_saying_why(
 async def test_a_site_on_an_ipv6_address_with_a_port_is_fine(api: Api) -> None:
     reply = await api.patch("/api/sites/1", {"base_url": "http://[::1]:8080/blog"}, expect=200)
     assert reply.json["base_url"] == "http://[::1]:8080/blog"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"author": {"name": "a", "uri": "javascript:alert(1)"}, "content_html": "x"},
+     "author.uri"),
+    ({"author": {"name": "a", "email": "not-an-email"}, "content_html": "x"}, "author.email"),
+    ({"author": "a", "content_html": "<script>x()</script>"}, "content_html"),
+])
+async def test_a_comment_that_would_be_a_script_link_or_empty_is_refused(
+    api: Api, body: dict[str, object], field: str,
+) -> None:
+    post = await api.create_post()
+    reply = await api.post(f"/api/posts/{post['id']}/comments", body, expect=400)
+    assert reply.field == field
+    assert (await api.get(f"/api/posts/{post['id']}/comments")).json["total"] == 0
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"title": "t", "enclosures": [{"url": "not a url"}]}, "enclosures[0].url"),
+    ({"title": "t", "enclosures": [{"url": "data:audio/mp3;base64,AAAA"}]},
+     "enclosures[0].url"),
+    ({"title": "t", "authors": [{"name": "a", "uri": "javascript:alert(1)"}]},
+     "authors[0].uri"),
+])
+async def test_a_post_link_readers_would_follow_must_be_http(
+    api: Api, body: dict[str, object], field: str,
+) -> None:
+    assert (await api.post("/api/posts", body, expect=400)).field == field

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from feeds.errors import InvalidInputError
 from feeds.models import FeedMode, Site
 from server.api_input import _VALIDATORS, check, post_draft
-from server.openapi import SCHEMAS, SPACE
+from server.api_schemas import SCHEMAS, SPACE
 
 _SCALARS = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
             | st.floats(allow_nan=False, allow_infinity=False)
@@ -103,3 +103,13 @@ def test_an_enclosure_length_past_any_file_is_refused_naming_it(length: float) -
         check({"title": "t", "enclosures": [{"url": "http://b.test/a.mp3", "length": length}]},
               "PostCreate")
     assert err.value.field == "enclosures[0].length"
+
+
+@pytest.mark.parametrize("field", ["email", "uri"])
+def test_a_lone_surrogate_where_a_pattern_reads_it_is_refused_naming_the_field(
+    field: str,
+) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        check({"title": "t", "authors": [{"name": "n", field: "x\ud800y@example.com"}]},
+              "PostCreate")
+    assert err.value.field == f"authors[0].{field}"

@@ -104,3 +104,19 @@ def test_an_id_past_64_bits_is_no_such_comment(tmp_path: Path) -> None:
         assert "no comment" in refused(tmp_path, "comment", verb, huge)
     assert "parent_id" in refused(tmp_path, "comment", "add", str(post["id"]), "--author", "A",
                                   "--content", "x", "--parent", huge)
+
+
+def test_a_comment_from_the_command_line_follows_the_apis_rules(tmp_path: Path) -> None:
+    post = _add(tmp_path, "c.md", "title: To comment on")
+    ref = str(post["id"])
+    assert "content_html" in refused(tmp_path, "comment", "add", ref, "--author", "A",
+                                     "--content", "")
+    assert "content_html" in refused(tmp_path, "comment", "add", ref, "--author", "A",
+                                     "--content", "<script>x()</script>")
+    assert "author.uri" in refused(tmp_path, "comment", "add", ref, "--author", "A",
+                                   "--uri", "javascript:alert(1)", "--content", "Hi")
+    assert "one of the two" in refused(tmp_path, "comment", "add", ref, "--author", "A",
+                                       "--content", "x", "--file", "c.md")
+    [made] = as_json(tmp_path, "comment", "add", ref, "--author", "A", "--email",
+                     "a@example.com", "--uri", "https://a.example/", "--content", "<p>Hi</p>")
+    assert made["author"]["email"] == "a@example.com"
