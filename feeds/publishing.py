@@ -108,6 +108,12 @@ class Publisher:
         post was changed since that read, nothing is written: StaleWriteError (the caller
         reads it again and remakes its draft, or gives up)."""
         after = prepare_post(site, draft, now, existing=before)
+        if draft.updated is None and replace(
+                after, updated=before.updated, version=before.version) == before:
+            # Nothing a reader or the API shows would change ({"publish_at": null} on a
+            # scheduled post, a slug given as the one it has): no new version, no new
+            # `updated`, no feed marked.
+            return before
         return await self._replace(after, before, now)
 
     async def delete_post(self, site: Site, before: Post, now: datetime) -> Post:

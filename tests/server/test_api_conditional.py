@@ -193,3 +193,16 @@ async def test_a_replayed_create_carries_the_etag_of_what_it_created(api: Api) -
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["ETag"] == first.headers["ETag"] == \
         (await api.get(first.headers["Location"])).headers["ETag"]
+
+
+async def test_a_patch_that_changes_nothing_keeps_the_version_and_the_etag(api: Api) -> None:
+    post = await api.create_post(title="Steady", publish_at="2031-01-01T09:00:00Z")
+    path = f"/api/posts/{post['id']}"
+    read = await api.get(path)
+    for body in ({"publish_at": None}, {"slug": post["slug"]}, {"title": "Steady"}, {}):
+        same = await api.patch(path, body, expect=200)
+        assert same.json["version"] == read.json["version"], body
+        assert same.json["updated"] == read.json["updated"], body
+        assert same.headers["ETag"] == read.headers["ETag"], body
+    assert (await api.patch(path, {"title": "Moved"})).json["version"] == \
+        read.json["version"] + 1
