@@ -193,6 +193,15 @@ def page(request: web.Request) -> tuple[int, int]:
     return out[0], out[1]
 
 
+def path_id(request: web.Request, name: str, digits: int = 18) -> int:
+    """A numeric id from the path: ASCII digits, at most `digits` of them (ids are 64-bit;
+    "²".isdigit() is true too), else a 400 naming it."""
+    raw = request.match_info[name]
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= digits):
+        raise InvalidInputError(name, f"must be a whole number of at most {digits} digits")
+    return int(raw)
+
+
 def query_value(request: web.Request, name: str) -> str | None:
     """A query parameter given once, or None; given twice (`?label=a&label=b`) it is a 400
     naming it, not the first one silently."""

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from feeds.errors import ConflictError, InvalidInputError
+from feeds.errors import ConflictError
 from feeds.models import Author, Comment, CommentStatus, Site
 from server.api_input import (
     comment_draft,
@@ -20,6 +20,7 @@ from server.api_input import (
     idempotency,
     next_link,
     page,
+    path_id,
     read_json,
     site_of,
 )
@@ -30,10 +31,7 @@ from server.representations import comment_json
 
 
 def _comment_id(request: web.Request) -> int:
-    raw = request.match_info["comment_id"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise InvalidInputError("comment_id", "must be a whole number")
-    return int(raw)
+    return path_id(request, "comment_id")
 
 
 async def comment_body(request: web.Request, site: Site, comment_id: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from feeds.errors import InvalidInputError
 from server.address_guard import AddressGuard
-from server.api_input import idempotency, next_link, page, query_value, site_of
+from server.api_input import idempotency, next_link, page, path_id, query_value, site_of
 from server.feed_fetch import feed_url, fetch_feed_pages
 from server.handlers.api_common import json_response, remember_answer, replay
 from server.importing import KINDS, ImportSource, file_source, run_import
@@ -21,10 +21,7 @@ from server.representations import import_json
 
 
 def _import_id(request: web.Request) -> int:
-    raw = request.match_info["import_id"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise InvalidInputError("import_id", "must be a whole number")
-    return int(raw)
+    return path_id(request, "import_id")
 
 
 async def create(request: web.Request) -> web.Response:

@@ -12,7 +12,7 @@ from aiohttp import web
 from feeds.errors import ConflictError, InvalidInputError
 from feeds.models import FeedMode, Site
 from feeds.store import Idempotency, SiteSpec
-from server.api_input import idempotency, next_link, page, read_json, site_of
+from server.api_input import idempotency, next_link, page, path_id, read_json, site_of
 from server.handlers.api_common import (
     json_response,
     remember_answer,
@@ -31,10 +31,7 @@ from server.representations import site_json
 
 
 def _site_id(request: web.Request) -> int:
-    raw = request.match_info["site_id"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
-        raise InvalidInputError("site_id", "must be a whole number")
-    return int(raw)
+    return path_id(request, "site_id", 9)
 
 
 def _check_zone(body: dict[str, Any]) -> None:
