@@ -4,7 +4,7 @@ the store selected. Pure: `now`, settings and data are arguments."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote
@@ -153,8 +153,16 @@ def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> Entr
     )
 
 
-def comment_entry(site: Site, comment: Comment, post: Post) -> EntryDoc:
+def comment_entry(site: Site, comment: Comment, post: Post, parent: str | None = None
+                  ) -> EntryDoc:
+    """A comment as a feed entry. `parent`: the entry id of the approved comment it answers,
+    which its thr:in-reply-to then names, with that comment's URL (RFC 4685 §3: the resource
+    it replies to); a reply to the post, or to a comment not shown, names the post. The
+    commenter's email is never shown: it is for moderation (WordPress and Blogger keep it
+    private too)."""
     page = post_url(site, post.slug, post.published)
+    replied, where = (post.entry_id, page) if parent is None else (
+        parent, f"{page}#comment-{comment.parent_id}")
     return EntryDoc(
         entry_id=comment.entry_id,
         title=comment_title(comment),
@@ -163,10 +171,10 @@ def comment_entry(site: Site, comment: Comment, post: Post) -> EntryDoc:
         updated=comment.updated,
         summary=comment_title(comment, 300),
         content_html=comment.content_html,
-        authors=(comment.author,),
-        in_reply_to=(post.entry_id, page),
+        authors=(replace(comment.author, email=None),),
+        in_reply_to=(replied, where),
         atom_id=atom_id(site, comment.entry_id),
-        atom_in_reply_to=atom_id(site, post.entry_id),
+        atom_in_reply_to=atom_id(site, replied),
     )
 
 

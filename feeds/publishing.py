@@ -230,7 +230,8 @@ class Publisher:
                 if post is None:
                     raise NotFoundError("post", str(key.post_id))
             cpage = await self.store.select_comments(site.id, key, now)
-            entries = tuple(comment_entry(site, c, p) for c, p in cpage.comments)
+            entries = tuple(comment_entry(site, c, p, cpage.parents.get(c.parent_id or 0))
+                            for c, p in cpage.comments)
             return entries, cpage.total, feed_title(site, key, {}, post)
         projection = replace(key, mode=None)
         page = None if pages is None else pages.get(projection)

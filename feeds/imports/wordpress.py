@@ -170,7 +170,9 @@ class _Wxr:
         if name != "author" or not login:
             return []  # (or <rss> itself, at the end)
         display = html.unescape(f.get("author_display_name", "")) or login
-        self.authors[login] = Author(name=display, email=f.get("author_email") or None)
+        # wp:author_email is the account's own address, which WordPress never publishes:
+        # the posts' authors (and so the Atom feeds) are left without it.
+        self.authors[login] = Author(name=display)
         return [LabelAlias("author", login, display)]
 
     def alias(self, kind: _LabelKind, slug: str, name: str, term_id: str | None) -> list[Any]:

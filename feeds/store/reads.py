@@ -3,7 +3,7 @@ windows and order, with the total for paging; and the site's labels and authors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,9 @@ class PostPage:
 class CommentPage:
     total: int
     comments: tuple[tuple[Comment, Post], ...]
+    parents: dict[int, str] = field(default_factory=dict)
+    """The entry id of each approved comment these answer (by id): a reply's
+    thr:in-reply-to names the comment it answers (RFC 4685 §3)."""
 
 
 def _visible(now: datetime) -> Any:
@@ -128,7 +131,10 @@ class Reads(StoreBase):
                 select(t.posts).where(t.posts.c.id.in_({x.post_id for x in comments}))
             ).all()
             posts = {p.id: p for p in complete_posts(conn, [r._mapping for r in post_rows])}
-            return CommentPage(total, tuple((x, posts[x.post_id]) for x in comments))
+            asked = {x.parent_id for x in comments if x.parent_id is not None}
+            parents = {} if not asked else dict(conn.execute(
+                select(c.id, c.entry_id).where(c.id.in_(asked), c.status == "approved")).all())
+            return CommentPage(total, tuple((x, posts[x.post_id]) for x in comments), parents)
 
         page: CommentPage = await self.reading(work)
         return page

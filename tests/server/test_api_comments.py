@@ -182,3 +182,31 @@ async def test_a_retried_comment_with_an_idempotency_key_is_added_once(api: Api)
     assert (await api.post(path, {**body, "author": "Eve"}, headers=key, expect=400)
             ).field == "Idempotency-Key"
     assert (await api.get("/api/comments")).json["total"] == 1
+
+
+async def test_a_reply_to_a_comment_names_that_comment_and_no_email_is_published(
+    api: Api,
+) -> None:
+    """RFC 4685 §3: thr:in-reply-to is the resource replied to. A reply to a pending
+    comment (not shown) names the post. Commenters' emails are for moderation only."""
+    post = await api.create_post(title="Threads")
+    first = await comment(api, post["id"], author={"name": "Ann", "email": "ann@example.com"})
+    reply = await comment(api, post["id"], author="Bo", parent_id=first["id"])
+    held = await comment(api, post["id"], author="Cy", status="pending")
+    to_held = await comment(api, post["id"], author="Di", parent_id=held["id"])
+    path = f"/feeds/{post['id']}/comments/default"
+    atom = await until(lambda: api.feed(path), lambda r: len(entries(r.text)) == 3)
+    by_author = {e.findtext(f"{ATOM}author/{ATOM}name"): e for e in entries(atom.text)}
+    post_id = next(e.findtext(f"{ATOM}id") for e in entries((await api.feed()).text)
+                   if e.findtext(f"{ATOM}title") == "Threads")
+    answered = {name: (e.find(f"{THR}in-reply-to").get("ref"),
+                       e.find(f"{THR}in-reply-to").get("href"))
+                for name, e in by_author.items()}
+    assert answered["Bo"][0] == by_author["Ann"].findtext(f"{ATOM}id")
+    assert answered["Bo"][1].endswith(f"#comment-{first['id']}")
+    assert answered["Ann"][0] == post_id and answered["Di"][0] == post_id
+    assert to_held["parent_id"] == held["id"] and reply["parent_id"] == first["id"]
+    for alt in ("", "?alt=rss", "?alt=json"):
+        assert "ann@example.com" not in (await api.feed(path + alt)).text
+    assert (await api.get(f"/api/comments/{first['id']}")).json["author"]["email"] == \
+        "ann@example.com"
