@@ -6,10 +6,20 @@ chunk it has just read before handing out the events that chunk produced, so a s
 broken at line 28 gave no item at all (an import must keep the whole items before the bad
 part). An `XMLPullParser` fed by hand keeps its events when `feed()` raises: they are read
 out first, then the error is raised again.
+
+An undefined entity (`&eacute;` with no DTD declaring it) is an error lxml does not raise
+when entities are not resolved (`resolve_entities=False`, as the importers parse): `feed()`
+returns, the parser has stopped there, and `close()` then said "no element found" on line 1
+(a later `feed()` even began a new document mid-file). libxml2 has logged it, though, in the
+parser's `feed_error_log`, whose entries are kept until the next document: after each chunk
+(not each element) a fatal error there is raised as XMLSyntaxError("undefined entity
+&eacute;") on the entity's line. An undefined entity that is not fatal (the DOCTYPE names an
+external DTD, which may declare it) is accepted as before; libxml2 logs at most 100 such.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -17,6 +27,9 @@ from lxml import etree
 
 CHUNK = 64 * 1024
 """Bytes fed to the parser at a time (lxml's own iterparse reads 32 KiB)."""
+
+_UNDEFINED_ENTITY = re.compile(r"Entity '([^']+)' not defined")
+"""libxml2's words for ERR_UNDECLARED_ENTITY."""
 
 
 class XmlEvents:
@@ -40,6 +53,7 @@ class XmlEvents:
                     self.root = parser.close()
             except etree.XMLSyntaxError as exc:
                 broken = exc
+            broken = _undefined_entity(parser.feed_error_log) or broken
             for event, element in parser.read_events():
                 if self.root is None:
                     self.root = element.getroottree().getroot()
@@ -48,3 +62,17 @@ class XmlEvents:
                 raise broken
             if not chunk:
                 return
+
+
+def _undefined_entity(log: Any) -> etree.XMLSyntaxError | None:
+    """The error for the parse's first fatal error when that is an undefined entity (lxml
+    passes it over; an error it raises stays as lxml words it), else None."""
+    if log.last_error is None:  # nothing logged: the usual case, once per chunk
+        return None
+    for entry in log.filter_from_fatals():
+        if entry.type != etree.ErrorTypes.ERR_UNDECLARED_ENTITY:
+            return None
+        said = _UNDEFINED_ENTITY.match(entry.message)
+        problem = f"undefined entity &{said[1]};" if said else entry.message
+        return etree.XMLSyntaxError(problem, entry.type, entry.line, entry.column)
+    return None
