@@ -85,7 +85,7 @@ class LabelAlias:
     name: str
     """The label's name (for an author: the display name)."""
     legacy_id: str | None = None
-    """WordPress's numeric term id (for ?cat=ID)."""
+    """WordPress's numeric term id (for ?cat=ID), or an author's user id (?author=ID)."""
 
 
 @dataclass(frozen=True, slots=True)

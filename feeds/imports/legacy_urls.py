@@ -1,16 +1,23 @@
 """WordPress's feed URLs, answered with 301s to syndic's feeds after a WordPress import.
 
 WordPress serves RSS 2.0 at /feed/ (and /feed/rss2/), Atom at /feed/atom/, and the same
-under /comments/, /category/SLUG/, /tag/SLUG/, /author/LOGIN/ and each post's permalink,
-plus the query forms `?feed=rss2`, `?cat=ID&feed=rss2`, `?p=ID&feed=rss2`
-(https://wordpress.org/documentation/article/wordpress-feeds/). The import records, per
-site, what each category, tag, author and post is now called (`alias_paths`); the handler
-turns a request into an alias key (`wordpress_feed`) and looks it up.
+under /comments/, /category/SLUG/, /tag/SLUG/, /author/NICENAME/ and each post's
+permalink, plus the query forms `?feed=rss2`, `?cat=ID&feed=rss2`, `?p=ID&feed=rss2`,
+`?author=ID&feed=rss2` (https://wordpress.org/documentation/article/wordpress-feeds/). The
+import records, per site, what each category, tag, author and post is now called
+(`alias_paths`); the handler turns a request into alias keys (`wordpress_feed`,
+`WordPressFeed.alias_keys`) and looks them up.
+
+An author's URLs name the user's `user_nicename`, which WordPress makes from the login
+(`wordpress_nicename`: John.Doe -> john-doe) and which WXR does not export: the import records
+both the login and the nicename, and a request is also tried as the nicename of what it names
+(WordPress sanitizes `author_name` the same way, so /author/John.Doe/ works there too).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -34,16 +41,51 @@ _PATHS = [
     # A post's permalink with feed/ after it: its comments (any permalink structure).
     (re.compile(rf"^(/.+/){_TAIL}$"), "post"),
 ]
+_NUMBER = re.compile(r"[0-9]+")
+
+# WordPress's sanitize_title for a user_nicename (wp-includes/formatting.php: remove_accents,
+# then sanitize_title_with_dashes in its "save" context), on a request's decoded path: what
+# WordPress percent-encodes (other scripts) is kept as the character.
+_TAGS = re.compile(r"<[^>]*>")
+_ENTITIES = re.compile(r"&.+?;")
+_DROPPED = re.compile(r"[\x00-\x1f!-,/:-^`{-\x7f]")  # ASCII other than a-z 0-9 _ - and space
+_HYPHENS = re.compile(r"[- ]+")
+# remove_accents' letters that are no accented form of an ASCII one.
+_LETTERS = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+            "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ł": "l", "Ł": "L",
+            "ħ": "h", "Ħ": "H", "ı": "i", "ĸ": "k", "ŉ": "n", "ŋ": "n", "Ŋ": "N", "ŧ": "t"}
+_SAVE = str.maketrans(
+    # nbsp, non-breaking hyphen, figure dash, en and em dash, horizontal bar; slash.
+    dict.fromkeys("\u00a0\u2011\u2012\u2013\u2014\u2015/", "-")
+    | {"\u00d7": "x"}  # &times;
+    # Soft hyphen, ¡ ¿, angle and curly quotes, bullet, © ® ° … ™, acute and grave
+    # accents, macron, caron, zero-width and direction marks, BOM, object replacement.
+    | dict.fromkeys("\u00ad\u00a1\u00bf\u00ab\u00bb\u2039\u203a\u2018\u2019\u201a\u201b"
+                    "\u201c\u201d\u201e\u201f\u2022\u00a9\u00ae\u00b0\u2026\u2122\u00b4"
+                    "\u02ca\u0301\u0341\u0300\u0304\u030c\u200b\u200c\u200d\u200e\u200f"
+                    "\u202a\u202b\u202c\u202d\u202e\ufeff\ufffc"))
 
 
 @dataclass(frozen=True, slots=True)
 class WordPressFeed:
     """A WordPress feed request: the alias to look up (None: the site or comments feed,
-    which need none), the syndic path when no alias is needed, and the format asked for."""
+    which need none), the syndic path to go to when no alias is needed or the alias is not
+    known (None with an alias: 404), and the format asked for."""
 
     alias: str | None
     path: str | None
     format: FeedFormat
+
+    def alias_keys(self) -> tuple[str, ...]:
+        """The alias keys to look up, first found wins: the alias as asked, then for an
+        author the nicename WordPress makes of it, as WordPress sanitizes `author_name`
+        itself (/author/JOHN.DOE/ and ?author_name=John.Doe lead to john-doe's feed)."""
+        if self.alias is None:
+            return ()
+        kind, _, name = self.alias.partition(":")
+        if kind == "author" and (nicename := wordpress_nicename(name)) and nicename != name:
+            return (self.alias, f"author:{nicename}")
+        return (self.alias,)
 
     def location(self, target: str) -> str:
         return target + ("?alt=rss" if self.format is FeedFormat.RSS else "")
@@ -53,11 +95,39 @@ def _label_feed(name: str) -> str:
     return f"{SITE_FEED}/-/{quote(name, safe='')}"
 
 
+def _unaccented(char: str) -> str:
+    if char.isascii():
+        return char
+    if char in _LETTERS:
+        return _LETTERS[char]
+    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    return base if base and base.isascii() else char
+
+
+def wordpress_nicename(login: str) -> str:
+    """The user_nicename WordPress gives a user with this login (wp_insert_user: the login's
+    first 50 characters through sanitize_title), the name in the user's author URLs:
+    John.Doe -> john-doe, "Anne O'Neil" -> anne-oneil. "" when nothing is left.
+
+    WordPress appends -2, -3, ... when another user has the nicename already; an export
+    does not say so, and those are not guessed."""
+    text = _TAGS.sub("", login[:50]).replace("%", "")
+    text = "".join(map(_unaccented, unicodedata.normalize("NFC", text))).lower()
+    text = _ENTITIES.sub("", text.translate(_SAVE)).replace(".", "-")
+    return _HYPHENS.sub("-", _DROPPED.sub("", text)).strip("-")
+
+
 def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None) -> dict[str, str]:
     """alias key -> syndic feed path, for what an import brought in."""
     if isinstance(item, LabelAlias):
         if item.kind == "author":
-            return {f"author:{item.slug}": f"/feeds/authors/{slugify(item.name)}/default"}
+            author = f"/feeds/authors/{slugify(item.name)}/default"
+            out = {f"author:{item.slug}": author}  # the login, as ?author_name= may name it
+            if nicename := wordpress_nicename(item.slug):
+                out[f"author:{nicename}"] = author  # /author/NICENAME/feed/
+            if item.legacy_id:
+                out[f"author_id:{item.legacy_id}"] = author  # ?author=ID&feed=rss2
+            return out
         out = {f"{item.kind}:{item.slug}": _label_feed(item.name)}
         if item.legacy_id and item.kind == "category":
             out[f"cat:{item.legacy_id}"] = _label_feed(item.name)
@@ -87,6 +157,13 @@ def wordpress_feed(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
                               ("author_name", "author"), ("tag_ID", "tag_ID")):
             if query.get(param):
                 return WordPressFeed(f"{prefix}:{query[param]}", None, fmt)
+        if _NUMBER.fullmatch(author := query.get("author", "")):
+            # A user's id (wp:author_id): that author's feed when the import recorded it
+            # (alias_paths). One not recorded leads to the site feed, as these URLs always
+            # did, not to a 404: imports made before the importer kept wp:author_id have
+            # none. ("-3" and "1,2", excluding or combining users, are no one author's
+            # feed: the site feed, below.)
+            return WordPressFeed(f"author_id:{author}", SITE_FEED, fmt)
         return WordPressFeed(None, SITE_FEED, fmt)
     for pattern, kind in _PATHS:
         m = pattern.match(path)

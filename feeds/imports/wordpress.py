@@ -10,7 +10,8 @@ and wp:comment children. Text is CDATA; a "]]>" inside is written "]]]]><![CDATA
 XML itself joins back.
 
 What becomes what:
-- wp:author -> LabelAlias("author", login, display name); dc:creator (a login) -> Author.
+- wp:author -> LabelAlias("author", login, display name, author id); dc:creator (a login)
+  -> Author.
 - wp:category / wp:tag (and item terms not listed there) -> LabelAlias with the term id;
   item terms of domain category, post_tag (tag in 1.0) -> labels. Term names are unescaped
   (WordPress stores "&" in them as "&amp;"), slugs percent-decoded, like wp:post_name.
@@ -173,7 +174,7 @@ class _Wxr:
         # wp:author_email is the account's own address, which WordPress never publishes:
         # the posts' authors (and so the Atom feeds) are left without it.
         self.authors[login] = Author(name=display)
-        return [LabelAlias("author", login, display)]
+        return [LabelAlias("author", login, display, f.get("author_id") or None)]
 
     def alias(self, kind: _LabelKind, slug: str, name: str, term_id: str | None) -> list[Any]:
         slug = unquote(slug.strip())

@@ -20,12 +20,15 @@ async def redirect_or_404(request: web.Request, path: str | None = None) -> web.
         site = await request.app[STORE].get_site(site.id)
         if not site.wordpress_urls:
             raise web.HTTPNotFound()
-    target = wanted.path
-    if wanted.alias is not None:
-        target = await request.app[STORE].alias_target(site.id, wanted.alias)
-        if target is None:
-            raise web.HTTPNotFound()
-    assert target is not None
+    target = None
+    for key in wanted.alias_keys():  # an author's login, then its WordPress nicename
+        target = await request.app[STORE].alias_target(site.id, key)
+        if target is not None:
+            break
+    else:
+        target = wanted.path  # no alias needed, or one not known (?author=ID: the site feed)
+    if target is None:
+        raise web.HTTPNotFound()
     raise web.HTTPMovedPermanently(site.base_url + wanted.location(target))
 
 

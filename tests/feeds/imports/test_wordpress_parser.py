@@ -103,8 +103,8 @@ def test_dc_creator_is_a_login_that_the_channel_authors_turn_into_a_name() -> No
     assert found["102"].authors == (Author("Kofi Mensah"),)
     aliases = [a for a in parse() if isinstance(a, LabelAlias) and a.kind == "author"]
     assert aliases == [
-        LabelAlias("author", "marta", "Marta Quiñones"),
-        LabelAlias("author", "kofi", "Kofi Mensah"),
+        LabelAlias("author", "marta", "Marta Quiñones", "1"),
+        LabelAlias("author", "kofi", "Kofi Mensah", "2"),
     ]
 
 
@@ -117,8 +117,8 @@ def test_categories_and_tags_become_labels_and_aliases() -> None:
     items = parse()
     aliases = [(a.kind, a.slug, a.name, a.legacy_id) for a in items if isinstance(a, LabelAlias)]
     assert aliases == [
-        ("author", "marta", "Marta Quiñones", None),
-        ("author", "kofi", "Kofi Mensah", None),
+        ("author", "marta", "Marta Quiñones", "1"),
+        ("author", "kofi", "Kofi Mensah", "2"),
         ("category", "uncategorized", "Uncategorized", "1"),
         ("category", "garden", "Garden", "2"),
         ("category", "baking", "Baking", "4"),
