@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 from yarl import URL
 
 from feeds.imports.items import LabelAlias
@@ -28,6 +27,7 @@ from server.app import create_app, ensure_sites, make_publisher
 from server.clock import FakeClock
 from server.importing import file_source, run_import
 from tests.server.conftest import Client, FastTestServer
+from tests.server.test_wordpress_urls import follow, ids_in, redirect
 
 RSS, ATOM = FeedFormat.RSS, FeedFormat.ATOM
 BASE = "http://blog.test"
@@ -72,30 +72,6 @@ def serve(request: pytest.FixtureRequest, aiohttp_client: Callable[..., Awaitabl
         return await aiohttp_client(FastTestServer(app) if request.param == "fast-path" else app)
 
     return start
-
-
-def ids_in(body: bytes) -> set[str]:
-    """The entry ids of an Atom feed, or the guids of an RSS one."""
-    root = etree.fromstring(body)
-    if root.tag == "{http://www.w3.org/2005/Atom}feed":
-        return {e.findtext("{http://www.w3.org/2005/Atom}id") or ""
-                for e in root.iter("{http://www.w3.org/2005/Atom}entry")}
-    assert root.tag == "rss", root.tag
-    return {item.findtext("guid") or "" for item in root.iter("item")}
-
-
-async def redirect(client: Client, url: str) -> str:
-    resp = await client.get(url, allow_redirects=False)
-    assert resp.status == 301, f"{url}: {resp.status}"
-    return resp.headers["Location"]
-
-
-async def follow(client: Client, location: str) -> tuple[str, bytes]:
-    """GET the redirect's target on this server: (content type, body)."""
-    assert location.startswith(BASE + "/"), location
-    resp = await client.get(URL(location).path_qs)
-    assert resp.status == 200, f"{location}: {resp.status}"
-    return resp.headers["Content-Type"], await resp.read()
 
 
 # --- a reader following the old blog's author feed URLs ---------------------------------------
