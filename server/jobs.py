@@ -111,8 +111,11 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     start = await store.regeneration_start(now, IMPORT_HOLD, due_since=due_since, only=only,
                                            besides=besides)
     if due_since is not None and await _publish_due(app, state, now, start):
-        # What was just published, or came due, marked its feeds: their rows are new.
-        start = replace(start, dirty=await store.dirty_feeds(start.held, only, besides))
+        # What was just published, or came due, marked its feeds: their rows are new. The
+        # sites are read again after them: a `syndic site set` that committed in between
+        # marked its feeds, which must render with the site as changed.
+        dirty = await store.dirty_feeds(start.held, only, besides)
+        start = replace(start, dirty=dirty, sites=tuple(await store.sites()))
     _follow_sites(app, start.sites)
     # An import under way holds its site: its feeds render once, when it is done.
     held, dirty = start.held, start.dirty
