@@ -16,6 +16,7 @@ from feeds.errors import (
     PreconditionFailedError,
     StoreBusyError,
 )
+from feeds.imports.items import ImportFormatError
 
 log = logging.getLogger("syndic.http")
 
@@ -46,6 +47,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         answer = problem(503, "Service Unavailable", str(exc))
         answer.headers["Retry-After"] = "5"
         return answer
+    except ImportFormatError as exc:  # "line 4: not well-formed XML: ...", in the export
+        return problem(400, "Bad Request", str(exc), field=exc.field)
     except FeedsError as exc:
         return problem(400, "Bad Request", str(exc))
     except web.HTTPException as exc:

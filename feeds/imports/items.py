@@ -23,6 +23,9 @@ class ImportFormatError(FeedsError, ValueError):
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
+        self.field = "body"
+        """What held the export, for an API answer: the request's body, or (set by the
+        handler that fetched it) the `url` it came from."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,7 +206,7 @@ class Admin(StoreBase):
         REF` takes an id or a name) and no other token's name."""
         if not name or clean_text(name) != name:
             raise InvalidInputError("name", "must be one line of text, without control "
-                                    "characters or spaces at its ends")
+                                    "characters, runs of spaces or spaces at its ends")
         if name.isascii() and name.isdigit():
             raise InvalidInputError("name", "must not be a number (ids are numbers)")
         async with self.writing() as conn:

@@ -11,6 +11,7 @@ import hashlib
 from aiohttp import web
 
 from feeds.errors import InvalidInputError
+from feeds.imports.items import ImportFormatError
 from server.address_guard import AddressGuard
 from server.api_input import idempotency, next_link, page, path_id, query_value, site_of
 from server.feed_fetch import feed_url, fetch_feed_pages
@@ -53,7 +54,13 @@ async def create(request: web.Request) -> web.Response:
         raise InvalidInputError("body", "send the export file as the request body")
     else:
         source = file_source(kind, data, "upload", include_pages=pages)
-    run_id, _ = await run_import(app[STORE], site, app[PUBLISHER].ctx, source, app[CLOCK].now)
+    try:
+        run_id, _ = await run_import(app[STORE], site, app[PUBLISHER].ctx, source,
+                                     app[CLOCK].now)
+    except ImportFormatError as exc:
+        if url is not None:  # the export is what the URL gave, not the (empty) body
+            exc.field = "url"
+        raise
     app[WAKE]()
     answer = import_json(await app[STORE].import_run(run_id))
     await remember_answer(request, idem, answer)

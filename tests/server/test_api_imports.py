@@ -202,3 +202,13 @@ async def test_the_server_keeps_answering_while_a_feed_is_fetched(
     assert time.monotonic() - started < 0.4
     assert not importing.done()
     assert (await importing).json["report"]["posts"]["added"] == 4
+
+
+@pytest.mark.parametrize("kind", ["wordpress", "blogger", "feed"])
+async def test_a_malformed_export_is_a_400_naming_the_body_and_its_line(
+    api: Api, kind: str,
+) -> None:
+    broken = b'<?xml version="1.0"?>\n<rss version="2.0">\n<channel>\n<title>T</tit\n'
+    reply = await api.post(f"/api/imports?kind={kind}", data=broken, expect=400)
+    assert reply.field == "body" and reply.json["detail"].startswith("line ")
+    assert (await api.get("/api/posts")).json["total"] == 0

@@ -110,7 +110,7 @@ async def test_a_broken_feed_upload_is_a_400_naming_its_line(api: Api, case: str
 
     reply = await api.post("/api/imports?kind=feed", data=text.encode(), expect=400)
 
-    assert reply.is_problem and reply.json["detail"] == problem
+    assert reply.is_problem and reply.json["detail"] == problem and reply.field == "body"
     await assert_nothing_stored_and_one_failed_run(api, problem)
 
 
@@ -136,7 +136,7 @@ async def test_a_feed_url_whose_second_page_is_broken_stores_not_even_the_first(
     reply = await api.post(f"/api/imports?kind=feed&url={quote(url, safe='')}", expect=400)
 
     assert asked == ["/feed.atom", "/feed.atom?page=2"]
-    assert reply.is_problem and reply.json["detail"] == problem
+    assert reply.is_problem and reply.json["detail"] == problem and reply.field == "url"
     await assert_nothing_stored_and_one_failed_run(api, problem)
 
 
