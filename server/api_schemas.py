@@ -164,6 +164,9 @@ SCHEMAS: dict[str, Any] = {
             "aliases": COUNT, "items": COUNT,
             "skipped": {"type": "array", "items": out(
                 {"where": STR, "title": STR, "reason": STR})},
+            "notes": {"type": "array", "description": "items stored with something the "
+                      "export did not quite say (a date that is no date)", "items": out(
+                          {"where": STR, "title": STR, "note": STR})},
             "error": {**STR, "description": "why a failed run stopped"}}}}),
     "Subscription": out({"id": ID, "site_id": ID, "topic": STR, "callback": STR,
                           "signed": {"type": "boolean"}, "lease_seconds": COUNT,

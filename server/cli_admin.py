@@ -211,9 +211,10 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
         print(json.dumps({"import": run_id, "seconds": round(seconds, 3),
                           **report.as_dict()}, ensure_ascii=False))
         return 0
-    for where, title, reason in report.skipped:
-        console.print(f"skipped {where}" + (f" {title!r}" if title else "") + f": {reason}",
-                      markup=False, highlight=False, soft_wrap=True)
+    for verb, said in (("skipped", report.skipped), ("note on", report.notes)):
+        for where, title, why in said:
+            console.print(f"{verb} {where}" + (f" {title!r}" if title else "") + f": {why}",
+                          markup=False, highlight=False, soft_wrap=True)
     rate = (report.posts_added + report.posts_updated + report.posts_unchanged) / max(
         seconds, 1e-6)
     print(f"import {run_id}: {report_line(report)} in {seconds:.1f} s ({rate:.0f} posts/s)")

@@ -46,6 +46,7 @@ from feeds.imports.items import (
     ImportedPost,
     ImportItem,
     LabelAlias,
+    Note,
     Skipped,
 )
 from feeds.imports.legacy_urls import alias_paths
@@ -156,6 +157,9 @@ class Importer(CommentImports):
         """Sort a batch's items, and start preparing its posts (in the workers)."""
         posts: list[ImportedPost] = []
         for item in chunk:
+            if isinstance(item, Note):  # about the item beside it, not an item
+                self.report.notes.append((item.where, item.title, item.note))
+                continue
             self.report.items += 1
             if isinstance(item, Skipped):
                 self.report.skip(item.where, item.title, item.reason)

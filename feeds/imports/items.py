@@ -98,5 +98,15 @@ class Skipped:
     title: str = ""
 
 
-ImportItem = ImportedPost | ImportedComment | LabelAlias | Skipped
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something an item came in with that the export did not quite say: reported, the
+    item stored (e.g. a date that is no date, and the one used instead)."""
+
+    where: str
+    note: str
+    title: str = ""
+
+
+ImportItem = ImportedPost | ImportedComment | LabelAlias | Skipped | Note
 

@@ -24,6 +24,9 @@ class ImportReport:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     """(where, title, reason) of every item not stored."""
 
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    """(where, title, note) of items stored with something the export did not quite say."""
+
     def skip(self, where: str, title: str, reason: str) -> None:
         self.skipped.append((where, title, reason))
 
@@ -35,4 +38,5 @@ class ImportReport:
                          "unchanged": self.comments_unchanged},
             "aliases": self.aliases, "items": self.items,
             "skipped": [{"where": w, "title": t, "reason": r} for w, t, r in self.skipped],
+            "notes": [{"where": w, "title": t, "note": n} for w, t, n in self.notes],
         }

@@ -57,6 +57,7 @@ from feeds.imports.items import (
     ImportFormatError,
     ImportItem,
     LabelAlias,
+    Note,
     Skipped,
 )
 from feeds.imports.xml_stream import XmlEvents
@@ -143,6 +144,8 @@ class _Wxr:
         self.authors: dict[str, Author] = {}
         self.aliases: set[tuple[str, str]] = set()
         self.items = 0
+        self.unread: list[str] = []
+        """Dates of the item at hand that are no dates (2020-02-30): reported (Note)."""
 
     def begin(self, rss: Any) -> None:
         declared = set(rss.nsmap.values())
@@ -221,6 +224,7 @@ class _Wxr:
             return self.left_behind(where, reason, title, comments)
 
         out: list[ImportItem] = []
+        self.unread.clear()
         labels: list[str] = []
         for term in terms:
             domain, name = term.get("domain", ""), html.unescape((term.text or "").strip())
@@ -259,8 +263,24 @@ class _Wxr:
             where=where,
         )
         out.append(post)
-        out += (self.comment(c, post, f"item {self.items} (line {c.sourceline})") for c in comments)
+        out += self.notes(where, title, post.published)
+        for c in comments:
+            self.unread.clear()
+            comment = self.comment(c, post, f"item {self.items} (line {c.sourceline})")
+            out.append(comment)
+            if isinstance(comment, ImportedComment):
+                out += self.notes(comment.where, title, comment.published)
         return out
+
+    def notes(self, where: str, title: str, used: datetime | None) -> list[ImportItem]:
+        """A Note for the dates of the item just read that are no dates (WordPress writes
+        what MySQL held: 2020-02-30 happens), saying which date was taken instead."""
+        if not self.unread:
+            return []
+        dates = ", ".join(repr(v) for v in self.unread)
+        kept = used.isoformat() if used else "none in the export (the import's time, or the " \
+            "date stored)"
+        return [Note(where, f"not a date, left out: {dates} (published: {kept})", title)]
 
     def left_behind(self, where: str, reason: str, title: str, comments: list[Any]
                     ) -> list[ImportItem]:
@@ -327,12 +347,14 @@ class _Wxr:
                     try:
                         return parse_date(value, "date", tz)
                     except (ValueError, OverflowError):
+                        self.unread.append(value)
                         continue
         if not _RFC822_YEAR.search(rfc822):  # "Mon, 30 Nov -0001 00:00:00 +0000": no date
             return None
         try:
             parsed = parsedate_to_datetime(rfc822.strip())
         except (TypeError, ValueError, IndexError):
+            self.unread.append(rfc822.strip())
             return None
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 

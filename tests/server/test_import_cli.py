@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.feeds.imports.test_wordpress_parser import item, wxr
 from tests.server.api_conftest import Api
 
 FIXTURES = Path(__file__).parent.parent / "feeds" / "imports" / "fixtures"
@@ -210,3 +211,20 @@ async def test_a_malformed_upload_is_a_400_naming_the_line_and_a_failed_run(api:
     assert [r["state"] for r in runs] == ["failed"]
     assert runs[0]["report"]["error"].startswith("line 28:")
     assert runs[0]["report"]["posts"]["added"] == 1  # the post before the bad part
+
+
+def test_a_date_that_is_no_date_is_noted_on_the_command_line_and_in_the_report(
+    tmp_path: Path,
+) -> None:
+    dates = ("<wp:post_date_gmt>2020-02-30 10:00:00</wp:post_date_gmt>"
+             "<wp:post_date>2020-02-28 10:00:00</wp:post_date>")
+    (tmp_path / "odd.xml").write_bytes(wxr(item(dates=dates)).getvalue())
+
+    shown = syndic(tmp_path, "import", "wordpress", "odd.xml")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr.splitlines() == [
+        "note on item 1 (line 6) 'Post 1': not a date, left out: '2020-02-30 10:00:00' "
+        "(published: 2020-02-28T10:00:00+00:00)"]
+    report = json.loads(syndic(tmp_path, "import", "wordpress", "odd.xml", "--json").stdout)
+    assert [n["note"][:33] for n in report["notes"]] == ["not a date, left out: '2020-02-30"]
+    assert report["posts"]["unchanged"] == 1 and report["skipped"] == []

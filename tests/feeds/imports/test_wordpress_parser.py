@@ -19,6 +19,7 @@ from feeds.imports.items import (
     ImportFormatError,
     ImportItem,
     LabelAlias,
+    Note,
     Skipped,
 )
 from feeds.imports.wordpress import parse_wxr
@@ -416,3 +417,26 @@ def test_the_benchmarks_generated_export_parses(tmp_path: Path) -> None:
     assert len({a.slug for a in items if isinstance(a, LabelAlias) and a.kind == "author"}) == 20
     write_wxr(tmp_path / "again.xml", 300, seed=7)
     assert (tmp_path / "again.xml").read_bytes() == path.read_bytes()  # deterministic
+
+
+def test_a_date_that_is_no_date_is_noted_with_the_date_used_instead() -> None:
+    dates = ("<wp:post_date_gmt>2020-02-30 10:00:00</wp:post_date_gmt>"
+             "<wp:post_date>2020-02-28 10:00:00</wp:post_date>")
+    comment = ("<wp:comment><wp:comment_id>5</wp:comment_id><wp:comment_author>A"
+               "</wp:comment_author><wp:comment_date_gmt>2020-13-01 00:00:00"
+               "</wp:comment_date_gmt><wp:comment_content>Hi</wp:comment_content>"
+               "<wp:comment_approved>1</wp:comment_approved></wp:comment>")
+    items = list(parse_wxr(wxr(item(dates=dates, extra=comment)), UTC))
+    assert only_post(items).published == datetime(2020, 2, 28, 10, tzinfo=UTC)
+    notes = [i for i in items if isinstance(i, Note)]
+    assert [n.note for n in notes] == [
+        "not a date, left out: '2020-02-30 10:00:00' (published: 2020-02-28T10:00:00+00:00)",
+        "not a date, left out: '2020-13-01 00:00:00' (published: none in the export (the "
+        "import's time, or the date stored))"]
+    assert notes[0].title == "Post 1" and notes[1].where.startswith("item 1")
+
+
+def test_dates_wordpress_writes_for_none_are_no_note() -> None:
+    dates = ("<wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt>"
+             "<wp:post_date>2020-02-28 10:00:00</wp:post_date>")
+    assert not [i for i in parse_wxr(wxr(item(dates=dates)), UTC) if isinstance(i, Note)]
