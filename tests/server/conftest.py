@@ -6,9 +6,11 @@ each test, so each test starts from the same SQLite file without rendering it ag
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from config import load_settings
+from server import cli
 from server.app import create_app
 from server.clock import FakeClock
 from server.fastpath import FastSite
@@ -102,3 +105,34 @@ def make_api(
 @pytest.fixture
 async def api(make_api: Callable[..., Awaitable[Api]]) -> Api:
     return await make_api()
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int | str | None
+    out: str
+    err: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def syndic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
+    """`syndic ARGS...` in this process (main(), the `syndic` script's code path, without
+    starting Python each time), on a SQLite file of the test's own."""
+    for var in list(os.environ):
+        if var.upper().startswith("SYNDIC_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("SYNDIC_STORAGE__URL", f"sqlite:///{tmp_path / 'syndic.db'}")
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> Ran:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            cli.main(list(args))
+        out, err = capsys.readouterr()
+        return Ran(exited.value.code, out, err)
+
+    yield run

@@ -13,8 +13,6 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,37 +20,8 @@ import pytest
 from config import Settings
 from feeds.store import Store
 from server import cli
+from tests.server.conftest import Cli, Ran
 from tests.server.test_cli import GOOD
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int | str | None
-    out: str
-    err: str
-
-
-Cli = Callable[..., Ran]
-
-
-@pytest.fixture
-def syndic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
-    """`syndic ARGS...` in this process, on a SQLite file of the test's own."""
-    for var in list(os.environ):
-        if var.upper().startswith("SYNDIC_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("SYNDIC_STORAGE__URL", f"sqlite:///{tmp_path / 'syndic.db'}")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> Ran:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            cli.main(list(args))
-        out, err = capsys.readouterr()
-        return Ran(exited.value.code, out, err)
-
-    yield run
 
 
 def process(tmp_path: Path, *args: str, **env: str) -> Ran:

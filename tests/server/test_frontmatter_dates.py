@@ -6,8 +6,6 @@ thousand deep) is one line naming the front matter."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,37 +15,16 @@ import yaml
 
 from feeds.imports.items import ImportedPost, Skipped
 from feeds.models import FeedMode, Site
-from server import cli
 from server.api_input import date_field
 from server.frontmatter import read_post_file
 from server.sources import folder_items
+from tests.server.conftest import Cli
 from tests.server.test_cli import GOOD
-from tests.server.test_cli_errors import Cli, Ran, one_line, process
+from tests.server.test_cli_errors import one_line, process
 
 LISBON = ZoneInfo("Europe/Lisbon")
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def syndic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
-    """`syndic ARGS...` in this process, on a SQLite file of the test's own (as in
-    test_cli_errors.py)."""
-    for var in list(os.environ):
-        if var.upper().startswith("SYNDIC_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("SYNDIC_STORAGE__URL", f"sqlite:///{tmp_path / 'syndic.db'}")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> Ran:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            cli.main(list(args))
-        out, err = capsys.readouterr()
-        return Ran(exited.value.code, out, err)
-
-    yield run
 
 
 def post_file(tmp_path: Path, name: str, *front_matter: str, slug: str = "a-post") -> Path:

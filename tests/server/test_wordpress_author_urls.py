@@ -21,13 +21,9 @@ from feeds.imports.legacy_urls import (
     wordpress_nicename,
 )
 from feeds.models import FeedFormat
-from feeds.render import FeedRenderer, InlineRenderer
-from feeds.store import open_store
-from server.app import create_app, ensure_sites, make_publisher
 from server.clock import FakeClock
-from server.importing import file_source, run_import
-from tests.server.conftest import Client, FastTestServer
-from tests.server.test_wordpress_urls import follow, ids_in, redirect
+from tests.server.conftest import Client
+from tests.server.test_wordpress_urls import follow, ids_in, redirect, serving_imports
 
 RSS, ATOM = FeedFormat.RSS, FeedFormat.ATOM
 BASE = "http://blog.test"
@@ -55,23 +51,10 @@ def serve(request: pytest.FixtureRequest, aiohttp_client: Callable[..., Awaitabl
           make_settings: Callable[..., Any], clock: FakeClock, sqlite_url: str,
           tmp_path: Path) -> Serve:
     """syndic serving a store the export above was imported into (as `syndic import` does)."""
-
-    async def start() -> Client:
-        export = tmp_path / "john-doe.xml"
-        export.write_text(EXPORT, encoding="utf-8")
-        settings = make_settings()
-        store = await open_store(sqlite_url)
-        try:
-            site = (await ensure_sites(store, settings, clock))[0]
-            ctx = make_publisher(store, settings, InlineRenderer(FeedRenderer(1))).ctx
-            source = file_source("wordpress", export.read_bytes(), export.name)
-            await run_import(store, site, ctx, source, clock.now)
-        finally:
-            await store.close()
-        app = create_app(settings, clock=clock)
-        return await aiohttp_client(FastTestServer(app) if request.param == "fast-path" else app)
-
-    return start
+    export = tmp_path / "john-doe.xml"
+    export.write_text(EXPORT, encoding="utf-8")
+    start = serving_imports(request, aiohttp_client, make_settings, clock, sqlite_url)
+    return lambda: start("wordpress", export)
 
 
 # --- a reader following the old blog's author feed URLs ---------------------------------------

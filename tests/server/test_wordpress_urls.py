@@ -34,7 +34,15 @@ Serve = Callable[[ImportKind, Path], Awaitable[Client]]
 @pytest.fixture(params=["aiohttp", "fast-path"])
 def serve(request: pytest.FixtureRequest, aiohttp_client: Callable[..., Awaitable[Client]],
           make_settings: Callable[..., Any], clock: FakeClock, sqlite_url: str) -> Serve:
-    """syndic serving a store an export was imported into (as `syndic import` does it)."""
+    return serving_imports(request, aiohttp_client, make_settings, clock, sqlite_url)
+
+
+def serving_imports(request: pytest.FixtureRequest,
+                    aiohttp_client: Callable[..., Awaitable[Client]],
+                    make_settings: Callable[..., Any], clock: FakeClock, sqlite_url: str
+                    ) -> Serve:
+    """syndic serving a store an export was imported into (as `syndic import` does it), by
+    aiohttp alone or behind the fast path (request.param)."""
 
     async def start(kind: ImportKind, export: Path) -> Client:
         settings = make_settings()
