@@ -328,6 +328,12 @@ class Importer(CommentImports):
                         *(p for _, p in changed)])
         for (item, _), post_id in zip(new, ids, strict=True):
             self._post_ids[item.source_id] = post_id
+            if item.legacy_id and post_id != item.legacy_id:
+                # Post ids are one series for every site: the same Blogger export imported
+                # into a second site finds its ids taken by the first.
+                self.report.notes.append((item.where, item.title, (
+                    f"post id {item.legacy_id} belongs to another post already: this post's"
+                    f" id is {post_id}, its comment feed /feeds/{post_id}/comments/default")))
             self.outcomes[item.source_id] = ("added", post_id)
             self._aliases.update(alias_paths(item, post_id))
         for item, post in changed:

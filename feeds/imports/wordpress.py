@@ -25,8 +25,13 @@ What becomes what:
 - <guid> -> entry_id (WordPress's own feeds used it as RSS guid and Atom id), else <link>.
 - Dates: the *_gmt field (UTC); "0000-00-00 00:00:00" (drafts) or garbage falls back to the
   site-local field (read in `tz`), then to <pubDate> (whose draft value, "-0001", is refused).
-- content:encoded without Gutenberg block comments, with wpautop's paragraphs where the text
-  has none (see `_autop`); the same for comments. excerpt:encoded -> summary.
+- content:encoded as WordPress shows it: block comments out, core shortcodes ([caption],
+  [gallery], [audio], [video], [embed], Jetpack's [youtube] ...) and bare video URLs
+  expanded, wpautop's paragraphs where the text has none (feeds/imports/wp_content.py).
+  Attachment items are not imported but kept for [gallery] and [playlist]; a post that
+  has either waits until the end of the file, where its attachments have been read. A
+  shortcode that cannot be shown (a gallery's image missing from the export) -> Note.
+  Comments get the paragraphs only, as on WordPress. excerpt:encoded -> summary.
 - Comments: comment_approved 1 -> APPROVED, 0 -> PENDING, spam -> SPAM, else Skipped;
   comment_type "", comment, pingback, trackback come in (a ping as a comment by the pinging
   site); other types (6.9's editorial "note", plugin logs) are Skipped. entry_id is
@@ -41,6 +46,7 @@ does not matter. Entities are not resolved and nothing is fetched.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Iterator
@@ -60,7 +66,8 @@ from feeds.imports.items import (
     Note,
     Skipped,
 )
-from feeds.imports.xml_stream import XmlEvents
+from feeds.imports.wp_content import Attachment, autop, has_attachment_shortcodes, render
+from feeds.imports.xml_stream import XmlEvents, element_children, forget
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 from feeds.query import parse_date
 
@@ -89,17 +96,6 @@ _LABEL_KINDS: dict[str, _LabelKind | None] = {
     "category": "category", "post_tag": "tag", "tag": "tag", "": None,
 }  # fmt: skip
 
-# wpautop's block-level elements (wp-includes/formatting.php, $allblocks).
-_BLOCKS = (
-    "table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|map|"
-    "area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|article|aside|"
-    "hgroup|header|footer|nav|figure|figcaption|details|menu|summary"
-)
-_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCKS})[\s/>]", re.IGNORECASE)
-_HAS_PARAGRAPHS = re.compile(r"<(?:p|pre)[\s>]", re.IGNORECASE)
-_BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->\n?", re.DOTALL)
-_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-_TAG = re.compile(r"(<[^<>]*>)")
 _RFC822_YEAR = re.compile(r"(?<![-\d])\d{4}\s+\d{1,2}:\d{2}")
 _NOT_RSS = "not a WordPress export: the root is not <rss>"
 
@@ -124,7 +120,8 @@ def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> I
             if not wxr.wp:
                 raise ImportFormatError(f"line {elem.sourceline}", _NOT_RSS)
             yield from wxr.element(elem)
-            _forget(elem)
+            forget(elem)
+        yield from wxr.waited()
     except etree.XMLSyntaxError as exc:
         where = f"line {max(exc.lineno or 1, 1)}"  # an empty file says line 0
         raise ImportFormatError(where, f"not well-formed XML: {exc.msg}") from None
@@ -146,6 +143,10 @@ class _Wxr:
         self.items = 0
         self.unread: list[str] = []
         """Dates of the item at hand that are no dates (2020-02-30): reported (Note)."""
+        self.attachments: dict[str, Attachment] = {}
+        """Uploaded files by wp:post_id, for galleries, playlists and media shortcodes."""
+        self.waiting: list[list[ImportItem]] = []
+        """Posts (with their comments) whose shortcodes need attachments: see `waited`."""
 
     def begin(self, rss: Any) -> None:
         declared = set(rss.nsmap.values())
@@ -164,7 +165,7 @@ class _Wxr:
             except ValueError as exc:
                 return [Skipped(where, f"unreadable: {exc}")]
         name = elem.tag.rpartition("}")[2]
-        f = {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in _children(elem)}
+        f = {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in element_children(elem)}
         if name == "category":
             return self.alias("category", f.get("category_nicename", ""), f.get("cat_name", ""),
                               f.get("term_id"))  # fmt: skip
@@ -190,7 +191,7 @@ class _Wxr:
         wp = self.wp
         f: dict[str, str] = {}
         terms, metas, comments = [], [], []
-        for child in _children(elem):
+        for child in element_children(elem):
             tag = child.tag
             if tag == "category":
                 terms.append(child)
@@ -206,6 +207,8 @@ class _Wxr:
 
         title = html.unescape(f.get("title", "").strip())
         post_type = get("post_type") or "post"
+        if post_type == "attachment":
+            self.attachment(get("post_id"), f, metas)
         if post_type not in ("post", "page"):
             return self.left_behind(where, f"{post_type}: not a post", title, comments)
         if post_type == "page" and not self.include_pages:
@@ -243,13 +246,18 @@ class _Wxr:
         if (by_id := f"?p={post_id}") not in paths:
             paths.append(by_id)
 
+        raw = f.get(_CONTENT, "")
+        # A gallery shows attachments, which the export usually lists after the post (by
+        # id, and uploads come after the post's draft): such a post is kept back to the end.
+        waits = has_attachment_shortcodes(raw)
+        content, problems = ("", []) if waits else render(raw, post_id, self.attachments)
         login = f.get(_CREATOR, "").strip()
         author = (self.authors.get(login) or Author(name=login)) if login else None
         post = ImportedPost(
             source_id=post_id,
             entry_id=entry_id,
             title=title,
-            content_html=_autop(_BLOCK_COMMENT.sub("", f.get(_CONTENT, ""))),
+            content_html=raw if waits else content,
             published=self.date(get("post_date_gmt"), get("post_date"), f.get("pubDate", "")),
             updated=self.date(get("post_modified_gmt"), get("post_modified"), ""),
             status=status,
@@ -263,6 +271,7 @@ class _Wxr:
             where=where,
         )
         out.append(post)
+        out += [Note(where, problem, title) for problem in problems]
         out += self.notes(where, title, post.published)
         for c in comments:
             self.unread.clear()
@@ -270,7 +279,43 @@ class _Wxr:
             out.append(comment)
             if isinstance(comment, ImportedComment):
                 out += self.notes(comment.where, title, comment.published)
+        if waits:
+            self.waiting.append(out)
+            return []
         return out
+
+    def rendered(self, items: list[ImportItem]) -> list[ImportItem]:
+        """`items` (one post kept back, its aliases before it) with the post's content as
+        WordPress shows it (feeds/imports/wp_content.py), and a Note for each shortcode it
+        could not show."""
+        at, post = next((i, p) for i, p in enumerate(items) if isinstance(p, ImportedPost))
+        content, problems = render(post.content_html, post.source_id, self.attachments)
+        notes: list[ImportItem] = [Note(post.where, p, post.title) for p in problems]
+        return [*items[:at], dataclasses.replace(post, content_html=content), *notes,
+                *items[at + 1:]]
+
+    def waited(self) -> Iterator[ImportItem]:
+        """The posts kept back for their attachments, now that the file has been read."""
+        for items in self.waiting:
+            yield from self.rendered(items)
+        self.waiting.clear()
+
+    def attachment(self, post_id: str, f: dict[str, str], metas: list[Any]) -> None:
+        url = f.get(self.wp + "attachment_url", "").strip()
+        if not post_id or not url:
+            return
+        order = f.get(self.wp + "menu_order", "").strip()
+        alt = next((m.findtext(self.wp + "meta_value") or "" for m in metas
+                    if (m.findtext(self.wp + "meta_key") or "").strip()
+                    == "_wp_attachment_image_alt"), "")  # fmt: skip
+        self.attachments[post_id] = Attachment(
+            url=url,
+            parent=f.get(self.wp + "post_parent", "").strip() or "0",
+            order=int(order) if order.lstrip("-").isdigit() else 0,
+            caption=f.get(self.excerpt, "").strip(),
+            alt=alt.strip(),
+            title=html.unescape(f.get("title", "").strip()),
+        )
 
     def notes(self, where: str, title: str, used: datetime | None) -> list[ImportItem]:
         """A Note for the dates of the item just read that are no dates (WordPress writes
@@ -295,7 +340,7 @@ class _Wxr:
         return out
 
     def comment(self, elem: Any, post: ImportedPost, where: str) -> ImportItem:
-        f = {c.tag: c.text or "" for c in _children(elem)}
+        f = {c.tag: c.text or "" for c in element_children(elem)}
 
         def get(name: str) -> str:
             return f.get(self.wp + name, "").strip()
@@ -319,7 +364,7 @@ class _Wxr:
                 uri=url if url not in ("", "http://", "https://") else None,
                 email=get("comment_author_email") or None,
             ),
-            content_html=_autop(f.get(self.wp + "comment_content", "")),
+            content_html=autop(f.get(self.wp + "comment_content", "")),
             published=self.date(get("comment_date_gmt"), get("comment_date"), ""),
             status=status,
             parent_source_id=parent if parent not in ("", "0") else None,
@@ -358,36 +403,3 @@ class _Wxr:
             return None
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
-
-def _autop(text: str) -> str:
-    """A small part of WordPress's wpautop, which adds paragraphs on display to what it stores
-    without them: blank-line-separated text becomes <p>...</p>, single newlines <br />.
-    Text that already has <p> or <pre> is left alone, as is any chunk holding a block-level
-    tag (so "Intro\\n\\n<h2>Part</h2>\\n\\nMore" gets two paragraphs around its heading).
-    Not done: wpautop's shortcode, <pre>-inside and <br>-merging rules."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text or _HAS_PARAGRAPHS.search(text):
-        return text
-    chunks = []
-    for chunk in _BLANK_LINE.split(text):
-        if _BLOCK_TAG.search(chunk):
-            chunks.append(chunk.strip())
-        elif chunk.strip():
-            parts = _TAG.split(chunk.strip())  # no <br /> inside a tag spanning lines
-            lines = (p if i % 2 else p.replace("\n", "<br />\n") for i, p in enumerate(parts))
-            chunks.append("<p>" + "".join(lines) + "</p>")
-    return "\n\n".join(chunks)
-
-
-def _children(elem: Any) -> Iterator[Any]:
-    """Element children only (an unresolved entity reference is a child too)."""
-    return (c for c in elem if isinstance(c.tag, str))
-
-
-def _forget(elem: Any) -> None:
-    """Drop what was processed (and anything before it) so a large file stays small."""
-    elem.clear(keep_tail=True)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]

@@ -76,3 +76,17 @@ def _undefined_entity(log: Any) -> etree.XMLSyntaxError | None:
         problem = f"undefined entity &{said[1]};" if said else entry.message
         return etree.XMLSyntaxError(problem, entry.type, entry.line, entry.column)
     return None
+
+
+def element_children(elem: Any) -> Iterator[Any]:
+    """Element children only (an unresolved entity reference is a child too)."""
+    return (c for c in elem if isinstance(c.tag, str))
+
+
+def forget(elem: Any) -> None:
+    """Drop what was processed (and anything before it) so a large file stays small."""
+    elem.clear(keep_tail=True)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]

@@ -24,9 +24,10 @@ from feeds.content import clean_text, sanitize_html
 from feeds.feedset import FeedContext, atom_id
 from feeds.imports.apply import BATCH, Importer
 from feeds.imports.items import ImportedPost, ImportFormatError, ImportItem
-from feeds.models import PostDraft, PostStatus
+from feeds.models import FeedMode, PostDraft, PostStatus
 from feeds.publishing import Publisher
 from feeds.render import FeedRenderer, InlineRenderer
+from feeds.store import SiteSpec
 from server.importing import ImportSource, file_source, items_of, run_import
 from server.jobs import IMPORT_HOLD
 from tests.atom_rules import assert_atom_valid
@@ -194,6 +195,31 @@ async def test_bloggers_post_id_serves_its_comment_feed_with_approved_comments_o
     stored = await blog.store.comments_by_entry_id(blog.site.id, [ANH, ZOE_REPLY])
     reply = await blog.store.get_comment(blog.site.id, stored[ZOE_REPLY].id)
     assert reply.parent_id == stored[ANH].id and reply.post_id == momo.id
+
+
+async def test_the_same_blogger_export_in_a_second_site_says_which_post_ids_it_got(
+    blog: Blog,
+) -> None:
+    await blog.import_fixture("blogger-takeout")
+    spec = SiteSpec(host="copy.test", title="Copy", subtitle="", base_url="http://copy.test",
+                    timezone="UTC", language="en", default_feed=FeedMode.FULL,
+                    summary_length=200)
+    second = Blog(blog.store, await blog.store.create_site(spec, blog.clock.now()),
+                  blog.publisher, blog.clock)
+    report = await second.import_fixture("blogger-takeout")
+
+    # Post ids are one series for all sites: the second site's posts get new ones, and the
+    # report says where each one's comment feed now is.
+    momo = await blog.store.get_post(second.site.id, MOMO, by_id=False)
+    assert momo.id != 4411223344556677001
+    notes = {title: note for _, title, note in report.notes}
+    assert notes[momo.title] == (
+        f"post id 4411223344556677001 belongs to another post already: this post's id is"
+        f" {momo.id}, its comment feed /feeds/{momo.id}/comments/default"
+    )
+    await second.regenerate()
+    comments = await second.atom(f"/feeds/{momo.id}/comments/default")
+    assert len(entry_ids(comments)) == 2
 
 
 @pytest.mark.parametrize("export", list(EXPORTS))
