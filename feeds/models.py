@@ -112,6 +112,9 @@ class Post:
     thumbnail: str | None = None
     comment_count: int = 0
     version: int = 1
+    created: datetime | None = field(default=None, compare=False)
+    """When it was stored first (None: not read from the store). A draft whose `published`
+    is still this instant was given no date: publishing it dates it then."""
 
 
 @dataclass(frozen=True, slots=True)

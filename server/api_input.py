@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -270,8 +271,21 @@ def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency
 # -- bodies to domain drafts ---------------------------------------------------------------
 
 
+# A date a person gives the API, the command line or a post file starts with its day, year
+# first (ISO 8601 / RFC 3339): "10:00", "Dec 25" or "03/04/2027" would be read with parts
+# made up (the year 2000) or in one country's order, and a post scheduled with one went out
+# at once, dated 2000. Feeds and exports are read more leniently (feeds.query.parse_date).
+_DAY_FIRST = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}(?:[Tt\s]|$)")
+
+
 def date_field(value: str, field: str, tz: tzinfo) -> datetime:
-    """parse_date, and a 400 naming the field for a date out of range (not an overflow)."""
+    """parse_date of a value that starts with its day (_DAY_FIRST), and a 400 naming the
+    field for another value or a date out of range (not an overflow)."""
+    if not _DAY_FIRST.match(value):
+        raise InvalidInputError(field, (
+            f"not a date: {value!r}; give the day, year first, then the time if any:"
+            " 2026-12-25, 2026-12-25T10:00 (in the site's time zone) or"
+            " 2026-12-25T10:00:00+01:00"))
     try:
         moment = parse_date(value, field, tz)
     except OverflowError:
@@ -309,8 +323,8 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
     """A draft from a create (before None) or a patch of `before`: fields not in the body
     keep their stored values. `publish_at` schedules the post: it is taken only with status
     scheduled, or without a status (which then means scheduled); for a scheduled post
-    `published` is the same instant. Publishing a draft, or a scheduled post before its
-    time, without a date dates it now."""
+    `published` is the same instant. Publishing a draft that was given no date, or a
+    scheduled post before its time, without a date dates it now."""
     tz = ZoneInfo(site.timezone)
     publish_at = _date(body, "publish_at", tz, where)
     if publish_at is not None and body.get("status") not in (None, PostStatus.SCHEDULED):
@@ -330,8 +344,12 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
         publish_at = _date(body, "published", tz, where) or before.published
     published = publish_at or _date(body, "published", tz, where)
     if published is None:
+        # A draft given a date keeps it when it is published (a post written as a draft and
+        # back-dated, moving a blog in); one given none was dated when it was stored.
+        undated_draft = before is not None and before.status is PostStatus.DRAFT and (
+            before.created is None or before.published == before.created)
         going_out = before is not None and status is not PostStatus.DRAFT and (
-            before.status is PostStatus.DRAFT
+            undated_draft
             or (before.status is PostStatus.SCHEDULED and status is PostStatus.PUBLISHED
                 and before.published > now))
         published = now if before is None or going_out else before.published

@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     for flag in ("title", "slug", "summary", "labels", "file"):
         edit.add_argument(f"--{flag}", help="comma-separated" if flag == "labels" else None)
     edit.add_argument("--status", choices=["draft", "scheduled", "published"])
-    edit.add_argument("--publish-at", dest="publish_at", help="schedule it (ISO 8601 time)")
+    edit.add_argument("--publish-at", dest="publish_at",
+                      help="schedule it: 2026-12-25T10:00 (site time zone) or with an offset")
     listing = add("list", "list posts, newest first", post, True, True)
     listing.add_argument("--status", choices=["draft", "scheduled", "published", "deleted"])
     listing.add_argument("--label")

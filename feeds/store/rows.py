@@ -55,6 +55,7 @@ def post_from_row(
         thumbnail=row["thumbnail"],
         comment_count=comment_count,
         version=row["version"],
+        created=row.get("created"),
     )
 
 

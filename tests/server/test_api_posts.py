@@ -137,6 +137,24 @@ async def test_patch_changes_only_what_it_names_and_publishes_drafts(api: Api) -
     await api.patch("/api/posts/424242", {"title": "x"}, expect=404)
 
 
+async def test_a_draft_given_a_date_keeps_it_when_published_and_one_given_none_is_dated_then(
+    api: Api,
+) -> None:
+    dated = await api.create_post(title="Written in spring", status="draft",
+                                  published="2026-04-01T08:00:00Z")
+    undated = await api.create_post(title="Written now", status="draft")
+    api.clock.advance(hours=3)
+    for draft in (dated, undated):  # edited meanwhile: still its date, or still none
+        await api.patch(f"/api/posts/{draft['id']}", {"title": draft["title"] + "!"}, expect=200)
+    api.clock.advance(hours=1)
+
+    went_out = [(await api.patch(f"/api/posts/{d['id']}", {"status": "published"},
+                                 expect=200)).json for d in (dated, undated)]
+    assert went_out[0]["published"] == "2026-04-01T08:00:00Z"  # the author's date
+    assert went_out[1]["published"] == "2026-11-24T16:00:00Z"  # when it went out
+    assert went_out[0]["url"].endswith("/2026/04/written-in-spring.html")
+
+
 async def test_a_deleted_post_leaves_the_feed_and_the_api(api: Api) -> None:
     keep = await api.create_post(title="Stays")
     gone = await api.create_post(title="Goes away", labels=["doomed"])

@@ -78,3 +78,33 @@ def test_the_document_states_the_rule() -> None:
         said = SCHEMAS[schema]["properties"]["publish_at"]["description"]
         assert "scheduled" in said and "400" in said and "publish_at" in said
     assert "publish_at" in PATHS["/api/posts"]["post"]["description"]
+
+
+@pytest.mark.parametrize("when", ["10:00", "Dec 25", "03/04/2027", "25 December 2026", "2026"])
+async def test_a_publish_at_without_its_day_year_first_is_a_400_and_nothing_goes_out(
+    api: Api, when: str,
+) -> None:
+    # Read leniently, "10:00" was 10:00 on 1 January 2000: the post went out at once, dated
+    # 2000; "03/04/2027" was read month first.
+    reply = await api.post("/api/posts", {"title": "At ten", "publish_at": when}, expect=400)
+    assert reply.field == "publish_at"
+    assert "year first" in reply.json["detail"]
+    draft = await api.create_post(title="Draft", status="draft")
+    refused = await api.patch(f"/api/posts/{draft['id']}", {"publish_at": when}, expect=400)
+    assert refused.field == "publish_at"
+    assert (await api.get("/api/posts")).json["total"] == 1
+    assert (await api.get(f"/api/posts/{draft['id']}")).json["status"] == "draft"
+
+
+@pytest.mark.parametrize(("when", "instant"), [
+    ("2026-12-25", "2026-12-24T23:00:00Z"),
+    ("2026-12-25T10:00", "2026-12-25T09:00:00Z"),
+    ("2026-12-25 10:00:00", "2026-12-25T09:00:00Z"),
+    ("2026-12-25T10:00:00-05:00", "2026-12-25T15:00:00Z"),
+])
+async def test_a_publish_at_with_its_day_is_read_in_the_sites_time_zone_unless_it_has_an_offset(
+    api: Api, when: str, instant: str,
+) -> None:
+    await api.patch("/api/sites/1", {"timezone": "Europe/Paris"}, expect=200)
+    post = await api.create_post(title="Christmas", publish_at=when)
+    assert post["status"] == "scheduled" and post["publish_at"] == instant

@@ -46,7 +46,9 @@ def post_file(tmp_path: Path, name: str, *front_matter: str, slug: str = "a-post
     ("published: 2026-12-31T25:00:00+01:00",
      "published: not a date: '2026-12-31T25:00:00+01:00'"),
     ("published: !!timestamp 2026-02-30", "published: not a date: '2026-02-30'"),
-    ("published: notadate", "published: not a date: 'notadate'"),
+    ("published: notadate", "published: not a date: 'notadate'; give the day, year first,"
+     " then the time if any: 2026-12-25, 2026-12-25T10:00 (in the site's time zone) or"
+     " 2026-12-25T10:00:00+01:00"),
 ])
 def test_an_impossible_date_in_a_new_post_file_is_one_line_naming_the_field(
     syndic: Cli, tmp_path: Path, front_matter: str, expected: str,
