@@ -35,6 +35,13 @@ def _permalink(base_url: str, timezone: str, slug: str, published: datetime) -> 
     return f"{base_url}/{local:%Y}/{local:%m}/{slug}.html"
 
 
+def old_post_path(url: str) -> str:
+    """The url_aliases key of a post's former URL (or path), whose target is the post's
+    entry id: "post:/YYYY/MM/slug.html", whatever path the base URL has, kept apart from an
+    import's keys of old blog paths."""
+    return "post:/" + "/".join(url.rsplit("/", 3)[-3:])
+
+
 def new_entry_id(site: Site, slug: str, published: datetime) -> str:
     """RFC 4151 tag URI, made once and never changed: readers key their state on it."""
     return f"tag:{site.host.split(':')[0]},{published:%Y-%m-%d}:post-{slug}"

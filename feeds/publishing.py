@@ -25,6 +25,7 @@ from feeds.feedset import (
 )
 from feeds.models import (
     CONTENT_TYPES,
+    VISIBLE_STATUSES,
     Artifact,
     Comment,
     CommentDraft,
@@ -37,7 +38,15 @@ from feeds.models import (
     PostDraft,
     Site,
 )
-from feeds.posts import comment_author, comment_entry_id, deleted, prepare_comment, prepare_post
+from feeds.posts import (
+    comment_author,
+    comment_entry_id,
+    deleted,
+    old_post_path,
+    post_url,
+    prepare_comment,
+    prepare_post,
+)
 from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
@@ -114,7 +123,15 @@ class Publisher:
             # scheduled post, a slug given as the one it has): no new version, no new
             # `updated`, no feed marked.
             return before
-        return await self._replace(after, before, now)
+        written = await self._replace(after, before, now)
+        old = post_url(site, before.slug, before.published)
+        if before.status in VISIBLE_STATUSES and old != post_url(site, written.slug,
+                                                                 written.published):
+            # Its old URL answers 301 to the one it has now (server/handlers/pages.post_page),
+            # through every later change too: the alias names the post, not a URL.
+            await self.store.save_aliases(
+                site.id, {old_post_path(old): written.entry_id})
+        return written
 
     async def delete_post(self, site: Site, before: Post, now: datetime) -> Post:
         """`before` as the caller read it, deleted; StaleWriteError, nothing deleted, when

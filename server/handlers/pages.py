@@ -4,14 +4,15 @@ every feed, and a plain page per post so entry links resolve."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
 from feeds.errors import PostNotFoundError
-from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Site
-from feeds.posts import post_url
+from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
+from feeds.posts import old_post_path, post_url
 from feeds.query import feed_url
 from server.handlers.legacy import redirect_or_404
 from server.http_cache import http_date
@@ -19,6 +20,10 @@ from server.keys import CLOCK, SETTINGS, SITES, STORE
 
 _TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/rss+xml",
           FeedFormat.JSON: "application/feed+json"}
+
+
+def _shown(post: Post, now: datetime) -> bool:
+    return post.status in VISIBLE_STATUSES and post.published <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +96,26 @@ async def opml(request: web.Request) -> web.Response:
 
 
 async def post_page(request: web.Request) -> web.Response:
-    """/YYYY/MM/slug.html: the post, so the links in feeds lead somewhere."""
+    """/YYYY/MM/slug.html: the post, so the links in feeds lead somewhere. A URL the post had
+    before its date or slug changed answers 301 to the one it has now: readers keep the
+    links they were given (WordPress does the same for an old slug)."""
     site = request.app[SITES].for_host(request.host)
-    slug = request.match_info["slug"]
+    store, now = request.app[STORE], request.app[CLOCK].now()
     try:
-        post = await request.app[STORE].get_post(site.id, slug)
+        post: Post | None = await store.get_post(site.id, request.match_info["slug"],
+                                                 by_id=False)
     except PostNotFoundError:
-        raise web.HTTPNotFound() from None
-    now = request.app[CLOCK].now()
-    url = post_url(site, post.slug, post.published)
-    if post.status not in VISIBLE_STATUSES or post.published > now or not url.endswith(
-        request.path
-    ):
-        raise web.HTTPNotFound()
+        post = None
+    url = post_url(site, post.slug, post.published) if post else ""
+    if post is None or not _shown(post, now) or not url.endswith(request.path):
+        moved = await store.alias_target(site.id, old_post_path(request.path))
+        try:
+            post = await store.get_post(site.id, moved, by_id=False) if moved else post
+        except PostNotFoundError:
+            post = None
+        if post is None or not _shown(post, now):
+            raise web.HTTPNotFound()
+        raise web.HTTPMovedPermanently(post_url(site, post.slug, post.published))
     page = (
         f'<!doctype html>\n<html lang="{escape(site.language)}"><head><meta charset="utf-8">\n'
         f"<title>{escape(post.title)} — {escape(site.title)}</title></head><body>\n"

@@ -155,6 +155,35 @@ async def test_a_draft_given_a_date_keeps_it_when_published_and_one_given_none_i
     assert went_out[0]["url"].endswith("/2026/04/written-in-spring.html")
 
 
+async def moved_to(api: Api, path: str) -> tuple[int, str | None]:
+    async with api.client.get(path, allow_redirects=False) as resp:
+        return resp.status, resp.headers.get("Location")
+
+
+async def test_a_post_whose_date_or_slug_changes_answers_its_old_urls_with_a_301(api: Api) -> None:
+    post = await api.create_post(title="Compost notes", published="2026-11-03T10:00:00Z")
+    first = "/2026/11/compost-notes.html"
+    assert await moved_to(api, first) == (200, None)
+
+    await api.patch(f"/api/posts/{post['id']}", {"published": "2026-10-15T12:00:00Z"},
+                    expect=200)
+    assert await moved_to(api, first) == (301, "http://blog.test/2026/10/compost-notes.html")
+    await api.patch(f"/api/posts/{post['id']}", {"slug": "compost"}, expect=200)
+    await api.patch(f"/api/posts/{post['id']}", {"slug": "compost-heap"}, expect=200)
+    now_at = "http://blog.test/2026/10/compost-heap.html"
+    for old in (first, "/2026/10/compost-notes.html", "/2026/10/compost.html"):
+        assert await moved_to(api, old) == (301, now_at), old
+    assert await moved_to(api, "/2026/10/compost-heap.html") == (200, None)
+
+    # A new post may take a slug back: its own URL is its own.
+    await api.create_post(title="Compost", slug="compost", published="2026-10-20T10:00:00Z")
+    assert await moved_to(api, "/2026/10/compost.html") == (200, None)
+    # A draft has no URL, old or new; a deleted post neither.
+    await api.patch(f"/api/posts/{post['id']}", {"status": "draft"}, expect=200)
+    assert (await moved_to(api, first))[0] == 404
+    assert (await moved_to(api, "/2026/10/compost-heap.html"))[0] == 404
+
+
 async def test_a_deleted_post_leaves_the_feed_and_the_api(api: Api) -> None:
     keep = await api.create_post(title="Stays")
     gone = await api.create_post(title="Goes away", labels=["doomed"])
