@@ -22,6 +22,20 @@ _TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/
           FeedFormat.JSON: "application/feed+json"}
 
 
+async def _comments(request: web.Request, site: Site, post: Post, now: datetime) -> str:
+    """The post's approved comments, oldest first, each at the #comment-ID its feed entry
+    links to (the newest 500, the most a comment feed's page holds)."""
+    key = FeedKey(FeedKind.POST_COMMENTS, FeedQuery(max_results=500), post_id=post.id)
+    page = await request.app[STORE].select_comments(site.id, key, now)
+    items = "".join(
+        f'<li id="comment-{c.id}"><p>{escape(c.author.name)}, <time datetime='
+        f'"{c.published.isoformat()}">{c.published:%Y-%m-%d %H:%M} UTC</time></p>\n'
+        f"{c.content_html}</li>\n" for c, _ in reversed(page.comments)
+    )
+    return f'<section id="comments"><h2>Comments</h2>\n<ol>\n{items}</ol></section>\n' \
+        if items else '<section id="comments"></section>\n'
+
+
 def _shown(post: Post, now: datetime) -> bool:
     return post.status in VISIBLE_STATUSES and post.published <= now
 
@@ -120,6 +134,7 @@ async def post_page(request: web.Request) -> web.Response:
         f'<!doctype html>\n<html lang="{escape(site.language)}"><head><meta charset="utf-8">\n'
         f"<title>{escape(post.title)} — {escape(site.title)}</title></head><body>\n"
         f"<article><h1>{escape(post.title)}</h1>\n{post.content_html}\n</article>\n"
-        f'<p id="comments"><a href="/">{escape(site.title)}</a></p>\n</body></html>\n'
+        f"{await _comments(request, site, post, now)}"
+        f'<p><a href="/">{escape(site.title)}</a></p>\n</body></html>\n'
     )
     return web.Response(text=page, content_type="text/html", charset="utf-8")

@@ -210,3 +210,21 @@ async def test_a_reply_to_a_comment_names_that_comment_and_no_email_is_published
         assert "ann@example.com" not in (await api.feed(path + alt)).text
     assert (await api.get(f"/api/comments/{first['id']}")).json["author"]["email"] == \
         "ann@example.com"
+
+
+async def test_a_comment_entrys_link_leads_to_the_comment_on_the_posts_page(api: Api) -> None:
+    post = await api.create_post(title="Talked about")
+    first = await comment(api, post["id"], author="Ann <Lee>", content_html="<p>First!</p>")
+    await comment(api, post["id"], author="Spam", content_html="<p>Buy</p>", status="pending")
+    second = await comment(api, post["id"], author="Bob", content_html="<p>Second.</p>")
+    feed = await until(lambda: api.feed(f"/feeds/{post['id']}/comments/default"),
+                       lambda r: len(entries(r.text)) == 2)
+
+    links = [e.find(f"{ATOM}link").get("href") for e in entries(feed.text)]
+    page, fragment = links[0].split("#")
+    assert [link.split("#")[1] for link in links] == [f"comment-{second['id']}",
+                                                      f"comment-{first['id']}"]
+    html = (await api.feed(page.removeprefix("http://blog.test"))).text
+    # Oldest first, as a blog shows them; the pending one is not there.
+    assert html.index(f'id="comment-{first["id"]}"') < html.index(f'id="{fragment}"')
+    assert "Ann &lt;Lee&gt;" in html and "<p>First!</p>" in html and "Buy" not in html
