@@ -31,7 +31,7 @@ from feeds.store import Store
 from server.api_input import check, comment_draft, post_draft
 from server.app import ensure_sites, make_publisher
 from server.clock import SystemClock
-from server.frontmatter import read_post_file
+from server.frontmatter import patch_from_file, read_post_file
 from server.handlers.api_conditional import change_current, first_then
 from server.representations import comment_json, post_json
 
@@ -126,10 +126,10 @@ async def _existing(store: Store, site_id: int, draft: PostDraft, path: Path
 async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     before = await live_post(store, site, args.ref)  # a deleted post is gone, as in the API
-    body: dict[str, Any] = {}
-    if args.file:
-        from_file = read_post_file(Path(args.file), ZoneInfo(site.timezone), before.published)
-        body["content_html"] = from_file.content_html
+    # The file's front matter first, the options over it.
+    body = patch_from_file(Path(args.file), ZoneInfo(site.timezone), before) if args.file else {}
+    if args.status is not None or args.publish_at is not None:
+        body.pop("status", None), body.pop("publish_at", None)  # the options decide
     for name in ("title", "status", "publish_at", "slug", "summary"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)

@@ -23,7 +23,7 @@ import markdown
 import yaml
 
 from feeds.errors import FeedsError, InvalidInputError
-from feeds.models import Author, PostDraft, PostStatus
+from feeds.models import Author, Post, PostDraft, PostStatus
 from server.api_input import date_field
 
 KNOWN_KEYS = {"title", "slug", "labels", "authors", "published", "updated", "summary", "status",
@@ -102,6 +102,8 @@ def _split(text: str, path: Path) -> tuple[dict[str, Any], str]:
         # bug of ours: one line naming the front matter (cli.py's exit 2, not 70).
         raise PostFileError(path, "front matter",
                             f"not valid YAML: {_one_line(exc)}") from None
+    if meta is None:
+        meta = {}  # "---\n---": no field given (an edit's file may give only a body)
     if not isinstance(meta, dict):
         raise PostFileError(path, "front matter", "must be a mapping of keys to values")
     body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
@@ -189,6 +191,36 @@ def _authors(meta: dict[str, Any], path: Path) -> tuple[Author, ...]:
 
 def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
     """A draft from a post file, or PostFileError naming the file and the field."""
+    return _read(path, tz, now)[0]
+
+
+def patch_from_file(path: Path, tz: tzinfo, before: Post) -> dict[str, Any]:
+    """A post file as the body of a PATCH of `before` (`syndic post edit --file`): its
+    content, and each field its front matter gives (a title, labels, a date, ...); what it
+    leaves out stays as it is. A status `scheduled` schedules the post at its date."""
+    draft, given = _read(path, tz, before.published, need_title=False)
+    if "id" in given and draft.entry_id != before.entry_id:
+        raise PostFileError(path, "id", f"is the post's entry id, {before.entry_id!r}: an "
+                            "edit does not change it (add the file as a new post instead)")
+    body: dict[str, Any] = {"content_html": draft.content_html}
+    fields = {
+        "title": draft.title, "slug": draft.slug, "summary": draft.summary,
+        "labels": list(draft.labels),
+        "authors": [{"name": a.name, "uri": a.uri, "email": a.email} for a in draft.authors],
+        "published": draft.published.isoformat(),
+        "updated": draft.updated.isoformat() if draft.updated else None,
+    }  # fmt: skip
+    body |= {name: value for name, value in fields.items() if name in given}
+    if "status" in given and draft.status is PostStatus.SCHEDULED:
+        body["publish_at"] = body.pop("published", draft.published.isoformat())
+    elif "status" in given:
+        body["status"] = draft.status.value
+    return body
+
+
+def _read(path: Path, tz: tzinfo, now: datetime, *, need_title: bool = True
+          ) -> tuple[PostDraft, set[str]]:
+    """The draft a post file makes, and the keys its front matter has."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -198,7 +230,7 @@ def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
     if unknown:
         raise PostFileError(path, unknown[0], "unknown key")
     title = _text(meta, "title", path)
-    if title is None or not title.strip():
+    if need_title and (title is None or not title.strip()):
         raise PostFileError(path, "title", "missing")
     labels = meta.get("labels")
     if labels is None:
@@ -221,7 +253,7 @@ def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
     html = markdown.markdown(body, extensions=["extra"]) if path.suffix == ".md" else body
     published = _date(meta, "published", path, tz) or now
     return PostDraft(
-        title=title,
+        title=title or "",
         content_html=html,
         published=published,
         updated=_date(meta, "updated", path, tz),
@@ -231,4 +263,4 @@ def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
         labels=tuple(str(x) for x in labels),
         status=status,
         entry_id=_text(meta, "id", path),
-    )
+    ), set(map(str, meta))

@@ -52,6 +52,33 @@ def test_a_writer_adds_edits_shows_lists_and_removes_a_post(tmp_path: Path) -> N
         added["id"]]
 
 
+def test_an_edit_from_a_file_takes_what_its_front_matter_says_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    [added] = as_json(tmp_path, "post", "add", "fresh.html")
+    (tmp_path / "edit.md").write_text(
+        '---\ntitle: "From the file"\nlabels: [filelabel]\n---\nNew **body**\n',
+        encoding="utf-8")
+    [edited] = as_json(tmp_path, "post", "edit", "fresh-from-the-cli", "--file", "edit.md")
+    assert (edited["title"], edited["labels"], edited["content_html"]) == (
+        "From the file", ["filelabel"], "<p>New <strong>body</strong></p>")
+    for kept in ("slug", "published", "authors", "status", "entry_id"):
+        assert edited[kept] == added[kept], kept
+
+    # The options win over the file; a file that only has a body changes only the body.
+    (tmp_path / "body.md").write_text("---\n---\nOnly this\n", encoding="utf-8")
+    [again] = as_json(tmp_path, "post", "edit", "fresh-from-the-cli", "--file", "edit.md",
+                      "--title", "From the option")
+    assert again["title"] == "From the option"
+    [body_only] = as_json(tmp_path, "post", "edit", "fresh-from-the-cli", "--file", "body.md")
+    assert (body_only["title"], body_only["content_html"]) == ("From the option",
+                                                               "<p>Only this</p>")
+    (tmp_path / "other.md").write_text("---\nid: urn:x:other\n---\nx\n", encoding="utf-8")
+    assert "id: is the post's entry id" in refused(tmp_path, "post", "edit",
+                                                   "fresh-from-the-cli", "--file", "other.md")
+
+
 def test_comments_are_added_held_approved_marked_as_spam_and_removed(tmp_path: Path) -> None:
     (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
     ok(tmp_path, "post", "add", "fresh.html")
