@@ -146,7 +146,7 @@ class Admin(StoreBase):
         post_id: int | None = None,
     ) -> tuple[int, list[Comment]]:
         c = t.comments.c
-        cond = [c.site_id == site_id]
+        cond = [c.site_id == site_id, _post_kept(site_id)]
         if status is not None:
             cond.append(c.status == status.value)
         if post_id is not None:
@@ -340,3 +340,12 @@ def _site_still(site_id: int, read: Site | None) -> list[ColumnElement[bool]]:
                   c.summary_length == read.summary_length,
                   c.wordpress_urls == read.wordpress_urls, c.is_default == read.is_default]
     return where
+
+
+def _post_kept(site_id: int) -> Any:
+    """A comment's post is not deleted: the comments of a deleted post (which stays deleted)
+    can never be shown again, so they leave the moderation queue and the lists. Each is still
+    found by its id (GET, DELETE: a commenter may ask for theirs to go)."""
+    p = t.posts.c
+    return t.comments.c.post_id.in_(
+        select(p.id).where(p.site_id == site_id, p.status != PostStatus.DELETED.value))

@@ -228,3 +228,16 @@ async def test_a_comment_entrys_link_leads_to_the_comment_on_the_posts_page(api:
     # Oldest first, as a blog shows them; the pending one is not there.
     assert html.index(f'id="comment-{first["id"]}"') < html.index(f'id="{fragment}"')
     assert "Ann &lt;Lee&gt;" in html and "<p>First!</p>" in html and "Buy" not in html
+
+
+async def test_the_comments_of_a_deleted_post_leave_the_moderation_queue(api: Api) -> None:
+    post = await api.create_post(title="Going away")
+    kept = await api.create_post(title="Staying")
+    held = await comment(api, post["id"], status="pending")
+    other = await comment(api, kept["id"], status="pending")
+    await api.delete(f"/api/posts/{post['id']}", expect=204)
+
+    queue = (await api.get("/api/comments?status=pending")).json
+    assert [c["id"] for c in queue["items"]] == [other["id"]] and queue["total"] == 1
+    # Still found by its id: a commenter may ask for theirs to be removed.
+    await api.delete(f"/api/comments/{held['id']}", expect=204)
