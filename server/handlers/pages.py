@@ -3,6 +3,7 @@ every feed, and a plain page per post so entry links resolve."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -34,6 +35,23 @@ async def _comments(request: web.Request, site: Site, post: Post, now: datetime)
     )
     return f'<section id="comments"><h2>Comments</h2>\n<ol>\n{items}</ol></section>\n' \
         if items else '<section id="comments"></section>\n'
+
+
+def _validated(request: web.Request, text: str, content_type: str) -> web.Response:
+    """A page with a strong ETag (a hash of its bytes) and the feeds' Cache-Control, or a
+    304 when the reader holds those bytes (RFC 9110 §13.1.2: If-None-Match compares weakly):
+    OPML and discovery pollers need not fetch an unchanged page again."""
+    body = text.encode()
+    tag = hashlib.sha256(body).hexdigest()[:32]
+    headers = {"Cache-Control": f"public, max-age={request.app[SETTINGS].feeds.cache_max_age}"}
+    held = request.if_none_match or ()
+    if any(e.value in (tag, "*") for e in held):
+        response = web.Response(status=304, headers=headers)
+    else:
+        response = web.Response(body=body, content_type=content_type, charset="utf-8",
+                                headers=headers)
+    response.etag = tag
+    return response
 
 
 def _shown(post: Post, now: datetime) -> bool:
@@ -87,7 +105,7 @@ async def index(request: web.Request) -> web.Response:
         f"<h1>{escape(site.title)}</h1>\n<p>{escape(site.subtitle)}</p>\n<h2>Feeds</h2>\n"
         f'<ul>\n{rows}</ul>\n<p><a href="/feeds.opml">All feeds as OPML</a></p>\n</body></html>\n'
     )
-    return web.Response(text=page, content_type="text/html", charset="utf-8")
+    return _validated(request, page, "text/html")
 
 
 async def opml(request: web.Request) -> web.Response:
@@ -106,7 +124,7 @@ async def opml(request: web.Request) -> web.Response:
         f"    <dateCreated>{http_date(site.created)}</dateCreated>\n"
         f"  </head>\n  <body>\n{outlines}  </body>\n</opml>\n"
     )
-    return web.Response(text=body, content_type="text/x-opml", charset="utf-8")
+    return _validated(request, body, "text/x-opml")
 
 
 async def post_page(request: web.Request) -> web.Response:
@@ -137,4 +155,4 @@ async def post_page(request: web.Request) -> web.Response:
         f"{await _comments(request, site, post, now)}"
         f'<p><a href="/">{escape(site.title)}</a></p>\n</body></html>\n'
     )
-    return web.Response(text=page, content_type="text/html", charset="utf-8")
+    return _validated(request, page, "text/html")
