@@ -155,9 +155,10 @@ async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) 
 async def post_list(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     status = PostStatus(args.status) if args.status else None
+    tz = ZoneInfo(site.timezone)  # the site's time, as its post URLs have it
     async for p in every(lambda at: store.page_posts(site.id, 500, at, status, args.label)):
-        out(args, post_json(site, p),
-            f"{p.id}\t{p.status.value}\t{p.published:%Y-%m-%d %H:%M}\t{p.slug}\t{p.title}")
+        out(args, post_json(site, p), f"{p.id}\t{p.status.value}\t"
+            f"{p.published.astimezone(tz):%Y-%m-%d %H:%M %z}\t{p.slug}\t{p.title}")
     return 0
 
 
@@ -215,9 +216,10 @@ async def comment_list(settings: Settings, store: Store, args: argparse.Namespac
     site = await pick_site(store, settings, args.site)
     post_id = (await store.get_post(site.id, args.post)).id if args.post else None
     status = CommentStatus(args.status) if args.status else None
+    tz = ZoneInfo(site.timezone)
     async for c in every(lambda at: store.page_comments(site.id, 500, at, status, post_id)):
         out(args, comment_json(c), f"{c.id}\t{c.status.value}\t{c.post_id}\t"
-            f"{c.published:%Y-%m-%d %H:%M}\t{c.author.name}")
+            f"{c.published.astimezone(tz):%Y-%m-%d %H:%M %z}\t{c.author.name}")
     return 0
 
 

@@ -135,3 +135,11 @@ def test_mistakes_are_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     assert "default site" in refused(tmp_path, "site", "rm", "localhost")
     assert "nothing to change" in refused(tmp_path, "post", "edit", "nope-either")\
         or "no post" in refused(tmp_path, "post", "edit", "nope-either")
+
+
+def test_post_list_shows_times_in_the_sites_zone_with_their_offset(tmp_path: Path) -> None:
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    ok(tmp_path, "post", "add", "fresh.html")
+    ok(tmp_path, "site", "set", "1", "timezone=Asia/Tokyo")
+    # published: 2026-11-23T23:00:00+01:00, which is 07:00 the next day in Tokyo
+    assert "\t2026-11-24 07:00 +0900\tfresh-from-the-cli\t" in ok(tmp_path, "post", "list")
