@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -286,6 +286,7 @@ def date_field(value: str, field: str, tz: tzinfo) -> datetime:
             f"not a date: {value!r}; give the day, year first, then the time if any:"
             " 2026-12-25, 2026-12-25T10:00 (in the site's time zone) or"
             " 2026-12-25T10:00:00+01:00"))
+    _exists(value, field, tz)
     try:
         moment = parse_date(value, field, tz)
     except OverflowError:
@@ -293,6 +294,24 @@ def date_field(value: str, field: str, tz: tzinfo) -> datetime:
     if moment is None or not EARLIEST <= moment <= LATEST:
         raise InvalidInputError(field, f"date out of range: {value!r}")
     return moment
+
+
+def _exists(value: str, field: str, tz: tzinfo) -> None:
+    """A 400 for a local time the clocks skip (02:30 on the night summer time starts): read
+    as it stands it would be an hour later, after 03:00 the same night."""
+    try:
+        naive = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return  # not a date fromisoformat reads: parse_date decides
+    if naive.tzinfo is not None:
+        return
+    try:
+        shown = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    except OverflowError:
+        return  # out of range: date_field says so
+    if shown != naive:
+        raise InvalidInputError(field, f"{value!r} is no time in {tz} (its clocks skip it);"
+                                " give a time after the change, or an offset")
 
 
 def _date(body: dict[str, Any], name: str, tz: ZoneInfo, where: str) -> datetime | None:

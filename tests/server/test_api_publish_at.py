@@ -108,3 +108,16 @@ async def test_a_publish_at_with_its_day_is_read_in_the_sites_time_zone_unless_i
     await api.patch("/api/sites/1", {"timezone": "Europe/Paris"}, expect=200)
     post = await api.create_post(title="Christmas", publish_at=when)
     assert post["status"] == "scheduled" and post["publish_at"] == instant
+
+
+async def test_a_local_time_the_clocks_skip_is_a_400_not_an_hour_later(api: Api) -> None:
+    await api.patch("/api/sites/1", {"timezone": "Europe/Paris"}, expect=200)
+    # 28 March 2027: Paris goes from 02:00 to 03:00; "02:30" would have gone out after "03:00".
+    reply = await api.post("/api/posts", {"title": "Gap", "publish_at": "2027-03-28T02:30"},
+                           expect=400)
+    assert reply.field == "publish_at" and "Europe/Paris" in reply.json["detail"]
+    after = await api.create_post(title="After", publish_at="2027-03-28T03:00")
+    assert after["publish_at"] == "2027-03-28T01:00:00Z"
+    # The hour that happens twice (31 October 2027) is the first of the two.
+    twice = await api.create_post(title="Twice", publish_at="2027-10-31T02:30")
+    assert twice["publish_at"] == "2027-10-31T00:30:00Z"
