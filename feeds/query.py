@@ -20,6 +20,10 @@ from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, Ord
 _FORMATS = {"atom": FeedFormat.ATOM, "rss": FeedFormat.RSS, "json": FeedFormat.JSON}
 _PARTIAL_DATE_DEFAULT = datetime(2000, 1, 1)
 _DATE_PARAMS = ("published-min", "published-max", "updated-min", "updated-max")
+_OFFSET_AFTER_SPACE = re.compile(r"(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)")
+"""A date-time, a space, an offset's digits: a '+' decoded as a space (parse_query_date)."""
+_OFFSET_HOURS = re.compile(r"[+-](\d{2}):?\d{2}$")
+_OFFSET_RULE = "a UTC offset must be less than 24 hours"
 
 
 def _fold(char: str) -> str:
@@ -53,9 +57,39 @@ def parse_date(value: str, field: str, tz: tzinfo) -> datetime:
             parsed = date_parser.parse(value, default=_PARTIAL_DATE_DEFAULT)
         except (ValueError, OverflowError) as exc:
             raise InvalidParameterError(field, f"not a date: {value!r}") from exc
+    return _in_utc(parsed, value, field, tz)
+
+
+def parse_query_date(value: str, field: str, tz: tzinfo) -> datetime:
+    """A feed URL's date (published-min/max, updated-min/max) as an aware UTC datetime: RFC
+    3339 or another ISO 8601 form, naive input in `tz`. Nothing else is guessed at, as
+    parse_date does: a date misread selects other posts without a word (dateutil's
+    lenient reading drops "EST" and reads "UTC+2" as -02:00)."""
+    spaced = _OFFSET_AFTER_SPACE.fullmatch(value)
+    # Query decoding (application/x-www-form-urlencoded) turns an unescaped '+' into a
+    # space: "2026-11-17T00:00:00 05:00" can only have been +05:00.
+    written = f"{spaced[1]}+{spaced[2]}" if spaced else value
+    try:
+        parsed = date_parser.isoparse(written)
+    except (ValueError, OverflowError):
+        big = _OFFSET_HOURS.search(written)
+        if big and int(big[1]) >= 24:
+            raise InvalidParameterError(field, f"{_OFFSET_RULE}: {value!r}") from None
+        raise InvalidParameterError(
+            field, f"not an RFC 3339 date such as 2026-11-17T09:30:00+01:00: {value!r}"
+        ) from None
+    return _in_utc(parsed, value, field, tz)
+
+
+def _in_utc(parsed: datetime, value: str, field: str, tz: tzinfo) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in the year 10000 in UTC
+        raise InvalidParameterError(field, f"date out of range: {value!r}") from None
+    except ValueError:  # dateutil makes any offset; datetime takes less than 24 hours
+        raise InvalidParameterError(field, f"{_OFFSET_RULE}: {value!r}") from None
 
 
 def _positive_int(params: Mapping[str, str], name: str) -> int | None:
@@ -87,7 +121,7 @@ def parse_feed_query(
     max_results = min(_positive_int(params, "max-results") or default_max, cap)
     start_index = _positive_int(params, "start-index") or 1
     dates = {
-        name: parse_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
+        name: parse_query_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
     }
     raw_order = params.get("orderby", OrderBy.PUBLISHED.value)
     # Blogger also accepts "lastmodified" and "starttime"; map them to ours.

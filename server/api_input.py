@@ -271,12 +271,9 @@ def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency
 
 
 def date_field(value: str, field: str, tz: tzinfo) -> datetime:
-    """parse_date, and a 400 naming the field for a date out of range (not an overflow)."""
-    try:
-        moment = parse_date(value, field, tz)
-    except OverflowError:
-        moment = None
-    if moment is None or not EARLIEST <= moment <= LATEST:
+    """parse_date, and a 400 naming the field for a date outside what the store keeps."""
+    moment = parse_date(value, field, tz)
+    if not EARLIEST <= moment <= LATEST:
         raise InvalidInputError(field, f"date out of range: {value!r}")
     return moment
 

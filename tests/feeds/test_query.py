@@ -22,6 +22,7 @@ from feeds.query import (
     parse_feed_query,
     parse_format,
     parse_key_string,
+    parse_query_date,
     slugify,
 )
 
@@ -91,6 +92,67 @@ def test_dates_without_a_zone_take_the_sites_zone() -> None:
     winter = query(**{"published-max": "2026-01-15"}).published_max
     assert summer == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)  # Warsaw is +02:00 in July
     assert winter == datetime(2026, 1, 14, 23, 0, tzinfo=UTC)  # and +01:00 in January
+
+
+@pytest.mark.parametrize("name", ["published-min", "published-max", "updated-min", "updated-max"])
+@pytest.mark.parametrize(("value", "tz", "problem"), [
+    ("9999-12-31T23:59:59-05:00", UTC, "date out of range"),  # the year 10000 in UTC
+    ("0001-01-01T00:00:00+01:00", UTC, "date out of range"),  # the year 0 in UTC
+    ("0001-01-01T05:00:00", ZoneInfo("Asia/Tokyo"), "date out of range"),
+    ("2026-12-07T10:00:00+25:00", UTC, "a UTC offset must be less than 24 hours"),
+    ("2026-12-07T10:00:00 24:00", UTC, "a UTC offset must be less than 24 hours"),
+    ("2026-12-07T10:00:00-2400", UTC, "a UTC offset must be less than 24 hours"),
+])
+def test_a_date_off_the_calendar_in_utc_is_refused_naming_the_parameter(
+    name: str, value: str, tz: tzinfo, problem: str
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        parse_feed_query({name: value}, default_max=25, cap=500, tz=tz)
+    assert caught.value.field == name
+    assert caught.value.problem == f"{problem}: {value!r}"
+
+
+def test_the_edges_of_the_calendar_are_ordinary_bounds() -> None:
+    q = query(**{"published-min": "0001-01-01T00:00:00Z",
+                 "updated-max": "9999-12-31T18:59:59.999999-05:00"})
+    assert q.published_min == datetime.min.replace(tzinfo=UTC)
+    assert q.updated_max == datetime.max.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("2026-11-17T00:00:00 05:00", "2026-11-17T00:00:00+05:00"),
+    ("2026-11-17T00:00:00.250 0530", "2026-11-17T00:00:00.250+05:30"),
+    ("2026-11-17T00:00 09", "2026-11-17T00:00+09:00"),
+    ("2026-11-17 00:00:00 01:00", "2026-11-17T00:00:00+01:00"),
+])
+def test_an_offset_whose_plus_query_decoding_made_a_space_is_that_offset(
+    written: str, meant: str
+) -> None:
+    # An unescaped '+' in a query is a space once decoded (application/x-www-form-urlencoded).
+    for name in ("published-min", "updated-max"):
+        assert parse_query_date(written, name, WARSAW) == parse_query_date(meant, name, WARSAW)
+
+
+def test_a_space_between_date_and_time_is_no_offset() -> None:
+    assert query(**{"published-min": "2026-11-17 05:00"}).published_min == datetime(
+        2026, 11, 17, 4, 0, tzinfo=UTC)  # 05:00 in Warsaw
+
+
+@pytest.mark.parametrize("value", ["2026-01-01 10:00 EST", "2026-01-01T10:00:00 UTC+2",
+                                   "March 2026", "10:00", "5", "Mon, 05 Jan 2026 10:00:00 GMT"])
+def test_a_feed_date_in_no_iso_8601_form_is_refused_not_guessed(value: str) -> None:
+    # dateutil's lenient reading takes EST as nothing and UTC+2 as -02:00: other posts.
+    with pytest.raises(InvalidParameterError) as caught:
+        query(**{"published-max": value})
+    assert caught.value.field == "published-max"
+    assert "RFC 3339" in caught.value.problem
+
+
+@pytest.mark.parametrize("value", ["2026-12-07T10:00:00+25:00", "9999-12-31T23:59:59-05:00"])
+def test_any_date_past_what_utc_can_hold_is_refused_naming_the_field(value: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        parse_date(value, "publish_at", UTC)
+    assert caught.value.field == "publish_at"
 
 
 def test_the_zone_of_naive_dates_is_the_one_given() -> None:

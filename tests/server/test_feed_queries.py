@@ -1,0 +1,106 @@
+"""A reader's feed URL with odd values in it, over real HTTP on loopback: what a reader writes
+is read as meant or refused with a 400 naming the parameter, on every feed route and on both
+paths (aiohttp's and the fast path); never a dropped connection, a 500 or a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from tests.server.conftest import Client
+from tests.server.test_feeds_http import _with_alt
+
+ROUTES = [
+    "/feeds/posts/default",
+    "/feeds/posts/summary/-/cooking",
+    "/feeds/posts/default/-/feeds/atom",
+    "/feeds/authors/zoe-angstrom/default",
+    "/feeds/comments/default",
+    "/feeds/1/comments/default",
+]
+DATES = ["published-min", "published-max", "updated-min", "updated-max"]
+EVERY_ROUTE_AND_DATE = [(route, DATES[i % len(DATES)]) for i, route in enumerate(ROUTES)]
+"""Each route once, each date parameter at least once."""
+
+
+@pytest.fixture
+def no_tracebacks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The story ends with nothing at ERROR in the log, and no traceback at any level."""
+    with caplog.at_level(logging.INFO):
+        yield
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not failures, [r.getMessage() for r in failures]
+
+
+async def problem_of(demo: Client, url: str) -> dict[str, object]:
+    resp = await demo.get(url)
+    body = await resp.read()
+    assert resp.status == 400, (url, resp.status, body[:300])
+    assert resp.headers["Content-Type"] == "application/problem+json"
+    problem: dict[str, object] = json.loads(body)
+    return problem
+
+
+async def items(demo: Client, url: str) -> list[str]:
+    resp = await demo.get(_with_alt(url, "json"))
+    assert resp.status == 200, (url, await resp.text())
+    return [item["id"] for item in json.loads(await resp.read())["items"]]
+
+
+# -- dates that leave the calendar when converted to UTC -----------------------------------------
+
+
+@pytest.mark.parametrize("route, name", EVERY_ROUTE_AND_DATE)
+@pytest.mark.parametrize("value, problem", [
+    ("9999-12-31T23:59:59-05:00", "out of range"),  # in the year 10000 in UTC
+    ("0001-01-01T00:00:00%2B01:00", "out of range"),  # in the year 0 in UTC
+    ("2026-12-07T10:00:00%2B25:00", "less than 24 hours"),
+    ("2026-12-07T10:00:00-24:00", "less than 24 hours"),
+])
+async def test_a_date_off_the_calendar_in_utc_is_a_400_naming_the_parameter(
+    demo: Client, no_tracebacks: None, route: str, name: str, value: str, problem: str,
+) -> None:
+    found = await problem_of(demo, f"{route}?{name}={value}")
+    assert found["field"] == name
+    assert name in str(found["detail"]) and problem in str(found["detail"])
+
+
+async def test_the_first_and_last_moments_utc_can_hold_are_ordinary_bounds(
+    demo: Client, no_tracebacks: None,
+) -> None:
+    everything = await items(demo, "/feeds/posts/default?max-results=500")
+    wide = ("/feeds/posts/default?max-results=500&published-min=0001-01-01T00:00:00Z"
+            "&published-max=9999-12-31T23:59:59.999999Z&updated-min=0001-01-01"
+            "&updated-max=9999-12-31T18:59:59-05:00")
+    assert await items(demo, wide) == everything
+
+
+# -- a '+' written unescaped in a date's offset, and dates in other forms ------------------------
+
+
+@pytest.mark.parametrize("route", ["/feeds/posts/default", "/feeds/posts/summary/-/feeds"])
+async def test_an_offset_written_with_a_plain_plus_means_that_offset(
+    demo: Client, no_tracebacks: None, route: str,
+) -> None:
+    # "JSON Feed in an afternoon" was published at 2025-06-07T10:00:00+09:00 exactly. Query
+    # decoding makes the '+' a space; read otherwise, the window moved by hours and lost it.
+    window = "published-min=2025-06-07T10:00:00{0}09:00&published-max=2025-06-07T10:00:01{0}09:00"
+    escaped = await items(demo, f"{route}?{window.format('%2B')}")
+    assert len(escaped) == 1
+    assert await items(demo, f"{route}?{window.format('+')}") == escaped
+    assert await items(demo, f"{route}?{window.format('%20')}") == escaped
+    updated = await items(demo, f"{route}?updated-max=2025-06-07T10:00:00+0900&max-results=500")
+    assert updated == await items(demo, f"{route}?updated-max=2025-06-07T01:00:00Z&max-results=500")
+
+
+@pytest.mark.parametrize("value", ["2026-01-01 10:00 EST", "2026-01-01T10:00:00 UTC%2B2",
+                                   "November 2026", "10:00"])
+async def test_a_date_in_no_rfc_3339_form_is_refused_not_guessed(
+    demo: Client, no_tracebacks: None, value: str,
+) -> None:
+    found = await problem_of(demo, f"/feeds/posts/default?published-min={value}")
+    assert found["field"] == "published-min"
+    assert "RFC 3339" in str(found["detail"])
