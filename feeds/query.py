@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 from dateutil import parser as date_parser
 
+from feeds.content import strip_xml_illegal
 from feeds.errors import InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 
@@ -24,6 +25,9 @@ _OFFSET_AFTER_SPACE = re.compile(r"(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}
 """A date-time, a space, an offset's digits: a '+' decoded as a space (parse_query_date)."""
 _OFFSET_HOURS = re.compile(r"[+-](\d{2}):?\d{2}$")
 _OFFSET_RULE = "a UTC offset must be less than 24 hours"
+MAX_START_INDEX = 2**31 - 1
+"""The largest start-index: far past any blog's posts, and start-index plus max-results
+fits every store's integers (a larger one was an overflow in the store: a 500)."""
 
 
 def _fold(char: str) -> str:
@@ -92,17 +96,26 @@ def _in_utc(parsed: datetime, value: str, field: str, tz: tzinfo) -> datetime:
         raise InvalidParameterError(field, f"{_OFFSET_RULE}: {value!r}") from None
 
 
-def _positive_int(params: Mapping[str, str], name: str) -> int | None:
+def _positive_int(params: Mapping[str, str], name: str, most: int, *, capped: bool
+                  ) -> int | None:
+    """A count of 1 or more, in ASCII digits (int() takes "１", "٣", "1_000" and " 7 " too).
+    Over `most`: `most` if `capped`, else refused."""
     raw = params.get(name)
     if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameterError(name, f"must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise InvalidParameterError(name, f"must be 1 or more, got {value}")
-    return value
+    if not (raw.isascii() and raw.isdigit()):
+        negative = raw[:1] == "-" and raw[1:].isascii() and raw[1:].isdigit()
+        problem = "must be 1 or more" if negative else "must be a whole number"
+        raise InvalidParameterError(name, f"{problem}, got {raw!r}")
+    digits = raw.lstrip("0")
+    if not digits:
+        raise InvalidParameterError(name, f"must be 1 or more, got {raw!r}")
+    # The length first: int() of thousands of digits is slow, and refused past 4,300.
+    if len(digits) > len(str(most)) or int(digits) > most:
+        if capped:
+            return most
+        raise InvalidParameterError(name, f"must be at most {most}")
+    return int(digits)
 
 
 def parse_format(params: Mapping[str, str]) -> FeedFormat:
@@ -116,10 +129,11 @@ def parse_feed_query(
     params: Mapping[str, str], *, default_max: int, cap: int, tz: tzinfo
 ) -> FeedQuery:
     """The reader's query. Unknown parameters are ignored (readers add their own), a
-    max-results over the cap is capped (as Blogger does), anything malformed is an
-    InvalidParameterError naming the parameter."""
-    max_results = min(_positive_int(params, "max-results") or default_max, cap)
-    start_index = _positive_int(params, "start-index") or 1
+    max-results over the cap is capped (as Blogger does: the page asked for, shorter, with
+    its itemsPerPage), a start-index past MAX_START_INDEX is refused (no page is there to
+    clamp it to), anything malformed is an InvalidParameterError naming the parameter."""
+    max_results = _positive_int(params, "max-results", cap, capped=True) or min(default_max, cap)
+    start_index = _positive_int(params, "start-index", MAX_START_INDEX, capped=False) or 1
     dates = {
         name: parse_query_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
     }
@@ -225,7 +239,8 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
     from urllib.parse import unquote
 
     parts = [unquote(p) for p in path.strip("/").split("/")]
-    if len(parts) < 3 or parts[0] != "feeds":
+    if len(parts) < 3 or parts[0] != "feeds" or any(strip_xml_illegal(p) != p for p in parts):
+        # No label or author has a character XML forbids (and PostgreSQL's text takes no NUL).
         raise LookupError(path)
     if parts[1] == "posts":
         mode = parse_mode(parts[2])
@@ -237,9 +252,19 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
         return FeedKey(FeedKind.COMMENTS, query, parse_mode(parts[2]))
     elif parts[1] == "authors" and len(parts) == 4 and parts[2]:
         return FeedKey(FeedKind.AUTHOR, query, parse_mode(parts[3]), author=parts[2])
-    elif parts[1].isdigit() and len(parts) == 4 and parts[2] == "comments":
-        return FeedKey(FeedKind.POST_COMMENTS, query, parse_mode(parts[3]), post_id=int(parts[1]))
+    elif len(parts) == 4 and parts[2] == "comments" and (post_id := post_id_of(parts[1])):
+        return FeedKey(FeedKind.POST_COMMENTS, query, parse_mode(parts[3]), post_id=post_id)
     raise LookupError(path)
+
+
+def post_id_of(text: str) -> int | None:
+    """The post id `text` can be: ASCII digits ("²".isdigit() is true too) of a 64-bit
+    integer (Blogger's ids have 19 digits; a larger one overflowed the store). None if none."""
+    digits = text.lstrip("0")
+    if not (text.isascii() and text.isdigit()) or len(digits) > 19:
+        return None
+    value = int(digits or "0")
+    return value if value < 2**63 else None
 
 
 # Short aliases of the site's default feed; they take no parameters.

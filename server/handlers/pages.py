@@ -9,6 +9,7 @@ from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
+from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Site
 from feeds.posts import post_url
@@ -94,6 +95,8 @@ async def post_page(request: web.Request) -> web.Response:
     """/YYYY/MM/slug.html: the post, so the links in feeds lead somewhere."""
     site = request.app[SITES].for_host(request.host)
     slug = request.match_info["slug"]
+    if strip_xml_illegal(slug) != slug:  # in no slug (and PostgreSQL's text takes no NUL)
+        raise web.HTTPNotFound()
     try:
         post = await request.app[STORE].get_post(site.id, slug)
     except PostNotFoundError:

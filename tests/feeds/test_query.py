@@ -14,6 +14,7 @@ import pytest
 from feeds.errors import InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 from feeds.query import (
+    MAX_START_INDEX,
     feed_key_string,
     feed_url,
     paging_starts,
@@ -52,13 +53,28 @@ def test_a_reader_asking_for_more_than_the_cap_gets_the_cap() -> None:
     assert query(**{"max-results": "7"}).max_results == 7
 
 
+def test_a_start_index_past_every_page_is_refused_naming_it() -> None:
+    assert query(**{"start-index": "2147483647"}).start_index == MAX_START_INDEX
+    for huge in ("2147483648", "18446744073709551616", "9" * 5000):
+        with pytest.raises(InvalidParameterError) as caught:
+            query(**{"start-index": huge})
+        assert caught.value.field == "start-index"
+        assert caught.value.problem == f"must be at most {MAX_START_INDEX}"
+
+
+def test_a_max_results_of_any_size_past_the_cap_is_the_cap() -> None:
+    for huge in ("18446744073709551616", "9" * 5000, "0" * 5000 + "7"):
+        assert query(**{"max-results": huge}).max_results == (7 if huge.endswith("07") else 500)
+
+
 def test_paging_parameters_are_read() -> None:
     q = query(**{"max-results": "10", "start-index": "31"})
     assert (q.max_results, q.start_index) == (10, 31)
 
 
 @pytest.mark.parametrize("name", ["max-results", "start-index"])
-@pytest.mark.parametrize("bad", ["abc", "0", "-1", "", "2.5", "1e3"])
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "", "2.5", "1e3", "000",
+                                 "１", "٣", "²", "1_0", " 7", "7 ", "-99999999999999999999"])
 def test_a_bad_number_is_refused_naming_the_parameter(name: str, bad: str) -> None:
     with pytest.raises(InvalidParameterError) as caught:
         query(**{name: bad})
@@ -291,6 +307,27 @@ def test_every_blogger_feed_url_shape_is_understood(path: str, expected: FeedKey
     ],
 )
 def test_an_unknown_url_shape_is_not_found(path: str) -> None:
+    with pytest.raises(LookupError):
+        parse_feed_path(path, Q)
+
+
+def test_a_blogger_post_id_of_nineteen_digits_names_its_comment_feed() -> None:
+    key = parse_feed_path("/feeds/7412345678901234567/comments/default", Q)
+    assert key.post_id == 7412345678901234567
+
+
+@pytest.mark.parametrize("path", [
+    "/feeds/9223372036854775808/comments/default",  # 2**63: no store holds that id
+    "/feeds/" + "1" * 5000 + "/comments/default",
+    "/feeds/%EF%BC%91/comments/default",  # fullwidth 1
+    "/feeds/%C2%B2/comments/default",  # superscript 2: isdigit(), yet int() refuses it
+    "/feeds/0/comments/default",
+    "/feeds/posts/default/-/cook%00ing",
+    "/feeds/posts/default/-/feeds/at%0Bom",
+    "/feeds/authors/zoe%00/default",
+])
+def test_a_post_id_or_name_that_nothing_can_have_is_no_feed(path: str) -> None:
+    # No label or author holds a character XML forbids (PostgreSQL's text takes no NUL).
     with pytest.raises(LookupError):
         parse_feed_path(path, Q)
 

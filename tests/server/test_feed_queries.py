@@ -104,3 +104,66 @@ async def test_a_date_in_no_rfc_3339_form_is_refused_not_guessed(
     found = await problem_of(demo, f"/feeds/posts/default?published-min={value}")
     assert found["field"] == "published-min"
     assert "RFC 3339" in str(found["detail"])
+
+
+# -- numbers and names no feed can have ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("value", ["18446744073709551616", "2147483648"])
+async def test_a_start_index_past_any_page_is_a_400_naming_it(
+    demo: Client, no_tracebacks: None, route: str, value: str,
+) -> None:
+    found = await problem_of(demo, f"{route}?start-index={value}")
+    assert found["field"] == "start-index"
+    assert "at most 2147483647" in str(found["detail"])
+
+
+async def test_the_largest_start_index_is_an_empty_page_and_no_larger_is_read(
+    demo: Client, no_tracebacks: None,
+) -> None:
+    assert await items(demo, "/feeds/posts/default?start-index=2147483647") == []
+    for value in ("99999999999999999999999999", "1" * 5000):
+        found = await problem_of(demo, f"/feeds/comments/default?alt=json&start-index={value}")
+        assert found["field"] == "start-index"
+
+
+@pytest.mark.parametrize("value", ["18446744073709551616", "9" * 5000])
+async def test_a_huge_max_results_is_capped_like_any_other_over_the_cap(
+    demo: Client, no_tracebacks: None, value: str,
+) -> None:
+    resp = await demo.get(f"/feeds/posts/default?max-results={value}")
+    assert resp.status == 200
+    assert "<openSearch:itemsPerPage>500</openSearch:itemsPerPage>" in await resp.text()
+
+
+@pytest.mark.parametrize("name", ["max-results", "start-index"])
+@pytest.mark.parametrize("value", ["%EF%BC%91", "%D9%A3", "1_0", "%2010", "%C2%B2"])
+async def test_a_number_in_other_digits_or_spelling_is_refused_naming_it(
+    demo: Client, no_tracebacks: None, name: str, value: str,
+) -> None:
+    # Fullwidth 1, Arabic-Indic 3, Python's 1_0, " 10", superscript 2: int() takes most.
+    found = await problem_of(demo, f"/feeds/posts/default?{name}={value}")
+    assert found["field"] == name
+
+
+@pytest.mark.parametrize("post", ["18446744073709551616", "%EF%BC%91", "%C2%B2", "1" * 5000])
+async def test_a_post_id_no_post_can_have_is_a_404(
+    demo: Client, no_tracebacks: None, post: str,
+) -> None:
+    resp = await demo.get(f"/feeds/{post}/comments/default")
+    assert resp.status == 404
+    assert resp.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("url", ["/feeds/posts/default/-/cook%00ing",
+                                 "/feeds/posts/default/-/feeds/at%0Bom",
+                                 "/feeds/authors/zoe%00-angstrom/default",
+                                 "/2025/01/why-we-still%00-publish-feeds.html"])
+async def test_a_name_with_a_control_character_is_a_404(
+    demo: Client, no_tracebacks: None, url: str,
+) -> None:
+    # No label, author or slug has one, and PostgreSQL's text cannot hold NUL: asking it
+    # was a 500 there (SQLite answered 404 anyway).
+    resp = await demo.get(url)
+    assert resp.status == 404
