@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.server.api_conftest import Api, until
 from tests.server.conftest import Client
-from tests.server.test_feeds_http import _with_alt
+from tests.server.test_feeds_http import TYPES, _with_alt
 
 ROUTES = [
     "/feeds/posts/default",
@@ -167,3 +168,48 @@ async def test_a_name_with_a_control_character_is_a_404(
     # was a 500 there (SQLite answered 404 anyway).
     resp = await demo.get(url)
     assert resp.status == 404
+
+
+# -- labels that all exist but share no post -----------------------------------------------------
+
+
+async def test_labels_that_share_no_post_are_an_empty_feed(
+    demo: Client, no_tracebacks: None,
+) -> None:
+    assert await items(demo, "/feeds/posts/default/-/cooking") != []
+    assert await items(demo, "/feeds/posts/default/-/atom") != []
+    for alt in ("atom", "rss", "json"):
+        resp = await demo.get(_with_alt("/feeds/posts/default/-/cooking/atom", alt))
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == TYPES[alt]
+    atom = await (await demo.get("/feeds/posts/default/-/cooking/atom")).text()
+    assert "<openSearch:totalResults>0</openSearch:totalResults>" in atom
+    assert "<entry>" not in atom
+
+
+async def test_a_combined_label_feed_stays_a_feed_when_its_last_common_post_changes(
+    api: Api, no_tracebacks: None,
+) -> None:
+    both = await api.create_post(title="Bread and tea", labels=["bread", "tea"])
+    await api.create_post(title="Just tea", labels=["tea"])
+    feed = "/feeds/posts/default/-/bread/tea"
+    await until(lambda: api.feed_titles(feed), lambda t: t == ["Bread and tea"])
+    await api.patch(f"/api/posts/{both['id']}", {"labels": ["bread"]}, expect=200)
+    assert await until(lambda: api.feed_titles(feed), lambda t: t != ["Bread and tea"]) == []
+    await api.delete(f"/api/posts/{both['id']}", expect=204)
+    gone = await until(lambda: api.feed(feed), lambda r: r.status == 404)
+    assert gone.json["detail"] == "no label 'bread'"
+
+
+@pytest.mark.parametrize("url, missing", [
+    ("/feeds/posts/default/-/cooking/no-such-label", "no-such-label"),
+    ("/feeds/posts/default/-/no-such-label/cooking", "no-such-label"),
+    ("/feeds/posts/summary/-/feeds/atom/gone?max-results=3", "gone"),
+    ("/feeds/posts/default/-/a%2Fb/cooking", "a/b"),
+])
+async def test_a_label_that_does_not_exist_is_a_404_naming_it(
+    demo: Client, no_tracebacks: None, url: str, missing: str,
+) -> None:
+    resp = await demo.get(url)
+    assert resp.status == 404
+    assert json.loads(await resp.read())["detail"] == f"no label {missing!r}"
