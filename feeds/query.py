@@ -267,7 +267,7 @@ def post_id_of(text: str) -> int | None:
     return value if value < 2**63 else None
 
 
-# Short aliases of the site's default feed; they take no parameters.
+# Short aliases of the site's default feed, in one format each; they take the same query.
 FEED_ALIASES = {"/feed.atom": FeedFormat.ATOM, "/feed.rss": FeedFormat.RSS,
                 "/feed.json": FeedFormat.JSON}
 
@@ -277,11 +277,16 @@ def parse_feed_request(
 ) -> tuple[FeedKey, FeedFormat]:
     """A feed request (raw path, query parameters) -> which feed, in which format.
     InvalidParameterError for a bad parameter, LookupError for a path that is no feed."""
-    if path in FEED_ALIASES:
-        return FeedKey(FeedKind.POSTS, FeedQuery(max_results=default_max)), FEED_ALIASES[path]
     fmt = parse_format(params)
     query = parse_feed_query(params, default_max=default_max, cap=cap, tz=tz)
-    return parse_feed_path(path, query), fmt
+    alias = FEED_ALIASES.get(path)
+    if alias is None:
+        return parse_feed_path(path, query), fmt
+    if "alt" in params and fmt is not alias:  # /feed.atom?alt=rss: which did they mean?
+        raise InvalidParameterError(
+            "alt", f"{path} is the {alias.value} feed: leave alt out or use "
+            f"/feeds/posts/default?alt={fmt.value}; got {params['alt']!r}")
+    return FeedKey(FeedKind.POSTS, query), alias
 
 
 def parse_key_string(key: str, default_max: int, cap: int) -> FeedKey:

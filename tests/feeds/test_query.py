@@ -21,6 +21,7 @@ from feeds.query import (
     parse_date,
     parse_feed_path,
     parse_feed_query,
+    parse_feed_request,
     parse_format,
     parse_key_string,
     parse_query_date,
@@ -34,6 +35,10 @@ Q = FeedQuery(max_results=25)
 
 def query(**params: str) -> FeedQuery:
     return parse_feed_query(params, default_max=25, cap=500, tz=WARSAW)
+
+
+def request(path: str, params: dict[str, str]) -> tuple[FeedKey, FeedFormat]:
+    return parse_feed_request(path, params, default_max=25, cap=500, tz=WARSAW)
 
 
 # --- parse_feed_query ---------------------------------------------------------------------------
@@ -341,6 +346,25 @@ def test_an_unknown_projection_is_a_bad_parameter() -> None:
 def test_the_query_travels_with_the_key() -> None:
     q = FeedQuery(max_results=7, start_index=15, orderby=OrderBy.UPDATED)
     assert parse_feed_path("/feeds/posts/default/-/garden", q).query == q
+
+
+@pytest.mark.parametrize(("alias", "fmt"), [("/feed.atom", FeedFormat.ATOM),
+                                           ("/feed.rss", FeedFormat.RSS),
+                                           ("/feed.json", FeedFormat.JSON)])
+def test_a_short_alias_is_the_site_feed_with_the_same_query(alias: str, fmt: FeedFormat) -> None:
+    params = {"max-results": "2", "orderby": "updated", "published-min": "2026-01-01"}
+    assert request(alias, params) == (request("/feeds/posts/default", params)[0], fmt)
+    assert request(alias, {**params, "alt": fmt.value})[1] is fmt
+    with pytest.raises(InvalidParameterError) as caught:
+        request(alias, {"max-results": "abc"})
+    assert caught.value.field == "max-results"
+
+
+def test_a_short_alias_asked_for_another_format_is_refused_naming_alt() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        request("/feed.atom", {"alt": "rss"})
+    assert caught.value.field == "alt"
+    assert "/feeds/posts/default?alt=rss" in caught.value.problem
 
 
 # --- canonical key strings ----------------------------------------------------------------------

@@ -21,6 +21,8 @@ ROUTES = [
     "/feeds/authors/zoe-angstrom/default",
     "/feeds/comments/default",
     "/feeds/1/comments/default",
+    "/feed.atom",
+    "/feed.json",
 ]
 DATES = ["published-min", "published-max", "updated-min", "updated-max"]
 EVERY_ROUTE_AND_DATE = [(route, DATES[i % len(DATES)]) for i, route in enumerate(ROUTES)]
@@ -213,3 +215,48 @@ async def test_a_label_that_does_not_exist_is_a_404_naming_it(
     resp = await demo.get(url)
     assert resp.status == 404
     assert json.loads(await resp.read())["detail"] == f"no label {missing!r}"
+
+
+# -- the short aliases take the site feed's parameters -------------------------------------------
+
+
+@pytest.mark.parametrize("alias, alt", [("/feed.atom", "atom"), ("/feed.rss", "rss"),
+                                        ("/feed.json", "json")])
+async def test_a_short_alias_reads_the_query_as_the_site_feed_does(
+    demo: Client, no_tracebacks: None, alias: str, alt: str,
+) -> None:
+    query = "max-results=2&start-index=3&orderby=updated&published-min=2025-03-01"
+    short = await demo.get(f"{alias}?{query}")
+    full = await demo.get(_with_alt(f"/feeds/posts/default?{query}", alt))
+    assert short.status == 200
+    assert short.headers["Content-Type"] == TYPES[alt]
+    assert await short.read() == await full.read()
+    assert await items(demo, "/feed.json?max-results=2") == (
+        await items(demo, "/feeds/posts/default?max-results=2"))
+
+
+@pytest.mark.parametrize("alias", ["/feed.atom", "/feed.rss", "/feed.json"])
+@pytest.mark.parametrize("query, field", [
+    ("max-results=abc", "max-results"),
+    ("start-index=0", "start-index"),
+    ("published-min=yesterday-ish", "published-min"),
+    ("orderby=random", "orderby"),
+    ("alt=xml", "alt"),
+])
+async def test_a_short_alias_refuses_what_the_site_feed_refuses(
+    demo: Client, no_tracebacks: None, alias: str, query: str, field: str,
+) -> None:
+    found = await problem_of(demo, f"{alias}?{query}")
+    canonical = await problem_of(demo, f"/feeds/posts/default?{query}")
+    assert found["field"] == canonical["field"] == field
+    assert found["detail"] == canonical["detail"]
+
+
+async def test_a_short_alias_asked_for_another_format_says_where_that_is(
+    demo: Client, no_tracebacks: None,
+) -> None:
+    found = await problem_of(demo, "/feed.atom?alt=rss")
+    assert found["field"] == "alt"
+    assert "/feeds/posts/default?alt=rss" in str(found["detail"])
+    same = await demo.get("/feed.rss?alt=rss")
+    assert same.status == 200 and same.headers["Content-Type"] == TYPES["rss"]
