@@ -256,14 +256,25 @@ class Publisher:
             page = await self.store.select_posts(site.id, key, now)
             if pages is not None:
                 pages[projection] = page
-        empty = page.total == 0 and key.kind in (FeedKind.LABEL, FeedKind.AUTHOR)
-        if empty and (is_standard(key) or not await self._exists(site, key, now)):
-            what = "label" if key.kind is FeedKind.LABEL else "author"
-            name = "/".join(key.labels) if key.labels else (key.author or "")
-            raise NotFoundError(what, name)
+        if page.total == 0 and key.kind in (FeedKind.LABEL, FeedKind.AUTHOR):
+            await self._check_names(site, key, now)
         names = {slugify(a.name): a.name for p in page.posts for a in p.authors}
         entries = entries_for_posts(site, key, page.posts, self.ctx)
         return entries, page.total, feed_title(site, key, names, None)
+
+    async def _check_names(self, site: Site, key: FeedKey, now: datetime) -> None:
+        """NotFoundError naming the first label, or the author, that no visible post has.
+        A feed that shows nothing although each of its names exists (labels no post has
+        together, a date window with nothing in it) is an empty feed, as on Blogger: a
+        reader of /-/a/b keeps a feed when the last post having both labels changes."""
+        label = key.kind is FeedKind.LABEL
+        what, names = ("label", list(dict.fromkeys(key.labels))) if label else (
+            "author", [key.author or ""])
+        if len(names) == 1 and is_standard(key):  # the name's whole feed is empty
+            raise NotFoundError(what, names[0])
+        for name in names:
+            if not await self._exists(site, replace(key, labels=(name,)) if label else key, now):
+                raise NotFoundError(what, name)
 
     async def _exists(self, site: Site, key: FeedKey, now: datetime) -> bool:
         bare = replace(key, query=FeedQuery(max_results=1))

@@ -14,12 +14,20 @@ from urllib.parse import quote, urlencode
 
 from dateutil import parser as date_parser
 
+from feeds.content import strip_xml_illegal
 from feeds.errors import InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 
 _FORMATS = {"atom": FeedFormat.ATOM, "rss": FeedFormat.RSS, "json": FeedFormat.JSON}
 _PARTIAL_DATE_DEFAULT = datetime(2000, 1, 1)
 _DATE_PARAMS = ("published-min", "published-max", "updated-min", "updated-max")
+_OFFSET_AFTER_SPACE = re.compile(r"(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)")
+"""A date-time, a space, an offset's digits: a '+' decoded as a space (parse_query_date)."""
+_OFFSET_HOURS = re.compile(r"[+-](\d{2}):?\d{2}$")
+_OFFSET_RULE = "a UTC offset must be less than 24 hours"
+MAX_START_INDEX = 2**31 - 1
+"""The largest start-index: far past any blog's posts, and start-index plus max-results
+fits every store's integers (a larger one was an overflow in the store: a 500)."""
 
 
 def _fold(char: str) -> str:
@@ -53,22 +61,61 @@ def parse_date(value: str, field: str, tz: tzinfo) -> datetime:
             parsed = date_parser.parse(value, default=_PARTIAL_DATE_DEFAULT)
         except (ValueError, OverflowError) as exc:
             raise InvalidParameterError(field, f"not a date: {value!r}") from exc
+    return _in_utc(parsed, value, field, tz)
+
+
+def parse_query_date(value: str, field: str, tz: tzinfo) -> datetime:
+    """A feed URL's date (published-min/max, updated-min/max) as an aware UTC datetime: RFC
+    3339 or another ISO 8601 form, naive input in `tz`. Nothing else is guessed at, as
+    parse_date does: a date misread selects other posts without a word (dateutil's
+    lenient reading drops "EST" and reads "UTC+2" as -02:00)."""
+    spaced = _OFFSET_AFTER_SPACE.fullmatch(value)
+    # Query decoding (application/x-www-form-urlencoded) turns an unescaped '+' into a
+    # space: "2026-11-17T00:00:00 05:00" can only have been +05:00.
+    written = f"{spaced[1]}+{spaced[2]}" if spaced else value
+    try:
+        parsed = date_parser.isoparse(written)
+    except (ValueError, OverflowError):
+        big = _OFFSET_HOURS.search(written)
+        if big and int(big[1]) >= 24:
+            raise InvalidParameterError(field, f"{_OFFSET_RULE}: {value!r}") from None
+        raise InvalidParameterError(
+            field, f"not an RFC 3339 date such as 2026-11-17T09:30:00+01:00: {value!r}"
+        ) from None
+    return _in_utc(parsed, value, field, tz)
+
+
+def _in_utc(parsed: datetime, value: str, field: str, tz: tzinfo) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in the year 10000 in UTC
+        raise InvalidParameterError(field, f"date out of range: {value!r}") from None
+    except ValueError:  # dateutil makes any offset; datetime takes less than 24 hours
+        raise InvalidParameterError(field, f"{_OFFSET_RULE}: {value!r}") from None
 
 
-def _positive_int(params: Mapping[str, str], name: str) -> int | None:
+def _positive_int(params: Mapping[str, str], name: str, most: int, *, capped: bool
+                  ) -> int | None:
+    """A count of 1 or more, in ASCII digits (int() takes "１", "٣", "1_000" and " 7 " too).
+    Over `most`: `most` if `capped`, else refused."""
     raw = params.get(name)
     if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameterError(name, f"must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise InvalidParameterError(name, f"must be 1 or more, got {value}")
-    return value
+    if not (raw.isascii() and raw.isdigit()):
+        negative = raw[:1] == "-" and raw[1:].isascii() and raw[1:].isdigit()
+        problem = "must be 1 or more" if negative else "must be a whole number"
+        raise InvalidParameterError(name, f"{problem}, got {raw!r}")
+    digits = raw.lstrip("0")
+    if not digits:
+        raise InvalidParameterError(name, f"must be 1 or more, got {raw!r}")
+    # The length first: int() of thousands of digits is slow, and refused past 4,300.
+    if len(digits) > len(str(most)) or int(digits) > most:
+        if capped:
+            return most
+        raise InvalidParameterError(name, f"must be at most {most}")
+    return int(digits)
 
 
 def parse_format(params: Mapping[str, str]) -> FeedFormat:
@@ -82,12 +129,13 @@ def parse_feed_query(
     params: Mapping[str, str], *, default_max: int, cap: int, tz: tzinfo
 ) -> FeedQuery:
     """The reader's query. Unknown parameters are ignored (readers add their own), a
-    max-results over the cap is capped (as Blogger does), anything malformed is an
-    InvalidParameterError naming the parameter."""
-    max_results = min(_positive_int(params, "max-results") or default_max, cap)
-    start_index = _positive_int(params, "start-index") or 1
+    max-results over the cap is capped (as Blogger does: the page asked for, shorter, with
+    its itemsPerPage), a start-index past MAX_START_INDEX is refused (no page is there to
+    clamp it to), anything malformed is an InvalidParameterError naming the parameter."""
+    max_results = _positive_int(params, "max-results", cap, capped=True) or min(default_max, cap)
+    start_index = _positive_int(params, "start-index", MAX_START_INDEX, capped=False) or 1
     dates = {
-        name: parse_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
+        name: parse_query_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
     }
     raw_order = params.get("orderby", OrderBy.PUBLISHED.value)
     # Blogger also accepts "lastmodified" and "starttime"; map them to ours.
@@ -191,7 +239,8 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
     from urllib.parse import unquote
 
     parts = [unquote(p) for p in path.strip("/").split("/")]
-    if len(parts) < 3 or parts[0] != "feeds":
+    if len(parts) < 3 or parts[0] != "feeds" or any(strip_xml_illegal(p) != p for p in parts):
+        # No label or author has a character XML forbids (and PostgreSQL's text takes no NUL).
         raise LookupError(path)
     if parts[1] == "posts":
         mode = parse_mode(parts[2])
@@ -203,12 +252,22 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
         return FeedKey(FeedKind.COMMENTS, query, parse_mode(parts[2]))
     elif parts[1] == "authors" and len(parts) == 4 and parts[2]:
         return FeedKey(FeedKind.AUTHOR, query, parse_mode(parts[3]), author=parts[2])
-    elif parts[1].isdigit() and len(parts) == 4 and parts[2] == "comments":
-        return FeedKey(FeedKind.POST_COMMENTS, query, parse_mode(parts[3]), post_id=int(parts[1]))
+    elif len(parts) == 4 and parts[2] == "comments" and (post_id := post_id_of(parts[1])):
+        return FeedKey(FeedKind.POST_COMMENTS, query, parse_mode(parts[3]), post_id=post_id)
     raise LookupError(path)
 
 
-# Short aliases of the site's default feed; they take no parameters.
+def post_id_of(text: str) -> int | None:
+    """The post id `text` can be: ASCII digits ("²".isdigit() is true too) of a 64-bit
+    integer (Blogger's ids have 19 digits; a larger one overflowed the store). None if none."""
+    digits = text.lstrip("0")
+    if not (text.isascii() and text.isdigit()) or len(digits) > 19:
+        return None
+    value = int(digits or "0")
+    return value if value < 2**63 else None
+
+
+# Short aliases of the site's default feed, in one format each; they take the same query.
 FEED_ALIASES = {"/feed.atom": FeedFormat.ATOM, "/feed.rss": FeedFormat.RSS,
                 "/feed.json": FeedFormat.JSON}
 
@@ -218,11 +277,16 @@ def parse_feed_request(
 ) -> tuple[FeedKey, FeedFormat]:
     """A feed request (raw path, query parameters) -> which feed, in which format.
     InvalidParameterError for a bad parameter, LookupError for a path that is no feed."""
-    if path in FEED_ALIASES:
-        return FeedKey(FeedKind.POSTS, FeedQuery(max_results=default_max)), FEED_ALIASES[path]
     fmt = parse_format(params)
     query = parse_feed_query(params, default_max=default_max, cap=cap, tz=tz)
-    return parse_feed_path(path, query), fmt
+    alias = FEED_ALIASES.get(path)
+    if alias is None:
+        return parse_feed_path(path, query), fmt
+    if "alt" in params and fmt is not alias:  # /feed.atom?alt=rss: which did they mean?
+        raise InvalidParameterError(
+            "alt", f"{path} is the {alias.value} feed: leave alt out or use "
+            f"/feeds/posts/default?alt={fmt.value}; got {params['alt']!r}")
+    return FeedKey(FeedKind.POSTS, query), alias
 
 
 def parse_key_string(key: str, default_max: int, cap: int) -> FeedKey:

@@ -280,18 +280,15 @@ _DAY_FIRST = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}(?:[Tt\s]|$)")
 
 def date_field(value: str, field: str, tz: tzinfo) -> datetime:
     """parse_date of a value that starts with its day (_DAY_FIRST), and a 400 naming the
-    field for another value or a date out of range (not an overflow)."""
+    field for another value or a date outside what the store keeps."""
     if not _DAY_FIRST.match(value):
         raise InvalidInputError(field, (
             f"not a date: {value!r}; give the day, year first, then the time if any:"
             " 2026-12-25, 2026-12-25T10:00 (in the site's time zone) or"
             " 2026-12-25T10:00:00+01:00"))
     _exists(value, field, tz)
-    try:
-        moment = parse_date(value, field, tz)
-    except OverflowError:
-        moment = None
-    if moment is None or not EARLIEST <= moment <= LATEST:
+    moment = parse_date(value, field, tz)
+    if not EARLIEST <= moment <= LATEST:
         raise InvalidInputError(field, f"date out of range: {value!r}")
     return moment
 

@@ -13,6 +13,7 @@ aiohttp keeps it: one code path for every answer that is not a cached feed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from server.feed_cache import CacheKey
 from server.http_cache import choose_encoding, is_not_modified
 from server.keys import FEEDS, SETTINGS, SITES
 
+log = logging.getLogger("syndic.http")
 MAX_HEAD = 16 * 1024
 COPY_LIMIT = 64 * 1024
 MEMO_SIZE = 4096
@@ -200,7 +202,14 @@ class FastProtocol(asyncio.Protocol):
                 self._hand_over()
                 return
             closing = "close" in request[2].get("connection", "").lower()
-            response = self.fast.answer(request, self.peer, closing)
+            try:
+                response = self.fast.answer(request, self.peer, closing)
+            except Exception:
+                # An exception here would end the connection with no answer at all (asyncio
+                # logs "protocol.data_received() call failed" and closes it): aiohttp
+                # answers instead, a 500 at worst.
+                log.exception("the fast path failed on %r; aiohttp answers it", request[1])
+                response = None
             if response is None:
                 self._hand_over()
                 return

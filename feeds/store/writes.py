@@ -23,7 +23,7 @@ from feeds.errors import (
     StaleWriteError,
 )
 from feeds.models import Comment, FeedMode, Post, PostStatus, Site
-from feeds.query import slugify
+from feeds.query import post_id_of, slugify
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency, NewPost, NewPostBatcher
@@ -190,9 +190,8 @@ class Writes(StoreBase):
         `by_id=False`: by slug or entry id only (a post file whose slug is "8" is not
         post 8)."""
         conds = [t.posts.c.slug == ref, t.posts.c.entry_id == ref]
-        # Only ASCII digits that fit a 64-bit id can be an id ("²".isdigit() is true too).
-        if by_id and ref.isascii() and ref.isdigit() and len(ref) <= 19 and int(ref) < 2**63:
-            conds.insert(0, t.posts.c.id == int(ref))
+        if by_id and (post_id := post_id_of(ref)) is not None:
+            conds.insert(0, t.posts.c.id == post_id)
         async with self.engine.connect() as conn:
             row = None
             for cond in conds:

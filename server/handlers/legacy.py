@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from feeds.content import strip_xml_illegal
 from feeds.imports.legacy_urls import wordpress_feed
 from server.keys import SITES, STORE
 
@@ -22,6 +23,8 @@ async def redirect_or_404(request: web.Request, path: str | None = None) -> web.
             raise web.HTTPNotFound()
     target = None
     for key in wanted.alias_keys():  # an author's login, then its WordPress nicename
+        if strip_xml_illegal(key) != key:  # in no alias (and PostgreSQL's text takes no NUL)
+            continue
         target = await request.app[STORE].alias_target(site.id, key)
         if target is not None:
             break

@@ -11,6 +11,7 @@ from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
+from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
 from feeds.posts import old_post_path, post_url
@@ -133,9 +134,11 @@ async def post_page(request: web.Request) -> web.Response:
     links they were given (WordPress does the same for an old slug)."""
     site = request.app[SITES].for_host(request.host)
     store, now = request.app[STORE], request.app[CLOCK].now()
+    slug = request.match_info["slug"]
+    if strip_xml_illegal(slug) != slug:  # in no slug (and PostgreSQL's text takes no NUL)
+        raise web.HTTPNotFound()
     try:
-        post: Post | None = await store.get_post(site.id, request.match_info["slug"],
-                                                 by_id=False)
+        post: Post | None = await store.get_post(site.id, slug, by_id=False)
     except PostNotFoundError:
         post = None
     url = post_url(site, post.slug, post.published) if post else ""

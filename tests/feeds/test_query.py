@@ -14,14 +14,17 @@ import pytest
 from feeds.errors import InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 from feeds.query import (
+    MAX_START_INDEX,
     feed_key_string,
     feed_url,
     paging_starts,
     parse_date,
     parse_feed_path,
     parse_feed_query,
+    parse_feed_request,
     parse_format,
     parse_key_string,
+    parse_query_date,
     slugify,
 )
 
@@ -32,6 +35,10 @@ Q = FeedQuery(max_results=25)
 
 def query(**params: str) -> FeedQuery:
     return parse_feed_query(params, default_max=25, cap=500, tz=WARSAW)
+
+
+def request(path: str, params: dict[str, str]) -> tuple[FeedKey, FeedFormat]:
+    return parse_feed_request(path, params, default_max=25, cap=500, tz=WARSAW)
 
 
 # --- parse_feed_query ---------------------------------------------------------------------------
@@ -51,13 +58,28 @@ def test_a_reader_asking_for_more_than_the_cap_gets_the_cap() -> None:
     assert query(**{"max-results": "7"}).max_results == 7
 
 
+def test_a_start_index_past_every_page_is_refused_naming_it() -> None:
+    assert query(**{"start-index": "2147483647"}).start_index == MAX_START_INDEX
+    for huge in ("2147483648", "18446744073709551616", "9" * 5000):
+        with pytest.raises(InvalidParameterError) as caught:
+            query(**{"start-index": huge})
+        assert caught.value.field == "start-index"
+        assert caught.value.problem == f"must be at most {MAX_START_INDEX}"
+
+
+def test_a_max_results_of_any_size_past_the_cap_is_the_cap() -> None:
+    for huge in ("18446744073709551616", "9" * 5000, "0" * 5000 + "7"):
+        assert query(**{"max-results": huge}).max_results == (7 if huge.endswith("07") else 500)
+
+
 def test_paging_parameters_are_read() -> None:
     q = query(**{"max-results": "10", "start-index": "31"})
     assert (q.max_results, q.start_index) == (10, 31)
 
 
 @pytest.mark.parametrize("name", ["max-results", "start-index"])
-@pytest.mark.parametrize("bad", ["abc", "0", "-1", "", "2.5", "1e3"])
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "", "2.5", "1e3", "000",
+                                 "１", "٣", "²", "1_0", " 7", "7 ", "-99999999999999999999"])
 def test_a_bad_number_is_refused_naming_the_parameter(name: str, bad: str) -> None:
     with pytest.raises(InvalidParameterError) as caught:
         query(**{name: bad})
@@ -91,6 +113,67 @@ def test_dates_without_a_zone_take_the_sites_zone() -> None:
     winter = query(**{"published-max": "2026-01-15"}).published_max
     assert summer == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)  # Warsaw is +02:00 in July
     assert winter == datetime(2026, 1, 14, 23, 0, tzinfo=UTC)  # and +01:00 in January
+
+
+@pytest.mark.parametrize("name", ["published-min", "published-max", "updated-min", "updated-max"])
+@pytest.mark.parametrize(("value", "tz", "problem"), [
+    ("9999-12-31T23:59:59-05:00", UTC, "date out of range"),  # the year 10000 in UTC
+    ("0001-01-01T00:00:00+01:00", UTC, "date out of range"),  # the year 0 in UTC
+    ("0001-01-01T05:00:00", ZoneInfo("Asia/Tokyo"), "date out of range"),
+    ("2026-12-07T10:00:00+25:00", UTC, "a UTC offset must be less than 24 hours"),
+    ("2026-12-07T10:00:00 24:00", UTC, "a UTC offset must be less than 24 hours"),
+    ("2026-12-07T10:00:00-2400", UTC, "a UTC offset must be less than 24 hours"),
+])
+def test_a_date_off_the_calendar_in_utc_is_refused_naming_the_parameter(
+    name: str, value: str, tz: tzinfo, problem: str
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        parse_feed_query({name: value}, default_max=25, cap=500, tz=tz)
+    assert caught.value.field == name
+    assert caught.value.problem == f"{problem}: {value!r}"
+
+
+def test_the_edges_of_the_calendar_are_ordinary_bounds() -> None:
+    q = query(**{"published-min": "0001-01-01T00:00:00Z",
+                 "updated-max": "9999-12-31T18:59:59.999999-05:00"})
+    assert q.published_min == datetime.min.replace(tzinfo=UTC)
+    assert q.updated_max == datetime.max.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("2026-11-17T00:00:00 05:00", "2026-11-17T00:00:00+05:00"),
+    ("2026-11-17T00:00:00.250 0530", "2026-11-17T00:00:00.250+05:30"),
+    ("2026-11-17T00:00 09", "2026-11-17T00:00+09:00"),
+    ("2026-11-17 00:00:00 01:00", "2026-11-17T00:00:00+01:00"),
+])
+def test_an_offset_whose_plus_query_decoding_made_a_space_is_that_offset(
+    written: str, meant: str
+) -> None:
+    # An unescaped '+' in a query is a space once decoded (application/x-www-form-urlencoded).
+    for name in ("published-min", "updated-max"):
+        assert parse_query_date(written, name, WARSAW) == parse_query_date(meant, name, WARSAW)
+
+
+def test_a_space_between_date_and_time_is_no_offset() -> None:
+    assert query(**{"published-min": "2026-11-17 05:00"}).published_min == datetime(
+        2026, 11, 17, 4, 0, tzinfo=UTC)  # 05:00 in Warsaw
+
+
+@pytest.mark.parametrize("value", ["2026-01-01 10:00 EST", "2026-01-01T10:00:00 UTC+2",
+                                   "March 2026", "10:00", "5", "Mon, 05 Jan 2026 10:00:00 GMT"])
+def test_a_feed_date_in_no_iso_8601_form_is_refused_not_guessed(value: str) -> None:
+    # dateutil's lenient reading takes EST as nothing and UTC+2 as -02:00: other posts.
+    with pytest.raises(InvalidParameterError) as caught:
+        query(**{"published-max": value})
+    assert caught.value.field == "published-max"
+    assert "RFC 3339" in caught.value.problem
+
+
+@pytest.mark.parametrize("value", ["2026-12-07T10:00:00+25:00", "9999-12-31T23:59:59-05:00"])
+def test_any_date_past_what_utc_can_hold_is_refused_naming_the_field(value: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        parse_date(value, "publish_at", UTC)
+    assert caught.value.field == "publish_at"
 
 
 def test_the_zone_of_naive_dates_is_the_one_given() -> None:
@@ -233,6 +316,27 @@ def test_an_unknown_url_shape_is_not_found(path: str) -> None:
         parse_feed_path(path, Q)
 
 
+def test_a_blogger_post_id_of_nineteen_digits_names_its_comment_feed() -> None:
+    key = parse_feed_path("/feeds/7412345678901234567/comments/default", Q)
+    assert key.post_id == 7412345678901234567
+
+
+@pytest.mark.parametrize("path", [
+    "/feeds/9223372036854775808/comments/default",  # 2**63: no store holds that id
+    "/feeds/" + "1" * 5000 + "/comments/default",
+    "/feeds/%EF%BC%91/comments/default",  # fullwidth 1
+    "/feeds/%C2%B2/comments/default",  # superscript 2: isdigit(), yet int() refuses it
+    "/feeds/0/comments/default",
+    "/feeds/posts/default/-/cook%00ing",
+    "/feeds/posts/default/-/feeds/at%0Bom",
+    "/feeds/authors/zoe%00/default",
+])
+def test_a_post_id_or_name_that_nothing_can_have_is_no_feed(path: str) -> None:
+    # No label or author holds a character XML forbids (PostgreSQL's text takes no NUL).
+    with pytest.raises(LookupError):
+        parse_feed_path(path, Q)
+
+
 def test_an_unknown_projection_is_a_bad_parameter() -> None:
     with pytest.raises(InvalidParameterError) as caught:
         parse_feed_path("/feeds/posts/everything", Q)
@@ -242,6 +346,25 @@ def test_an_unknown_projection_is_a_bad_parameter() -> None:
 def test_the_query_travels_with_the_key() -> None:
     q = FeedQuery(max_results=7, start_index=15, orderby=OrderBy.UPDATED)
     assert parse_feed_path("/feeds/posts/default/-/garden", q).query == q
+
+
+@pytest.mark.parametrize(("alias", "fmt"), [("/feed.atom", FeedFormat.ATOM),
+                                           ("/feed.rss", FeedFormat.RSS),
+                                           ("/feed.json", FeedFormat.JSON)])
+def test_a_short_alias_is_the_site_feed_with_the_same_query(alias: str, fmt: FeedFormat) -> None:
+    params = {"max-results": "2", "orderby": "updated", "published-min": "2026-01-01"}
+    assert request(alias, params) == (request("/feeds/posts/default", params)[0], fmt)
+    assert request(alias, {**params, "alt": fmt.value})[1] is fmt
+    with pytest.raises(InvalidParameterError) as caught:
+        request(alias, {"max-results": "abc"})
+    assert caught.value.field == "max-results"
+
+
+def test_a_short_alias_asked_for_another_format_is_refused_naming_alt() -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        request("/feed.atom", {"alt": "rss"})
+    assert caught.value.field == "alt"
+    assert "/feeds/posts/default?alt=rss" in caught.value.problem
 
 
 # --- canonical key strings ----------------------------------------------------------------------

@@ -127,6 +127,7 @@ async def test_patch_corrects_a_comment(api: Api) -> None:
     for body, field in (({"status": "hidden"}, "status"), ({"post_id": 3}, "post_id"),
                         ({"published": "soon"}, "published"),
                         ({"published": "9999-12-31T23:59:59-01:00"}, "published"),
+                        ({"published": "2026-11-20T08:00:00+25:00"}, "published"),
                         ({"author": "Just a name"}, "author"),
                         ({"author": {"name": " "}}, "author.name"),
                         ({"content_html": ""}, "content_html")):

@@ -164,3 +164,21 @@ async def test_an_idle_connection_is_closed_after_the_keep_alive_time(
         await asyncio.sleep(0.15)
     assert await asyncio.wait_for(reader.read(), 5) == b""  # then idle: closed
     writer.close()
+
+
+async def test_a_request_the_fast_path_fails_on_is_answered_by_aiohttp_not_dropped(
+    fast: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A bug in the fast path (one was a date overflowing to UTC) raised in data_received:
+    # asyncio closed the connection, and the reader got no answer at all.
+    import server.fastpath
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug of the fast path's own")
+
+    monkeypatch.setattr(server.fastpath, "parse_feed_request", broken)
+    _, port = fast
+    answers = await exchange(port, get("/feed.atom") + get("/feeds/posts/default?alt=rss"), 2)
+    assert [h.split(b" ")[1] for h, _ in answers] == [b"200", b"200"]
+    assert b"aiohttp" in answers[0][0] and b"rss+xml" in answers[1][0]
+    assert "the fast path failed on '/feed.atom'" in caplog.text

@@ -143,7 +143,8 @@ async def test_a_posts_feed_url_leads_to_its_comment_feed(serve: Serve, old: str
 @pytest.mark.parametrize("old", ["/category/nope/feed/", "/tag/nope/feed/atom/",
                                  "/author/nobody/feed/", "/?cat=999&feed=rss2",
                                  "/?p=999&feed=rss2", "/2099/01/01/never-written/feed/",
-                                 "/2024/01/01/old-seed-list/feed/", "/wp-login.php"])
+                                 "/2024/01/01/old-seed-list/feed/", "/wp-login.php",
+                                 "/category/no%00pe/feed/", "/author/no%00body/feed/"])
 async def test_what_the_old_blog_did_not_have_is_404(serve: Serve, old: str) -> None:
     client = await serve("wordpress", WXR)
     resp = await client.get(old, allow_redirects=False)
