@@ -275,7 +275,7 @@ def idempotency(request: web.Request, resource: str, body: bytes) -> Idempotency
 # first (ISO 8601 / RFC 3339): "10:00", "Dec 25" or "03/04/2027" would be read with parts
 # made up (the year 2000) or in one country's order, and a post scheduled with one went out
 # at once, dated 2000. Feeds and exports are read more leniently (feeds.query.parse_date).
-_DAY_FIRST = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}(?:[Tt\s]|$)")
+_DAY_FIRST = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}(?:[Tt\s]|$)", re.ASCII)  # digits 0-9 only
 
 
 def date_field(value: str, field: str, tz: tzinfo) -> datetime:

@@ -95,6 +95,9 @@ def parse_blogger(
                 continue
             index += 1
             where = f"entry {index} (line {element.sourceline})"
+            if event == "cut":  # never stored half (xml_stream)
+                yield Skipped(where, "cut off where the file breaks")
+                continue
             try:
                 item = _entry(element, where, tz, include_pages)
             except ValueError as exc:
@@ -106,7 +109,7 @@ def parse_blogger(
             if item is not None:
                 yield item
     except etree.XMLSyntaxError as exc:
-        raise ImportFormatError(f"line {exc.lineno or 1}", exc.msg) from None
+        raise ImportFormatError(f"line {exc.lineno or 1}", " ".join(exc.msg.split())) from None
 
 
 def _entry(entry: Element, where: str, tz: tzinfo, include_pages: bool) -> ImportItem | None:

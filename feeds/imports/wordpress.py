@@ -48,10 +48,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
-from email.utils import parsedate_to_datetime
+from datetime import tzinfo
 from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -66,10 +64,11 @@ from feeds.imports.items import (
     Note,
     Skipped,
 )
-from feeds.imports.wp_content import Attachment, autop, has_attachment_shortcodes, render
+from feeds.imports.wp_content import Attachment, has_attachment_shortcodes, render
+from feeds.imports.wp_dates import Dates
+from feeds.imports.wpautop import autop
 from feeds.imports.xml_stream import XmlEvents, element_children, forget
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
-from feeds.query import parse_date
 
 _WP_NAMESPACES = tuple(f"http://wordpress.org/export/{v}/" for v in ("1.2", "1.1", "1.0"))
 _CHANNEL_LISTS = ("author", "category", "tag")
@@ -96,7 +95,6 @@ _LABEL_KINDS: dict[str, _LabelKind | None] = {
     "category": "category", "post_tag": "tag", "tag": "tag", "": None,
 }  # fmt: skip
 
-_RFC822_YEAR = re.compile(r"(?<![-\d])\d{4}\s+\d{1,2}:\d{2}")
 _NOT_RSS = "not a WordPress export: the root is not <rss>"
 
 
@@ -119,12 +117,19 @@ def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> I
                 continue
             if not wxr.wp:
                 raise ImportFormatError(f"line {elem.sourceline}", _NOT_RSS)
+            if event == "cut":
+                yield from wxr.cut(elem)
+                continue
             yield from wxr.element(elem)
             forget(elem)
         yield from wxr.waited()
     except etree.XMLSyntaxError as exc:
+        # The posts kept back for their attachments came before the break: stored whole,
+        # with the attachments read (xml_stream: what came before it is delivered).
+        yield from wxr.waited()
         where = f"line {max(exc.lineno or 1, 1)}"  # an empty file says line 0
-        raise ImportFormatError(where, f"not well-formed XML: {exc.msg}") from None
+        raise ImportFormatError(where, f"not well-formed XML: {' '.join(exc.msg.split())}"
+                                ) from None
     if not wxr.wp:
         root = events.root
         line = root.sourceline if root is not None else 1
@@ -141,8 +146,7 @@ class _Wxr:
         self.authors: dict[str, Author] = {}
         self.aliases: set[tuple[str, str]] = set()
         self.items = 0
-        self.unread: list[str] = []
-        """Dates of the item at hand that are no dates (2020-02-30): reported (Note)."""
+        self.dates = Dates(tz)
         self.attachments: dict[str, Attachment] = {}
         """Uploaded files by wp:post_id, for galleries, playlists and media shortcodes."""
         self.waiting: list[list[ImportItem]] = []
@@ -227,7 +231,7 @@ class _Wxr:
             return self.left_behind(where, reason, title, comments)
 
         out: list[ImportItem] = []
-        self.unread.clear()
+        self.dates.unread.clear()
         labels: list[str] = []
         for term in terms:
             domain, name = term.get("domain", ""), html.unescape((term.text or "").strip())
@@ -258,8 +262,8 @@ class _Wxr:
             entry_id=entry_id,
             title=title,
             content_html=raw if waits else content,
-            published=self.date(get("post_date_gmt"), get("post_date"), f.get("pubDate", "")),
-            updated=self.date(get("post_modified_gmt"), get("post_modified"), ""),
+            published=self.dates.read(get("post_date_gmt"), get("post_date"), f.get("pubDate", "")),
+            updated=self.dates.read(get("post_modified_gmt"), get("post_modified"), ""),
             status=status,
             slug=unquote(get("post_name")) or None,
             summary=f.get(self.excerpt, "").strip() or None,
@@ -272,13 +276,13 @@ class _Wxr:
         )
         out.append(post)
         out += [Note(where, problem, title) for problem in problems]
-        out += self.notes(where, title, post.published)
+        out += self.dates.notes(where, title, post.published)
         for c in comments:
-            self.unread.clear()
+            self.dates.unread.clear()
             comment = self.comment(c, post, f"item {self.items} (line {c.sourceline})")
             out.append(comment)
             if isinstance(comment, ImportedComment):
-                out += self.notes(comment.where, title, comment.published)
+                out += self.dates.notes(comment.where, title, comment.published)
         if waits:
             self.waiting.append(out)
             return []
@@ -293,6 +297,15 @@ class _Wxr:
         notes: list[ImportItem] = [Note(post.where, p, post.title) for p in problems]
         return [*items[:at], dataclasses.replace(post, content_html=content), *notes,
                 *items[at + 1:]]
+
+    def cut(self, elem: Any) -> list[ImportItem]:
+        """An item the file breaks off in: reported, never stored half."""
+        if elem.tag != "item":
+            return []
+        self.items += 1
+        title = html.unescape((elem.findtext("title") or "").strip())
+        return [Skipped(f"item {self.items} (line {elem.sourceline})",
+                        "cut off where the file breaks", title)]
 
     def waited(self) -> Iterator[ImportItem]:
         """The posts kept back for their attachments, now that the file has been read."""
@@ -316,16 +329,6 @@ class _Wxr:
             alt=alt.strip(),
             title=html.unescape(f.get("title", "").strip()),
         )
-
-    def notes(self, where: str, title: str, used: datetime | None) -> list[ImportItem]:
-        """A Note for the dates of the item just read that are no dates (WordPress writes
-        what MySQL held: 2020-02-30 happens), saying which date was taken instead."""
-        if not self.unread:
-            return []
-        dates = ", ".join(repr(v) for v in self.unread)
-        kept = used.isoformat() if used else "none in the export (the import's time, or the " \
-            "date stored)"
-        return [Note(where, f"not a date, left out: {dates} (published: {kept})", title)]
 
     def left_behind(self, where: str, reason: str, title: str, comments: list[Any]
                     ) -> list[ImportItem]:
@@ -365,7 +368,7 @@ class _Wxr:
                 email=get("comment_author_email") or None,
             ),
             content_html=autop(f.get(self.wp + "comment_content", "")),
-            published=self.date(get("comment_date_gmt"), get("comment_date"), ""),
+            published=self.dates.read(get("comment_date_gmt"), get("comment_date"), ""),
             status=status,
             parent_source_id=parent if parent not in ("", "0") else None,
             where=where,
@@ -380,26 +383,3 @@ class _Wxr:
             return None
         length = int(size) if size.isdigit() else 0
         return Enclosure(url=url, type=kind or "application/octet-stream", length=length)
-
-    def date(self, gmt: str, local: str, rfc822: str) -> datetime | None:
-        """The first readable of: the UTC field, the site-local field (in `tz`), pubDate."""
-        for value, tz in ((gmt, UTC), (local, self.tz)):
-            if value and not value.startswith("0000-00-00"):
-                try:
-                    parsed = datetime.fromisoformat(value)  # MySQL's "2019-03-05 14:02:11"
-                    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
-                except (ValueError, OverflowError):
-                    try:
-                        return parse_date(value, "date", tz)
-                    except (ValueError, OverflowError):
-                        self.unread.append(value)
-                        continue
-        if not _RFC822_YEAR.search(rfc822):  # "Mon, 30 Nov -0001 00:00:00 +0000": no date
-            return None
-        try:
-            parsed = parsedate_to_datetime(rfc822.strip())
-        except (TypeError, ValueError, IndexError):
-            self.unread.append(rfc822.strip())
-            return None
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-

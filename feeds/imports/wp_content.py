@@ -32,8 +32,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from feeds.imports.embeds import player_html
+from feeds.imports.wpautop import autop, shortcode_unautop
 
-__all__ = ["Attachment", "autop", "has_attachment_shortcodes", "render"]
+__all__ = ["Attachment", "has_attachment_shortcodes", "render"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +54,7 @@ class Attachment:
     title: str = ""
 
 
-# wpautop's block-level elements (wp-includes/formatting.php, $allblocks).
-_BLOCKS = (
-    "table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|map|"
-    "area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|article|aside|"
-    "hgroup|header|footer|nav|figure|figcaption|details|menu|summary"
-)
-_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCKS})[\s/>]", re.IGNORECASE)
-_HAS_PARAGRAPHS = re.compile(r"<(?:p|pre)[\s>]", re.IGNORECASE)
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->\n?", re.DOTALL)
-_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-_TAG = re.compile(r"(<[^<>]*>)")
 
 _Handler = Callable[["_Post", "_Code"], str | None]
 # get_shortcode_regex(): [tag attrs], [tag attrs/], [tag attrs]content[/tag]; [[tag]] is the
@@ -120,32 +111,19 @@ def render(content: str, post_id: str, attachments: Mapping[str, Attachment]
     """The post's HTML as WordPress would show it, and the problems met (a gallery's
     attachments missing from the export, say) for the import's report."""
     post = _Post(post_id, attachments, [])
-    text = _BLOCK_COMMENT.sub("", content)
-    if "[" in text:
-        text = _SHORTCODES.sub(lambda m: _expand(m, post), text)
+    blocks = "<!-- wp:" in content  # the block editor's: shown as stored, no wpautop
+    text = _BLOCK_COMMENT.sub("", content) if blocks else content
+    # WordPress's order (default-filters.php, class-wp-embed.php): [embed] and autoembed at
+    # priority 8, wpautop at 10 (then shortcode_unautop), the other shortcodes at 11.
+    if "[embed" in text:
+        text = _EMBEDS.sub(lambda m: _expand(m, post), text)
     if "http" in text:
         text = _LONE_URL.sub(_autoembed, "\n" + text)[1:]
-    return autop(text), post.problems
-
-
-def autop(text: str) -> str:
-    """A small part of WordPress's wpautop, which adds paragraphs on display to what it stores
-    without them: blank-line-separated text becomes <p>...</p>, single newlines <br />.
-    Text that already has <p> or <pre> is left alone, as is any chunk holding a block-level
-    tag (so "Intro\\n\\n<h2>Part</h2>\\n\\nMore" gets two paragraphs around its heading).
-    Not done: wpautop's <pre>-inside and <br>-merging rules."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text or _HAS_PARAGRAPHS.search(text):
-        return text
-    chunks = []
-    for chunk in _BLANK_LINE.split(text):
-        if _BLOCK_TAG.search(chunk):
-            chunks.append(chunk.strip())
-        elif chunk.strip():
-            parts = _TAG.split(chunk.strip())  # no <br /> inside a tag spanning lines
-            lines = (p if i % 2 else p.replace("\n", "<br />\n") for i, p in enumerate(parts))
-            chunks.append("<p>" + "".join(lines) + "</p>")
-    return "\n\n".join(chunks)
+    text = autop(text, blocks=blocks)
+    if "[" in text:
+        text = shortcode_unautop(text, _TAGS)
+        text = _SHORTCODES.sub(lambda m: _expand(m, post), text).strip()
+    return text, post.problems
 
 
 def _autoembed(match: re.Match[str]) -> str:
@@ -379,5 +357,7 @@ _HANDLERS: dict[str, _Handler] = {
     **{tag: _jetpack(tag) for tag in ("youtube", "vimeo", "dailymotion", "soundcloud", "spotify")},
 }  # fmt: skip
 # Shortcode names are case-sensitive in WordPress too: [Caption] is text.
-_SHORTCODES = re.compile(_SHORTCODE.format(tags="|".join(_HANDLERS)))
+_TAGS = "|".join(t for t in _HANDLERS if t != "embed")
+_SHORTCODES = re.compile(_SHORTCODE.format(tags=_TAGS))
+_EMBEDS = re.compile(_SHORTCODE.format(tags="embed"))
 _ATTACHMENT_SHORTCODES = re.compile(_SHORTCODE.format(tags="gallery|playlist|audio|video"))

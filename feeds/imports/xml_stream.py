@@ -1,5 +1,5 @@
 """An export file's parse events, streamed: what came before a malformed part is delivered
-before the error.
+before the error, and an element the break cut off comes as ("cut", element), not "end".
 
 Why not `etree.iterparse`: from lxml 6.2 on, iterparse raises a syntax error found in the
 chunk it has just read before handing out the events that chunk produced, so a small export
@@ -43,8 +43,10 @@ class XmlEvents:
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         parser = self._parser
+        seen = _Seen()
         while True:
             chunk = self._source.read(CHUNK)
+            seen.add(chunk)
             broken: etree.XMLSyntaxError | None = None
             try:
                 if chunk:
@@ -54,7 +56,16 @@ class XmlEvents:
             except etree.XMLSyntaxError as exc:
                 broken = exc
             broken = _undefined_entity(parser.feed_error_log) or broken
-            for event, element in parser.read_events():
+            events = list(parser.read_events()) if broken is not None else parser.read_events()
+            if broken is not None:
+                # At an error lxml ends every element still open: an item cut off half-way
+                # comes out whole. Such an "end" (after the last "start", where they all
+                # are) whose closing tag the file does not have comes as "cut".
+                starts = [i for i, (event, _) in enumerate(events) if event == "start"]
+                after = starts[-1] + 1 if starts else 0
+                events[after:] = [("cut" if e == "end" and not seen.closed(el) else e, el)
+                                  for e, el in events[after:]]
+            for event, element in events:
                 if self.root is None:
                     self.root = element.getroottree().getroot()
                 yield event, element
@@ -62,6 +73,31 @@ class XmlEvents:
                 raise broken
             if not chunk:
                 return
+
+
+class _Seen:
+    """The last two chunks read: where the closing tag of an element whose "end" came with
+    an error must be, if the file has one."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        if len(self.chunks) > 2:
+            self.chunks.pop(0)
+
+    def closed(self, element: Any) -> bool:
+        """Whether a `</name` comes after the last `<name` start tag read (or, that start
+        tag being further back, whether one comes at all): the closing tag of this element,
+        the last of its name opened. (Items and entries do not nest; a "</item" in a CDATA
+        section of a cut item would fool it.)"""
+        name = etree.QName(element).localname
+        qname = f"{element.prefix}:{name}" if element.prefix else name
+        data = b"".join(self.chunks)
+        opened = max((m.start() for m in re.finditer(
+            rb"<" + re.escape(qname.encode()) + rb"[\s/>]", data)), default=-1)
+        return data.rfind(f"</{qname}".encode()) > opened
 
 
 def _undefined_entity(log: Any) -> etree.XMLSyntaxError | None:

@@ -80,7 +80,8 @@ def test_the_document_states_the_rule() -> None:
     assert "publish_at" in PATHS["/api/posts"]["post"]["description"]
 
 
-@pytest.mark.parametrize("when", ["10:00", "Dec 25", "03/04/2027", "25 December 2026", "2026"])
+@pytest.mark.parametrize("when", ["10:00", "Dec 25", "03/04/2027", "25 December 2026", "2026",
+                                  "\uff12\uff10\uff12\uff16-12-25"])
 async def test_a_publish_at_without_its_day_year_first_is_a_400_and_nothing_goes_out(
     api: Api, when: str,
 ) -> None:

@@ -193,7 +193,7 @@ def test_pages_come_in_when_asked_for() -> None:
     assert about.entry_id == f"{BLOG}/?page_id=107"
     assert about.old_paths == ("/about/", "?p=107")
     assert about.content_html == (
-        "<p>Plot 14, by the railway.</p>\n\n<p>Two of us, one shed, too many courgettes.</p>"
+        "<p>Plot 14, by the railway.</p>\n<p>Two of us, one shed, too many courgettes.</p>"
     )
 
 
@@ -246,9 +246,9 @@ def test_content_without_paragraphs_gets_them() -> None:
     # WordPress stores classic posts without <p> and adds them on display (wpautop).
     assert posts(parse())["101"].content_html == (
         "<p>The first frost came on Tuesday night&nbsp;&mdash; three weeks early.<br />\n"
-        "The thermometer by the shed read &minus;4&nbsp;&deg;C at six.</p>\n\n"
+        "The thermometer by the shed read &minus;4&nbsp;&deg;C at six.</p>\n"
         "<p>What survived: the leeks, the kale, the garlic (of course).<br />\n"
-        "What did not: every last dahlia.</p>\n\n"
+        "What did not: every last dahlia.</p>\n"
         '<p><img src="https://ledger.example.org/wp-content/uploads/2023/11/frost.jpg" '
         'alt="Frost on the kale" width="640" height="480" /><br />\n'
         'Next week: <a\nhref="https://ledger.example.org/2023/10/02/mulch/">mulching</a>, '
@@ -256,7 +256,8 @@ def test_content_without_paragraphs_gets_them() -> None:
     )
 
 
-def test_content_that_has_paragraphs_or_blocks_is_left_as_it_is() -> None:
+def test_paragraphs_and_blocks_of_a_classic_post_are_kept_and_its_loose_text_gets_paragraphs(
+) -> None:
     found = posts(parse())
     assert found["103"].content_html.startswith("<p>Flour 500&nbsp;g &middot; water")
     assert found["105"].content_html == (
@@ -264,7 +265,15 @@ def test_content_that_has_paragraphs_or_blocks_is_left_as_it_is() -> None:
     )
     mixed = "Intro line.\n\n<h2>Part two</h2>\n\nMore text\nand more."
     assert only_post(list(parse_wxr(wxr(item(content=mixed)), UTC))).content_html == (
-        "<p>Intro line.</p>\n\n<h2>Part two</h2>\n\n<p>More text<br />\nand more.</p>"
+        "<p>Intro line.</p>\n<h2>Part two</h2>\n<p>More text<br />\nand more.</p>"
+    )
+    # One styled paragraph or a <pre> does not take the paragraphs from the rest, and the
+    # <pre> keeps its lines (WordPress's wpautop, not "has a <p>: leave it").
+    styled = ('First line\nsecond line\n\n<p style="text-align: center;">Centred.</p>\n\n'
+              "Third.\n\n<pre>code\n\nmore code</pre>\n\nLast.")
+    assert only_post(list(parse_wxr(wxr(item(content=styled)), UTC))).content_html == (
+        "<p>First line<br />\nsecond line</p>\n<p style=\"text-align: center;\">Centred.</p>\n"
+        "<p>Third.</p>\n<pre>code\n\nmore code</pre>\n<p>Last.</p>"
     )
 
 
