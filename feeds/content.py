@@ -67,7 +67,7 @@ _URL_ATTRS = frozenset({"href", "src", "poster", "cite"})
 # Boundaries that read as a break; stripping them must not glue words together.
 _BLOCK_TAG = re.compile(
     r"<(?=/?(?:p|br|hr|div|li|dt|dd|h[1-6]|tr|td|th|caption|figcaption|blockquote|pre"
-    r"|ul|ol|dl|table|figure|details|summary|section|article|header|footer)\b)",
+    r"|ul|ol|dl|table|figure|details|summary|section|article|header|footer|audio|video)\b)",
     re.IGNORECASE,
 )
 # srcset candidate: a URL (no whitespace; a trailing comma ends it) then optional descriptors.
@@ -210,7 +210,11 @@ _SANITIZER = nh3.Cleaner(
     url_schemes=set(URL_SCHEMES),
     set_tag_attribute_values={"iframe": {_IFRAME_MARK: ""}},
 )
-_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
+# A summary is the post's prose: a player's fallback text and the captions under images and
+# players go with their element (WordPress's excerpt drops [caption] and the players'
+# shortcodes whole too).
+_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=set(
+    _DROP_WITH_CONTENT | {"audio", "video", "figcaption"}))
 
 
 def sanitize_html(html: str, base_url: str) -> str:

@@ -428,3 +428,11 @@ def test_the_first_image_of_a_long_post_is_found_past_many_pieces() -> None:
     html = "<p>" + "text " * 2000 + '</p><img alt="a > b" src="https://x.example/a.png">'
     assert first_image(html) == "https://x.example/a.png"
     assert first_image('<p title="<img src=x>">no image</p>') is None
+
+
+def test_a_summary_is_the_prose_not_a_players_fallback_or_a_caption():
+    html = ('<video controls src="https://a.example/v.mp4">Your browser cannot play it.</video>'
+            '<audio controls><source src="https://a.example/a.mp3">Sorry.</audio>'
+            '<figure><img src="x.jpg"><figcaption>A caption</figcaption></figure>'
+            "<p>Real text.</p><p>More.</p>")
+    assert summary_from_html(html, 200) == "Real text. More."
