@@ -25,7 +25,9 @@ class CachedFeed:
     bodies: dict[str, bytes]
     """"identity", "gzip", "br"; empty when the bodies were evicted."""
     headers: dict[str, str]
-    last_modified: str | None
+    modified_second: int | None
+    """Last-Modified in seconds since the epoch (None: not sent); it can be ahead of the
+    clock (feeds/versions.py), and is then sent as the response's Date (RFC 9110 §8.8.2.1)."""
     size: int = field(default=0)
     wire: dict[str, bytes] = field(default_factory=dict)
     """HTTP/1.1 response heads, without Date and the blank line, for "identity", "gzip",
@@ -49,7 +51,7 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
     links = [(artifact.self_url, "self")]
     if hub_url:
         links.insert(0, (hub_url, "hub"))
-    last_modified = http_date(artifact.last_modified) if artifact.last_modified else None
+    modified = artifact.last_modified
     headers = {
         "Content-Type": artifact.content_type,
         "ETag": artifact.etag,
@@ -58,8 +60,8 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
         "Link": link_header(links),
         "Access-Control-Allow-Origin": "*",
     }
-    if last_modified:
-        headers["Last-Modified"] = last_modified
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
     # An artifact just regenerated has no compressed bodies yet (empty): it is served as
     # identity until they are made (server/feed_service.py); a gzip body is never empty.
     bodies = {k: v for k, v in (("identity", artifact.body), ("gzip", artifact.body_gzip),
@@ -67,7 +69,8 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
     # The bodies live in `bodies` only, so evicting them frees them.
     meta = replace(artifact, body=b"", body_gzip=b"", body_br=b"")
     wire = wire_heads(headers, {k: len(v) for k, v in bodies.items()})
-    return CachedFeed(meta, bodies, headers, last_modified, resident_size(bodies, wire), wire)
+    modified_second = None if modified is None else int(modified.timestamp())
+    return CachedFeed(meta, bodies, headers, modified_second, resident_size(bodies, wire), wire)
 
 
 ENTRY_OVERHEAD = 1024

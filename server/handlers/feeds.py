@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from feeds.query import feed_key_string, parse_feed_request
 from server.feed_cache import CachedFeed
-from server.http_cache import choose_encoding, is_not_modified
+from server.http_cache import choose_encoding, http_date, is_not_modified
 from server.keys import CLOCK, FEEDS, SETTINGS, SITES
 
 
 def respond(request: web.Request, feed: CachedFeed) -> web.Response:
     """200 with the negotiated encoding, or 304 (RFC 9110 §13.1.2, §15.4.5)."""
     headers = feed.headers
+    if feed.modified_second is not None and feed.modified_second > time.time():
+        # Never later than the Date (RFC 9110 §8.8.2.1): see feeds/versions.py.
+        headers = {**headers, "Last-Modified": http_date(datetime.now(UTC))}
     if is_not_modified(
         if_none_match=request.headers.get("If-None-Match"),
         if_modified_since=request.headers.get("If-Modified-Since"),
