@@ -27,8 +27,8 @@ from aiohttp.web_runner import BaseSite
 from feeds.errors import FeedsError
 from feeds.query import feed_key_string, parse_feed_request
 from server.access_log import ACCESS_LOG, access_line
-from server.feed_cache import CachedFeed, CacheKey
-from server.http_cache import choose_encoding, is_not_modified
+from server.feed_cache import NOT_MODIFIED, CachedFeed, CacheKey
+from server.http_cache import codings_by_preference, select_representation
 from server.keys import FEEDS, SETTINGS, SITES
 
 log = logging.getLogger("syndic.http")
@@ -79,7 +79,7 @@ class FastPath:
         self._date_second = -1
         self._date_value = b""
         self._date_line = b""
-        self._encodings: dict[str | None, str] = {}
+        self._codings: dict[str | None, tuple[str, ...]] = {}
         self.connections: set[FastProtocol] = set()
 
     def _key_for(self, host: str, target: str) -> CacheKey | None:
@@ -127,17 +127,19 @@ class FastPath:
         feed = self.cache.get(key)
         if feed is None or not feed.bodies:
             return None
+        codings = self._codings_for(headers.get("accept-encoding"))
         inm, ims = headers.get("if-none-match"), headers.get("if-modified-since")
-        if (inm is not None or ims is not None) and is_not_modified(
-            if_none_match=inm, if_modified_since=ims,
-            etag=feed.artifact.etag, last_modified=feed.artifact.last_modified,
-        ):
-            status, head, body = 304, feed.wire["304"], b""
+        coding, not_modified = codings[0], False
+        if inm is not None or ims is not None:  # as server/handlers/feeds.py's respond()
+            coding, not_modified = select_representation(
+                codings, if_none_match=inm, if_modified_since=ims,
+                etag=feed.artifact.etag, last_modified=feed.artifact.last_modified)
+        if not_modified:
+            status, head, body = 304, feed.wire[NOT_MODIFIED[coding]], b""
         else:
-            encoding = self._encoding(headers.get("accept-encoding"))
-            if encoding not in feed.bodies:  # not compressed yet: aiohttp's path waits
+            if coding not in feed.bodies:  # not compressed yet: aiohttp's path waits
                 return None
-            status, head, body = 200, feed.wire[encoding], feed.bodies[encoding]
+            status, head, body = 200, feed.wire[coding], feed.bodies[coding]
         end = b"Connection: close\r\n\r\n" if closing else b"\r\n"
         sent = body if method == "GET" else b""
         if self.log is not None:
@@ -153,14 +155,14 @@ class FastPath:
             return [head + sent]
         return [head, sent]
 
-    def _encoding(self, accept_encoding: str | None) -> str:
-        """choose_encoding, remembered: readers send a handful of distinct headers."""
-        chosen = self._encodings.get(accept_encoding)
-        if chosen is None:
-            if len(self._encodings) >= MEMO_SIZE:
-                self._encodings.clear()
-            chosen = self._encodings[accept_encoding] = choose_encoding(accept_encoding)
-        return chosen
+    def _codings_for(self, accept_encoding: str | None) -> tuple[str, ...]:
+        """codings_by_preference, remembered: readers send a handful of distinct headers."""
+        codings = self._codings.get(accept_encoding)
+        if codings is None:
+            if len(self._codings) >= MEMO_SIZE:
+                self._codings.clear()
+            codings = self._codings[accept_encoding] = codings_by_preference(accept_encoding)
+        return codings
 
     def _modified_now(self, head: bytes, feed: CachedFeed) -> bytes:
         """A head whose Last-Modified is ahead of the clock (a feed changed twice within a

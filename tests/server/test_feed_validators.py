@@ -1,6 +1,8 @@
 """What a reader's validators tell it, over real HTTP on loopback (through aiohttp's handlers
 and through the fast path): Last-Modified is when the feed's bytes last changed (RFC 9110
-§8.8.2), so a reader polling with If-Modified-Since alone sees every change."""
+§8.8.2), so a reader polling with If-Modified-Since alone sees every change; each content
+coding of a feed has its own strong ETag (§8.8.3), and a reader holding any of them gets a
+304 while it still fits what the reader accepts."""
 
 from __future__ import annotations
 
@@ -185,3 +187,81 @@ async def test_a_feed_rendered_on_demand_has_an_etag_and_no_last_modified(demo: 
     assert status == 200 and "Last-Modified" not in headers
     assert (await poll(demo, url, if_modified_since=http_date(datetime.now(UTC))))[0] == 200
     assert (await poll(demo, url, if_none_match=headers["ETag"]))[0] == 304
+
+
+# -- ETag: one per content coding ---------------------------------------------------------
+
+
+async def etags(demo: Client) -> dict[str, str]:
+    """The ETag of each coding of the site feed, as GET and HEAD send it."""
+    tags = {}
+    for coding in ("identity", "gzip", "br"):
+        status, headers, _ = await poll(demo, accept_encoding=coding)
+        assert status == 200 and headers["Vary"] == "Accept-Encoding"
+        assert headers.get("Content-Encoding", "identity") == coding
+        head = await poll(demo, method="HEAD", accept_encoding=coding)
+        assert head[1]["ETag"] == headers["ETag"]
+        tags[coding] = headers["ETag"]
+    return tags
+
+
+async def test_each_coding_of_a_feed_has_its_own_etag(demo: Client) -> None:
+    tags = await etags(demo)
+    identity = tags["identity"]
+    assert tags == {"identity": identity, "gzip": identity[:-1] + '-gz"',
+                    "br": identity[:-1] + '-br"'}
+
+
+async def test_a_reader_holding_the_gzip_etag_gets_a_304(demo: Client) -> None:
+    tags = await etags(demo)
+    for method in ("GET", "HEAD"):
+        for accepted in ("gzip", "gzip, deflate, br"):  # br preferred, gzip still taken
+            status, headers, body = await poll(demo, method=method, accept_encoding=accepted,
+                                               if_none_match=tags["gzip"])
+            assert (status, headers["ETag"], body) == (304, tags["gzip"], b"")
+    status, headers, _ = await poll(demo, accept_encoding="br", if_none_match=tags["br"])
+    assert (status, headers["ETag"]) == (304, tags["br"])
+
+
+async def test_a_cache_holding_several_codings_is_told_which_one_to_use(demo: Client) -> None:
+    tags = await etags(demo)
+    held = f'{tags["identity"]}, {tags["gzip"]}'
+    status, headers, _ = await poll(demo, accept_encoding="gzip", if_none_match=held)
+    assert (status, headers["ETag"]) == (304, tags["gzip"])
+    status, headers, _ = await poll(demo, if_none_match=held)  # identity only
+    assert (status, headers["ETag"]) == (304, tags["identity"])
+
+
+async def test_a_reader_holding_the_identity_etag_that_now_accepts_gzip_keeps_what_it_has(
+    demo: Client,
+) -> None:
+    """Identity is acceptable to it (RFC 9110 §12.5.3): its copy is this very document, so
+    a 304 with the identity ETag beats downloading the gzip body."""
+    tags = await etags(demo)
+    status, headers, _ = await poll(demo, accept_encoding="gzip, br",
+                                    if_none_match=tags["identity"])
+    assert (status, headers["ETag"]) == (304, tags["identity"])
+    assert "Content-Encoding" not in headers
+
+
+async def test_a_reader_that_cannot_use_the_coding_it_holds_gets_the_feed(demo: Client) -> None:
+    tags = await etags(demo)
+    # It holds the gzip body but no longer accepts gzip (a cache asking for a plain client).
+    status, headers, body = await poll(demo, if_none_match=tags["gzip"])
+    assert (status, headers["ETag"]) == (200, tags["identity"]) and body.startswith(b"<?xml")
+    # It holds the identity body but refuses identity now.
+    status, headers, _ = await poll(demo, accept_encoding="gzip, identity;q=0",
+                                    if_none_match=tags["identity"])
+    assert (status, headers["ETag"], headers["Content-Encoding"]) == (200, tags["gzip"], "gzip")
+
+
+async def test_an_etag_of_an_older_version_in_any_coding_gets_the_new_feed(
+    demo: Client, clock: FakeClock
+) -> None:
+    old = await etags(demo)
+    clock.advance(minutes=1)
+    await add_post(demo, "Newer")
+    await _settle(demo)
+    for coding, tag in old.items():
+        status, headers, _ = await poll(demo, accept_encoding=coding, if_none_match=tag)
+        assert status == 200 and headers["ETag"] not in old.values()
