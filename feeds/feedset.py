@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -229,7 +228,3 @@ def entries_for_posts(
 ) -> tuple[EntryDoc, ...]:
     mode = _mode(site, key)
     return tuple(post_entry(site, p, mode, ctx) for p in posts if p.status in VISIBLE_STATUSES)
-
-
-def last_modified(entries: tuple[EntryDoc, ...]) -> datetime | None:
-    return max((e.updated for e in entries), default=None)

@@ -200,6 +200,8 @@ class Artifact:
     body: bytes
     etag: str
     last_modified: datetime | None
+    """When the feed's bytes became these (feeds/versions.py); None for a rendering that is
+    not stored (a query variant)."""
     content_type: str
     self_url: str
     body_gzip: bytes = b""

@@ -18,7 +18,6 @@ from feeds.feedset import (
     comment_entry,
     entries_for_posts,
     feed_title,
-    last_modified,
     site_feed_keys,
     standard_keys,
     touched_keys,
@@ -51,6 +50,7 @@ from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
 from feeds.render import etag_for
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.store import Idempotency, PostPage, Store
+from feeds.versions import FeedVersions
 
 
 class Renderer(Protocol):
@@ -83,14 +83,13 @@ class Publisher:
         self.renderer = renderer
         self.ctx = ctx
         self.cap = cap
-        self._etags: dict[tuple[int, str, FeedFormat], str] = {}
+        self.versions = FeedVersions()
         self.site_feed_keys = site_feed_keys(ctx.default_max)
         self.documents_rendered = 0
         """How many documents this publisher has rendered (a figure for tests and ops)."""
 
     def remember(self, artifacts: list[Artifact]) -> None:
-        for a in artifacts:
-            self._etags[(a.site_id, a.key, a.format)] = a.etag
+        self.versions.remember(artifacts)
 
     # -- changes ---------------------------------------------------------------------
 
@@ -205,8 +204,7 @@ class Publisher:
     ) -> _FeedDocs:
         entries, total, title = await self._select(site, key, now, pages)
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
-        return (feed_key_string(key, self.ctx.default_max), docs,
-                last_modified(entries) or site.created)
+        return feed_key_string(key, self.ctx.default_max), docs
 
     async def _render(self, docs: list[FeedDoc]) -> list[bytes]:
         bodies = await self.renderer.render(docs)
@@ -215,26 +213,27 @@ class Publisher:
 
     @staticmethod
     def _artifacts(site: Site, feed: _FeedDocs, bodies: list[bytes]) -> list[Artifact]:
-        key_string, docs, modified = feed
+        # No Last-Modified yet: a version gets it when it is stored (FeedVersions.dated); a
+        # rendering that is not stored (a query variant) has none.
+        key_string, docs = feed
         return [
-            Artifact(site.id, key_string, doc.format, body, etag_for(body), modified,
+            Artifact(site.id, key_string, doc.format, body, etag_for(body), None,
                      CONTENT_TYPES[doc.format], doc.self_url)
             for doc, body in zip(docs, bodies, strict=True)
         ]
 
     def forget_feed(self, site_id: int, key: str) -> None:
         """A feed whose drop is stored: no format of it is any more."""
-        for fmt in ALL_FORMATS:
-            self._etags.pop((site_id, key, fmt), None)
+        self.versions.forget_feed(site_id, key)
 
     def any_stored(self, site_id: int, key: str) -> bool:
         """Whether some format of this feed is stored (as far as this process knows): a
         feed dropped by a regeneration is, until that regeneration has stored the drop."""
-        return any((site_id, key, fmt) in self._etags for fmt in ALL_FORMATS)
+        return self.versions.any_stored(site_id, key)
 
     def is_stored(self, artifact: Artifact) -> bool:
         """Whether this version is the one stored (as far as this process knows)."""
-        return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
+        return self.versions.is_stored(artifact)
 
     async def _select(
         self, site: Site, key: FeedKey, now: datetime,
@@ -312,7 +311,7 @@ class Publisher:
             for keys in self._batches(all_keys):
                 fresh, gone = await self._render_keys(site, keys, now, pause)
                 rendered += len(keys)
-                new = [a for a in fresh if not self.is_stored(a)]
+                new = self.versions.dated([a for a in fresh if not self.is_stored(a)], now)
                 batch_dropped = [(site_id, k) for k in gone]
                 if on_batch is not None:
                     # Served before it is stored: storing ~100 KB bodies waits for the one
@@ -413,8 +412,8 @@ class Publisher:
         return fresh
 
 
-_FeedDocs = tuple[str, list[FeedDoc], datetime]
-"""A feed's key string, its documents (one per format), and its Last-Modified."""
+_FeedDocs = tuple[str, list[FeedDoc]]
+"""A feed's key string and its documents (one per format)."""
 
 
 def _log_unrenderable(key_string: str, site: Site) -> None:

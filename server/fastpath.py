@@ -27,8 +27,8 @@ from aiohttp.web_runner import BaseSite
 from feeds.errors import FeedsError
 from feeds.query import feed_key_string, parse_feed_request
 from server.access_log import ACCESS_LOG, access_line
-from server.feed_cache import CacheKey
-from server.http_cache import choose_encoding, is_not_modified
+from server.feed_cache import NOT_MODIFIED, CachedFeed, CacheKey
+from server.http_cache import codings_by_preference, select_representation
 from server.keys import FEEDS, SETTINGS, SITES
 
 log = logging.getLogger("syndic.http")
@@ -77,8 +77,9 @@ class FastPath:
         self._memo: dict[tuple[str, str], CacheKey | None] = {}
         self._memo_generation = self.sites.generation
         self._date_second = -1
+        self._date_value = b""
         self._date_line = b""
-        self._encodings: dict[str | None, str] = {}
+        self._codings: dict[str | None, tuple[str, ...]] = {}
         self.connections: set[FastProtocol] = set()
 
     def _key_for(self, host: str, target: str) -> CacheKey | None:
@@ -112,7 +113,8 @@ class FastPath:
         second = int(time.time())
         if second != self._date_second:
             self._date_second = second
-            self._date_line = f"Date: {formatdate(second, usegmt=True)}\r\n".encode()
+            self._date_value = formatdate(second, usegmt=True).encode()
+            self._date_line = b"Date: " + self._date_value + b"\r\n"
         return self._date_line
 
     def answer(self, request: Request, peer: str, closing: bool) -> list[bytes] | None:
@@ -125,37 +127,48 @@ class FastPath:
         feed = self.cache.get(key)
         if feed is None or not feed.bodies:
             return None
+        codings = self._codings_for(headers.get("accept-encoding"))
         inm, ims = headers.get("if-none-match"), headers.get("if-modified-since")
-        if (inm is not None or ims is not None) and is_not_modified(
-            if_none_match=inm, if_modified_since=ims,
-            etag=feed.artifact.etag, last_modified=feed.artifact.last_modified,
-        ):
-            status, head, body = 304, feed.wire["304"], b""
+        coding, not_modified = codings[0], False
+        if inm is not None or ims is not None:  # as server/handlers/feeds.py's respond()
+            coding, not_modified = select_representation(
+                codings, if_none_match=inm, if_modified_since=ims,
+                etag=feed.artifact.etag, last_modified=feed.artifact.last_modified)
+        if not_modified:
+            status, head, body = 304, feed.wire[NOT_MODIFIED[coding]], b""
         else:
-            encoding = self._encoding(headers.get("accept-encoding"))
-            if encoding not in feed.bodies:  # not compressed yet: aiohttp's path waits
+            if coding not in feed.bodies:  # not compressed yet: aiohttp's path waits
                 return None
-            status, head, body = 200, feed.wire[encoding], feed.bodies[encoding]
+            status, head, body = 200, feed.wire[coding], feed.bodies[coding]
         end = b"Connection: close\r\n\r\n" if closing else b"\r\n"
         sent = body if method == "GET" else b""
         if self.log is not None:
             ms = (time.perf_counter() - started) * 1000
             self.log.add(access_line(self.log, peer, method, target, "1.1", status, len(sent), ms))
-        head = head + self._date() + end
+        date = self._date()
+        if feed.modified_second is not None and feed.modified_second > self._date_second:
+            head = self._modified_now(head, feed)
+        head = head + date + end
         # One send for a small answer (a copy is cheaper than a second system call); a
         # large body goes as it is, uncopied (on Python 3.11 writelines() would join them).
         if len(sent) <= COPY_LIMIT:
             return [head + sent]
         return [head, sent]
 
-    def _encoding(self, accept_encoding: str | None) -> str:
-        """choose_encoding, remembered: readers send a handful of distinct headers."""
-        chosen = self._encodings.get(accept_encoding)
-        if chosen is None:
-            if len(self._encodings) >= MEMO_SIZE:
-                self._encodings.clear()
-            chosen = self._encodings[accept_encoding] = choose_encoding(accept_encoding)
-        return chosen
+    def _codings_for(self, accept_encoding: str | None) -> tuple[str, ...]:
+        """codings_by_preference, remembered: readers send a handful of distinct headers."""
+        codings = self._codings.get(accept_encoding)
+        if codings is None:
+            if len(self._codings) >= MEMO_SIZE:
+                self._codings.clear()
+            codings = self._codings[accept_encoding] = codings_by_preference(accept_encoding)
+        return codings
+
+    def _modified_now(self, head: bytes, feed: CachedFeed) -> bytes:
+        """A head whose Last-Modified is ahead of the clock (a feed changed twice within a
+        second: feeds/versions.py) with the Date's instead (RFC 9110 §8.8.2.1)."""
+        dated = f"Last-Modified: {feed.headers['Last-Modified']}\r\n".encode()
+        return head.replace(dated, b"Last-Modified: " + self._date_value + b"\r\n")
 
     def close_all(self) -> None:
         for connection in list(self.connections):

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from feeds.models import Artifact, FeedFormat
-from server.http_cache import http_date, link_header
+from server.http_cache import coded_etag, http_date, link_header
 
 CacheKey = tuple[int, str, FeedFormat]
 
@@ -25,11 +25,14 @@ class CachedFeed:
     bodies: dict[str, bytes]
     """"identity", "gzip", "br"; empty when the bodies were evicted."""
     headers: dict[str, str]
-    last_modified: str | None
+    """The identity form's; the others differ in their ETag (coded_etag) and Content-Encoding."""
+    modified_second: int | None
+    """Last-Modified in seconds since the epoch (None: not sent); it can be ahead of the
+    clock (feeds/versions.py), and is then sent as the response's Date (RFC 9110 §8.8.2.1)."""
     size: int = field(default=0)
     wire: dict[str, bytes] = field(default_factory=dict)
     """HTTP/1.1 response heads, without Date and the blank line, for "identity", "gzip",
-    "br" (200) and "304": what server/fastpath.py writes."""
+    "br" (200) and NOT_MODIFIED[coding] (304): what server/fastpath.py writes."""
 
 
 def _wire_head(status: str, headers: dict[str, str]) -> bytes:
@@ -37,11 +40,27 @@ def _wire_head(status: str, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
 
+NOT_MODIFIED = {"identity": "304", "gzip": "304 gzip", "br": "304 br"}
+"""The wire head of a 304 for each coding: each carries that coding's ETag (RFC 9110 §15.4.5),
+made whether its body is made yet or not (a 304 sends none)."""
+
+
+def coded_headers(headers: dict[str, str], coding: str) -> dict[str, str]:
+    """The headers of a feed's `coding` form (200 and 304), from its identity form's."""
+    if coding == "identity":
+        return headers
+    return {**headers, "ETag": coded_etag(headers["ETag"], coding)}
+
+
 def wire_heads(headers: dict[str, str], sizes: dict[str, int]) -> dict[str, bytes]:
-    wire = {"304": _wire_head("304 Not Modified", headers)}
-    for encoding, size in sizes.items():
-        extra = {} if encoding == "identity" else {"Content-Encoding": encoding}
-        wire[encoding] = _wire_head("200 OK", {**headers, **extra, "Content-Length": str(size)})
+    wire = {}
+    for coding, key in NOT_MODIFIED.items():
+        coded = coded_headers(headers, coding)
+        wire[key] = _wire_head("304 Not Modified", coded)
+        if coding in sizes:
+            extra = {} if coding == "identity" else {"Content-Encoding": coding}
+            wire[coding] = _wire_head("200 OK", {**coded, **extra,
+                                                 "Content-Length": str(sizes[coding])})
     return wire
 
 
@@ -49,7 +68,7 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
     links = [(artifact.self_url, "self")]
     if hub_url:
         links.insert(0, (hub_url, "hub"))
-    last_modified = http_date(artifact.last_modified) if artifact.last_modified else None
+    modified = artifact.last_modified
     headers = {
         "Content-Type": artifact.content_type,
         "ETag": artifact.etag,
@@ -58,8 +77,8 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
         "Link": link_header(links),
         "Access-Control-Allow-Origin": "*",
     }
-    if last_modified:
-        headers["Last-Modified"] = last_modified
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
     # An artifact just regenerated has no compressed bodies yet (empty): it is served as
     # identity until they are made (server/feed_service.py); a gzip body is never empty.
     bodies = {k: v for k, v in (("identity", artifact.body), ("gzip", artifact.body_gzip),
@@ -67,7 +86,8 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
     # The bodies live in `bodies` only, so evicting them frees them.
     meta = replace(artifact, body=b"", body_gzip=b"", body_br=b"")
     wire = wire_heads(headers, {k: len(v) for k, v in bodies.items()})
-    return CachedFeed(meta, bodies, headers, last_modified, resident_size(bodies, wire), wire)
+    modified_second = None if modified is None else int(modified.timestamp())
+    return CachedFeed(meta, bodies, headers, modified_second, resident_size(bodies, wire), wire)
 
 
 ENTRY_OVERHEAD = 1024
@@ -77,8 +97,8 @@ fields, the dicts): measured with tracemalloc on the 38,259 feeds of a 100,000-p
 
 def resident_size(bodies: dict[str, bytes], wire: dict[str, bytes]) -> int:
     """What holding a feed's bodies costs, as the budget counts it: the bodies, the
-    response heads that go with them (~1.7 KB a feed, as much as the body of a small
-    comment feed) and the rest of the entry."""
+    response heads that go with them (~2.3 KB a feed, a 304 per coding included: more than
+    the body of a small comment feed) and the rest of the entry."""
     return (sum(len(b) for b in bodies.values()) + sum(len(h) for h in wire.values())
             + ENTRY_OVERHEAD)
 

@@ -18,12 +18,15 @@ __all__ = ["etag_for"]
 
 __all__ = [
     "choose_encoding",
+    "coded_etag",
+    "codings_by_preference",
     "etag_for",
     "http_date",
     "is_not_modified",
     "link_header",
     "parse_entity_tags",
     "parse_http_date",
+    "select_representation",
     "weak_match",
 ]
 
@@ -153,25 +156,89 @@ def _parse_accept_encoding(header: str) -> dict[str, float]:
     return weights
 
 
-def choose_encoding(accept_encoding: str | None, available: Sequence[str] = ("br", "gzip")) -> str:
-    """Pick the content coding for a response (RFC 9110 §12.5.3).
+def codings_by_preference(
+    accept_encoding: str | None, available: Sequence[str] = ("br", "gzip")
+) -> tuple[str, ...]:
+    """The content codings a response to this request may use, the one to send first
+    (RFC 9110 §12.5.3).
 
-    The available coding with the highest q > 0 wins, ties going to the earlier entry of
-    ``available``; ``"*"`` stands for codings not listed. Returns ``"identity"`` when no
-    available coding is acceptable, or when the client explicitly rates identity higher.
+    The available codings with q > 0, highest first, ties in the order of ``available``
+    (``"*"`` stands for codings not listed); identity among them by its own q (after the
+    codings rated as high), or last when not listed, unless ``identity;q=0`` or ``*;q=0``
+    refuses it. Without Accept-Encoding, identity alone. When the request refuses every
+    coding, identity alone too: a response without a coding rather than a 415.
     """
     if not accept_encoding:
-        return "identity"
+        return ("identity",)
     weights = _parse_accept_encoding(accept_encoding)
-    best, best_q = "identity", 0.0
-    for coding in available:
-        name = _CODING_ALIASES.get(coding.lower(), coding.lower())
-        q = weights.get(name, weights.get("*", 0.0))
-        if q > best_q:
-            best, best_q = coding, q
-    if best != "identity" and weights.get("identity", 0.0) > best_q:
-        return "identity"
-    return best
+    star = weights.get("*", 0.0)
+    ranked = [(coding, q) for coding in available
+              if (q := weights.get(_CODING_ALIASES.get(coding.lower(), coding.lower()), star)) > 0]
+    ranked.sort(key=lambda ranked_coding: -ranked_coding[1])  # stable: ties keep their order
+    codings = [coding for coding, _ in ranked]
+    identity_q = weights.get("identity")
+    if identity_q is not None:
+        if identity_q > 0:
+            codings.insert(sum(1 for _, q in ranked if q >= identity_q), "identity")
+    elif weights.get("*") != 0.0:
+        codings.append("identity")
+    return tuple(codings) or ("identity",)
+
+
+def choose_encoding(accept_encoding: str | None, available: Sequence[str] = ("br", "gzip")) -> str:
+    """The content coding to send (the first of codings_by_preference)."""
+    return codings_by_preference(accept_encoding, available)[0]
+
+
+_CODED_SUFFIX = {"gzip": "-gz", "br": "-br"}
+
+
+def coded_etag(etag: str, coding: str) -> str:
+    """The entity tag of the ``coding`` form of the representation tagged ``etag``: a strong
+    validator differs between content codings (RFC 9110 §8.8.3, the example of §8.8.3.3),
+    so ``"h"`` (identity) is ``"h-gz"`` gzipped and ``"h-br"`` as br."""
+    suffix = _CODED_SUFFIX.get(coding)
+    return etag if suffix is None else f'{etag[:-1]}{suffix}"'
+
+
+def select_representation(
+    codings: Sequence[str],
+    *,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etag: str,
+    last_modified: datetime | None,
+) -> tuple[str, bool]:
+    """The coding to answer a GET/HEAD of a feed with, and whether the answer is a 304.
+
+    ``codings``: codings_by_preference for the request; ``etag``: the identity form's tag
+    (each coding has its own: coded_etag). If-None-Match, when present, decides alone
+    (RFC 9110 §13.2.2): a 304 when it lists the tag of a coding the request accepts, in that
+    coding. It may not be the coding a 200 would have: a reader (or a cache revalidating
+    for one) holding the identity body and now sending ``Accept-Encoding: gzip`` accepts
+    identity too (§12.5.3, unless it refuses it), the bytes it holds are this very document,
+    and picking among acceptable codings is the origin's choice (§12.1): it gets a 304 that
+    carries the identity tag (§15.4.5), so a cache freshens the response it holds (RFC 9111
+    §4.3.4) instead of downloading the gzip body. A tag of a coding the request does not
+    accept (the gzip tag sent without ``Accept-Encoding: gzip``) matches nothing: a 200 in a
+    coding it can read. Without If-None-Match, If-Modified-Since (is_not_modified) decides,
+    for the preferred coding.
+    """
+    if if_none_match is None:
+        return codings[0], is_not_modified(
+            if_none_match=None, if_modified_since=if_modified_since, etag=etag,
+            last_modified=last_modified)
+    for coding in codings:  # most polls send back the one tag they were given, as given
+        if if_none_match == coded_etag(etag, coding):
+            return coding, True
+    tags = parse_entity_tags(if_none_match)
+    if tags == "*":
+        return codings[0], True  # the representation exists (§13.1.2)
+    for coding in codings:
+        held = coded_etag(etag, coding)
+        if any(weak_match(tag, held) for tag in tags):
+            return coding, True
+    return codings[0], False
 
 
 def link_header(links: Sequence[tuple[str, str]]) -> str:

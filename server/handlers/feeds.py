@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from feeds.query import feed_key_string, parse_feed_request
-from server.feed_cache import CachedFeed
-from server.http_cache import choose_encoding, is_not_modified
+from server.feed_cache import CachedFeed, coded_headers
+from server.http_cache import codings_by_preference, http_date, select_representation
 from server.keys import CLOCK, FEEDS, SETTINGS, SITES
 
 
 def respond(request: web.Request, feed: CachedFeed) -> web.Response:
-    """200 with the negotiated encoding, or 304 (RFC 9110 §13.1.2, §15.4.5)."""
-    headers = feed.headers
-    if is_not_modified(
+    """200 with the negotiated coding, or 304 (RFC 9110 §13.1.2, §15.4.5), each coding
+    with its own ETag; the fast path (server/fastpath.py) answers alike from its heads."""
+    coding, not_modified = select_representation(
+        codings_by_preference(request.headers.get("Accept-Encoding")),
         if_none_match=request.headers.get("If-None-Match"),
         if_modified_since=request.headers.get("If-Modified-Since"),
         etag=feed.artifact.etag,
         last_modified=feed.artifact.last_modified,
-    ):
+    )
+    headers = coded_headers(feed.headers, coding)
+    if feed.modified_second is not None and feed.modified_second > time.time():
+        # Never later than the Date (RFC 9110 §8.8.2.1): see feeds/versions.py.
+        headers = {**headers, "Last-Modified": http_date(datetime.now(UTC))}
+    if not_modified:
         return web.Response(status=304, headers=headers)
-    encoding = choose_encoding(request.headers.get("Accept-Encoding"))
-    body = feed.bodies[encoding]
-    if encoding != "identity":
-        headers = {**headers, "Content-Encoding": encoding}
-    return web.Response(body=body, headers=headers)
+    if coding != "identity":
+        headers = {**headers, "Content-Encoding": coding}
+    return web.Response(body=feed.bodies[coding], headers=headers)
 
 
 async def feed(request: web.Request) -> web.Response:
@@ -44,6 +50,6 @@ async def feed(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from None
     key_string = feed_key_string(key, settings.default_max_results)
     found = await app[FEEDS].lookup(site, key, key_string, fmt, app[CLOCK].now)
-    if choose_encoding(request.headers.get("Accept-Encoding")) not in found.bodies:
+    if codings_by_preference(request.headers.get("Accept-Encoding"))[0] not in found.bodies:
         found = await app[FEEDS].compressed(found)  # just regenerated: compressed now
     return respond(request, found)

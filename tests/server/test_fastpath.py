@@ -110,6 +110,22 @@ async def test_head_and_conditional_requests(fast: Site) -> None:
     assert head.startswith(b"HTTP/1.1 304 Not Modified") and body == b""
 
 
+async def test_each_codings_304_is_the_fast_paths_with_that_codings_etag(fast: Site) -> None:
+    """As aiohttp's handler answers (tests/server/test_feed_validators.py), from pre-built
+    heads: the gzip ETag is "<hash>-gz", the br one "<hash>-br"."""
+    app, port = fast
+    feed = app[FEEDS].cache.get((1, "/feeds/posts/default", FeedFormat.ATOM))
+    assert feed is not None
+    etag = feed.artifact.etag
+    for coding, tag in (("gzip", etag[:-1] + '-gz"'), ("br", etag[:-1] + '-br"')):
+        for method in ("GET", "HEAD"):
+            raw = (f"{method} /feed.atom HTTP/1.1\r\nHost: blog.test\r\n"
+                   f"Accept-Encoding: {coding}\r\nIf-None-Match: {tag}\r\n\r\n").encode()
+            [(head, _)] = await exchange(port, raw, 1)
+            assert head.startswith(b"HTTP/1.1 304 Not Modified\r\nServer: syndic\r\n")
+            assert f"\r\nETag: {tag}\r\n".encode() in head
+
+
 async def test_connection_close_is_honoured(fast: Site) -> None:
     _, port = fast
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

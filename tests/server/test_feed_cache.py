@@ -55,8 +55,13 @@ def test_an_evicted_feed_read_back_has_its_compressed_bodies_and_heads_again() -
     cache.restore(feed, (b"x" * 1000, b"gz-body", b"br-body"))
 
     assert feed.bodies == {"identity": b"x" * 1000, "gzip": b"gz-body", "br": b"br-body"}
-    assert set(feed.wire) == {"304", "identity", "gzip", "br"}
+    assert set(feed.wire) == {"304", "304 gzip", "304 br", "identity", "gzip", "br"}
     assert b"Content-Length: 7" in feed.wire["gzip"]
+    # Each coding's 200 and 304 carry its own ETag (RFC 9110 §8.8.3).
+    for head in (feed.wire["gzip"], feed.wire["304 gzip"]):
+        assert b'\r\nETag: "etag-00000-gz"\r\n' in head
+    assert b'\r\nETag: "etag-00000-br"\r\n' in feed.wire["304 br"]
+    assert b'\r\nETag: "etag-00000"\r\n' in feed.wire["304"]
     assert feed.size == resident_size(feed.bodies, feed.wire)
     # Feed 1 was the least recently requested: it gave up its bodies for feed 0's.
     other = cache.peek((1, "/feeds/posts/default/-/label00001", FeedFormat.ATOM))

@@ -12,12 +12,15 @@ import pytest
 
 from server.http_cache import (
     choose_encoding,
+    coded_etag,
+    codings_by_preference,
     etag_for,
     http_date,
     is_not_modified,
     link_header,
     parse_entity_tags,
     parse_http_date,
+    select_representation,
     weak_match,
 )
 
@@ -288,6 +291,58 @@ def test_accept_encoding(accept_encoding: str | None, expected: str) -> None:
 def test_a_server_offering_only_gzip_never_answers_br() -> None:
     assert choose_encoding("br, gzip;q=0.1", available=("gzip",)) == "gzip"
     assert choose_encoding("br", available=("gzip",)) == "identity"
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "expected"),
+    [
+        pytest.param(None, ("identity",), id="no header: identity alone"),
+        pytest.param("gzip, br", ("br", "gzip", "identity"), id="identity acceptable, last"),
+        pytest.param("gzip;q=0.5, identity;q=0.8, br", ("br", "identity", "gzip"),
+                     id="identity placed by its q"),
+        pytest.param("gzip, identity;q=0", ("gzip",), id="identity refused"),
+        pytest.param("gzip, *;q=0", ("gzip",), id="star refuses identity"),
+        pytest.param("identity;q=0", ("identity",), id="everything refused: identity anyway"),
+    ],
+)
+def test_the_codings_a_request_accepts_come_best_first(
+    accept_encoding: str | None, expected: tuple[str, ...]
+) -> None:
+    assert codings_by_preference(accept_encoding) == expected
+
+
+# --- One ETag per content coding -------------------------------------------------------------
+
+GZ_ETAG, BR_ETAG = coded_etag(FEED_ETAG, "gzip"), coded_etag(FEED_ETAG, "br")
+
+
+def test_each_content_coding_has_its_own_strong_etag() -> None:
+    assert coded_etag(FEED_ETAG, "identity") == FEED_ETAG
+    assert coded_etag('"6a7e"', "gzip") == '"6a7e-gz"'
+    assert coded_etag('"6a7e"', "br") == '"6a7e-br"'
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "if_none_match", "expected"),
+    [
+        pytest.param("gzip", GZ_ETAG, ("gzip", True), id="the gzip tag, gzip accepted"),
+        pytest.param("gzip, br", GZ_ETAG, ("gzip", True), id="the gzip tag, br preferred"),
+        pytest.param("gzip, br", f"W/{BR_ETAG}", ("br", True), id="weak br tag"),
+        pytest.param("gzip", FEED_ETAG, ("identity", True), id="the identity tag, gzip accepted"),
+        pytest.param("gzip", f"{FEED_ETAG}, {GZ_ETAG}", ("gzip", True), id="both held"),
+        pytest.param(None, GZ_ETAG, ("identity", False), id="gzip tag, gzip not accepted"),
+        pytest.param("gzip, identity;q=0", FEED_ETAG, ("gzip", False), id="identity refused"),
+        pytest.param("br", coded_etag(OTHER_ETAG, "br"), ("br", False), id="older version"),
+        pytest.param("br", "*", ("br", True), id="star"),
+    ],
+)
+def test_if_none_match_is_a_304_for_any_coding_the_reader_still_accepts(
+    accept_encoding: str | None, if_none_match: str, expected: tuple[str, bool]
+) -> None:
+    assert select_representation(
+        codings_by_preference(accept_encoding), if_none_match=if_none_match,
+        if_modified_since=PUBLISHED_HEADER, etag=FEED_ETAG, last_modified=PUBLISHED,
+    ) == expected
 
 
 # --- Link -------------------------------------------------------------------------------------

@@ -104,10 +104,11 @@ class Connection:
         answer = await self.reader.readexactly(int(headers.get("content-length", "0")))
         return int(status_line.split()[1]), headers, answer
 
-    async def feed(self, host: str | None = None) -> tuple[str, str]:
+    async def feed(self, host: str | None = None) -> tuple[tuple[str, str], str]:
+        """(ETag, Last-Modified: none while it is rendered on demand), and the feed."""
         status, headers, body = await self.request("GET", FEED, host=host)
         assert status == 200
-        return headers["etag"], body.decode()
+        return (headers["etag"], headers.get("last-modified", "")), body.decode()
 
     async def create(self, title: str) -> str:
         status, _, answer = await self.request(
@@ -202,10 +203,12 @@ async def test_a_post_created_through_either_process_shows_on_every_connection(
     async def every_connection_shows_them() -> bool:
         feeds = [await conn.feed() for conn in connections]
         return (all(entry_id in text for _, text in feeds for entry_id in ids)
-                and len({etag for etag, _ in feeds}) == 1)  # the same bytes everywhere
+                # The same bytes everywhere, dated alike.
+                and len({validators for validators, _ in feeds}) == 1
+                and all(modified for (_, modified), _ in feeds))
 
     await eventually(every_connection_shows_them, 10,
-                     "every post in every connection's feed, one ETag")
+                     "every post in every connection's feed, one ETag and Last-Modified")
 
 
 async def test_a_site_created_and_renamed_through_one_process_is_served_by_both(

@@ -7,17 +7,29 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from feeds.models import Author, FeedMode, Post, PostDraft, PostStatus, Site
 from feeds.posts import prepare_post
 from feeds.store import SiteSpec, Store
 from feeds.store import schema as t
+from feeds.store.engine import MIGRATIONS
 from server.clock import FakeClock
 
 AddPost = Callable[..., Awaitable[Post]]
 CountRows = Callable[[t.Table], Awaitable[int]]
 MakeSite = Callable[..., Awaitable[Site]]
+
+
+def alembic(conn: Connection, verb: str, revision: str) -> None:
+    """`alembic VERB REVISION` (upgrade, downgrade) on a connection, from a test."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    getattr(command, verb)(cfg, revision)
 
 
 def site_spec(host: str = "blog.test", base_url: str = "http://blog.test") -> SiteSpec:

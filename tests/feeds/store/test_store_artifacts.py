@@ -13,6 +13,7 @@ from feeds.models import CONTENT_TYPES, Artifact, FeedFormat, Site
 from feeds.render import compress, etag_for
 from feeds.store import Store
 from server.clock import FakeClock
+from tests.feeds.store.conftest import alembic
 
 MakeSite = Callable[..., Awaitable[Site]]  # tests/feeds/store/conftest.py fixture
 SITE_FEED = "/feeds/posts/default"
@@ -212,3 +213,23 @@ async def test_a_restart_reads_every_artifact_a_page_at_a_time_in_key_order(
         assert {(a.site_id, a.key, a.format): a.body for a in read} == {
             (a.site_id, a.key, a.format): a.body for a in saved}
         assert all(a.body_gzip and a.body_br for a in read)
+
+
+async def test_migration_0006_dates_a_stored_feed_when_its_bytes_were_stored(
+    store: Store, site: Site, clock: FakeClock
+) -> None:
+    """Before 0006 a feed's Last-Modified was its newest entry's date: an upgraded database
+    dates each stored version no earlier than when it was stored, so a reader stuck on 304s
+    by a date that went backwards gets the feed at its next poll."""
+    entry_date, ahead = clock.now() - timedelta(days=3), clock.now() + timedelta(days=1)
+    await store.save_artifacts([artifact(site, SITE_FEED, FeedFormat.ATOM, b"a", entry_date),
+                                artifact(site, LABEL_FEED, FeedFormat.ATOM, b"b", ahead),
+                                artifact(site, SITE_FEED, FeedFormat.RSS, b"c", None)],
+                               clock.now(), None)
+    async with store.engine.begin() as conn:
+        await conn.run_sync(alembic, "downgrade", "0005")
+        await conn.run_sync(alembic, "upgrade", "head")
+    dates = {(a.key, a.format): a.last_modified for a in await store.load_artifacts(False)}
+    assert dates == {(SITE_FEED, FeedFormat.ATOM): clock.now(),
+                     (LABEL_FEED, FeedFormat.ATOM): ahead,  # what readers hold: kept
+                     (SITE_FEED, FeedFormat.RSS): clock.now()}

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
@@ -18,9 +16,8 @@ from feeds.models import Author, Comment, CommentStatus, PostDraft, PostStatus, 
 from feeds.posts import prepare_post
 from feeds.store import Store
 from feeds.store import schema as t
-from feeds.store.engine import MIGRATIONS
 from server.clock import FakeClock
-from tests.feeds.store.conftest import AddPost
+from tests.feeds.store.conftest import AddPost, alembic
 
 HOUR = timedelta(hours=1)
 
@@ -29,13 +26,6 @@ def _comment(site: Site, post_id: int, n: int, clock: FakeClock) -> Comment:
     now = clock.now()
     return Comment(0, post_id, site.id, f"tag:blog.test,2026:c-{n}", Author(f"R{n}"),
                    f"<p>{n}</p>", now - n * HOUR, now - n * HOUR)
-
-
-def _alembic(conn: Connection, verb: str, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["connection"] = conn
-    getattr(command, verb)(cfg, revision)
 
 
 def _shape(conn: Connection) -> tuple[bool, bool, bool]:
@@ -52,14 +42,14 @@ async def test_migration_0005_adds_import_records_to_a_database_without_them(
     post = await add_post("Before 0005")
     await store.add_comment(_comment(site, post.id, 1, clock), [], clock.now())
     async with store.engine.begin() as conn:
-        await conn.run_sync(_alembic, "downgrade", "0004")
+        await conn.run_sync(alembic, "downgrade", "0004")
         assert await conn.run_sync(_shape) == (False, False, False)
 
     async with store.engine.begin() as conn:
-        await conn.run_sync(_alembic, "upgrade", "head")
+        await conn.run_sync(alembic, "upgrade", "head")
         assert await conn.run_sync(_shape) == (True, True, True)
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-        assert [v[0] for v in version] == ["0005"]
+        assert [v[0] for v in version] == ["0006"]  # head
         digests = (await conn.execute(select(t.posts.c.import_digest))).scalars().all()
         assert digests == [None]  # stored before: no record
         drift = await conn.run_sync(

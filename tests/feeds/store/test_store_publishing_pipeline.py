@@ -168,7 +168,8 @@ async def test_a_full_regeneration_stores_every_standard_feed_in_every_format(bl
         label("feeds"), CTX.default_max, 500), blog.clock.now(), (FeedFormat.RSS,))
     assert gzip.decompress(compressed[0].body_gzip) == body
     assert stored[(label("feeds"), FeedFormat.RSS)].etag == etag_for(body)
-    assert stored[(label("feeds"), FeedFormat.RSS)].last_modified == blog.second.updated
+    # Last-Modified is when the bytes were stored, not the newest entry's date.
+    assert stored[(label("feeds"), FeedFormat.RSS)].last_modified == blog.clock.now()
 
 
 async def test_regenerating_with_nothing_dirty_changes_nothing(blog: Blog) -> None:
@@ -181,13 +182,14 @@ async def test_regenerating_with_nothing_dirty_changes_nothing(blog: Blog) -> No
 
 async def test_a_full_rerender_of_unchanged_data_saves_nothing(blog: Blog) -> None:
     """Same data, same bytes: marking everything again renders every feed, saves none."""
-    rendered_before = await blog.rendered_at()
+    before, rendered_before = await blog.stored(), await blog.rendered_at()
     blog.clock.advance(minutes=10)
     await blog.publisher.mark_all(blog.site, blog.clock.now())
     result = await blog.regenerate()
     assert result.rendered_keys == len(await blog.standard())
     assert (result.changed, result.dropped) == ([], [])
     assert await blog.rendered_at() == rendered_before
+    assert await blog.stored() == before  # Last-Modified included: the bytes did not change
     assert await blog.store.dirty_feeds() == {}
 
 
@@ -227,6 +229,7 @@ async def test_editing_one_post_rerenders_only_the_feeds_it_touches(blog: Blog) 
         if key in keys_of(result.changed):
             assert artifact.etag != before[(key, fmt)].etag
             assert rendered_after[(key, fmt.value)] == blog.clock.now()
+            assert artifact.last_modified == blog.clock.now()
         else:
             assert artifact == before[(key, fmt)]
             assert rendered_after[(key, fmt.value)] == rendered_before[(key, fmt.value)]
@@ -312,16 +315,64 @@ async def test_a_scheduled_draft_never_shows_until_due_and_then_does(blog: Blog)
     assert scheduled.entry_id.encode() in await blog.body("/feeds/posts/default")
 
 
-async def test_the_site_feed_lists_newest_first_and_last_modified_is_the_newest_update(
-    blog: Blog,
-) -> None:
-    stored = await blog.stored()
+async def test_the_site_feed_lists_newest_first(blog: Blog) -> None:
     site_feed = await blog.body("/feeds/posts/default")
     positions = [site_feed.index(p.entry_id.encode()) for p in (blog.third, blog.second,
                                                                 blog.first)]
     assert positions == sorted(positions)
-    modified = stored[("/feeds/posts/default", FeedFormat.ATOM)].last_modified
-    assert modified == blog.third.updated and modified is not None and modified.tzinfo is UTC
+
+
+async def test_a_backdated_post_dates_the_feeds_it_changes_when_they_changed(blog: Blog) -> None:
+    """RFC 9110 §8.8.2: Last-Modified is when the representation changed; the newest
+    entry's date would stay put, and an If-Modified-Since reader would miss the post."""
+    blog.clock.advance(minutes=30, microseconds=250_000)
+    await blog.publisher.add_post(blog.site, PostDraft(
+        "From the archive", "<p>old</p>", datetime(2020, 1, 1, tzinfo=UTC), labels=("rss",)),
+        blog.clock.now())
+    await blog.regenerate()
+    stored = await blog.stored()
+    for key in (*SITE_FEEDS, label("rss")):
+        modified = stored[(key, FeedFormat.ATOM)].last_modified
+        assert modified == blog.clock.now().replace(microsecond=0) and modified.tzinfo is UTC
+
+
+async def test_deleting_the_newest_post_moves_last_modified_forward(blog: Blog) -> None:
+    before = (await blog.stored())[("/feeds/posts/default", FeedFormat.ATOM)].last_modified
+    assert before is not None
+    blog.clock.advance(minutes=5)
+    await blog.publisher.delete_post(blog.site, blog.third, blog.clock.now())
+    await blog.regenerate()
+    after = (await blog.stored())[("/feeds/posts/default", FeedFormat.ATOM)].last_modified
+    assert after == blog.clock.now() and after > before
+
+
+async def test_two_versions_within_one_second_are_dated_a_second_apart(blog: Blog) -> None:
+    """HTTP dates have whole seconds: a reader holding the first version's date must not be
+    told the second is not modified, so it is dated a second later, even past the clock (the
+    server sends it as no later than its Date: tests/server/test_feed_validators.py)."""
+    dates = []
+    for title in ("One", "Two", "Three"):
+        await blog.publisher.add_post(blog.site, PostDraft(
+            title, "<p>x</p>", blog.clock.now()), blog.clock.now())
+        await blog.regenerate()
+        dates.append((await blog.stored())[("/feeds/posts/default", FeedFormat.ATOM)]
+                     .last_modified)
+    start = blog.clock.now()  # the clock did not move
+    assert dates == [start + timedelta(seconds=n) for n in (1, 2, 3)]
+
+
+async def test_after_a_restart_a_new_version_is_dated_after_the_stored_one(blog: Blog) -> None:
+    """Even when the clock reads earlier than the stored date (it was stepped back)."""
+    stored = (await blog.stored())[("/feeds/posts/default", FeedFormat.ATOM)].last_modified
+    assert stored is not None
+    restarted = Publisher(blog.store, render(), CTX, cap=500)
+    restarted.remember(await blog.store.load_artifacts(with_bodies=False))
+    blog.clock.advance(hours=-1)
+    await restarted.add_post(blog.site, PostDraft("After", "<p>x</p>", blog.clock.now()),
+                             blog.clock.now())
+    await restarted.regenerate_dirty(blog.sites, blog.clock.now())
+    after = (await blog.stored())[("/feeds/posts/default", FeedFormat.ATOM)].last_modified
+    assert after == stored + timedelta(seconds=1)
 
 
 async def test_moving_a_post_to_another_label_rerenders_both_and_drops_the_emptied_one(

@@ -1,0 +1,61 @@
+"""What a process knows of the stored version of each feed: its ETag (is a rendering new?)
+and its Last-Modified (when did the feed's bytes last change?)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from feeds.models import Artifact, FeedFormat
+
+VersionKey = tuple[int, str, FeedFormat]
+
+
+def version_modified(previous: datetime | None, now: datetime) -> datetime:
+    """Last-Modified of a feed version first stored at `now`: when its bytes changed (RFC
+    9110 §8.8.2), not its newest entry's `updated` (a backdated post, a deleted newest post,
+    a site's new title change the bytes and not that date, and a reader polling with
+    If-Modified-Since got 304s for them: §13.1.3). Whole seconds, as HTTP dates carry, and
+    at least a second after `previous` (the version it replaces): a reader holding
+    `previous`'s date never gets a 304 for this one, even when both were made within one
+    second or the clock stepped back. It can then be ahead of the clock (a feed changing
+    more than once a second); the server sends no date later than its Date (§8.8.2.1:
+    server/feed_cache.py)."""
+    second = now.replace(microsecond=0)
+    if previous is None:
+        return second
+    return max(second, previous.replace(microsecond=0) + timedelta(seconds=1))
+
+
+class FeedVersions:
+    def __init__(self) -> None:
+        self._etags: dict[VersionKey, str] = {}
+        self._modified: dict[VersionKey, datetime] = {}
+        """The Last-Modified of each feed's newest version, stored or being stored."""
+
+    def remember(self, artifacts: list[Artifact]) -> None:
+        for a in artifacts:
+            self._etags[(a.site_id, a.key, a.format)] = a.etag
+            if a.last_modified is not None:
+                self._modified[(a.site_id, a.key, a.format)] = a.last_modified
+
+    def forget_feed(self, site_id: int, key: str) -> None:
+        for fmt in FeedFormat:
+            self._etags.pop((site_id, key, fmt), None)
+            self._modified.pop((site_id, key, fmt), None)
+
+    def any_stored(self, site_id: int, key: str) -> bool:
+        return any((site_id, key, fmt) in self._etags for fmt in FeedFormat)
+
+    def is_stored(self, artifact: Artifact) -> bool:
+        return self._etags.get((artifact.site_id, artifact.key, artifact.format)) == artifact.etag
+
+    def dated(self, artifacts: list[Artifact], now: datetime) -> list[Artifact]:
+        """New versions with their Last-Modified (version_modified), each after the one
+        given before it, even if that one's store failed."""
+        dated = []
+        for a in artifacts:
+            ck = (a.site_id, a.key, a.format)
+            modified = self._modified[ck] = version_modified(self._modified.get(ck), now)
+            dated.append(replace(a, last_modified=modified))
+        return dated
