@@ -361,14 +361,20 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
     published = publish_at or _date(body, "published", tz, where)
     if published is None:
         # A draft given a date keeps it when it is published (a post written as a draft and
-        # back-dated, moving a blog in); one given none was dated when it was stored.
+        # back-dated, moving a blog in); one given none was dated when it was stored, and
+        # one dated ahead (a schedule taken back) goes out now.
         undated_draft = before is not None and before.status is PostStatus.DRAFT and (
-            before.created is None or before.published == before.created)
+            before.created is None or before.published == before.created
+            or before.published > now)
         going_out = before is not None and status is not PostStatus.DRAFT and (
             undated_draft
             or (before.status is PostStatus.SCHEDULED and status is PostStatus.PUBLISHED
                 and before.published > now))
         published = now if before is None or going_out else before.published
+    elif status is PostStatus.PUBLISHED and published > now:
+        # Published with a date ahead: it goes out then, as WordPress makes such a post
+        # "future". Left published, it would be in no feed while the API said published.
+        status = PostStatus.SCHEDULED
     updated = _date(body, "updated", tz, where)
 
     def keep(name: str, current: Any) -> Any:

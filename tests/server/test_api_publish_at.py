@@ -122,3 +122,19 @@ async def test_a_local_time_the_clocks_skip_is_a_400_not_an_hour_later(api: Api)
     # The hour that happens twice (31 October 2027) is the first of the two.
     twice = await api.create_post(title="Twice", publish_at="2027-10-31T02:30")
     assert twice["publish_at"] == "2027-10-31T00:30:00Z"
+
+
+async def test_a_post_published_with_a_date_ahead_is_scheduled_for_it(api: Api) -> None:
+    # As WordPress makes it "future": in the feeds at that date, and the API says so.
+    ahead = await api.create_post(title="Ahead", status="published",
+                                  published="2031-05-05T00:00:00Z")
+    assert ahead["status"] == "scheduled" and ahead["publish_at"] == "2031-05-05T00:00:00Z"
+
+
+async def test_a_schedule_taken_back_to_a_draft_goes_out_now_when_published(api: Api) -> None:
+    post = await api.create_post(title="Was scheduled", publish_at="2030-01-01T00:00:00Z")
+    await api.patch(f"/api/posts/{post['id']}", {"status": "draft"}, expect=200)
+    out = (await api.patch(f"/api/posts/{post['id']}", {"status": "published"},
+                           expect=200)).json
+    assert out["status"] == "published" and out["published"] == api.clock.now().isoformat(
+        ).replace("+00:00", "Z")

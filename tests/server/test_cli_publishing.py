@@ -74,6 +74,11 @@ def test_an_edit_from_a_file_takes_what_its_front_matter_says_and_keeps_the_rest
     [body_only] = as_json(tmp_path, "post", "edit", "fresh-from-the-cli", "--file", "body.md")
     assert (body_only["title"], body_only["content_html"]) == ("From the option",
                                                                "<p>Only this</p>")
+    (tmp_path / "dated.md").write_text("---\npublished: 2021-05-05T10:00\nstatus: published\n"
+                                       "---\nbody\n", encoding="utf-8")
+    [later] = as_json(tmp_path, "post", "edit", "fresh-from-the-cli", "--file", "dated.md",
+                      "--publish-at", "2031-02-02T10:00:00Z")
+    assert (later["status"], later["publish_at"]) == ("scheduled", "2031-02-02T10:00:00Z")
     (tmp_path / "other.md").write_text("---\nid: urn:x:other\n---\nx\n", encoding="utf-8")
     assert "id: is the post's entry id" in refused(tmp_path, "post", "edit",
                                                    "fresh-from-the-cli", "--file", "other.md")
