@@ -63,16 +63,19 @@ def _spotify(host: str, path: str, query: dict[str, list[str]]) -> str | None:
     parts = path.strip("/").split("/")
     if parts[:1] == ["embed"]:
         parts = parts[1:]
+    if len(parts) == 4 and parts[0] == "user":  # /user/NAME/playlist/ID, the old form
+        parts = parts[2:]
     if len(parts) == 2 and parts[0] in _SPOTIFY_KINDS and _ID.fullmatch(parts[1]):
         return f"https://open.spotify.com/embed/{parts[0]}/{parts[1]}"
     return None
 
 
 def _soundcloud(host: str, path: str, query: dict[str, list[str]]) -> str | None:
-    # The widget takes the track's (or set's) page URL itself.
+    # The widget takes the track's (or set's) page URL itself, or its API URL, which is
+    # what SoundCloud's "WordPress code" and Jetpack's [soundcloud url=...] give.
     if path.strip("/").count("/") < 1:
         return None  # a profile page, not a track
-    page = f"https://soundcloud.com{path}"
+    page = f"https://{'api.' if host == 'api.soundcloud.com' else ''}soundcloud.com{path}"
     return f"https://w.soundcloud.com/player/?url={quote(page, safe='')}"
 
 
@@ -86,7 +89,7 @@ _PROVIDERS: dict[str, tuple[_Player, int]] = {
     "dai.ly": (_dailymotion, 360),
     "open.spotify.com": (_spotify, 352),
     "soundcloud.com": (_soundcloud, 166), "www.soundcloud.com": (_soundcloud, 166),
-    "m.soundcloud.com": (_soundcloud, 166),
+    "m.soundcloud.com": (_soundcloud, 166), "api.soundcloud.com": (_soundcloud, 166),
 }  # fmt: skip
 """Host -> (page path to player URL, the player's height at a width of 640)."""
 

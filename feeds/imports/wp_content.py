@@ -211,7 +211,7 @@ def _jetpack(tag: str) -> _Handler:
         given = named.get("url") or named.get("id") or (positional[0] if positional else "")
         given = _url(given.lstrip("="))
         if tag == "spotify" and given.startswith("spotify:"):
-            given = "https://open.spotify.com/" + "/".join(given.split(":")[1:3])
+            given = "https://open.spotify.com/" + "/".join(given.split(":")[1:])
         elif "://" not in given and tag in _JETPACK_PAGES:
             given = _JETPACK_PAGES[tag].format(given)
         width = _size(named.get("w") or named.get("width"))
@@ -220,7 +220,10 @@ def _jetpack(tag: str) -> _Handler:
             given, _, sizes = given.partition("&w=")
             w, _, h = sizes.partition("&h=")
             width, height = _size(w), _size(h.partition("&")[0])
-        return player_html(given, width, height)
+        player = player_html(given, width, height)
+        if player is None:
+            post.problems.append(f"[{tag}]: no player for {given!r}, left as text")
+        return player
 
     return handler
 

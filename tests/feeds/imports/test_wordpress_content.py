@@ -110,6 +110,10 @@ def test_what_is_not_a_core_shortcode_stays_as_wordpress_showed_it(content: str,
          "https://open.spotify.com/embed/track/4uLU6hMCjMI75M1A2tKUQC"),
         ("https://soundcloud.com/artist/a-track",
          "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fartist%2Fa-track"),
+        ("https://api.soundcloud.com/tracks/156661852",
+         "https://w.soundcloud.com/player/?url=https%3A%2F%2Fapi.soundcloud.com%2Ftracks%2F156661852"),
+        ("https://open.spotify.com/user/bob/playlist/37i9dQZF1DX",
+         "https://open.spotify.com/embed/playlist/37i9dQZF1DX"),
     ],
 )
 def test_a_known_providers_page_has_a_player_that_sanitizing_keeps(page: str, player: str
@@ -368,3 +372,15 @@ def test_an_item_closed_just_before_the_break_is_kept() -> None:
     with pytest.raises(ImportFormatError):
         got.extend(parse_wxr(io.BytesIO(cut), KATHMANDU))
     assert [i.source_id for i in got if isinstance(i, ImportedPost)] == ["5", "6"]
+
+
+def test_jetpacks_usual_soundcloud_and_old_spotify_forms_and_a_note_for_what_has_no_player(
+) -> None:
+    assert "api.soundcloud.com%2Ftracks%2F156661852" in shown(
+        '[soundcloud url="https://api.soundcloud.com/tracks/156661852" params="auto_play=false"'
+        ' width="100%" height="166" iframe="true" /]')
+    assert "open.spotify.com/embed/playlist/37i9dQZF1DX" in shown(
+        '[spotify id="spotify:user:bob:playlist:37i9dQZF1DX"]')
+    assert render("[vimeo about]", "5", {}) == (
+        "[vimeo about]", ["[vimeo]: no player for 'https://vimeo.com/about', left as text"])
+
