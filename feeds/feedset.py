@@ -197,7 +197,10 @@ def build_doc(
     total: int,
     title: str,
     ctx: FeedContext,
+    home: str | None = None,
 ) -> FeedDoc:
+    """`home`: the page the feed is of (its alternate link, RSS <link>, JSON home_page_url),
+    the site's unless given: a post's comment feed is the feed of that post's page."""
     q = key.query
     paging = tuple(
         (rel, feed_url(site.base_url, key, fmt, ctx.default_max, start))
@@ -210,7 +213,7 @@ def build_doc(
         title=title,
         subtitle=site.subtitle,
         updated=updated,
-        site_url=site.base_url + "/",
+        site_url=home or site.base_url + "/",
         self_url=feed_url(site.base_url, key, fmt, ctx.default_max),
         language=site.language,
         author=Author(site.title, site.base_url + "/"),

@@ -202,8 +202,9 @@ class Publisher:
         self, site: Site, key: FeedKey, now: datetime, formats: tuple[FeedFormat, ...],
         pages: dict[FeedKey, PostPage] | None,
     ) -> _FeedDocs:
-        entries, total, title = await self._select(site, key, now, pages)
-        docs = [build_doc(site, key, fmt, entries, total, title, self.ctx) for fmt in formats]
+        entries, total, title, home = await self._select(site, key, now, pages)
+        docs = [build_doc(site, key, fmt, entries, total, title, self.ctx, home)
+                for fmt in formats]
         return feed_key_string(key, self.ctx.default_max), docs
 
     async def _render(self, docs: list[FeedDoc]) -> list[bytes]:
@@ -238,7 +239,9 @@ class Publisher:
     async def _select(
         self, site: Site, key: FeedKey, now: datetime,
         pages: dict[FeedKey, PostPage] | None = None,
-    ) -> tuple[tuple[EntryDoc, ...], int, str]:
+    ) -> tuple[tuple[EntryDoc, ...], int, str, str | None]:
+        """The feed's entries, its total, its title, and the page it is the feed of when
+        that is not the site's (a post's, for its comments)."""
         post: Post | None = None
         if key.kind in (FeedKind.COMMENTS, FeedKind.POST_COMMENTS):
             if key.kind is FeedKind.POST_COMMENTS:
@@ -248,7 +251,8 @@ class Publisher:
             cpage = await self.store.select_comments(site.id, key, now)
             entries = tuple(comment_entry(site, c, p, cpage.parents.get(c.parent_id or 0))
                             for c, p in cpage.comments)
-            return entries, cpage.total, feed_title(site, key, {}, post)
+            home = post_url(site, post.slug, post.published) if post else None
+            return entries, cpage.total, feed_title(site, key, {}, post), home
         projection = replace(key, mode=None)
         page = None if pages is None else pages.get(projection)
         if page is None:
@@ -259,7 +263,7 @@ class Publisher:
             await self._check_names(site, key, now)
         names = {slugify(a.name): a.name for p in page.posts for a in p.authors}
         entries = entries_for_posts(site, key, page.posts, self.ctx)
-        return entries, page.total, feed_title(site, key, names, None)
+        return entries, page.total, feed_title(site, key, names, None), None
 
     async def _check_names(self, site: Site, key: FeedKey, now: datetime) -> None:
         """NotFoundError naming the first label, or the author, that no visible post has.

@@ -221,6 +221,9 @@ async def test_a_comment_entrys_link_leads_to_the_comment_on_the_posts_page(api:
     feed = await until(lambda: api.feed(f"/feeds/{post['id']}/comments/default"),
                        lambda r: len(entries(r.text)) == 2)
 
+    # The post's comment feed is the feed of the post's page (as on Blogger), not the site's.
+    alternate = etree.fromstring(feed.text.encode()).find(f"{ATOM}link[@rel='alternate']")
+    assert alternate.get("href") == post["url"]
     links = [e.find(f"{ATOM}link").get("href") for e in entries(feed.text)]
     page, fragment = links[0].split("#")
     assert [link.split("#")[1] for link in links] == [f"comment-{second['id']}",
