@@ -117,6 +117,9 @@ def _feed_service(app: web.Application) -> tuple[FeedService, ThreadPoolExecutor
                           settings.feeds.cache_max_age, zipper,
                           settings.feeds.compress_after_seconds)
     app[FEEDS] = service
+    # A site deleted (here, by another process or another server on the database: each
+    # sees it when it reads the sites again) leaves nothing in memory.
+    sites.on_gone.append(service.forget_site)
     return service, zipper
 
 

@@ -188,6 +188,12 @@ class FeedCache:
         for fmt in FeedFormat:
             self._remove((site_id, key, fmt))
 
+    def drop_site(self, site_id: int) -> None:
+        """Every feed of a deleted site, standard and variant: nothing of it is served."""
+        for k in [k for k in (*self._resident, *self._evicted) if k[0] == site_id]:
+            self._remove(k)
+        self.clear_variants(site_id)
+
     def clear_variants(self, site_id: int) -> None:
         for k in [k for k in self._variants if k[0] == site_id]:
             del self._variants[k]

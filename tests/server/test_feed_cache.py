@@ -5,6 +5,7 @@ what holding a feed costs, not only its bodies."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from feeds.models import Artifact, FeedFormat
@@ -85,3 +86,18 @@ def test_a_feed_larger_than_the_whole_budget_keeps_its_bodies_for_its_reader() -
     assert feed is not None and feed.bodies
     cache.put(cached(1))
     assert not cache.peek((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM)).bodies  # type: ignore[union-attr]
+
+
+def test_a_deleted_sites_feeds_all_go_and_nobody_elses() -> None:
+    cache = FeedCache(budget_bytes=cached(0).size * 2, variant_entries=10)
+    for n in range(4):  # two in memory, two evicted
+        cache.put(cached(n))
+    other = replace(artifact(9), site_id=2)
+    cache.put(make_cached(other, None, 300))
+    cache.put_variant(make_cached(replace(artifact(5), key="/feeds/posts/default?max-results=1"),
+                                  None, 300))
+    cache.drop_site(1)
+    assert cache.standard_keys() == [(2, other.key, FeedFormat.ATOM)]
+    assert cache.get((1, "/feeds/posts/default?max-results=1", FeedFormat.ATOM)) is None
+    assert cache.resident_bytes == cache.peek(cache.standard_keys()[0]).size  # type: ignore[union-attr]
+
