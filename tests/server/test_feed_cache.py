@@ -101,3 +101,18 @@ def test_a_deleted_sites_feeds_all_go_and_nobody_elses() -> None:
     assert cache.get((1, "/feeds/posts/default?max-results=1", FeedFormat.ATOM)) is None
     assert cache.resident_bytes == cache.peek(cache.standard_keys()[0]).size  # type: ignore[union-attr]
 
+
+def test_one_feed_left_with_an_older_base_url_means_the_site_is_not_rendered_for_this_one(
+) -> None:
+    cache = FeedCache(budget_bytes=10**6, variant_entries=0)
+    assert not cache.has_base_url(1, "https://blog.example")  # nothing held: render it all
+    for n in range(3):
+        cache.put(cached(n))
+    assert cache.has_base_url(1, "https://blog.example")
+    # Not only the first feed met decides: any one left in another base URL.
+    stale = artifact(7)
+    cache.put(make_cached(replace(stale, self_url=stale.self_url.replace(
+        "https://blog.example", "http://localhost:8080")), None, 300))
+    assert not cache.has_base_url(1, "https://blog.example")
+    assert not cache.has_base_url(1, "http://localhost:8080")
+    assert not cache.has_base_url(2, "https://blog.example")

@@ -1,14 +1,19 @@
 """A blog's life in a deployment of several: deleted, nothing of it is served any more, by
 this server or by another one on the same database, and the next blog made starts empty
-(ids are never given twice)."""
+(ids are never given twice); changed, every feed it has stored shows it as it is now,
+across restarts too."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from functools import partial
+from pathlib import Path
 
 from server.keys import FEEDS, SITES
-from tests.server.api_conftest import Api, until
+from tests.server.api_conftest import Api, Reply, until
+from tests.server.test_cli import syndic
 
 ApiMaker = Callable[..., Awaitable[Api]]
 
@@ -17,6 +22,17 @@ def held_sites(api: Api) -> set[int]:
     """The sites this server holds feeds of in memory, standard or variant."""
     cache = api.app[FEEDS].cache
     return {k[0] for k in cache.standard_keys()} | {k[0] for k in cache._variants}
+
+
+async def stored_keys(api: Api) -> set[str]:
+    """The feeds of the store's artifacts table."""
+    return {a.key for a in await api.store.load_artifacts(with_bodies=False)}
+
+
+def self_link(reply: Reply) -> str:
+    found = re.search(r'<link href="([^"]*)" rel="self"', reply.text)
+    assert found, reply.text[:300]
+    return found.group(1)
 
 
 async def blog_a(api: Api, reader: Api | None = None) -> tuple[dict[str, object], list[str]]:
@@ -103,3 +119,60 @@ async def test_another_server_on_the_database_drops_a_deleted_blogs_feeds(
     assert a["id"] not in second.app[SITES].by_id
     for path in paths:
         assert "Private to A" not in (await second.feed(path, "a.test")).text
+
+
+async def test_a_blog_change_reaches_every_feed_it_has_stored(api: Api, tmp_path: Path
+                                                             ) -> None:
+    post = await api.create_post(title="Three", labels=["l3"])
+    # A rename edits the post: its comment feed (no comments) is stored, not only rendered
+    # when asked for.
+    await api.patch("/api/labels/l3", {"name": "l4"}, expect=200)
+    comment_feed = f"/feeds/{post['id']}/comments/default"
+    await until(lambda: stored_keys(api), lambda keys: comment_feed in keys)
+
+    await api.patch("/api/sites/1", {"title": "Third Title", "language": "fr-CA"},
+                    expect=200)
+    for path in (comment_feed, "/feeds/posts/default", "/feeds/posts/default/-/l4"):
+        await until(partial(api.feed, path),
+                    lambda r: "<name>Third Title</name>" in r.text
+                    and 'xml:lang="fr-CA"' in r.text)
+    rss = await api.feed(comment_feed + "?alt=rss")
+    assert "<language>fr-CA</language>" in rss.text
+
+    # The same from the command line beside the server.
+    done = await asyncio.to_thread(syndic, tmp_path, "site", "set", "1", "title=Fourth Title")
+    assert done.returncode == 0, done.stderr
+    await until(partial(api.feed, comment_feed),
+                lambda r: "<name>Fourth Title</name>" in r.text)
+
+
+async def serves_every_stored_feed_under(api: Api, base: str) -> None:
+    """Every feed in the artifacts table is served with its links under `base`, and
+    stored so (the rest of the start's rendering runs in the background)."""
+    for key in await stored_keys(api):
+        await until(partial(api.feed, key), lambda r: self_link(r).startswith(base + "/"))
+    await until(partial(api.store.load_artifacts, with_bodies=False),
+                lambda stored: all(a.self_url.startswith(base + "/") for a in stored))
+
+
+async def test_a_restart_with_another_base_url_renders_every_stored_feed_for_it(
+        make_api: ApiMaker) -> None:
+    api = await make_api(server={"public_url": "http://old.test"})
+    post = await api.create_post(title="Three", labels=["l3"])
+    await api.patch("/api/labels/l3", {"name": "l4"}, expect=200)
+    comment_feed = f"/feeds/{post['id']}/comments/default"
+    await until(lambda: stored_keys(api), lambda keys: comment_feed in keys)
+    await serves_every_stored_feed_under(api, "http://old.test")
+    assert await stored_keys(api) == {
+        comment_feed, "/feeds/comments/default", "/feeds/posts/default/-/l4",
+        "/feeds/posts/default", "/feeds/posts/full", "/feeds/posts/summary"}
+    await api.client.close()
+
+    # The comment feed is the first artifact a start reads (its key sorts first): it must
+    # not decide alone whether the site's feeds were rendered for the current base URL,
+    # and a start with another one renders it too.
+    for base in ("http://new.test", "http://old.test"):
+        api = await make_api(server={"public_url": base})
+        await serves_every_stored_feed_under(api, base)
+        assert self_link(await api.feed(comment_feed)) == f"{base}{comment_feed}"
+        await api.client.close()
