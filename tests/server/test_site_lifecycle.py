@@ -1,7 +1,8 @@
 """A blog's life in a deployment of several: deleted, nothing of it is served any more, by
 this server or by another one on the same database, and the next blog made starts empty
 (ids are never given twice); changed, every feed it has stored shows it as it is now,
-across restarts too."""
+across restarts too; renamed, its links move with it, never onto another blog's host.
+The default blog's base URL is a setting, and the API says so."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 
+from feeds.errors import InvalidInputError
+from feeds.models import FeedMode, Site
+from feeds.sites import base_url_clash
 from server.keys import FEEDS, SITES
+from tests.conftest import NOW
 from tests.server.api_conftest import Api, Reply, until
 from tests.server.test_cli import syndic
 
@@ -176,3 +181,83 @@ async def test_a_restart_with_another_base_url_renders_every_stored_feed_for_it(
         await serves_every_stored_feed_under(api, base)
         assert self_link(await api.feed(comment_feed)) == f"{base}{comment_feed}"
         await api.client.close()
+
+
+async def test_the_default_blogs_base_url_is_the_setting_and_the_api_says_so(
+        make_api: ApiMaker, tmp_path: Path) -> None:
+    api = await make_api(server={"public_url": ""})
+    default = (await api.get("/api/sites/1")).json
+    assert default["base_url"] == "http://localhost:8080"
+    reply = await api.patch("/api/sites/1", {"base_url": "https://blog.example.com"},
+                            expect=400)
+    assert reply.field == "base_url" and "server.public_url" in reply.json["detail"]
+    # Sending back what was read is no change, and fine.
+    await api.patch("/api/sites/1", {"base_url": default["base_url"], "title": "Mine"},
+                    expect=200)
+    refused = await asyncio.to_thread(syndic, tmp_path, "site", "set", "1",
+                                      "base_url=https://blog.example.com")
+    assert refused.returncode != 0 and "base_url" in refused.stderr
+    assert "server.public_url" in refused.stderr and refused.stderr.count("\n") == 1
+    await api.client.close()
+
+    # The setting, and a restart: the site and every feed take it.
+    api = await make_api(server={"public_url": "https://blog.example.com/"})
+    assert (await api.get("/api/sites/1")).json["base_url"] == "https://blog.example.com"
+    await until(lambda: api.feed(), lambda r: self_link(r).startswith(
+        "https://blog.example.com/feeds/"))
+    await api.client.close()
+    # Without it, http://HOST:PORT again, from the site's host and the port.
+    api = await make_api(server={"public_url": "", "port": 9090})
+    assert (await api.get("/api/sites/1")).json["base_url"] == "http://localhost:9090"
+    await until(lambda: api.feed(), lambda r: self_link(r).startswith(
+        "http://localhost:9090/feeds/"))
+
+
+async def test_a_renamed_blogs_links_move_to_its_new_host(make_api: ApiMaker) -> None:
+    api = await make_api(server={"public_url": ""})
+    other = (await api.post("/api/sites", {"host": "other.test", "title": "Other"},
+                            expect=201)).json
+    assert other["base_url"] == "http://other.test"
+    moved = (await api.patch(f"/api/sites/{other['id']}", {"host": "other2.test"},
+                             expect=200)).json
+    assert moved["base_url"] == "http://other2.test"
+    await until(lambda: api.feed(host="other2.test"),
+                lambda r: self_link(r) == "http://other2.test/feeds/posts/default")
+    assert "Other" not in (await api.feed(host="other.test")).text  # the default blog's
+
+    # A base URL set by hand (behind a proxy) stays when the host changes.
+    await api.patch(f"/api/sites/{other['id']}", {"base_url": "https://other.example.com"},
+                    expect=200)
+    kept = await api.patch(f"/api/sites/{other['id']}", {"host": "other3.test"}, expect=200)
+    assert kept.json["base_url"] == "https://other.example.com"
+
+    # Never on another blog's host, whichever way round.
+    third = (await api.post("/api/sites", {"host": "third.test", "title": "Third"},
+                            expect=201)).json
+    for body, field in (({"base_url": "http://other3.test/blog"}, "base_url"),
+                        ({"base_url": "http://LOCALHOST:8080"}, "base_url"),
+                        ({"host": "other.example.com"}, "host")):
+        reply = await api.patch(f"/api/sites/{third['id']}", body, expect=400)
+        assert reply.field == field, (body, reply.json)
+    reply = await api.post("/api/sites", {"host": "localhost:8080", "title": "X"},
+                           expect=400)
+    assert reply.field == "host" and "site 1" in reply.json["detail"]
+
+    # The default blog's links follow its host when no public_url is set, at once and
+    # after a restart.
+    moved = (await api.patch("/api/sites/1", {"host": "main.test"}, expect=200)).json
+    assert moved["base_url"] == "http://main.test:8080"
+    await api.client.close()
+    api = await make_api(server={"public_url": ""})
+    assert (await api.get("/api/sites/1")).json["base_url"] == "http://main.test:8080"
+
+
+def test_the_clash_rule_names_the_field_to_change() -> None:
+    one = Site(1, "a.test", "A", "", "http://a.test", "UTC", "en", FeedMode.FULL, 200, NOW)
+    assert base_url_clash(2, "b.test", "http://b.test", [one]) is None
+    assert base_url_clash(1, "a.test", "http://a.test", [one]) is None
+    error = base_url_clash(2, "b.test", "https://user@A.test:8443/x", [one])
+    assert isinstance(error, InvalidInputError) and error.field == "base_url"
+    error = base_url_clash(None, "a.test:8080", "http://c.test", [
+        Site(1, "x.test", "X", "", "http://a.test:8080", "UTC", "en", FeedMode.FULL, 200, NOW)])
+    assert isinstance(error, InvalidInputError) and error.field == "host"
