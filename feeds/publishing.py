@@ -357,14 +357,16 @@ class Publisher:
                                              for i in range(0, len(rest), REGENERATION_BATCH)]
 
     async def mark_all(self, site: Site, now: datetime) -> None:
-        """Mark every standard feed of the site dirty (a full regeneration)."""
+        """Mark every standard feed of the site dirty, and every other feed it has stored
+        (an uncommented post's comment feed, stored at an edit: feedset.touched_keys), so
+        that after a site change no stored feed shows the site as it was."""
         labels = [lb for lb, _ in await self.store.labels(site.id, now)]
         authors = [slug for slug, _, _ in await self.store.authors(site.id, now)]
         commented = await self.store.commented_posts(site.id, now)
-        keys = standard_keys(labels, authors, commented, self.ctx)
-        await self.store.mark_dirty(
-            site.id, [feed_key_string(k, self.ctx.default_max) for k in keys], now
-        )
+        keys = {feed_key_string(k, self.ctx.default_max)
+                for k in standard_keys(labels, authors, commented, self.ctx)}
+        keys.update(await self.store.artifact_keys(site.id))
+        await self.store.mark_dirty(site.id, sorted(keys), now)
 
     async def _render_keys(
         self, site: Site, keys: list[str], now: datetime,

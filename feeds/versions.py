@@ -44,6 +44,11 @@ class FeedVersions:
             self._etags.pop((site_id, key, fmt), None)
             self._modified.pop((site_id, key, fmt), None)
 
+    def forget_site(self, site_id: int) -> None:
+        """A deleted site: none of its feeds is stored any more."""
+        self._etags = {k: v for k, v in self._etags.items() if k[0] != site_id}
+        self._modified = {k: v for k, v in self._modified.items() if k[0] != site_id}
+
     def any_stored(self, site_id: int, key: str) -> bool:
         return any((site_id, key, fmt) in self._etags for fmt in FeedFormat)
 

@@ -39,35 +39,31 @@ from server.middleware import errors_middleware
 from server.push_jobs import sender_ctx
 from server.routes import ROUTES
 from server.scheduler import scheduler_ctx
-from server.sites import SiteDirectory
+from server.sites import SiteDirectory, default_base_url
 from server.workers import LeaderLink
 
 log = logging.getLogger("syndic")
 MB = 1024 * 1024
 
 
-def default_base_url(settings: Settings) -> str:
-    if settings.server.public_url:
-        return settings.server.public_url.rstrip("/")
-    port = "" if settings.server.port == 80 else f":{settings.server.port}"
-    return f"http://{settings.site.host}{port}"
-
-
 async def ensure_sites(
-    store: Store, settings: Settings, clock: Clock, demo: bool = False
+    store: Store, settings: Settings, clock: Clock, demo: bool = False, serving: bool = True
 ) -> list[Site]:
     """The store's sites; on an empty store, the default site from settings (named as the
-    demo blog with --demo). The default site's base URL follows settings (public_url, or
-    host and port)."""
+    demo blog with --demo). At the server's start (`serving`), the default site's base URL
+    becomes the settings' (public_url, or its host and server.port: server/sites.py
+    default_base_url), whatever was stored: the API and the command line refuse to set
+    another. The command line leaves it as the server set it: its settings may not be the
+    server's, and the server's feeds would not follow it anyway."""
     sites = await store.sites()
-    base_url = default_base_url(settings)
     if not sites:
         s = settings.site
         title, subtitle = (DEMO_TITLE, DEMO_SUBTITLE) if demo else (s.title, s.subtitle)
-        spec = SiteSpec(s.host, title, subtitle, base_url, s.timezone, s.language,
-                        FeedMode(s.default_feed), s.summary_length)
+        spec = SiteSpec(s.host, title, subtitle, default_base_url(settings, s.host),
+                        s.timezone, s.language, FeedMode(s.default_feed), s.summary_length)
         return [await store.create_site(spec, clock.now(), is_default=True)]
-    if sites[0].base_url != base_url:
+    base_url = default_base_url(settings, sites[0].host)
+    if serving and sites[0].base_url != base_url:
         await store.set_base_url(sites[0].id, base_url)
         sites = await store.sites()
     return sites
@@ -117,6 +113,9 @@ def _feed_service(app: web.Application) -> tuple[FeedService, ThreadPoolExecutor
                           settings.feeds.cache_max_age, zipper,
                           settings.feeds.compress_after_seconds)
     app[FEEDS] = service
+    # A site deleted (here, by another process or another server on the database: each
+    # sees it when it reads the sites again) leaves nothing in memory.
+    sites.on_gone.append(service.forget_site)
     return service, zipper
 
 

@@ -22,12 +22,14 @@ from config import SUMMARY_LENGTH, Settings
 from feeds.errors import InvalidInputError
 from feeds.imports.apply import ImportReport
 from feeds.models import FeedMode
+from feeds.sites import host_base_url
 from feeds.store import SiteSpec, Store
 from server.api_input import check
 from server.auth import new_token, token_hash
 from server.cli_content import CLOCK, out, pick_site, publisher_for
 from server.importing import ImportSource, fetch_feed, is_feed_url, run_import
 from server.representations import report_line, site_json, token_json
+from server.sites import site_changes
 
 SITE_KEYS = {"host": str, "title": str, "subtitle": str, "base_url": str, "timezone": str,
              "language": str, "default_feed": str, "summary_length": int,
@@ -108,7 +110,7 @@ async def site_create(settings: Settings, store: Store, args: argparse.Namespace
     del changes["host"], changes["title"]
     d = settings.site
     spec = SiteSpec(args.host, args.title, changes.pop("subtitle", ""),
-                    changes.pop("base_url", f"http://{args.host}"),
+                    changes.pop("base_url", host_base_url(args.host)),
                     changes.pop("timezone", d.timezone), changes.pop("language", d.language),
                     FeedMode(changes.pop("default_feed", d.default_feed)),
                     changes.pop("summary_length", d.summary_length))
@@ -124,8 +126,8 @@ async def site_create(settings: Settings, store: Store, args: argparse.Namespace
 
 async def site_set(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.ref)
-    site = await store.update_site(site.id, _checked_site(_settings_pairs(args.pairs),
-                                                          "SitePatch"))
+    changes = _checked_site(_settings_pairs(args.pairs), "SitePatch")
+    site = await store.update_site(site.id, site_changes(settings, site, changes))
     await publisher_for(store, settings).mark_all(site, CLOCK.now())
     out(args, site_json(site), f"changed site {site.id} {site.host}")
     return 0

@@ -45,7 +45,7 @@ def out(args: argparse.Namespace, obj: dict[str, Any], line: str) -> None:
 
 
 async def pick_site(store: Store, settings: Settings, ref: str | None) -> Site:
-    sites = await ensure_sites(store, settings, CLOCK)
+    sites = await ensure_sites(store, settings, CLOCK, serving=False)
     if ref is None:
         return sites[0]
     for site in sites:

@@ -188,6 +188,12 @@ class FeedCache:
         for fmt in FeedFormat:
             self._remove((site_id, key, fmt))
 
+    def drop_site(self, site_id: int) -> None:
+        """Every feed of a deleted site, standard and variant: nothing of it is served."""
+        for k in [k for k in (*self._resident, *self._evicted) if k[0] == site_id]:
+            self._remove(k)
+        self.clear_variants(site_id)
+
     def clear_variants(self, site_id: int) -> None:
         for k in [k for k in self._variants if k[0] == site_id]:
             del self._variants[k]
@@ -209,12 +215,16 @@ class FeedCache:
             self._evicted[key] = feed
 
     def has_base_url(self, site_id: int, base_url: str) -> bool:
-        """Whether the site's cached feeds were rendered for this base URL (a changed
-        public_url or port means every feed must be rendered again)."""
+        """Whether every cached feed of the site was rendered for this base URL (a changed
+        public_url or port means every feed must be rendered again; one feed left in an
+        older one, say a comment feed no site change had reached, is enough)."""
+        found = False
         for (sid, _, _), feed in itertools.chain(self._resident.items(), self._evicted.items()):
             if sid == site_id:
-                return feed.artifact.self_url.startswith(base_url + "/")
-        return False
+                if not feed.artifact.self_url.startswith(base_url + "/"):
+                    return False
+                found = True
+        return found
 
     def __len__(self) -> int:
         return len(self._resident) + len(self._evicted)

@@ -156,6 +156,15 @@ class FeedService:
             self._unstored.update(((a.site_id, a.key, a.format), a) for a in changed)
             self._undropped = (self._undropped | gone) - {(a.site_id, a.key) for a in changed}
 
+    def forget_site(self, site_id: int) -> None:
+        """A deleted site (server/sites.py tells): every feed of it goes from memory, and
+        from what is sent to a follower starting now, so that no host serves it again.
+        (A compression waiting for one of them finds neither it nor its row: nothing.)"""
+        self.cache.drop_site(site_id)
+        self.publisher.versions.forget_site(site_id)
+        self._unstored = {ck: a for ck, a in self._unstored.items() if ck[0] != site_id}
+        self._undropped = {(s, k) for s, k in self._undropped if s != site_id}
+
     def unstored(self) -> tuple[list[Artifact], list[tuple[int, str]]]:
         """Versions served here, and feeds dropped here, that may not be stored yet (see
         _unstored): what a follower starting now is sent."""

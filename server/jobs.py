@@ -132,6 +132,8 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
 
     def apply(batch: Regenerated) -> None:
         nonlocal changed
+        if batch.changed and batch.changed[0].site_id not in sites.by_id:
+            return  # the site was deleted during the run: its feeds were dropped
         app[FEEDS].apply(batch)
         changed += len(batch.changed)
 

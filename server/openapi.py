@@ -133,14 +133,24 @@ STATUS_Q = {"name": "status", "in": "query", "schema": STR}
 PATHS: dict[str, dict[str, Any]] = {
     "/api/sites": {
         "get": _op("list sites", "200", "Site", list_of=True, params=_PAGE),
-        "post": _with_etag(_op("create a site", "201", "Site", body="SiteCreate",
-                               params=[_IDEM]), "201", None),
+        "post": {**_with_etag(_op("create a site", "201", "Site", body="SiteCreate",
+                                  params=[_IDEM]), "201", None),
+                 "description": "Without `base_url`, `http://HOST`. A `base_url` on another "
+                                "site's host, or a `host` under another site's `base_url`, "
+                                "is a 400 naming it."},
     },
     "/api/sites/{site_id}": {
         "get": _with_etag(_op("a site", "200", "Site", params=[SITE_ID, _IF_NONE_MATCH]),
                           "200", "304"),
-        "patch": _with_etag(_op("change a site", "200", "Site", body="SitePatch",
-                                params=[SITE_ID, _IF_MATCH]), "200", "412"),
+        "patch": {**_with_etag(_op("change a site", "200", "Site", body="SitePatch",
+                                   params=[SITE_ID, _IF_MATCH]), "200", "412"),
+                  "description": "A `base_url` made from the host (`http://HOST`) moves with "
+                                 "a new `host`; one set otherwise stays. A `base_url` on "
+                                 "another site's host, or a `host` under another site's "
+                                 "`base_url`, is a 400 naming it. The default site's "
+                                 "`base_url` is the server.public_url setting (else "
+                                 "http://HOST:PORT): another one is a 400 naming `base_url`; "
+                                 "the stored one is no change."},
         "delete": _with_etag(_op("delete a site and everything in it", "204", None,
                                  params=[SITE_ID, _IF_MATCH]), None, "412"),
     },

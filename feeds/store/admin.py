@@ -20,7 +20,7 @@ from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
-from feeds.store.writes import host_taken, is_row_id, mark_dirty
+from feeds.store.writes import host_taken, is_row_id, mark_dirty, refuse_link_clash
 
 SITE_FIELDS = ("host", "title", "subtitle", "base_url", "timezone", "language", "default_feed",
                "summary_length", "wordpress_urls")
@@ -75,6 +75,8 @@ class Admin(StoreBase):
             async with self.writing() as conn:
                 if "host" in changes and await host_taken(conn, changes["host"], site_id):
                     raise InvalidInputError("host", "another site has it")
+                if "host" in changes or "base_url" in changes:
+                    await refuse_link_clash(conn, site_id, dict(changes))
                 if changes or replaces is not None:
                     result = await conn.execute(
                         update(t.sites).where(*_site_still(site_id, replaces))

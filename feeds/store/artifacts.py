@@ -138,6 +138,13 @@ class Artifacts(StoreBase):
             after = (last.site_id, last.key, last.format)
             del rows
 
+    async def artifact_keys(self, site_id: int) -> list[str]:
+        """The keys of every feed of the site stored as an artifact, whatever stored it."""
+        a = t.artifacts.c
+        keys: list[str] = await self.reading(lambda conn: list(conn.execute(
+            select(a.key).where(a.site_id == site_id).distinct().order_by(a.key)).scalars()))
+        return keys
+
     async def artifact_bodies(
         self, site_id: int, key: str, fmt: FeedFormat, etag: str | None = None
     ) -> tuple[bytes, bytes, bytes] | None:

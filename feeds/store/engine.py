@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -132,10 +134,39 @@ def _upgrade(conn: Connection) -> None:
     command.upgrade(_alembic_config(conn), "head")
 
 
+def _at_head(conn: Connection) -> bool:
+    current = MigrationContext.configure(conn).get_current_heads()
+    return set(current) == set(ScriptDirectory.from_config(_alembic_config(conn)).get_heads())
+
+
 async def migrate(engine: AsyncEngine) -> None:
     """Apply every migration not yet applied (idempotent)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+        return
+    async with engine.connect() as conn:
+        if await conn.run_sync(_at_head):
+            return
+        await conn.rollback()
+        # SQLite's procedure for a table made again (revision 0007): foreign keys off,
+        # which only works outside a transaction (else dropping the old table deletes what
+        # refers to it: ON DELETE CASCADE), then ONE transaction for every revision (the
+        # driver would begin it only at the first INSERT, after the new table was made),
+        # IMMEDIATE: a second process migrating at the same moment waits, then finds
+        # nothing left to do (https://sqlite.org/lang_altertable.html#otheralter).
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                await conn.run_sync(_upgrade)
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+        finally:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await conn.commit()
 
 
 WRITE_LOCK_WAIT = 30.0

@@ -69,6 +69,10 @@ sites = Table(
     Column("created", UTCDateTime, nullable=False),
     # After a WordPress import: answer WordPress's feed URLs with 301s (server/handlers/legacy).
     Column("wordpress_urls", Boolean, nullable=False, default=False, server_default="0"),
+    # Ids are never given twice (SQLite: AUTOINCREMENT, revision 0007; PostgreSQL's
+    # sequences never do): a site, post or comment made after one was deleted must not
+    # answer at its URLs (/feeds/POSTID/comments/default, #comment-ID) or under its id.
+    sqlite_autoincrement=True,
 )
 
 posts = Table(
@@ -95,6 +99,7 @@ posts = Table(
     Column("import_digest", String(64), nullable=True),
     UniqueConstraint("site_id", "entry_id", name="uq_posts_site_entry"),
     UniqueConstraint("site_id", "slug", name="uq_posts_site_slug"),
+    sqlite_autoincrement=True,  # as sites
 )
 Index("ix_posts_site_status_published", posts.c.site_id, posts.c.status, posts.c.published)
 Index("ix_posts_status_published", posts.c.status, posts.c.published)
@@ -139,6 +144,7 @@ comments = Table(
     # its import keeps syndic's version.
     Column("import_digest", String(64), nullable=True),
     UniqueConstraint("site_id", "entry_id", name="uq_comments_site_entry"),
+    sqlite_autoincrement=True,  # as sites
 )
 Index("ix_comments_post", comments.c.post_id, comments.c.status)
 

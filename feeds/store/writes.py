@@ -24,6 +24,7 @@ from feeds.errors import (
 )
 from feeds.models import Comment, FeedMode, Post, PostStatus, Site
 from feeds.query import post_id_of, slugify
+from feeds.sites import base_url_clash
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency, NewPost, NewPostBatcher
@@ -73,6 +74,7 @@ class Writes(StoreBase):
             async with self.writing() as conn:
                 if await host_taken(conn, spec.host):
                     raise ConflictError(f"site not stored: another site has {spec.host!r}")
+                await refuse_link_clash(conn, None, asdict(spec))
                 values = {**asdict(spec), "default_feed": spec.default_feed.value}
                 result = await conn.execute(
                     insert(t.sites).values(**values, is_default=is_default, created=now)
@@ -317,6 +319,19 @@ async def host_taken(conn: AsyncConnection, host: str, besides: int | None = Non
 
 SITES_IN_ORDER = select(t.sites).order_by(t.sites.c.is_default.desc(), t.sites.c.id)
 """Every site, the default first."""
+
+
+async def refuse_link_clash(conn: AsyncConnection, site_id: int | None,
+                            changes: dict[str, Any]) -> None:
+    """InvalidInputError when the site (id None: a new one, `changes` all its fields) would
+    have its base URL on another site's host, or its host under another's base URL
+    (feeds/sites.py), once `changes` are made. Asked in the write's transaction."""
+    sites = [site_from_row(r._mapping) for r in await conn.execute(SITES_IN_ORDER)]
+    stored = next((s for s in sites if s.id == site_id), None)
+    host = changes.get("host", stored.host if stored else "")
+    base_url = changes.get("base_url", stored.base_url if stored else "")
+    if (error := base_url_clash(site_id, host, base_url, sites)) is not None:
+        raise error
 
 
 def is_row_id(n: int) -> bool:

@@ -1,6 +1,8 @@
 """/api/sites: the sites this deployment serves. A change to a site's look (title, base URL,
-time zone...) re-renders its feeds; a new site is served at once. A site carries its ETag,
-and PATCH and DELETE take If-Match, as posts do (api_conditional)."""
+time zone...) re-renders its feeds; a new site is served at once; a deleted one leaves
+nothing served (server/sites.py on_gone). A site carries its ETag, and PATCH and DELETE
+take If-Match, as posts do (api_conditional). The default site's base URL is the
+settings' (server/sites.py site_changes)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError
 from feeds.models import FeedMode, Site
+from feeds.sites import host_base_url
 from feeds.store import Idempotency, SiteSpec
 from server.api_input import idempotency, next_link, page, path_id, read_json, site_of
 from server.handlers.api_common import (
@@ -28,6 +31,7 @@ from server.handlers.api_conditional import (
 )
 from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, SITES_CHANGED, STORE, WAKE
 from server.representations import site_json
+from server.sites import site_changes
 
 
 def _site_id(request: web.Request) -> int:
@@ -89,7 +93,7 @@ async def create(request: web.Request) -> web.Response:
         raise InvalidInputError("host", "another site has it")
     spec = SiteSpec(
         host=body["host"], title=body["title"], subtitle=body.get("subtitle", ""),
-        base_url=body.get("base_url") or f"http://{body['host']}",
+        base_url=body.get("base_url") or host_base_url(body["host"]),
         timezone=body.get("timezone", defaults.timezone),
         language=body.get("language", defaults.language),
         default_feed=FeedMode(body.get("default_feed", defaults.default_feed)),
@@ -123,9 +127,11 @@ async def patch(request: web.Request) -> web.Response:
     first = await store.get_site(site_id)  # a 404 before a bad body's 400
     body = await read_json(request, "SitePatch")
     _check_zone(body)
+    settings = app[SETTINGS]
     site = await change_current(
         first_then(first, lambda: store.get_site(site_id)),
-        lambda before: store.update_site(site_id, body, replaces=before),
+        lambda before: store.update_site(site_id, site_changes(settings, before, body),
+                                         replaces=before),
         condition, _site_tag, "site")
     # The directory first, then the dirty marks: a regeneration that sees the marks must
     # render with the changed site, not the one it had (it would clear the marks with

@@ -5,6 +5,7 @@ what holding a feed costs, not only its bodies."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from feeds.models import Artifact, FeedFormat
@@ -85,3 +86,33 @@ def test_a_feed_larger_than_the_whole_budget_keeps_its_bodies_for_its_reader() -
     assert feed is not None and feed.bodies
     cache.put(cached(1))
     assert not cache.peek((1, "/feeds/posts/default/-/label00000", FeedFormat.ATOM)).bodies  # type: ignore[union-attr]
+
+
+def test_a_deleted_sites_feeds_all_go_and_nobody_elses() -> None:
+    cache = FeedCache(budget_bytes=cached(0).size * 2, variant_entries=10)
+    for n in range(4):  # two in memory, two evicted
+        cache.put(cached(n))
+    other = replace(artifact(9), site_id=2)
+    cache.put(make_cached(other, None, 300))
+    cache.put_variant(make_cached(replace(artifact(5), key="/feeds/posts/default?max-results=1"),
+                                  None, 300))
+    cache.drop_site(1)
+    assert cache.standard_keys() == [(2, other.key, FeedFormat.ATOM)]
+    assert cache.get((1, "/feeds/posts/default?max-results=1", FeedFormat.ATOM)) is None
+    assert cache.resident_bytes == cache.peek(cache.standard_keys()[0]).size  # type: ignore[union-attr]
+
+
+def test_one_feed_left_with_an_older_base_url_means_the_site_is_not_rendered_for_this_one(
+) -> None:
+    cache = FeedCache(budget_bytes=10**6, variant_entries=0)
+    assert not cache.has_base_url(1, "https://blog.example")  # nothing held: render it all
+    for n in range(3):
+        cache.put(cached(n))
+    assert cache.has_base_url(1, "https://blog.example")
+    # Not only the first feed met decides: any one left in another base URL.
+    stale = artifact(7)
+    cache.put(make_cached(replace(stale, self_url=stale.self_url.replace(
+        "https://blog.example", "http://localhost:8080")), None, 300))
+    assert not cache.has_base_url(1, "https://blog.example")
+    assert not cache.has_base_url(1, "http://localhost:8080")
+    assert not cache.has_base_url(2, "https://blog.example")

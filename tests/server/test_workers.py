@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds.store import open_store
 from tests.conftest import reset_pg
 from tests.server.process_server import SyndicProcess
 
@@ -232,6 +233,52 @@ async def test_a_site_created_and_renamed_through_one_process_is_served_by_both(
                                             {"title": "Renamed blog"})
     assert status == 200, answer
     await eventually(await titled("Renamed blog"), 10, "the new title everywhere")
+
+
+async def test_a_site_deleted_through_one_process_is_served_by_neither(
+        connections: Connections) -> None:
+    status, _, answer = await connections[0].request(
+        "POST", "/api/sites", {"host": "a.test", "title": "Site A"})
+    assert status == 201, answer
+    site_id = json.loads(answer)["id"]
+    status, _, answer = await connections[0].request(
+        "POST", "/api/posts?site=a.test",
+        {"title": "Private to A", "content_html": "<p>A</p>", "labels": ["alabel"]})
+    assert status == 201, answer
+    label = "/feeds/posts/default/-/alabel"
+
+    async def label_feed(host: str) -> list[tuple[int, bytes]]:
+        return [(status, body) for status, _, body in
+                [await conn.request("GET", label, host=host) for conn in connections]]
+
+    async def shown_everywhere() -> bool:
+        return all(b"Private to A" in body for _, body in await label_feed("a.test"))
+
+    await eventually(shown_everywhere, 10, "site A's label feed on every connection")
+
+    async def rendered_ahead() -> bool:  # not only as a query variant: held till deleted
+        store = await open_store(connections[0].server.env["SYNDIC_STORAGE__URL"],
+                                 run_migrations=False)
+        try:
+            return any(a.site_id == site_id and a.key == label
+                       for a in await store.load_artifacts(with_bodies=False))
+        finally:
+            await store.close()
+
+    await eventually(rendered_ahead, 10, "site A's label feed stored")
+    await eventually(shown_everywhere, 10, "site A's label feed on every connection")
+    other = next(c for c in connections if c.owner != connections[0].owner)
+    status, _, answer = await other.request("DELETE", f"/api/sites/{site_id}")
+    assert status == 204, answer
+    status, _, answer = await other.request("POST", "/api/sites",
+                                            {"host": "b.test", "title": "Site B"})
+    assert status == 201 and json.loads(answer)["id"] != site_id, answer
+
+    async def gone_everywhere() -> bool:
+        answers = await label_feed("a.test") + await label_feed("b.test")
+        return all(status == 404 and b"Private to A" not in body for status, body in answers)
+
+    await eventually(gone_everywhere, 10, "site A's label feed nowhere")
 
 
 async def test_a_worker_that_dies_is_started_again_and_serves_the_current_feeds(

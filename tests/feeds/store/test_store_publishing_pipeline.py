@@ -205,6 +205,31 @@ async def test_after_a_restart_the_stored_etags_keep_an_unchanged_feed_from_bein
     assert result.rendered_keys == len(await blog.standard())
 
 
+async def test_a_full_regeneration_reaches_every_stored_feed_not_only_the_standard_ones(
+    blog: Blog,
+) -> None:
+    # An edit stores the post's comment feed, comments or not (feedset.touched_keys): a
+    # feed no list of the site's standard feeds names.
+    blog.clock.advance(hours=1)
+    await blog.publisher.update_post(blog.site, blog.third,
+                                     draft_of(blog.third, title="Third, edited"),
+                                     blog.clock.now())
+    await blog.regenerate()
+    uncommented = post_comments(blog.third)
+    assert uncommented in {key for key, _ in await blog.stored()}
+    assert uncommented not in await blog.standard()
+
+    # The site changes (title, language): that feed shows it too.
+    changes = {"title": "Renamed Blog", "language": "fr"}
+    renamed = await blog.store.update_site(blog.site.id, changes)
+    await blog.publisher.mark_all(renamed, blog.clock.now())
+    await blog.publisher.regenerate_dirty({renamed.id: renamed}, blog.clock.now())
+    atom = await blog.body(uncommented)
+    assert b"<name>Renamed Blog</name>" in atom and b'xml:lang="fr"' in atom
+    assert b"<language>fr</language>" in await blog.body(uncommented, FeedFormat.RSS)
+    assert b'"language":"fr"' in await blog.body(uncommented, FeedFormat.JSON)
+
+
 async def test_editing_one_post_rerenders_only_the_feeds_it_touches(blog: Blog) -> None:
     before, rendered_before = await blog.stored(), await blog.rendered_at()
     blog.clock.advance(hours=1)
