@@ -18,7 +18,7 @@ MAX_LABEL = 200
 MAX_SLUG = 200
 EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
 LATEST = datetime(9998, 12, 31, tzinfo=UTC)
-"""Dates a post or comment may carry (also the API's: server/api_input.date_field): a day and more
+"""Dates a post or comment may carry (also the API's: server/api_dates.date_field): a day and more
 short of datetime's range at either end, so every time zone can show them. A post dated
 0001-01-01 UTC is year 0 in New York: its URL, its feeds and `post list` would overflow."""
 

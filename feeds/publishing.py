@@ -15,9 +15,6 @@ from feeds.errors import InvalidPostError, NotFoundError
 from feeds.feedset import (
     FeedContext,
     build_doc,
-    comment_entry,
-    entries_for_posts,
-    feed_title,
     site_feed_keys,
     standard_keys,
     touched_keys,
@@ -31,8 +28,6 @@ from feeds.models import (
     Fanout,
     FeedFormat,
     FeedKey,
-    FeedKind,
-    FeedQuery,
     Post,
     PostDraft,
     Site,
@@ -46,9 +41,10 @@ from feeds.posts import (
     prepare_comment,
     prepare_post,
 )
-from feeds.query import feed_key_string, is_standard, parse_key_string, slugify
+from feeds.query import feed_key_string, parse_key_string, slugify
 from feeds.render import etag_for
-from feeds.render.document import EntryDoc, FeedDoc
+from feeds.render.document import FeedDoc
+from feeds.selection import Selection
 from feeds.store import Idempotency, PostPage, Store
 from feeds.versions import FeedVersions
 
@@ -82,6 +78,7 @@ class Publisher:
         self.store = store
         self.renderer = renderer
         self.ctx = ctx
+        self._selection = Selection(store, ctx)
         self.cap = cap
         self.versions = FeedVersions()
         self.site_feed_keys = site_feed_keys(ctx.default_max)
@@ -202,7 +199,7 @@ class Publisher:
         self, site: Site, key: FeedKey, now: datetime, formats: tuple[FeedFormat, ...],
         pages: dict[FeedKey, PostPage] | None,
     ) -> _FeedDocs:
-        entries, total, title, home = await self._select(site, key, now, pages)
+        entries, total, title, home = await self._selection.select(site, key, now, pages)
         docs = [build_doc(site, key, fmt, entries, total, title, self.ctx, home)
                 for fmt in formats]
         return feed_key_string(key, self.ctx.default_max), docs
@@ -235,53 +232,6 @@ class Publisher:
     def is_stored(self, artifact: Artifact) -> bool:
         """Whether this version is the one stored (as far as this process knows)."""
         return self.versions.is_stored(artifact)
-
-    async def _select(
-        self, site: Site, key: FeedKey, now: datetime,
-        pages: dict[FeedKey, PostPage] | None = None,
-    ) -> tuple[tuple[EntryDoc, ...], int, str, str | None]:
-        """The feed's entries, its total, its title, and the page it is the feed of when
-        that is not the site's (a post's, for its comments)."""
-        post: Post | None = None
-        if key.kind in (FeedKind.COMMENTS, FeedKind.POST_COMMENTS):
-            if key.kind is FeedKind.POST_COMMENTS:
-                post = await self.store.visible_post(site.id, key.post_id or 0, now)
-                if post is None:
-                    raise NotFoundError("post", str(key.post_id))
-            cpage = await self.store.select_comments(site.id, key, now)
-            entries = tuple(comment_entry(site, c, p, cpage.parents.get(c.parent_id or 0))
-                            for c, p in cpage.comments)
-            home = post_url(site, post.slug, post.published) if post else None
-            return entries, cpage.total, feed_title(site, key, {}, post), home
-        projection = replace(key, mode=None)
-        page = None if pages is None else pages.get(projection)
-        if page is None:
-            page = await self.store.select_posts(site.id, key, now)
-            if pages is not None:
-                pages[projection] = page
-        if page.total == 0 and key.kind in (FeedKind.LABEL, FeedKind.AUTHOR):
-            await self._check_names(site, key, now)
-        names = {slugify(a.name): a.name for p in page.posts for a in p.authors}
-        entries = entries_for_posts(site, key, page.posts, self.ctx)
-        return entries, page.total, feed_title(site, key, names, None), None
-
-    async def _check_names(self, site: Site, key: FeedKey, now: datetime) -> None:
-        """NotFoundError naming the first label, or the author, that no visible post has.
-        A feed that shows nothing although each of its names exists (labels no post has
-        together, a date window with nothing in it) is an empty feed, as on Blogger: a
-        reader of /-/a/b keeps a feed when the last post having both labels changes."""
-        label = key.kind is FeedKind.LABEL
-        what, names = ("label", list(dict.fromkeys(key.labels))) if label else (
-            "author", [key.author or ""])
-        if len(names) == 1 and is_standard(key):  # the name's whole feed is empty
-            raise NotFoundError(what, names[0])
-        for name in names:
-            if not await self._exists(site, replace(key, labels=(name,)) if label else key, now):
-                raise NotFoundError(what, name)
-
-    async def _exists(self, site: Site, key: FeedKey, now: datetime) -> bool:
-        bare = replace(key, query=FeedQuery(max_results=1))
-        return (await self.store.select_posts(site.id, bare, now)).total > 0
 
     # -- regeneration ----------------------------------------------------------------
 

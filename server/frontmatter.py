@@ -24,7 +24,7 @@ import yaml
 
 from feeds.errors import FeedsError, InvalidInputError
 from feeds.models import Author, Post, PostDraft, PostStatus
-from server.api_input import date_field
+from server.api_dates import date_field
 
 KNOWN_KEYS = {"title", "slug", "labels", "authors", "published", "updated", "summary", "status",
               "id"}

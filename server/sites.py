@@ -67,6 +67,8 @@ class SiteDirectory:
         if not host:
             return self.default
         host = host.lower()
+        if "." in host:  # the name written absolute (RFC 1034 §3.1): "blog.example." is it too
+            host = host[:-1] if host.endswith(".") else host.replace(".:", ":", 1)
         found = self._by_host.get(host)
         if found is None:
             found = self._by_host.get(host.rsplit(":", 1)[0] if not host.endswith("]") else host)

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from feeds.errors import ConflictError
 from feeds.models import Author, Comment, CommentStatus, Site
+from server.api_dates import date_field
 from server.api_input import (
     comment_draft,
-    date_field,
     enum_param,
     idempotency,
     next_link,

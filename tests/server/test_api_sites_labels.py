@@ -27,6 +27,9 @@ async def test_a_new_site_is_served_at_its_host_and_changes_show(api: Api) -> No
     assert site["default_feed"] == "full" and site["wordpress_urls"] is False
     await until(lambda: feed_title(api, "second.test"), lambda t: t == "The Second Blog")
     assert await feed_title(api, "SECOND.test:8080") == "The Second Blog"
+    # The name written absolute, with its final dot (RFC 1034 §3.1), is the same host.
+    assert await feed_title(api, "second.test.") == "The Second Blog"
+    assert await feed_title(api, "second.test.:8080") == "The Second Blog"
     assert await feed_title(api, "elsewhere.test") == "syndic"
 
     await api.post("/api/posts?site=second.test", {"title": "Olá"}, expect=201)

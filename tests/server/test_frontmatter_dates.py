@@ -15,7 +15,7 @@ import yaml
 
 from feeds.imports.items import ImportedPost, Skipped
 from feeds.models import FeedMode, Site
-from server.api_input import date_field
+from server.api_dates import date_field
 from server.frontmatter import read_post_file
 from server.sources import folder_items
 from tests.server.conftest import Cli
