@@ -68,6 +68,9 @@ class Regenerated:
     rendered_keys: int
     deliveries: int = 0
     """Deliveries written or renewed in the outbox with the changed artifacts."""
+    sites: tuple[int, ...] = ()
+    """The sites whose feeds were rendered, changed or not: their data changed, so what is
+    rendered on request for them (query variants) is rendered again (server/feed_cache)."""
 
 
 class Publisher:
@@ -271,7 +274,7 @@ class Publisher:
                     # Served before it is stored: storing ~100 KB bodies waits for the one
                     # writer behind the creates, and readers need not wait for that. If the
                     # store fails, the dirty rows stay and the next run stores it again.
-                    on_batch(Regenerated(new, batch_dropped, len(keys)))
+                    on_batch(Regenerated(new, batch_dropped, len(keys), sites=(site_id,)))
                 deliveries += await self.store.save_artifacts(
                     new, now, (site_id, max_id, keys), gone, self.fanout)
                 self.remember(new)

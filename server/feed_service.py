@@ -93,7 +93,8 @@ class FeedService:
         """True in a follower (server/workers.py): its changes come from the leader, which
         compresses and stores them; a follower compresses only what a reader asks for
         before that."""
-        self.listeners: list[Callable[[list[Artifact], list[tuple[int, str]]], None]] = []
+        self.listeners: list[Callable[[list[Artifact], list[tuple[int, str]], tuple[int, ...]],
+                                      None]] = []
         """Told of every change applied here (the leader's followers)."""
         self._unstored: dict[CacheKey, Artifact] = {}
         """Versions served here and not known to be stored yet (a regeneration serves a
@@ -132,10 +133,13 @@ class FeedService:
         return count
 
     def apply(self, result: Regenerated) -> None:
-        self.apply_changes(result.changed, result.dropped)
+        self.apply_changes(result.changed, result.dropped, result.sites)
 
-    def apply_changes(self, changed: list[Artifact], dropped: list[tuple[int, str]]) -> None:
-        for site_id in {a.site_id for a in changed} | {s for s, _ in dropped}:
+    def apply_changes(self, changed: list[Artifact], dropped: list[tuple[int, str]],
+                      rendered: tuple[int, ...] = ()) -> None:
+        """`rendered`: sites whose feeds were rendered although none may have changed (an
+        edit of a post too old for any stored feed): their query variants go all the same."""
+        for site_id in {a.site_id for a in changed} | {s for s, _ in dropped} | set(rendered):
             self.cache.clear_variants(site_id)
         for site_id, key in dropped:
             self.cache.drop(site_id, key)
@@ -148,7 +152,7 @@ class FeedService:
             self.compress_later(changed)
         if self.listeners:
             for listener in self.listeners:
-                listener(changed, dropped)
+                listener(changed, dropped, rendered)
             self._prune_unstored()
             # The newest news of a feed wins: a drop undoes a version, a version a drop.
             gone = set(dropped)

@@ -153,8 +153,9 @@ class Followers:
         for follower in self.members:
             follower.send(frame)
 
-    def _changed(self, changed: list[Artifact], dropped: list[tuple[int, str]]) -> None:
-        self.broadcast(("feeds", changed, dropped))
+    def _changed(self, changed: list[Artifact], dropped: list[tuple[int, str]],
+                 rendered: tuple[int, ...]) -> None:
+        self.broadcast(("feeds", changed, dropped, rendered))
 
     async def stop(self) -> None:
         self._stopping = True
@@ -270,7 +271,7 @@ class LeaderLink:
         app = self.app
         kind = message[0]
         if kind == "feeds":
-            app[FEEDS].apply_changes(message[1], message[2])
+            app[FEEDS].apply_changes(message[1], message[2], message[3])
         elif kind == "sites":
             app[SITES].replace(await app[STORE].sites())
         elif kind == "go":

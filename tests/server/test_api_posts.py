@@ -352,3 +352,19 @@ async def test_a_create_while_another_process_holds_the_store_is_a_503_to_retry(
     again = await api.post("/api/posts", {"title": "Blocked", "content_html": "<p>x</p>"},
                            expect=201)
     assert again.json["slug"] == "blocked"  # the first attempt stored nothing
+
+
+async def test_a_reader_of_a_query_variant_sees_an_edit_of_an_old_post(api: Api) -> None:
+    # ?max-results=40 is rendered on request and kept; an edit of a post too old for any
+    # stored feed (the newest 25) changes no stored feed, and used to leave it stale.
+    old = await api.create_post(title="Old one", published="2020-01-01T10:00:00Z",
+                                content_html="<p>First words.</p>")
+    for n in range(26):
+        await api.create_post(title=f"New {n}", published=f"2026-10-{n + 1:02d}T10:00:00Z")
+    variant = "/feeds/posts/default?max-results=40&alt=json"
+    await until(lambda: api.feed(variant), lambda r: "First words." in r.text)
+
+    for words in ("Second words.", "Third words."):  # the second edit changed nothing stored
+        await api.patch(f"/api/posts/{old['id']}", {"content_html": f"<p>{words}</p>"},
+                        expect=200)
+        await until(lambda: api.feed(variant), lambda r, w=words: w in r.text)

@@ -52,7 +52,7 @@ async def test_a_version_served_and_not_yet_stored_is_what_a_starting_follower_i
         demo: Client) -> None:
     app = demo.server.app
     told: list[list[Artifact]] = []
-    app[FEEDS].listeners.append(lambda changed, _dropped: told.append(changed))
+    app[FEEDS].listeners.append(lambda changed, _dropped, _sites: told.append(changed))
     newer = _newer(_served(demo))
 
     app[FEEDS].apply_changes([newer], [])  # served: the regeneration stores it next
@@ -68,7 +68,7 @@ async def test_a_feed_dropped_and_not_yet_stored_as_dropped_is_sent_as_dropped(
     app = demo.server.app
     site = app[SITES].default
     label = _a_label_feed(demo)
-    app[FEEDS].listeners.append(lambda changed, dropped: None)
+    app[FEEDS].listeners.append(lambda changed, dropped, sites: None)
 
     app[FEEDS].apply_changes([], [(site.id, label)])  # the label emptied: its feed is gone
 
@@ -113,7 +113,7 @@ async def test_what_a_starting_follower_is_sent_is_the_newest_news_of_each_feed(
         demo: Client) -> None:
     app = demo.server.app
     site = app[SITES].default
-    app[FEEDS].listeners.append(lambda changed, dropped: None)
+    app[FEEDS].listeners.append(lambda changed, dropped, sites: None)
     newer = _newer(_served(demo))
 
     app[FEEDS].apply_changes([], [(site.id, FEED)])  # dropped, then back with a version
