@@ -129,7 +129,8 @@ async def post_edit(settings: Settings, store: Store, args: argparse.Namespace) 
     # The file's front matter first, the options over it.
     body = patch_from_file(Path(args.file), ZoneInfo(site.timezone), before) if args.file else {}
     if args.status is not None or args.publish_at is not None:
-        body.pop("status", None), body.pop("publish_at", None)  # the options decide
+        body.pop("status", None)  # the options decide
+        body.pop("publish_at", None)
     if args.publish_at is not None:
         body.pop("published", None)  # a scheduled post is published at its publish_at
     for name in ("title", "status", "publish_at", "slug", "summary"):

@@ -3,7 +3,6 @@ every feed, and a plain page per post so entry links resolve."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -16,8 +15,9 @@ from feeds.errors import PostNotFoundError
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
 from feeds.posts import old_post_path, post_url
 from feeds.query import feed_url
+from feeds.render import etag_for
 from server.handlers.legacy import redirect_or_404
-from server.http_cache import http_date
+from server.http_cache import http_date, is_not_modified
 from server.keys import CLOCK, SETTINGS, SITES, STORE
 
 _TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/rss+xml",
@@ -39,20 +39,16 @@ async def _comments(request: web.Request, site: Site, post: Post, now: datetime)
 
 
 def _validated(request: web.Request, text: str, content_type: str) -> web.Response:
-    """A page with a strong ETag (a hash of its bytes) and the feeds' Cache-Control, or a
-    304 when the reader holds those bytes (RFC 9110 §13.1.2: If-None-Match compares weakly):
-    OPML and discovery pollers need not fetch an unchanged page again."""
+    """A page with a strong ETag (a hash of its bytes, as a feed's) and the feeds'
+    Cache-Control, or a 304 when the reader holds those bytes: OPML and discovery pollers
+    need not fetch an unchanged page again."""
     body = text.encode()
-    tag = hashlib.sha256(body).hexdigest()[:32]
-    headers = {"Cache-Control": f"public, max-age={request.app[SETTINGS].feeds.cache_max_age}"}
-    held = request.if_none_match or ()
-    if any(e.value in (tag, "*") for e in held):
-        response = web.Response(status=304, headers=headers)
-    else:
-        response = web.Response(body=body, content_type=content_type, charset="utf-8",
-                                headers=headers)
-    response.etag = tag
-    return response
+    headers = {"ETag": etag_for(body),
+               "Cache-Control": f"public, max-age={request.app[SETTINGS].feeds.cache_max_age}"}
+    if is_not_modified(if_none_match=request.headers.get("If-None-Match"),
+                       if_modified_since=None, etag=headers["ETag"], last_modified=None):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
 
 
 def _shown(post: Post, now: datetime) -> bool:
