@@ -147,6 +147,12 @@ def _absolute_url(value: str, base_url: str, origin: str | None = None) -> str |
     return joined
 
 
+def absolute_url(value: str, base_url: str) -> str | None:
+    """``value`` resolved against ``base_url`` as a link of a body is; None when it is empty
+    or its scheme is not one a link may have (URL_SCHEMES)."""
+    return _absolute_url(value, base_url, _origin(base_url)) if value else None
+
+
 def _absolute_srcset(value: str, base_url: str) -> str | None:
     candidates: list[str] = []
     for match in _SRCSET_CANDIDATE.finditer(value):

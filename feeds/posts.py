@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from feeds.content import clean_text, sanitize_html, sanitize_with_image, summary_from_html
+from feeds.content import (
+    absolute_url,
+    clean_text,
+    sanitize_html,
+    sanitize_with_image,
+    summary_from_html,
+)
 from feeds.errors import InvalidPostError
 from feeds.models import Author, Comment, CommentDraft, Enclosure, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
@@ -71,10 +77,17 @@ def _authors(authors: tuple[Author, ...]) -> tuple[Author, ...]:
     return tuple(cleaned)
 
 
-def _enclosures(enclosures: tuple[Enclosure, ...]) -> tuple[Enclosure, ...]:
+def _enclosures(enclosures: tuple[Enclosure, ...], url: str) -> tuple[Enclosure, ...]:
+    """Cleaned, with URLs made absolute against the post's `url` as the links of its body
+    are (RSS 2.0's enclosure url is where a podcast client downloads from: a relative one
+    leads nowhere); one whose scheme the body's links could not have is dropped."""
     # One XML-illegal character anywhere makes the whole feed unrenderable (design.md).
-    return tuple(Enclosure(clean_text(e.url), clean_text(e.type) or "application/octet-stream",
-                           max(0, e.length)) for e in enclosures if clean_text(e.url))
+    out = []
+    for e in enclosures:
+        if (link := absolute_url(clean_text(e.url), url)) is not None:
+            out.append(Enclosure(link, clean_text(e.type) or "application/octet-stream",
+                                 max(0, e.length)))
+    return tuple(out)
 
 
 def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | None = None) -> Post:
@@ -120,7 +133,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         updated=updated,
         authors=_authors(draft.authors),
         labels=labels,
-        enclosures=_enclosures(draft.enclosures),
+        enclosures=_enclosures(draft.enclosures, url),
         thumbnail=thumbnail,
         version=existing.version + 1 if existing else 1,
     )

@@ -122,25 +122,25 @@ class Publisher:
             # scheduled post, a slug given as the one it has): no new version, no new
             # `updated`, no feed marked.
             return before
-        written = await self._replace(after, before, now)
         old = post_url(site, before.slug, before.published)
-        if before.status in VISIBLE_STATUSES and old != post_url(site, written.slug,
-                                                                 written.published):
+        aliases = {}
+        if before.status in VISIBLE_STATUSES and old != post_url(site, after.slug,
+                                                                 after.published):
             # Its old URL answers 301 to the one it has now (server/handlers/pages.post_page),
             # through every later change too: the alias names the post, not a URL.
-            await self.store.save_aliases(
-                site.id, {old_post_path(old): written.entry_id})
-        return written
+            aliases[old_post_path(old)] = after.entry_id
+        return await self._replace(after, before, now, aliases)
 
     async def delete_post(self, site: Site, before: Post, now: datetime) -> Post:
         """`before` as the caller read it, deleted; StaleWriteError, nothing deleted, when
         the post was changed since that read."""
         return await self._replace(deleted(before, now), before, now)
 
-    async def _replace(self, post: Post, before: Post, now: datetime) -> Post:
+    async def _replace(self, post: Post, before: Post, now: datetime,
+                       aliases: dict[str, str] | None = None) -> Post:
         keys = touched_keys(before, post, self.ctx)
         return await self.store.write_post(post, keys, now, is_new=False,
-                                           replaces=before.version)
+                                           replaces=before.version, aliases=aliases)
 
     async def add_comment(
         self, site: Site, post_ref: str, draft: CommentDraft, now: datetime, n: int,

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError, StaleWriteError
@@ -20,7 +21,14 @@ from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
-from feeds.store.writes import host_taken, is_row_id, mark_dirty, refuse_link_clash
+from feeds.store.site_moves import carry_site_change
+from feeds.store.writes import (
+    host_taken,
+    is_row_id,
+    mark_dirty,
+    refuse_link_clash,
+    save_aliases_in,
+)
 
 SITE_FIELDS = ("host", "title", "subtitle", "base_url", "timezone", "language", "default_feed",
                "summary_length", "wordpress_urls")
@@ -78,11 +86,13 @@ class Admin(StoreBase):
                 if "host" in changes or "base_url" in changes:
                     await refuse_link_clash(conn, site_id, dict(changes))
                 if changes or replaces is not None:
+                    before = await _site_row(conn, site_id)
                     result = await conn.execute(
                         update(t.sites).where(*_site_still(site_id, replaces))
                         .values(**(changes or {"id": site_id})))
                     if replaces is not None and result.rowcount != 1:
                         raise StaleWriteError("site")
+                    await carry_site_change(conn, before, await _site_row(conn, site_id))
         except IntegrityError:
             raise InvalidInputError("host", "another site has it") from None
         return await self.get_site(site_id)
@@ -275,11 +285,7 @@ class Admin(StoreBase):
         if not aliases:
             return
         async with self.writing() as conn:
-            await conn.execute(delete(t.url_aliases).where(
-                t.url_aliases.c.site_id == site_id, t.url_aliases.c.path.in_(list(aliases))))
-            await conn.execute(insert(t.url_aliases), [
-                {"site_id": site_id, "path": p, "target": target}
-                for p, target in aliases.items()])
+            await conn.run_sync(save_aliases_in, site_id, aliases)
 
     async def alias_target(self, site_id: int, path: str) -> str | None:
         a = t.url_aliases.c
@@ -328,6 +334,16 @@ def _still(comment_id: int, read: Comment | None) -> list[ColumnElement[bool]]:
                   c.published == read.published, c.updated == read.updated,
                   c.parent_id.is_not_distinct_from(read.parent_id)]
     return where
+
+
+async def _site_row(conn: AsyncConnection, site_id: int) -> Site:
+    # FOR UPDATE: on PostgreSQL, another process's change of the site waits for this one
+    # (SQLite has one writer at a time anyway).
+    row = (await conn.execute(
+        select(t.sites).where(t.sites.c.id == site_id).with_for_update())).first()
+    if row is None:
+        raise NotFoundError("site", str(site_id))
+    return site_from_row(row._mapping)
 
 
 def _site_still(site_id: int, read: Site | None) -> list[ColumnElement[bool]]:

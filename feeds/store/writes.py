@@ -4,7 +4,7 @@ transaction (feeds/publishing.py says which)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,7 @@ from feeds.store.rows import (
     post_from_row,
     site_from_row,
 )
+from feeds.store.site_moves import carry_site_change
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,15 @@ def mark_dirty(conn: Connection, site_id: int, keys: Iterable[str], now: datetim
         conn.execute(insert(t.dirty_feeds), rows)
 
 
+def save_aliases_in(conn: Connection, site_id: int, aliases: Mapping[str, str]) -> None:
+    """url_aliases rows of `site_id`: each path's target, replacing what it had."""
+    if aliases:
+        conn.execute(delete(t.url_aliases).where(
+            t.url_aliases.c.site_id == site_id, t.url_aliases.c.path.in_(list(aliases))))
+        conn.execute(insert(t.url_aliases), [
+            {"site_id": site_id, "path": p, "target": target} for p, target in aliases.items()])
+
+
 class Writes(StoreBase):
     _batcher: NewPostBatcher | None = None
 
@@ -90,17 +100,25 @@ class Writes(StoreBase):
             return [site_from_row(r._mapping) for r in await conn.execute(SITES_IN_ORDER)]
 
     async def set_base_url(self, site_id: int, base_url: str) -> None:
+        """The site's base URL, its posts' and comments' links moved with it
+        (store/site_moves.py)."""
         async with self.writing() as conn:
+            query = select(t.sites).where(t.sites.c.id == site_id)
+            before = site_from_row((await conn.execute(query)).one()._mapping)
             await conn.execute(
                 update(t.sites).where(t.sites.c.id == site_id).values(base_url=base_url)
             )
+            await carry_site_change(conn, before, replace(before, base_url=base_url))
 
     async def write_post(
         self, post: Post, dirty_keys: Iterable[str], now: datetime, *, is_new: bool,
         idempotency: Idempotency | None = None, replaces: int | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> Post:
         """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`;
-        a client's idempotency key is kept in the same transaction. `replaces`: the version
+        a client's idempotency key, and the URL `aliases` of a replaced post (the URL it
+        had, which answers 301 to its new one), are kept in the same transaction: the post
+        never moves without its old URL following it. `replaces`: the version
         the change was made to; when the stored post is at another version by the time of
         the write, nothing is written and StaleWriteError says so (optimistic concurrency:
         an edit made to a post read before someone else's edit would undo that edit)."""
@@ -111,7 +129,7 @@ class Writes(StoreBase):
                     asyncio.get_running_loop().create_future()))
             else:
                 post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency,
-                                                 replaces)
+                                                 replaces, aliases)
         except IntegrityError as exc:
             raise ConflictError(f"not stored: {exc.orig}") from None
         return replace(post, id=post_id)
@@ -133,6 +151,7 @@ class Writes(StoreBase):
     async def _write_post(
         self, post: Post, dirty_keys: Iterable[str], now: datetime, is_new: bool,
         idempotency: Idempotency | None, replaces: int | None,
+        aliases: Mapping[str, str] | None = None,
     ) -> int:
         async with self.writing() as conn:
             clash = await conn.execute(
@@ -162,6 +181,7 @@ class Writes(StoreBase):
             await conn.run_sync(write_post_links, [(post_id, post)],
                                 replacing=[] if is_new else [post])
             await conn.run_sync(mark_dirty, post.site_id, dirty_keys, now)
+            await conn.run_sync(save_aliases_in, post.site_id, aliases or {})
             await remember_key(conn, idempotency, post_id, now)
         return post_id
 
