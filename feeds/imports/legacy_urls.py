@@ -1,4 +1,4 @@
-"""WordPress's feed URLs, answered with 301s to syndic's feeds after a WordPress import.
+"""WordPress's feed and post URLs, answered with 301s to syndic's after a WordPress import.
 
 WordPress serves RSS 2.0 at /feed/ (and /feed/rss2/), Atom at /feed/atom/, and the same
 under /comments/, /category/SLUG/, /tag/SLUG/, /author/NICENAME/ and each post's
@@ -7,6 +7,12 @@ permalink, plus the query forms `?feed=rss2`, `?cat=ID&feed=rss2`, `?p=ID&feed=r
 import records, per site, what each category, tag, author and post is now called
 (`alias_paths`); the handler turns a request into alias keys (`wordpress_feed`,
 `WordPressFeed.alias_keys`) and looks them up.
+
+A post's own old URLs (its permalink, whatever structure the blog had: /2023/05/01/slug/,
+/slug/, /archives/123; `?p=ID`; a page's `?page_id=ID`) lead to its page here: the keys
+recorded for its feed (`post:PATH/`, `p:ID`, `page_id:ID`) name its comment feed
+(`comment_feed_path`), which names the post (`post_id_of_target`); `wordpress_permalink`
+turns a request into those keys.
 
 An author's URLs name the user's `user_nicename`, which WordPress makes from the login
 (`wordpress_nicename`: John.Doe -> john-doe) and which WXR does not export: the import records
@@ -24,7 +30,7 @@ from urllib.parse import quote
 
 from feeds.imports.items import ImportedPost, LabelAlias
 from feeds.models import FeedFormat
-from feeds.query import slugify
+from feeds.query import post_id_of, slugify
 
 SITE_FEED = "/feeds/posts/default"
 COMMENTS_FEED = "/feeds/comments/default"
@@ -42,6 +48,10 @@ _PATHS = [
     (re.compile(rf"^(/.+/){_TAIL}$"), "post"),
 ]
 _NUMBER = re.compile(r"[0-9]+")
+_COMMENT_FEED = re.compile(r"^/feeds/([0-9]+)/comments/default$")
+# The query forms of a post's page, and the alias key each names: ?p=ID (any post, pages
+# too: WordPress redirects it to the permalink), ?page_id=ID (a page).
+_PAGE_QUERIES = (("p", "p"), ("page_id", "page_id"))
 
 # WordPress's sanitize_title for a user_nicename (wp-includes/formatting.php: remove_accents,
 # then sanitize_title_with_dashes in its "save" context), on a request's decoded path: what
@@ -117,6 +127,18 @@ def wordpress_nicename(login: str) -> str:
     return _HYPHENS.sub("-", _DROPPED.sub("", text)).strip("-")
 
 
+def comment_feed_path(post_id: int) -> str:
+    """A post's comment feed: the target of every alias an import records for a post."""
+    return f"/feeds/{post_id}/comments/default"
+
+
+def post_id_of_target(target: str) -> int | None:
+    """The post an import's alias names (`comment_feed_path` read back), or None when the
+    target is something else (a label's or an author's feed)."""
+    m = _COMMENT_FEED.match(target)
+    return post_id_of(m.group(1)) if m else None
+
+
 def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None) -> dict[str, str]:
     """alias key -> syndic feed path, for what an import brought in."""
     if isinstance(item, LabelAlias):
@@ -136,11 +158,13 @@ def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None) -> 
         return out
     if post_id is None:
         return {}
-    target = f"/feeds/{post_id}/comments/default"
+    target = comment_feed_path(post_id)
     out = {}
     for path in item.old_paths:
         if path.startswith("?p="):
             out[f"p:{path[3:]}"] = target
+        elif path.startswith("?page_id="):
+            out[f"page_id:{path[9:]}"] = target
         elif path.startswith("/"):
             out[f"post:{path if path.endswith('/') else path + '/'}"] = target
     return out
@@ -153,7 +177,7 @@ def wordpress_feed(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
         fmt = FeedFormat.ATOM if kind.endswith("atom") else FeedFormat.RSS
         if kind.startswith("comments-"):
             return WordPressFeed(None, COMMENTS_FEED, fmt)
-        for param, prefix in (("p", "p"), ("cat", "cat"), ("tag", "tag"),
+        for param, prefix in (*_PAGE_QUERIES, ("cat", "cat"), ("tag", "tag"),
                               ("author_name", "author"), ("tag_ID", "tag_ID")):
             if query.get(param):
                 return WordPressFeed(f"{prefix}:{query[param]}", None, fmt)
@@ -176,3 +200,18 @@ def wordpress_feed(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
         fmt = _TYPES[m.group(2) or ""]
         return WordPressFeed(f"{kind}:{m.group(1)}", None, fmt)
     return None
+
+
+def wordpress_permalink(path: str, query: Mapping[str, str]) -> tuple[str, ...]:
+    """The alias keys of the post a request of an old post URL names, first found wins: on
+    the home page `?p=ID` or `?page_id=ID`; anywhere else the path alone (any other query,
+    say ?replytocom=5 or ?amp=1, is left out), with the trailing slash the import recorded,
+    then without the AMP plugin's amp/ after it (/2023/05/01/slug/amp/). () for the home
+    page without those (or a feed request: `wordpress_feed` first)."""
+    if path == "/":
+        return tuple(f"{key}:{query[param]}" for param, key in _PAGE_QUERIES
+                     if query.get(param))
+    path = path if path.endswith("/") else path + "/"
+    if path.endswith("/amp/") and len(path) > 5:
+        return (f"post:{path}", f"post:{path[:-4]}")
+    return (f"post:{path}",)

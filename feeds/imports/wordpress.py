@@ -37,8 +37,8 @@ What becomes what:
   site); other types (6.9's editorial "note", plugin logs) are Skipped. entry_id is
   "<post guid>#comment-<comment_id>", stable across runs. (Recent exporters leave spam out.)
 - wp:postmeta "enclosure" ("url\\nlength\\ntype\\n") -> Enclosure.
-- old_paths: <link>'s path (percent-decoded, with its query if any) and "?p=<post_id>", the
-  forms feeds/imports/legacy_urls.py looks up.
+- old_paths: <link>'s path (percent-decoded, with its query if any), "?p=<post_id>" and for
+  a page "?page_id=<post_id>", the forms feeds/imports/legacy_urls.py looks up.
 
 The file is streamed (feeds/imports/xml_stream.py, processed elements cleared), so its size
 does not matter. Entities are not resolved and nothing is fetched.
@@ -249,6 +249,8 @@ class _Wxr:
             paths.append(query if url.path in ("", "/") else unquote(url.path) + query)
         if (by_id := f"?p={post_id}") not in paths:
             paths.append(by_id)
+        if post_type == "page" and (page_id := f"?page_id={post_id}") not in paths:
+            paths.append(page_id)  # a page's own query form (its guid's)
 
         raw = f.get(_CONTENT, "")
         # A gallery shows attachments, which the export usually lists after the post (by

@@ -1,35 +1,66 @@
-"""WordPress's feed URLs after a WordPress import (site.wordpress_urls): 301 to the syndic
-feed that shows the same thing (feeds/imports/legacy_urls.py says which)."""
+"""WordPress's URLs after a WordPress import (site.wordpress_urls): a feed URL answers 301 to
+the syndic feed that shows the same thing, a post's old permalink (or `?p=ID`) 301 to its
+page here (feeds/imports/legacy_urls.py says which)."""
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 from aiohttp import web
 
 from feeds.content import strip_xml_illegal
-from feeds.imports.legacy_urls import wordpress_feed
-from server.keys import SITES, STORE
+from feeds.imports.legacy_urls import post_id_of_target, wordpress_feed, wordpress_permalink
+from feeds.models import Site
+from feeds.posts import post_url
+from server.keys import CLOCK, SITES, STORE
 
 
-async def redirect_or_404(request: web.Request, path: str | None = None) -> web.Response:
+async def wordpress_site(request: web.Request) -> Site | None:
+    """The request's site if it answers WordPress's URLs, else None."""
     site = request.app[SITES].for_host(request.host)
-    wanted = wordpress_feed(path or request.path, request.query)
-    if wanted is None:
-        raise web.HTTPNotFound()
     if not site.wordpress_urls:
         # A WordPress import (POST /api/imports, or `syndic import` in another process)
         # turns them on in the store; the site directory loaded at start does not know.
         site = await request.app[STORE].get_site(site.id)
-        if not site.wordpress_urls:
-            raise web.HTTPNotFound()
-    target = None
-    for key in wanted.alias_keys():  # an author's login, then its WordPress nicename
+    return site if site.wordpress_urls else None
+
+
+async def _target(request: web.Request, site: Site, keys: tuple[str, ...]) -> str | None:
+    """The target of the first of `keys` the import recorded."""
+    for key in keys:
         if strip_xml_illegal(key) != key:  # in no alias (and PostgreSQL's text takes no NUL)
             continue
         target = await request.app[STORE].alias_target(site.id, key)
         if target is not None:
-            break
-    else:
-        target = wanted.path  # no alias needed, or one not known (?author=ID: the site feed)
+            return target
+    return None
+
+
+async def redirect_to_post(request: web.Request, site: Site, keys: tuple[str, ...]) -> NoReturn:
+    """301 to the page of the post the first recorded key names, when the post is shown
+    (published, not deleted, not dated in the future: the store's rule for what feeds
+    show, and post_page's); 404 otherwise, as WordPress answers an unknown post."""
+    target = await _target(request, site, keys)
+    post_id = None if target is None else post_id_of_target(target)
+    if post_id is not None:
+        now = request.app[CLOCK].now()
+        post = await request.app[STORE].visible_post(site.id, post_id, now)
+        if post is not None:
+            raise web.HTTPMovedPermanently(post_url(site, post.slug, post.published))
+    raise web.HTTPNotFound()
+
+
+async def redirect_or_404(request: web.Request, path: str | None = None) -> web.Response:
+    path = path or request.path
+    wanted = wordpress_feed(path, request.query)
+    site = await wordpress_site(request)
+    if site is None:
+        raise web.HTTPNotFound()
+    if wanted is None:  # not a feed: a post's old permalink, or nothing the blog had
+        await redirect_to_post(request, site, wordpress_permalink(path, request.query))
+    if (target := await _target(request, site, wanted.alias_keys())) is None:
+        # No alias needed, or one not known (?author=ID: the site feed; else a 404).
+        target = wanted.path
     if target is None:
         raise web.HTTPNotFound()
     raise web.HTTPMovedPermanently(site.base_url + wanted.location(target))

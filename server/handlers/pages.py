@@ -12,11 +12,12 @@ from aiohttp import web
 
 from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
+from feeds.imports.legacy_urls import wordpress_permalink
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
 from feeds.posts import old_post_path, post_url
 from feeds.query import feed_url
 from feeds.render import etag_for
-from server.handlers.legacy import redirect_or_404
+from server.handlers.legacy import redirect_or_404, redirect_to_post, wordpress_site
 from server.http_cache import http_date, is_not_modified
 from server.keys import CLOCK, SETTINGS, SITES, STORE
 
@@ -80,6 +81,9 @@ def _url(request: web.Request, site: Site, key: FeedKey, fmt: FeedFormat) -> str
 async def index(request: web.Request) -> web.Response:
     if "feed" in request.query:  # WordPress's /?feed=rss2 and friends
         return await redirect_or_404(request, "/")
+    if (keys := wordpress_permalink("/", request.query)) and (
+            wordpress := await wordpress_site(request)) is not None:
+        await redirect_to_post(request, wordpress, keys)  # /?p=ID, /?page_id=ID
     site = request.app[SITES].for_host(request.host)
     listed = await _listed(request, site)
     head = "".join(
@@ -145,7 +149,10 @@ async def post_page(request: web.Request) -> web.Response:
         except PostNotFoundError:
             post = None
         if post is None or not _shown(post, now):
-            raise web.HTTPNotFound()
+            # A WordPress permalink of this shape (/%year%/%monthnum%/%postname%.html) that
+            # is no post's URL here: WordPress dated it in the old blog's zone, or slugged
+            # it otherwise.
+            return await redirect_or_404(request)
         raise web.HTTPMovedPermanently(post_url(site, post.slug, post.published))
     page = (
         f'<!doctype html>\n<html lang="{escape(site.language)}"><head><meta charset="utf-8">\n'

@@ -1,5 +1,6 @@
-"""WordPress's feed URLs, read as what they ask for (`wordpress_feed`), and the alias keys an
-import records for what it brought in (`alias_paths`). Pure: no store, no server."""
+"""WordPress's feed and post URLs, read as what they ask for (`wordpress_feed`,
+`wordpress_permalink`), and the alias keys an import records for what it brought in
+(`alias_paths`). Pure: no store, no server."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from feeds.imports.legacy_urls import (
     SITE_FEED,
     WordPressFeed,
     alias_paths,
+    comment_feed_path,
+    post_id_of_target,
     wordpress_feed,
+    wordpress_permalink,
 )
 from feeds.models import FeedFormat
 
@@ -54,6 +58,7 @@ RSS, ATOM = FeedFormat.RSS, FeedFormat.ATOM
     ("/", {"cat": "5", "feed": "rss2"}, WordPressFeed("cat:5", None, RSS)),
     ("/", {"p": "101", "feed": "rss2"}, WordPressFeed("p:101", None, RSS)),
     ("/", {"p": "101", "feed": "atom"}, WordPressFeed("p:101", None, ATOM)),
+    ("/", {"page_id": "107", "feed": "rss2"}, WordPressFeed("page_id:107", None, RSS)),
     ("/", {"tag": "x", "feed": "rss2"}, WordPressFeed("tag:x", None, RSS)),
     ("/", {"tag_ID": "7", "feed": "rss2"}, WordPressFeed("tag_ID:7", None, RSS)),
     ("/", {"author_name": "marta", "feed": "atom"}, WordPressFeed("author:marta", None, ATOM)),
@@ -115,12 +120,13 @@ def test_a_posts_old_paths_lead_to_its_comment_feed() -> None:
     post = ImportedPost(
         source_id="101", entry_id="https://ledger.example.org/?p=101", title="First frost",
         content_html="", published=None,
-        old_paths=("/2023/11/14/first-frost/", "/about", "?p=101"),
+        old_paths=("/2023/11/14/first-frost/", "/about", "?p=101", "?page_id=101"),
     )
     assert alias_paths(post, 7) == {
         "post:/2023/11/14/first-frost/": "/feeds/7/comments/default",
         "post:/about/": "/feeds/7/comments/default",
         "p:101": "/feeds/7/comments/default",
+        "page_id:101": "/feeds/7/comments/default",
     }
     assert alias_paths(post) == {}  # not stored: no id to point at
 
@@ -139,3 +145,55 @@ def test_what_a_url_asks_for_is_a_key_the_import_recorded(
 ) -> None:
     wanted = wordpress_feed(path, query)
     assert wanted is not None and wanted.alias in alias_paths(alias)
+
+
+# --- a post's own old URLs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "query", "keys"), [
+    # Any permalink structure the blog had: the path, with the trailing slash recorded.
+    ("/2023/11/14/first-frost/", {}, ("post:/2023/11/14/first-frost/",)),
+    ("/2023/11/14/first-frost", {}, ("post:/2023/11/14/first-frost/",)),
+    ("/first-frost/", {}, ("post:/first-frost/",)),
+    ("/archives/123", {}, ("post:/archives/123/",)),
+    ("/category/garden/first-frost/", {}, ("post:/category/garden/first-frost/",)),
+    ("/2023/11/first-frost.html", {}, ("post:/2023/11/first-frost.html/",)),
+    # The path alone decides: a reply link, an AMP flag, a campaign's tags are left out.
+    ("/2023/11/14/first-frost/", {"replytocom": "12", "utm_source": "x"},
+     ("post:/2023/11/14/first-frost/",)),
+    # The AMP plugin's page of a post: the post (unless a post had that very path).
+    ("/2023/11/14/first-frost/amp/", {},
+     ("post:/2023/11/14/first-frost/amp/", "post:/2023/11/14/first-frost/")),
+    ("/amp/", {}, ("post:/amp/",)),
+    # The home page's query forms.
+    ("/", {"p": "101"}, ("p:101",)),
+    ("/", {"page_id": "107"}, ("page_id:107",)),
+    ("/", {"p": ""}, ()),
+    ("/", {}, ()),
+    ("/", {"s": "frost"}, ()),
+])
+def test_each_old_post_url_names_the_keys_its_import_recorded(
+    path: str, query: dict[str, str], keys: tuple[str, ...],
+) -> None:
+    assert wordpress_permalink(path, query) == keys
+
+
+def test_an_old_post_url_finds_what_the_import_recorded_for_it() -> None:
+    post = ImportedPost(source_id="107", entry_id="https://old.example/?page_id=107",
+                        title="About", content_html="", published=None,
+                        old_paths=("/about/", "?p=107", "?page_id=107"))
+    recorded = alias_paths(post, 9)
+    for path, query in (("/about", {}), ("/about/", {}), ("/about/amp/", {}),
+                        ("/", {"p": "107"}), ("/", {"page_id": "107"})):
+        assert any(recorded.get(key) == "/feeds/9/comments/default"
+                   for key in wordpress_permalink(path, query)), (path, query)
+
+
+def test_an_alias_target_names_its_post_back() -> None:
+    assert post_id_of_target(comment_feed_path(7)) == 7
+    assert post_id_of_target(comment_feed_path(4411223344556677001)) == 4411223344556677001
+    for target in ("/feeds/posts/default/-/Garden", "/feeds/authors/marta/default",
+                   "/feeds/comments/default", "/feeds/7/comments/default?alt=rss",
+                   "/feeds/x7/comments/default", "/feeds/99999999999999999999/comments/default",
+                   "tag:blog.test,2024-01-01:post-old-slug"):
+        assert post_id_of_target(target) is None, target

@@ -191,7 +191,7 @@ def test_pages_come_in_when_asked_for() -> None:
     about = posts(parse(pages=True))["107"]
     assert about.kind == "page"
     assert about.entry_id == f"{BLOG}/?page_id=107"
-    assert about.old_paths == ("/about/", "?p=107")
+    assert about.old_paths == ("/about/", "?p=107", "?page_id=107")
     assert about.content_html == (
         "<p>Plot 14, by the railway.</p>\n<p>Two of us, one shed, too many courgettes.</p>"
     )
