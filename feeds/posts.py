@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from feeds.content import clean_text, sanitize_html, sanitize_with_image, summary_from_html
+from feeds.content import clean_text, sanitize_body, sanitize_html, summary_from_html
 from feeds.errors import InvalidPostError
 from feeds.models import Author, Comment, CommentDraft, Enclosure, Post, PostDraft, PostStatus, Site
 from feeds.query import slugify
@@ -77,8 +78,20 @@ def _enclosures(enclosures: tuple[Enclosure, ...]) -> tuple[Enclosure, ...]:
                            max(0, e.length)) for e in enclosures if clean_text(e.url))
 
 
+class PreparedPost(NamedTuple):
+    post: Post
+    links: tuple[str, ...]
+    """The URLs of the embeds its body lost to a link (feeds/content.py, Sanitized.links)."""
+
+
 def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | None = None) -> Post:
     """The post to store for `draft` (new when `existing` is None)."""
+    return prepare_post_with_links(site, draft, now, existing).post
+
+
+def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
+                            existing: Post | None = None) -> PreparedPost:
+    """`prepare_post`, and the embeds its body lost to a link (an import reports them)."""
     title = clean_text(draft.title)
     if not title:
         raise InvalidPostError("title", "must not be empty")
@@ -89,7 +102,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
     # Long slugs are cut: they are URL path segments and index keys on both engines.
     slug = slugify(draft.slug or title)[:MAX_SLUG].rstrip("-")
     url = post_url(site, slug, draft.published)
-    content, thumbnail = sanitize_with_image(draft.content_html, url)
+    content, thumbnail, links = sanitize_body(draft.content_html, url)
     summary = (
         clean_text(draft.summary)
         if draft.summary
@@ -124,7 +137,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         thumbnail=thumbnail,
         version=existing.version + 1 if existing else 1,
     )
-    return post
+    return PreparedPost(post, links)
 
 
 def comment_author(author: Author) -> Author:
