@@ -11,15 +11,22 @@ import html as _html
 import re
 import threading
 from html.parser import HTMLParser
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from feeds.players import EMBED_ATTRS, embed_attribute, players_only
+from feeds.players import (
+    EMBED_ATTRS,
+    embed_attribute,
+    embed_player_url,
+    link_host,
+    players_and_links,
+)
 
 __all__ = [
-    "clean_text", "first_image", "sanitize_html", "sanitize_with_image", "strip_xml_illegal",
-    "summary_from_html",
+    "Sanitized", "clean_text", "first_image", "sanitize_body", "sanitize_html",
+    "sanitize_with_image", "strip_xml_illegal", "summary_from_html",
 ]
 
 # XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
@@ -174,8 +181,9 @@ class _Target(threading.local):
     """_origin(base_url), worked out once per call."""
     image: str | None = None
     """The first <img src> kept, in document order (ammonia walks the tree in order)."""
-    iframe = False
-    """Whether the body held an iframe (each has its _IFRAME_MARK filtered): players_only."""
+    embeds = False
+    """Whether the body held an iframe, object or embed (each has its _EMBED_MARK filtered):
+    players_and_links."""
 
 
 _TARGET = _Target()
@@ -184,9 +192,11 @@ _TARGET = _Target()
 def _absolutize(tag: str, attr: str, value: str) -> str | None:
     # nh3 checks href/src/poster schemes *before* calling this, but not cite or
     # srcset, and never re-checks what we return: so every URL is checked here too.
-    if tag == "iframe":  # not resolved against the post: only a player's URL is kept
-        _TARGET.iframe = True
-        return embed_attribute(attr, value)
+    if tag in _EMBED_URL_ATTR:
+        _TARGET.embeds = True
+        if attr == _EMBED_URL_ATTR[tag]:
+            return _embed_url(tag, value)
+        return embed_attribute(attr, value) if tag == "iframe" else None
     if attr in _URL_ATTRS:
         url = _absolute_url(value, _TARGET.base_url, _TARGET.origin)
         if url and tag == "img" and attr == "src" and _TARGET.image is None:
@@ -197,24 +207,48 @@ def _absolutize(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-# <iframe> passes nh3 so that a player's can be kept, but nh3 cannot drop an element from
-# its attribute filter: the filter leaves only a player's iframe a src (embed_attribute),
-# and players_only then drops every iframe without one, with its content. It runs only
-# for a body that held an iframe: nh3 gives every iframe _IFRAME_MARK and passes it to the
-# filter (which drops it), so even an iframe with no attribute of its own is seen. (Looking
+def _embed_url(tag: str, value: str) -> str | None:
+    """What an embed's URL attribute keeps: a player's URL (an iframe's only), or the
+    absolute http(s) URL that players_and_links puts a link to; else nothing. An iframe's
+    URL that reads as a player's only once resolved (tabs in it, or relative to a player's
+    host) was never kept as a player, and gets no link either: it stays gone, as before.
+    Nor does an empty URL: it is no embed, not one of the post's own page (an iframe with
+    an empty src shows about:blank, HTML §4.8.5)."""
+    if tag == "iframe" and (player := embed_player_url(value)) is not None:
+        return player
+    if not value.strip(_C0_OR_SPACE):
+        return None
+    url = _absolute_url(value, _TARGET.base_url, _TARGET.origin)
+    if url is None or link_host(url) is None:
+        return None
+    if tag == "iframe" and embed_player_url(url) is not None:
+        return None
+    return url
+
+
+# <iframe>, <object> and <embed> pass nh3 so that a player's iframe can be kept and the
+# others replaced by a link, but nh3 cannot drop or replace an element from its attribute
+# filter: the filter leaves a player's iframe its src and any other embed only an absolute
+# http(s) URL (_embed_url), and players_and_links then keeps the players, puts a link where
+# each other embed with a URL was, and drops the rest, each iframe with its content. It
+# runs only for a body that held one: nh3 gives every such element _EMBED_MARK and passes it
+# to the filter (which drops it), so even one with no attribute of its own is seen. (Looking
 # for "<iframe" in every output instead cost 3-4 us a post, 3 % of sanitizing it.)
-_IFRAME_MARK = "data-syndic-iframe"
+_EMBED_URL_ATTR = {"iframe": "src", "object": "data", "embed": "src"}
+_EMBED_MARK = "data-syndic-embed"
 _SANITIZER = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS | {"iframe"}),
+    tags=set(ALLOWED_TAGS | _EMBED_URL_ATTR.keys()),
     clean_content_tags=set(_DROP_WITH_CONTENT - {"iframe"}),
     attributes={
         **{tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         "iframe": set(EMBED_ATTRS),
+        "object": {"data"},
+        "embed": {"src"},
     },
     attribute_filter=_absolutize,
     link_rel=None,
     url_schemes=set(URL_SCHEMES),
-    set_tag_attribute_values={"iframe": {_IFRAME_MARK: ""}},
+    set_tag_attribute_values={tag: {_EMBED_MARK: ""} for tag in _EMBED_URL_ATTR},
 )
 # A summary is the post's prose: a player's fallback text and the captions under images and
 # players go with their element (WordPress's excerpt drops [caption] and the players'
@@ -223,27 +257,47 @@ _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=set(
     _DROP_WITH_CONTENT | {"audio", "video", "figcaption"}))
 
 
+class Sanitized(NamedTuple):
+    html: str
+    """The body, sanitized (sanitize_html)."""
+    image: str | None
+    """Its first_image."""
+    links: tuple[str, ...]
+    """The URLs of the embeds (iframe, object, embed) it lost to a link, in order: for an
+    import's report."""
+
+
 def sanitize_html(html: str, base_url: str) -> str:
     """Allow-list sanitize an entry body and make its URLs absolute against ``base_url``."""
-    return sanitize_with_image(html, base_url)[0]
+    return sanitize_body(html, base_url).html
 
 
 def sanitize_with_image(html: str, base_url: str) -> tuple[str, str | None]:
-    """``sanitize_html`` and the ``first_image`` of what it returns, found while sanitizing
-    (parsing the output again for it was a tenth of the cost of storing a post)."""
+    """``sanitize_html`` and the ``first_image`` of what it returns."""
+    body = sanitize_body(html, base_url)
+    return body.html, body.image
+
+
+def sanitize_body(html: str, base_url: str) -> Sanitized:
+    """``sanitize_html``, with the ``first_image`` of what it returns and the embeds it left
+    as links, found while sanitizing (parsing the output again for the image was a tenth of
+    the cost of storing a post)."""
     target = _TARGET
     target.base_url, target.origin, target.image = base_url, _origin(base_url), None
-    target.iframe = False
+    target.embeds = False
     try:
         cleaned: str = _SANITIZER.clean(strip_xml_illegal(html))
-        image, iframe = target.image, target.iframe
+        image, embeds = target.image, target.embeds
     finally:
         target.base_url, target.origin, target.image = "", None, None
-    if iframe:
-        cleaned = players_only(cleaned)
+    links: tuple[str, ...] = ()
+    if embeds:
+        cleaned, links = players_and_links(cleaned)
     # Character references such as &#11; or &#xFFFE; are decoded by the parser and
-    # written back raw, so the output needs the same treatment as the input.
-    return strip_xml_illegal(cleaned), strip_xml_illegal(image) if image else None
+    # written back raw, so the output needs the same treatment as the input. (A linked URL
+    # holds none: link_host.)
+    return Sanitized(strip_xml_illegal(cleaned), strip_xml_illegal(image) if image else None,
+                     links)
 
 
 def summary_from_html(html: str, length: int) -> str:

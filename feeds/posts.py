@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from feeds.content import (
     absolute_url,
     clean_text,
+    sanitize_body,
     sanitize_html,
-    sanitize_with_image,
     summary_from_html,
 )
 from feeds.errors import InvalidPostError
@@ -90,8 +91,20 @@ def _enclosures(enclosures: tuple[Enclosure, ...], url: str) -> tuple[Enclosure,
     return tuple(out)
 
 
+class PreparedPost(NamedTuple):
+    post: Post
+    links: tuple[str, ...]
+    """The URLs of the embeds its body lost to a link (feeds/content.py, Sanitized.links)."""
+
+
 def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | None = None) -> Post:
     """The post to store for `draft` (new when `existing` is None)."""
+    return prepare_post_with_links(site, draft, now, existing).post
+
+
+def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
+                            existing: Post | None = None) -> PreparedPost:
+    """`prepare_post`, and the embeds its body lost to a link (an import reports them)."""
     title = clean_text(draft.title)
     if not title:
         raise InvalidPostError("title", "must not be empty")
@@ -102,7 +115,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
     # Long slugs are cut: they are URL path segments and index keys on both engines.
     slug = slugify(draft.slug or title)[:MAX_SLUG].rstrip("-")
     url = post_url(site, slug, draft.published)
-    content, thumbnail = sanitize_with_image(draft.content_html, url)
+    content, thumbnail, links = sanitize_body(draft.content_html, url)
     summary = (
         clean_text(draft.summary)
         if draft.summary
@@ -137,7 +150,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
         thumbnail=thumbnail,
         version=existing.version + 1 if existing else 1,
     )
-    return post
+    return PreparedPost(post, links)
 
 
 def comment_author(author: Author) -> Author:

@@ -52,7 +52,7 @@ from feeds.imports.items import (
 from feeds.imports.legacy_urls import alias_paths
 from feeds.imports.prepare import Prepared, Preparer, prepare_many, why_not
 from feeds.imports.reader import BatchReader, ThreadReader
-from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC
+from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC, embeds_linked
 from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
 from feeds.models import Post, PostDraft, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_post
@@ -235,10 +235,13 @@ class Importer(CommentImports):
     def _prepared(self, todo: list[tuple[ImportedPost, Post | None]], done: list[Prepared]
                   ) -> list[tuple[ImportedPost, Post]]:
         out = []
-        for (item, before), post in zip(todo, done, strict=True):
-            if isinstance(post, str):
-                self._skip_post(item, post)
+        for (item, before), prepared in zip(todo, done, strict=True):
+            if isinstance(prepared, str):
+                self._skip_post(item, prepared)
                 continue
+            post, links = prepared
+            if links:  # found while sanitizing: the body is not read again for them
+                self.report.notes.append((item.where, item.title, embeds_linked(links)))
             if before is not None and _same(before, replace(post, version=before.version)):
                 self.report.posts_unchanged += 1
                 self._post_ids[item.source_id] = before.id

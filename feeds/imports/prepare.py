@@ -3,8 +3,8 @@
 Preparing a post (nh3, the summary, the first image, slug and dates) was most of an import's
 time, all of it on one core (docs/benchmarks.md, "Publishing"): with `workers`, each batch is
 cut into one piece per worker and prepared in a process pool, while this process parses the
-next batch and writes the last. prepare_post is pure, so a post prepared in a worker is the
-post that would have been prepared here.
+next batch and writes the last. prepare_post_with_links is pure, so a post prepared in a worker
+is the post that would have been prepared here.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from datetime import datetime
 
 from feeds.errors import FeedsError
 from feeds.models import Post, PostDraft, Site
-from feeds.posts import prepare_post
+from feeds.posts import PreparedPost, prepare_post_with_links
 
 Job = tuple[PostDraft, Post | None]
 """A draft and the post it replaces (None: a new post)."""
-Prepared = Post | str
-"""The post to store, or why it cannot be (the error's message)."""
+Prepared = PreparedPost | str
+"""The post to store (with the embeds its body lost to a link, for the report), or why it
+cannot be (the error's message)."""
 
 
 def prepare_many(site: Site, now: datetime, jobs: Sequence[Job]) -> list[Prepared]:
@@ -33,7 +34,7 @@ def prepare_many(site: Site, now: datetime, jobs: Sequence[Job]) -> list[Prepare
     out: list[Prepared] = []
     for draft, before in jobs:
         try:
-            out.append(prepare_post(site, draft, now, before))
+            out.append(prepare_post_with_links(site, draft, now, before))
         except Exception as exc:  # one bad item must not sink its batch (nor the import)
             out.append(why_not(exc))
     return out

@@ -3,12 +3,23 @@ command line prints them, the API returns them, an import run keeps them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from feeds.players import link_host
 
 DELETED_IN_SYNDIC = "deleted in syndic: an import does not bring it back"
 CHANGED_IN_SYNDIC = "changed in syndic since import"
 NO_IMPORT_RECORD = "no import record: syndic's version is kept"
+
+
+def embeds_linked(urls: Sequence[str]) -> str:
+    """The note on a post whose body lost embeds to links (feeds/content.py, Sanitized.links),
+    naming their hosts."""
+    hosts = ", ".join(dict.fromkeys(link_host(url) or url for url in urls))
+    return (f"embedded content from {hosts} is a link now: a feed keeps the players of"
+            " well-known video and audio sites only")
 
 
 @dataclass(slots=True)

@@ -269,14 +269,20 @@ def test_a_hostile_base_url_cannot_turn_relative_links_into_scripts():
     assert_no_javascript(out)
 
 
-def test_styles_iframes_forms_and_embeds_are_removed():
+def test_styles_and_forms_are_removed_and_iframes_and_embeds_leave_only_a_link():
     html = (
         '<style>body{display:none}</style><p style="position:fixed" onclick="alert(1)">Hi</p>'
-        '<iframe src="https://evil.example/"><p>frame text</p></iframe>'
-        '<object data="x.swf"></object><embed src="x.swf"><form action="/steal"><input></form>'
+        '<iframe src="https://evil.example/" onload="alert(1)"><p>frame text</p></iframe>'
+        '<object data="x.swf" type="application/x-shockwave-flash"></object>'
+        '<embed src="y.swf" onerror="alert(1)"><form action="/steal"><input></form>'
     )
     out = sanitize(html)
-    assert out == "<p>Hi</p>"
+    assert out == (
+        '<p>Hi</p><a href="https://evil.example/">Embedded content: evil.example</a>'
+        '<a href="https://blog.example.com/2024/05/my-post/x.swf">Embedded content:'
+        ' blog.example.com</a><a href="https://blog.example.com/2024/05/my-post/y.swf">'
+        "Embedded content: blog.example.com</a>"
+    )
 
 
 def test_an_svg_with_an_onload_handler_is_removed():

@@ -1,12 +1,15 @@
 """Stories about video and audio players in a post: a blogger moving from Blogger or WordPress
 keeps the YouTube (Vimeo, SoundCloud, ...) players of their posts, and nothing else that comes
-in an <iframe> reaches a feed."""
+in an <iframe> reaches a feed but a link to its http(s) URL (the links' own stories are in
+test_content_embed_links.py)."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import feedparser
 import nh3
@@ -53,6 +56,9 @@ BLOGGER_EMBED = (
 PLAYER = re.compile(
     r'<iframe(?: (?:src|width|height|title|allowfullscreen|loading)="[^"<>]*")+></iframe>'
 )
+# The link left where another embed was (feeds/players.py, _LINK).
+LINK = re.compile(r'<a href="(https?://[^"<>]*)">Embedded content: ([a-z0-9._-]+)</a>')
+EVIL = '<a href="https://evil.example/">Embedded content: evil.example</a>'
 
 
 def sanitize(html: str) -> str:
@@ -168,19 +174,22 @@ def test_a_comment_keeps_a_player_too() -> None:
     comment = prepare_comment(WORKSHOP, 1, draft, "tag:c-1", NOW)
     assert comment.content_html == (
         f'<p>Same trip!</p><iframe allowfullscreen="" height="266" src="{YOUTUBE}" width="320">'
-        "</iframe>"
+        '</iframe><a href="https://blog.example.org/x">Embedded content: blog.example.org</a>'
     )
 
 
-# --- every other iframe vanishes ---------------------------------------------------------
+# --- every other iframe vanishes, leaving a link at most ----------------------------------
 
 
-def test_an_iframe_from_another_host_vanishes_with_its_content() -> None:
+def test_an_iframe_from_another_host_leaves_a_link_and_not_its_content() -> None:
     html = (
         '<p>before</p><iframe src="https://maps.example.com/embed?route=1" width="600">'
         "<p>Open the map</p></iframe><p>after</p>"
     )
-    assert sanitize(html) == "<p>before</p><p>after</p>"
+    assert sanitize(html) == (
+        '<p>before</p><a href="https://maps.example.com/embed?route=1">Embedded content:'
+        " maps.example.com</a><p>after</p>"
+    )
 
 
 # As written in a src attribute: the parser decodes character references ("&#9;") first.
@@ -236,12 +245,39 @@ def _as_parsed(src: str) -> str:
     return re.sub(r"&#(x?)([0-9a-f]+);", lambda m: chr(int(m[2], 16 if m[1] else 10)), src)
 
 
+# Of those, the ones that leave no link either: no URL, not http(s), a host a browser would
+# read otherwise than its text says, a space or control character, or a player's URL once
+# resolved (tabs and newlines go) that was not one as written.
+LEAVE_NOTHING = {
+    "", "https://www.youtube.com@evil.example/embed/x", "https://evil.example@www.youtube.com/embed/x",
+    "https://www%2eyoutube.com/embed/x", "https://www.yout\u0443be.com/embed/x",
+    "javascript:alert(1)//www.youtube.com/embed/x", "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "ftp://www.youtube.com/embed/x",
+    "https:\\\\www.youtube.com/embed/x", "https://www.youtube.com\\@evil.example/embed/x",
+    "https://www.youtube.com/embed\\..\\watch", "ht\ttps://www.youtube.com/embed/x",
+    "ht&#9;tps://www.youtube.com/embed/x", "https&#1;://www.youtube.com/embed/x",
+    "https&#x7f;://www.youtube.com/embed/x", "https ://www.youtube.com/embed/x",
+    "https://www.youtube.com/em&#10;bed/x", "https://[::1]/embed/x", "https://[broken/embed/x",
+    "tel:+15551234",
+}
+
+
 @pytest.mark.parametrize("src", HOSTILE_SOURCES)
-def test_an_iframe_that_is_not_a_well_known_player_vanishes_completely(src: str) -> None:
+def test_an_iframe_that_is_not_a_well_known_player_leaves_a_plain_link_at_most(src: str) -> None:
     assert embed_player_url(_as_parsed(src)) is None
     for quoted in (f'"{src}"', f"'{src}'"):
         html = f"<p>before</p><iframe src={quoted} width=320><b>fallback</b></iframe><p>after</p>"
-        assert sanitize(html) == "<p>before</p><p>after</p>"
+        out = sanitize(html)
+        left = out.removeprefix("<p>before</p>").removesuffix("<p>after</p>")
+        assert out == f"<p>before</p>{left}<p>after</p>"
+        if src in LEAVE_NOTHING:
+            assert left == ""
+        else:  # a link to an http(s) URL, naming its host, as any link of the post would be
+            link = LINK.fullmatch(left)
+            assert link is not None, left
+            assert urlsplit(html_module.unescape(link[1])).hostname == link[2]
+            assert sanitize(left) == left
 
 
 @pytest.mark.parametrize(
@@ -254,16 +290,18 @@ def test_an_iframe_that_is_not_a_well_known_player_vanishes_completely(src: str)
             f"<iframe srcdoc='<script>alert(1)</script>' data-src='{YOUTUBE}'></iframe>after",
             "after",
         ),
+        (f"<iframe data-syndic-embed='{YOUTUBE}'>x</iframe>after", "after"),
         (f"<iframe data-syndic-iframe='{YOUTUBE}'>x</iframe>after", "after"),
         # an iframe ends at the first </iframe> (HTML §13.2.5.14), whatever it holds
         (
             f"<iframe src='{YOUTUBE}'><iframe src='https://evil.example/'>in</iframe>out</iframe>!",
             f'<iframe src="{YOUTUBE}"></iframe>out!',
         ),
-        ("<iframe src='https://evil.example/'><iframe src='" + YOUTUBE + "'>in</iframe>out", "out"),
-        ("<iframe src='https://evil.example/'>a</iframex>b</IFRAME >c", "c"),
-        ("<iframe src='https://evil.example/'>never closed <p>text", ""),
-        ("<iframe src='https://evil.example/'>x</iframe", ""),
+        ("<iframe src='https://evil.example/'><iframe src='" + YOUTUBE + "'>in</iframe>out",
+         f"{EVIL}out"),
+        ("<iframe src='https://evil.example/'>a</iframex>b</IFRAME >c", f"{EVIL}c"),
+        ("<iframe src='https://evil.example/'>never closed <p>text", EVIL),
+        ("<iframe src='https://evil.example/'>x</iframe", EVIL),
         (f"<iframe src='{YOUTUBE}'>x</iframe", f'<iframe src="{YOUTUBE}"></iframe>'),
         (f"<iframe src='{YOUTUBE}'", ""),
         # iframes in SVG or MathML hold elements, not text: nh3 drops them whole
@@ -291,7 +329,7 @@ def test_an_iframe_that_is_not_a_well_known_player_vanishes_completely(src: str)
         ),
         (
             "<table><iframe src='https://evil.example/'>t</iframe><tr><td>c</td></tr></table>",
-            "<table><tbody><tr><td>c</td></tr></tbody></table>",
+            f"{EVIL}<table><tbody><tr><td>c</td></tr></tbody></table>",
         ),
     ],
 )
@@ -306,8 +344,9 @@ def test_escaped_iframe_markup_in_text_is_still_just_text() -> None:
     )
 
 
-# Before players were kept, every iframe went with its content. Now: the same output, with
-# the players (empty) where their iframes were; nothing else may change.
+# Before players were kept, every iframe went with its content (and every object and embed
+# with its tags). Now: the same output, with the players (empty) where their iframes were and
+# a link where another embed with an http(s) URL was; nothing else may change.
 _WAS_SANITIZED = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(content_module._DROP_WITH_CONTENT),  # iframe among them
@@ -326,23 +365,42 @@ _PIECES = st.sampled_from([
     "<!--", "-->", "&lt;iframe&gt;", "<", ">", '"', "'", "&amp;", "<div>", "</div>", "<br>",
     "<a href='https://x.example/'>", "</a>", "<img src='https://x.example/i.png'>", "\x00",
     "<li>", "<ul>", "<plaintext>", "<frameset>", "<body>",
+    "<iframe src='https://www.google.com/maps/embed?pb=1&amp;z=2'>", "<iframe src='/x?a=<b>'>",
+    "<iframe src=javascript:alert(1)>", "<iframe src='data:text/html,<p>'>", "<iframe src=' '>",
+    "<object data='/m.swf' type=application/x-shockwave-flash>", "<object>", "</object>",
+    "<object data='javascript:alert(1)'>", "<param name=movie value='https://x.example/m.swf'>",
+    "<embed src='https://codepen.io/a/embed/b'>", "<embed src=/m.swf>", "<embed>",
+    "<embed src='vbscript:x'>", "<OBJECT DATA=//x.example/m.swf>", "</OBJECT >", "<frame src=x>",
 ])  # fmt: skip
+_EMBEDS = re.compile(r"<(?:iframe|object|embed)", re.IGNORECASE)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(st.lists(_PIECES, max_size=40))
-def test_a_body_sanitizes_as_before_but_for_its_players(pieces: list[str]) -> None:
+def test_a_body_sanitizes_as_before_but_for_its_players_and_dropped_embeds_links(
+    pieces: list[str],
+) -> None:
     html = "".join(pieces)
-    out = sanitize(html)
+    body = content_module.sanitize_body(html, BASE)
+    out = body.html
     before = content_module.strip_xml_illegal(
         _WAS_SANITIZED.clean(content_module.strip_xml_illegal(html))
     )
-    assert PLAYER.sub("", out) == before
+    assert LINK.sub("", PLAYER.sub("", out)) == before
     for tag in re.findall(r"<iframe[^>]*>", out):
         src = re.search(r' src="([^"]*)"', tag)
         assert src is not None, tag
         url = src.group(1).replace("&amp;", "&")
         assert embed_player_url(url) == url
+    # Each link stands for an embed of the body, to an absolute http(s) URL, and is exactly
+    # what the sanitizer makes of that link written by hand (nothing more gets through).
+    links = LINK.findall(out)
+    assert len(links) <= len(_EMBEDS.findall(html))
+    assert [html_module.unescape(href) for href, _ in links] == list(body.links)
+    for href, host in links:
+        link = f'<a href="{href}">Embedded content: {host}</a>'
+        assert sanitize(link) == link
+        assert urlsplit(html_module.unescape(href)).hostname == host
 
 
 # --- summaries and thumbnails --------------------------------------------------------------

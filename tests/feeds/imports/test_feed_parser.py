@@ -275,7 +275,8 @@ def test_bytes_naming_a_file_are_not_read_as_the_file() -> None:
 
 async def test_a_feeds_video_players_come_in_and_its_scripts_do_not(blog: Blog) -> None:
     # feedparser's own sanitizer drops every iframe; the import leaves sanitizing to ours
-    # (feeds/content.py), which keeps the players of well-known hosts only.
+    # (feeds/content.py), which keeps the players of well-known hosts only, and a link to
+    # any other iframe.
     body = (
         "<p>Trip</p><iframe src='//www.youtube.com/embed/dQw4w9WgXcQ' width='560'></iframe>"
         "<iframe src='https://ads.example/x'>ad</iframe><script>alert(1)</script>"
@@ -287,5 +288,6 @@ async def test_a_feeds_video_players_come_in_and_its_scripts_do_not(blog: Blog) 
     (stored,) = await blog.store.list_posts(blog.site.id)
     assert stored.content_html == (
         '<p>Trip</p><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" width="560">'
-        '</iframe><img src="https://old.example/a.jpg">'
+        '</iframe><a href="https://ads.example/x">Embedded content: ads.example</a>'
+        '<img src="https://old.example/a.jpg">'
     )

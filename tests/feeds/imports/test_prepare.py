@@ -11,7 +11,7 @@ import pytest
 from feeds.errors import InvalidPostError
 from feeds.imports.prepare import prepare_many
 from feeds.models import Author, CommentDraft, FeedMode, Post, PostDraft, Site
-from feeds.posts import EARLIEST, LATEST, post_url, prepare_comment, prepare_post
+from feeds.posts import EARLIEST, LATEST, PreparedPost, post_url, prepare_comment, prepare_post
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -66,6 +66,7 @@ def test_one_bad_item_whatever_it_raises_is_a_reason_and_the_others_are_prepared
         (draft("Good too", NOW - timedelta(days=2)), None),
     ]
     good, year_one, not_text, good_too = prepare_many(site(), NOW, jobs)
-    assert isinstance(good, Post) and isinstance(good_too, Post)
+    assert isinstance(good, PreparedPost) and isinstance(good_too, PreparedPost)
+    assert isinstance(good.post, Post) and good.links == ()
     assert isinstance(year_one, str) and year_one.startswith("published: date out of range")
     assert isinstance(not_text, str) and not_text.startswith("TypeError: ")
