@@ -18,6 +18,8 @@ import nh3
 
 from feeds.players import (
     EMBED_ATTRS,
+    EMBED_LINK,
+    EMBED_LINK_TEXT,
     embed_attribute,
     embed_player_url,
     link_host,
@@ -314,6 +316,10 @@ def summary_from_html(html: str, length: int) -> str:
 
 
 def _text_of(html: str) -> str:
+    if EMBED_LINK_TEXT in html:
+        # A link left for an embed (players.py) is no more the post's prose than a
+        # player's fallback text is.
+        html = EMBED_LINK.sub("", html)
     spaced = _BLOCK_TAG.sub(" <", html)
     text_only: str = _TEXT_ONLY.clean(spaced)
     return clean_text(_html.unescape(text_only))

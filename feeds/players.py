@@ -18,8 +18,8 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 __all__ = [
-    "EMBED_ATTRS", "EMBED_PLAYERS", "embed_attribute", "embed_player_url", "link_host",
-    "players_and_links",
+    "EMBED_ATTRS", "EMBED_LINK", "EMBED_LINK_TEXT", "EMBED_PLAYERS", "embed_attribute",
+    "embed_player_url", "link_host", "players_and_links",
 ]
 
 EMBED_PLAYERS: MappingProxyType[str, str] = MappingProxyType({
@@ -143,6 +143,9 @@ _IFRAME_END = "</iframe>"
 # writes for `<a href="URL">` (href only, as every link; no rel: link_rel is None), the URL
 # escaped as nh3 escaped it.
 _LINK = '<a href="{}">Embedded content: {}</a>'
+# Those links as they stand in a stored body, for a summary to leave out (content.py).
+EMBED_LINK = re.compile(r'<a href="[^"<>]*">Embedded content: [^<>]*</a>')
+EMBED_LINK_TEXT = "Embedded content: "
 
 
 def players_and_links(html: str) -> tuple[str, tuple[str, ...]]:

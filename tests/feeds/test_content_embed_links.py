@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import feedparser
 import pytest
 
-from feeds.content import first_image, sanitize_body, sanitize_html
+from feeds.content import first_image, sanitize_body, sanitize_html, summary_from_html
 from feeds.feedset import FeedContext, build_doc, entries_for_posts
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, PostDraft
 from feeds.posts import prepare_post, prepare_post_with_links
@@ -215,3 +215,12 @@ def test_a_feed_with_a_linked_map_reads_cleanly_and_validates() -> None:
         assert "Embedded content: blog.example.org" in shown
     item = assert_jsonfeed_valid(render(FeedFormat.JSON))["items"][0]
     assert item["content_html"] == post.content_html
+
+
+def test_a_summary_is_the_posts_prose_without_the_links_left_for_embeds() -> None:
+    body = sanitize(f"<p>Where we met:</p>{BLOGGER_MAP}<p>See you there.</p>")
+    assert link(MAP, "www.google.com") in body
+    assert summary_from_html(body, 300) == "Where we met: See you there."
+    # A link the author wrote with other words is prose, and stays.
+    own = sanitize(f'<p>The <a href="{MAP}">map</a>.</p>')
+    assert summary_from_html(own, 300) == "The map."
