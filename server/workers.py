@@ -216,7 +216,7 @@ class Followers:
             # A version (or a drop) not stored yet cannot be read back by the follower: sent
             # now. One stored (FeedService.unstored asks) is committed: it reads it back.
             changed, dropped = app[FEEDS].unstored()
-            follower.send(_frame(("feeds", changed, dropped)))
+            follower.send(_frame(("feeds", changed, dropped, ())))
             follower.send(_frame(("go",)))
         elif kind == "wake":
             app[WAKE]()
