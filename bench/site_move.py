@@ -4,7 +4,8 @@ store's change of the site's base URL from the export's own (every post's links 
 in SQL) and of its
 summary length (every summary the blog made re-cut), each timed, with the longest the
 event loop went without a turn meanwhile (a ticker every 1 ms: how long a server doing the
-change would keep a feed request waiting).
+change would keep a feed request waiting) and the slowest of small writes made meanwhile
+(what a create would wait for the write turn).
 
     .venv/bin/python -m bench.site_move --posts 20000
 """
@@ -28,9 +29,10 @@ from feeds.store import Store, open_store
 from feeds.store import schema as t
 
 
-async def _timed(work: Awaitable[Any]) -> tuple[float, float]:
-    """Wall seconds of `work`, and the longest gap (ms) between turns of a 1 ms ticker."""
-    longest = 0.0
+async def _timed(store: Store, site_id: int, work: Awaitable[Any]) -> str:
+    """Wall seconds of `work`; the longest gap (ms) between turns of a 1 ms ticker; and
+    the longest a small write made every 50 ms meanwhile took (what a create waits)."""
+    longest, slowest_write = 0.0, 0.0
     done = False
 
     async def tick() -> None:
@@ -41,13 +43,25 @@ async def _timed(work: Awaitable[Any]) -> tuple[float, float]:
             now = time.perf_counter()
             longest, last = max(longest, now - last), now
 
-    ticker = asyncio.create_task(tick())
+    async def write() -> None:
+        nonlocal slowest_write
+        n = 0
+        while not done:
+            n += 1
+            started = time.perf_counter()
+            await store.save_aliases(site_id, {f"bench:{n}": "x"})
+            slowest_write = max(slowest_write, time.perf_counter() - started)
+            await asyncio.sleep(0.05)
+
+    tasks = [asyncio.create_task(tick()), asyncio.create_task(write())]
+    await asyncio.sleep(0.01)
     started = time.perf_counter()
     await work
     wall = time.perf_counter() - started
     done = True
-    await ticker
-    return wall, longest * 1000
+    await asyncio.gather(*tasks)
+    return (f"{wall:.2f} s, longest loop stall {longest * 1000:.0f} ms, "
+            f"slowest write meanwhile {slowest_write * 1000:.0f} ms")
 
 
 async def _count(store: Store, *where: Any) -> int:
@@ -64,15 +78,13 @@ async def measure(db: Path) -> None:
         # Every generated post shows a photo from the old blog's uploads (bench/wxr_gen.py
         # SITE): a blog whose posts link under its base is that blog, moved.
         await store.update_site(site.id, {"base_url": SITE})
-        wall, stall = await _timed(store.update_site(
+        timed = await _timed(store, site.id, store.update_site(
             site.id, {"base_url": "https://moved.example/blog"}))
         moved = await _count(store, t.posts.c.content_html.contains("https://moved.example/"))
-        print(f"base_url change: {wall:.2f} s for {posts} posts ({moved} rewritten), "
-              f"longest loop stall {stall:.0f} ms")
-        wall, stall = await _timed(store.update_site(
+        print(f"base_url change, {posts} posts ({moved} rewritten): {timed}")
+        timed = await _timed(store, site.id, store.update_site(
             site.id, {"summary_length": site.summary_length + 150}))
-        print(f"summary_length change: {wall:.2f} s for {posts} posts, "
-              f"longest loop stall {stall:.0f} ms")
+        print(f"summary_length change, {posts} posts: {timed}")
     finally:
         await store.close()
 

@@ -21,7 +21,7 @@ from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
-from feeds.store.site_moves import carry_site_change
+from feeds.store.site_moves import carry_site_change, plan_summaries
 from feeds.store.writes import (
     host_taken,
     is_row_id,
@@ -78,7 +78,11 @@ class Admin(StoreBase):
         unknown = set(changes) - set(SITE_FIELDS)
         if unknown:
             raise InvalidInputError(sorted(unknown)[0], "not a field of a site")
-        await self.get_site(site_id)
+        current = await self.get_site(site_id)
+        plan = None
+        if changes.get("summary_length", current.summary_length) != current.summary_length:
+            plan = await plan_summaries(self.engine, site_id, current.summary_length,
+                                        changes["summary_length"])
         try:
             async with self.writing() as conn:
                 if "host" in changes and await host_taken(conn, changes["host"], site_id):
@@ -92,7 +96,7 @@ class Admin(StoreBase):
                         .values(**(changes or {"id": site_id})))
                     if replaces is not None and result.rowcount != 1:
                         raise StaleWriteError("site")
-                    await carry_site_change(conn, before, await _site_row(conn, site_id))
+                    await carry_site_change(conn, before, await _site_row(conn, site_id), plan)
         except IntegrityError:
             raise InvalidInputError("host", "another site has it") from None
         return await self.get_site(site_id)

@@ -9,6 +9,7 @@ from feeds.content import summary_from_html
 from feeds.models import Author, Comment, CommentStatus, Enclosure, PostDraft, Site
 from feeds.posts import prepare_post
 from feeds.store import Store
+from feeds.store.site_moves import carry_site_change, plan_summaries
 from server.clock import FakeClock
 from tests.feeds.store.conftest import MakeSite
 
@@ -80,3 +81,26 @@ async def test_a_new_summary_length_reaches_the_summaries_the_blog_made_not_the_
     # Back again: the summary the first length made.
     await store.update_site(site.id, {"summary_length": site.summary_length})
     assert replace(await store.get_post(site.id, str(made)), version=0) == replace(before, version=0)
+
+
+async def test_a_post_edited_while_the_summaries_are_cut_gets_its_summary_from_the_edit(
+        store: Store, site: Site, clock: FakeClock) -> None:
+    """The summaries are cut ahead of the write, each with the version it was cut from; a
+    post written in between is cut again, in the write, from what it holds now."""
+    first = await _post(store, site, clock, "First")
+    plan = await plan_summaries(store.engine, site.id, site.summary_length, 60)
+    before = await store.get_post(site.id, str(first))
+    edited = prepare_post(site, PostDraft(
+        title="First", content_html="<p>" + "edited " * 40 + "</p>", published=clock.now()),
+        clock.now(), existing=before)
+    await store.write_post(edited, (), clock.now(), is_new=False, replaces=before.version)
+    late = await _post(store, site, clock, "Written meanwhile")
+
+    async with store.writing() as conn:
+        await carry_site_change(conn, site, replace(site, summary_length=60), plan)
+
+    now = await store.get_post(site.id, str(first))
+    assert now.summary == summary_from_html(now.content_html, 60)
+    assert now.summary.startswith("edited edited")
+    later = await store.get_post(site.id, str(late))
+    assert later.summary == summary_from_html(later.content_html, 60)
