@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from config import Settings
 from feeds.errors import InvalidInputError
@@ -35,8 +36,20 @@ def site_changes(settings: Settings, before: Site, changes: Mapping[str, Any]
     if before.is_default and "base_url" in given:
         raise InvalidInputError("base_url", DEFAULT_BASE_URL)
     if before.is_default:
-        return following_host(before, given, lambda host: default_base_url(settings, host))
+        # Made from the host and the *server's* port, which this process (`syndic site
+        # set` in a shell without the server's settings) may not know: the port is taken
+        # from the stored base URL, which the server's start set (QA: a CLI run with
+        # another port froze the base URL on the old host).
+        port = _port_of(before.base_url)
+        return following_host(before, given, lambda host: host_base_url(host, port))
     return following_host(before, given, host_base_url)
+
+
+def _port_of(url: str) -> int:
+    try:
+        return urlsplit(url).port or 80
+    except ValueError:
+        return 80
 
 
 class SiteDirectory:

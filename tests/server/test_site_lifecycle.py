@@ -7,6 +7,7 @@ The default blog's base URL is a setting, and the API says so."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -261,3 +262,17 @@ def test_the_clash_rule_names_the_field_to_change() -> None:
     error = base_url_clash(None, "a.test:8080", "http://c.test", [
         Site(1, "x.test", "X", "", "http://a.test:8080", "UTC", "en", FeedMode.FULL, 200, NOW)])
     assert isinstance(error, InvalidInputError) and error.field == "host"
+
+
+async def test_the_command_line_moves_the_default_blogs_links_with_its_host_on_the_servers_port(
+        make_api: ApiMaker, tmp_path: Path) -> None:
+    """`syndic site set 1 host=...` run from a shell without the server's settings (another
+    port, or a public_url of its own) moves the base URL on the port the server gave it."""
+    api = await make_api(server={"public_url": "", "port": 18600})
+    assert (await api.get("/api/sites/1")).json["base_url"] == "http://localhost:18600"
+    await api.client.close()
+    for host in ("main.test", "third.test"):
+        done = await asyncio.to_thread(syndic, tmp_path, "site", "set", "1", f"host={host}")
+        assert done.returncode == 0, done.stderr
+        shown = await asyncio.to_thread(syndic, tmp_path, "site", "show", "1", "--json")
+        assert json.loads(shown.stdout)["base_url"] == f"http://{host}:18600"
