@@ -7,7 +7,9 @@ command-line overrides, later sources winning. The result is a frozen :class:`Se
 
 import dataclasses
 import difflib
+import json
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -19,6 +21,9 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "ENV_PREFIX",
+    "PORT_PATTERN",
+    "SITE_HOST",
+    "SITE_HOST_MAX",
     "ApiSettings",
     "ConfigError",
     "FeedSettings",
@@ -31,8 +36,12 @@ __all__ = [
     "SourceSettings",
     "StorageSettings",
     "WebSubSettings",
+    "is_site_host",
     "load_settings",
+    "redact_url",
+    "redact_urls_in",
     "settings_as_dict",
+    "settings_as_json",
     "settings_as_toml",
 ]
 
@@ -192,6 +201,15 @@ _FALSE = frozenset({"false", "0", "no", "off"})
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _DB_SCHEMES = ("sqlite", "postgresql", "postgresql+asyncpg")
 
+_ASCII_INT = re.compile(r"-?[0-9]+")
+_ASCII_NUMBER = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+# A URL's user info with a password: "scheme://user:" kept, the password up to the last "@"
+# masked (SQLAlchemy reads a password up to the first "@", urllib to the netloc's last: the
+# mask covers both, and may hide more than the password of an odd URL, never less).
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@'\"]*):[^\s'\"]*@")
+_VALUE_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):.*@", re.DOTALL)
+MASK = "***"
+
 # "section.key" -> (value, where it came from, e.g. " (in /etc/syndic.toml)")
 _Values = dict[str, tuple[object, str]]
 
@@ -218,12 +236,13 @@ def _from_text(text: str, kind: type, name: str, where: str) -> object:
     token = text.strip()
     if kind is bool and token.lower() in _TRUE | _FALSE:
         return token.lower() in _TRUE
-    if kind is int or kind is float:
-        try:
-            return kind(token)
-        except ValueError:
-            pass
-    expected = "true/false, 1/0, yes/no or on/off" if kind is bool else _TYPE_NAMES[kind]
+    # ASCII only, whole: int() and float() also take "٩٠٠٠", "9_000", " 9000 " and "inf".
+    # A minus sign is read, so that a negative value is refused by its range, named.
+    if (kind is int and _ASCII_INT.fullmatch(text)) or (
+            kind is float and _ASCII_NUMBER.fullmatch(text)):
+        return kind(text)
+    expected = {bool: "true/false, 1/0, yes/no or on/off", int: "an integer in ASCII digits",
+                float: "a number in ASCII digits"}.get(kind, _TYPE_NAMES[kind])
     raise ConfigError(f"{name}: expected {expected}, got {text!r}{where}")
 
 
@@ -280,12 +299,57 @@ def _apply_environ(values: _Values, environ: Mapping[str, str]) -> None:
         values[name] = (_from_text(environ[var], _SCHEMA[section][1][key], name, where), where)
 
 
+def redact_url(value: str) -> str:
+    """A setting's value with the password of a URL in it masked:
+    postgresql://postgres:***@127.0.0.1:5432/x. Anything else unchanged."""
+    return _VALUE_PASSWORD.sub(rf"\1:{MASK}@", value, count=1)
+
+
+def redact_urls_in(text: str) -> str:
+    """Free text (an error message, a log line) with the password of every URL in it
+    masked; URLs end at white space or a quote."""
+    return _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
+
+
 def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _base_url_problem(value: str) -> str | None:
+    """Why `value` cannot be server.public_url (the default site's base URL); None if it
+    can: an absolute http(s) URL with a host, and no user info, query, fragment, white
+    space or control character (each would be copied into every link of every feed)."""
+    if not _is_http_url(value):
+        return "must be empty or an absolute http(s) URL such as https://blog.example.com"
+    parts = urlsplit(value)
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return "must not hold white space or control characters"
+    if "@" in parts.netloc:
+        return "must not hold user info (user@ or user:password@)"
+    if "?" in value or "#" in value:
+        return "must not hold a query (?) or fragment (#): it is the base of the site's URLs"
+    try:
+        parts.port  # noqa: B018 (a port past 65535 or not a number raises)
+    except ValueError:
+        return "has a bad port"
+    return None
+
+
+PORT_PATTERN = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+"""A TCP port, 0-65535, for patterns."""
+SITE_HOST = rf"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?(:{PORT_PATTERN})?$"
+"""A site's host, with a port when not the default (blog.example.com, localhost:8080), at most
+255 characters: wherever a host is set (the settings' site.host, the admin API, `syndic site
+create`). Both Python's re (fullmatch) and ECMA-262 (the API's JSON schema) read it."""
+SITE_HOST_MAX = 255
+
+
+def is_site_host(value: str) -> bool:
+    return 0 < len(value) <= SITE_HOST_MAX and re.fullmatch(SITE_HOST, value) is not None
 
 
 SUMMARY_LENGTH = (20, 10000)
@@ -319,9 +383,14 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     for name, choices in _CHOICES.items():
         if get(name) not in choices:
             found.append((name, f"must be one of {', '.join(choices)}, got {get(name)!r}"))
-    for name in ("server.public_url", "websub.hub_url"):
-        if get(name) and not _is_http_url(get(name)):
-            found.append((name, f"must be empty or an http(s) URL, got {get(name)!r}"))
+    if get("server.public_url") and (why := _base_url_problem(get("server.public_url"))):
+        found.append(("server.public_url", f"{why}, got {get('server.public_url')!r}"))
+    if get("websub.hub_url") and not _is_http_url(get("websub.hub_url")):
+        found.append(("websub.hub_url",
+                      f"must be empty or an http(s) URL, got {get('websub.hub_url')!r}"))
+    if not is_site_host(get("site.host")):
+        found.append(("site.host", "must be a host name, with a port (0-65535) when not the "
+                      f"default: blog.example.com, localhost:8080; got {get('site.host')!r}"))
     cap, default = get("feeds.max_results_cap"), get("feeds.default_max_results")
     if not 1 <= default <= cap:
         found.append(("feeds.default_max_results",
@@ -412,6 +481,14 @@ def load_settings(
     (option not given) and a string is converted like an environment variable.
     Raises :class:`ConfigError` naming the offending key on any problem.
     """
+    try:
+        return _load(config_file, environ, overrides)
+    except ConfigError as exc:  # a message may quote a URL setting: never its password
+        raise ConfigError(redact_urls_in(str(exc))) from None
+
+
+def _load(config_file: str | os.PathLike[str] | None, environ: Mapping[str, str] | None,
+          overrides: Mapping[str, Mapping[str, object]] | None) -> Settings:
     values: _Values = {}
     defaults = resources.files(__name__).joinpath("default.toml").read_text(encoding="utf-8")
     default_data = _parse_toml(defaults, "default.toml")
@@ -458,6 +535,29 @@ def settings_as_dict(settings: Settings) -> dict[str, dict[str, object]]:
     }
 
 
+def _shown(value: object) -> object:
+    """A value as `syndic config` shows it: the password of a URL masked."""
+    if isinstance(value, str):
+        return redact_url(value)
+    if isinstance(value, tuple):
+        return tuple(_shown(v) for v in value)
+    return value
+
+
+def settings_as_json(settings: Settings) -> str:
+    """The effective settings as one JSON object (`syndic config --json`): {section: {key:
+    value}} and "sources", a list. Secrets are not shown: each API token is "***", and so
+    is the password of a URL."""
+    data: dict[str, object] = {
+        section: {key: ([MASK] * len(value)  # type: ignore[arg-type]
+                        if f"{section}.{key}" in _SECRET else _shown(value))
+                  for key, value in table.items()}
+        for section, table in settings_as_dict(settings).items()}
+    data["sources"] = [{k: _shown(getattr(s, k)) for k in SOURCE_KEYS}
+                       for s in settings.sources]
+    return json.dumps(data, ensure_ascii=False)
+
+
 _ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]} | {
     ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b", ord("\t"): "\\t",
     ord("\n"): "\\n", ord("\f"): "\\f", ord("\r"): "\\r",
@@ -477,15 +577,16 @@ def _toml_value(value: object) -> str:
 
 
 def settings_as_toml(settings: Settings) -> str:
-    """The effective settings as TOML text, loadable again as a config file."""
+    """The effective settings as TOML text, loadable again as a config file (API tokens
+    left out, and the password of a URL masked: postgresql://postgres:***@db/syndic)."""
     lines = ["# Effective syndic settings (default.toml <- config file <- environment"
              " <- command line)."]
     for section, table in settings_as_dict(settings).items():
         lines += ["", f"[{section}]"]
-        lines += [f"{key} = {_toml_value(value)}" if f"{section}.{key}" not in _SECRET
+        lines += [f"{key} = {_toml_value(_shown(value))}" if f"{section}.{key}" not in _SECRET
                   else f"# {key} = ... ({len(value)} set, not shown)"  # type: ignore[arg-type]
                   for key, value in table.items()]
     for source in settings.sources:
         lines += ["", "[[sources]]"]
-        lines += [f"{k} = {_toml_value(getattr(source, k))}" for k in SOURCE_KEYS]
+        lines += [f"{k} = {_toml_value(_shown(getattr(source, k)))}" for k in SOURCE_KEYS]
     return "\n".join(lines) + "\n"

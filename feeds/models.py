@@ -224,7 +224,7 @@ class Subscription:
     id: int
     topic: Topic
     callback: str
-    secret: str | None
+    secret: str | None = field(repr=False)  # never in a log line or traceback
     lease_seconds: int
     expires_at: datetime
     created: datetime
@@ -240,7 +240,7 @@ class Intent:
     """subscribe, unsubscribe or denied."""
     topic: Topic
     callback: str
-    secret: str | None
+    secret: str | None = field(repr=False)
     lease_seconds: int
     reason: str | None
     attempts: int
@@ -269,8 +269,8 @@ class Delivery:
     next_attempt_at: datetime
     last_status: int | None = None
     last_error: str | None = None
-    secret: str | None = None
-    """The subscription's secret (WebSub deliveries), for the signature."""
+    secret: str | None = field(default=None, repr=False)
+    """The subscription's secret (WebSub deliveries), for the signature; not in its repr."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config import SUMMARY_LENGTH
+from config import PORT_PATTERN, SITE_HOST, SITE_HOST_MAX, SUMMARY_LENGTH
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -70,12 +70,12 @@ _POST_FIELDS: dict[str, Any] = {
     "publish_at": PUBLISH_AT,
     "status": POST_STATUS,
 }
-# A TCP port, 0-65535, for patterns.
-PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+PORT = PORT_PATTERN  # a TCP port, 0-65535, for patterns
 _SITE_FIELDS: dict[str, Any] = {
     # A refused pattern's 400 says its description (server/api_input._refusal).
-    "host": {"type": "string", "minLength": 1, "maxLength": 255,
-             "pattern": rf"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?(:{PORT})?$",
+    # The settings' site.host takes the same (config.SITE_HOST).
+    "host": {"type": "string", "minLength": 1, "maxLength": SITE_HOST_MAX,
+             "pattern": SITE_HOST,
              "description": "a host name, with a port (0-65535) when not the default: "
                             "blog.example.com, localhost:8080"},
     "title": {"type": "string", "minLength": 1, "maxLength": 1000},

@@ -35,7 +35,7 @@ from server.keys import (
     SITES_CHANGED,
     STORE,
 )
-from server.middleware import errors_middleware
+from server.middleware import errors_middleware, server_header
 from server.push_jobs import sender_ctx
 from server.routes import ROUTES
 from server.scheduler import scheduler_ctx
@@ -179,6 +179,7 @@ def create_app(settings: Settings, clock: Clock | None = None, demo: bool = Fals
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo
     app[SITES_CHANGED] = lambda: None
+    app.on_response_prepare.append(server_header)
     if follower_fd is None:
         app.cleanup_ctx.extend([access_log_ctx, store_ctx, feeds_ctx, sender_ctx,
                                 scheduler_ctx])

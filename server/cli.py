@@ -35,7 +35,14 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from config import ConfigError, Settings, load_settings, settings_as_toml
+from config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    redact_urls_in,
+    settings_as_json,
+    settings_as_toml,
+)
 from feeds.errors import FeedsError
 from feeds.store import Store, open_store
 from server import cli_admin, cli_content, cli_push
@@ -43,6 +50,7 @@ from server.access_log import FastAccessLogger
 from server.app import create_app
 from server.fastpath import FastSite
 from server.keys import FOLLOWER_FD
+from server.log_setup import configure_logging
 from server.workers import Followers, listening_sockets
 
 
@@ -70,15 +78,16 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = add("serve", "run the feed server")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, help="server processes (server.workers)")
+    # Strings, read as the settings read SYNDIC_SERVER__PORT (ASCII digits only).
+    serve.add_argument("--port")
+    serve.add_argument("--workers", help="server processes (server.workers)")
     serve.add_argument("--demo", action="store_true", help="fill an empty store with a demo blog")
     # A follower process's end of its channel to the leader (server/workers.py): the leader
     # starts its followers with it; not for people.
     serve.add_argument("--follower-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--listen-fd", type=int, action="append", help=argparse.SUPPRESS)
     add("migrate", "apply database migrations")
-    add("config", "print the effective settings")
+    add("config", "print the effective settings (secrets not shown)", json_out=True)
     regen = add("regenerate", "mark every feed (or one) for rendering by the running server",
                 site=True)
     regen.add_argument("feed", nargs="?", help="a feed path, e.g. /feeds/posts/default/-/x")
@@ -126,15 +135,17 @@ def _parser() -> argparse.ArgumentParser:
 
     site = group("site", "list, show, create, change or remove sites")
     add("list", "list sites", site, json_out=True)
-    add("show", "show a site", site, json_out=True).add_argument("ref", nargs="?")
+    add("show", "show a site", site, json_out=True).add_argument("ref", nargs="?",
+                                                                 metavar="SITE")
     screate = add("create", "create a site", site, json_out=True)
     screate.add_argument("host")
     screate.add_argument("--title", required=True)
     screate.add_argument("--set", action="append", metavar="KEY=VALUE")
     sset = add("set", "change a site: KEY=VALUE ...", site, json_out=True)
-    sset.add_argument("ref", help="site id or host")
+    sset.add_argument("ref", help="site id or host", metavar="SITE")
     sset.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
-    add("rm", "remove a site and everything in it", site, json_out=True).add_argument("ref")
+    add("rm", "remove a site and everything in it", site, json_out=True).add_argument(
+        "ref", metavar="SITE")
 
     token = group("token", "API tokens")
     add("create", "make a token (shown once)", token, json_out=True).add_argument("name")
@@ -159,7 +170,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides.setdefault("server", {})["host"] = args.host
     if getattr(args, "port", None):
         overrides.setdefault("server", {})["port"] = args.port
-    if getattr(args, "workers", None) is not None:
+    if getattr(args, "workers", None):
         overrides.setdefault("server", {})["workers"] = args.workers
     environ = {k: v for k, v in os.environ.items() if k.upper() != DEBUG_ENV}
     return load_settings(getattr(args, "config", None), environ, overrides)
@@ -172,8 +183,10 @@ def _check_storage(url: str) -> None:
     password)."""
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return  # load_settings checked the scheme; open_store says what else is wrong
+        parsed.port  # noqa: B018 (read here: a port that is no number is a ValueError)
+    except (ArgumentError, ValueError) as exc:  # load_settings checked the scheme
+        raise ConfigError(f"storage.url: not a database URL that can be read: "
+                          f"{redact_urls_in(str(exc))}") from None
     database = parsed.database
     if not parsed.get_backend_name().startswith("sqlite") or not database or (
             database == ":memory:" or database.startswith("file:")):
@@ -190,7 +203,8 @@ async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]
     try:
         store = await open_store(settings.storage.url, settings.storage.echo)
     except DBAPIError as exc:  # a file that is no database, a refused login...
-        raise ConfigError(f"storage.url: cannot open the database: {exc.orig}") from exc
+        raise ConfigError("storage.url: cannot open the database: "
+                          f"{redact_urls_in(str(exc.orig))}") from exc
     try:
         return await work(store)
     finally:
@@ -225,9 +239,7 @@ def _tune_malloc() -> None:
 def _serve(settings: Settings, demo: bool, argv: list[str], follower_fd: int | None,
            listen_fds: list[int]) -> int:
     _tune_malloc()  # before any thread starts
-    logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(name)s %(message)s")
-    # A run every change_poll_seconds would flood the log at INFO.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(settings)
     app = create_app(settings, demo=demo, follower_fd=follower_fd)
     followers = (Followers(app, argv, settings.server.workers - 1)
                  if follower_fd is None and settings.server.workers > 1 else None)
@@ -316,7 +328,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args.demo, list(sys.argv[1:] if argv is None else argv),
                       args.follower_fd, args.listen_fd or [])
     if args.command == "config":
-        print(settings_as_toml(settings), end="")
+        print(settings_as_json(settings) + "\n" if args.json else settings_as_toml(settings),
+              end="")
         return 0
     if args.command == "migrate":
         return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0)))
@@ -348,14 +361,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_BROKEN_PIPE
     except (ConfigError, FeedsError, OSError, UnicodeDecodeError) as exc:
-        print(f"syndic: {_one_line(exc) or type(exc).__name__}", file=sys.stderr)
+        print(f"syndic: {redact_urls_in(_one_line(exc)) or type(exc).__name__}",
+              file=sys.stderr)
         code = EXIT_ERROR
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             traceback.print_exc()
-        what = _one_line(exc)
+        what = redact_urls_in(_one_line(exc))
         print(f"syndic: internal error: {type(exc).__name__}{what and ': ' + what} "
               f"(run with {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
         code = EXIT_INTERNAL

@@ -48,7 +48,7 @@ async def site_list(settings: Settings, store: Store, args: argparse.Namespace) 
 
 
 async def site_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    site = await pick_site(store, settings, args.ref)
+    site = await pick_site(store, settings, args.ref, "SITE")
     data = site_json(site)
     print(json.dumps(data, ensure_ascii=False) if args.json
           else "\n".join(f"{k}: {v}" for k, v in data.items()))
@@ -125,7 +125,7 @@ async def site_create(settings: Settings, store: Store, args: argparse.Namespace
 
 
 async def site_set(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    site = await pick_site(store, settings, args.ref)
+    site = await pick_site(store, settings, args.ref, "SITE")
     changes = _checked_site(_settings_pairs(args.pairs), "SitePatch")
     site = await store.update_site(site.id, site_changes(settings, site, changes))
     await publisher_for(store, settings).mark_all(site, CLOCK.now())
@@ -134,7 +134,7 @@ async def site_set(settings: Settings, store: Store, args: argparse.Namespace) -
 
 
 async def site_rm(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    site = await pick_site(store, settings, args.ref)
+    site = await pick_site(store, settings, args.ref, "SITE")
     await store.delete_site(site.id)
     out(args, {"id": site.id, "deleted": True}, f"deleted site {site.id} {site.host}")
     return 0

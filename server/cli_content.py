@@ -44,14 +44,17 @@ def out(args: argparse.Namespace, obj: dict[str, Any], line: str) -> None:
     print(json.dumps(obj, ensure_ascii=False) if getattr(args, "json", False) else line)
 
 
-async def pick_site(store: Store, settings: Settings, ref: str | None) -> Site:
+async def pick_site(store: Store, settings: Settings, ref: str | None,
+                    named: str = "--site") -> Site:
+    """The site `ref` (id or host) names, None: the default one; an error naming the
+    argument `named` as the command line was given it (--site, or SITE)."""
     sites = await ensure_sites(store, settings, CLOCK, serving=False)
     if ref is None:
         return sites[0]
     for site in sites:
         if ref == str(site.id) or ref.lower() == site.host.lower():
             return site
-    raise InvalidInputError("--site", f"no site {ref!r} (see `syndic site list`)")
+    raise InvalidInputError(named, f"no site {ref!r} (see `syndic site list`)")
 
 
 async def live_post(store: Store, site: Site, ref: str) -> Post:

@@ -18,6 +18,7 @@ import socket
 import time
 from collections.abc import Callable
 from email.utils import formatdate
+from typing import overload
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,18 @@ KEEPALIVE_SECONDS = 75.0  # aiohttp's default keep-alive timeout
 _BODY_HEADERS = ("content-length", "transfer-encoding", "expect", "upgrade")
 
 Request = tuple[str, str, dict[str, str]]  # method, target, lower-cased headers
+
+
+@overload
+def _read(value: str) -> str: ...
+@overload
+def _read(value: str | None) -> str | None: ...
+def _read(value: str | None) -> str | None:
+    """A head's text as aiohttp reads it, for the access log: UTF-8 (undecodable bytes kept
+    as surrogates) where parse_head read latin-1."""
+    if value is None or value.isascii():
+        return value
+    return value.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
 def parse_head(head: bytes) -> Request | None:
@@ -144,7 +157,10 @@ class FastPath:
         sent = body if method == "GET" else b""
         if self.log is not None:
             ms = (time.perf_counter() - started) * 1000
-            self.log.add(access_line(self.log, peer, method, target, "1.1", status, len(sent), ms))
+            self.log.add(access_line(self.log, peer, method, _read(target), "1.1", status,
+                                     len(sent), ms, _read(headers.get("host")),
+                                     _read(headers.get("referer")),
+                                     _read(headers.get("user-agent"))))
         date = self._date()
         if feed.modified_second is not None and feed.modified_second > self._date_second:
             head = self._modified_now(head, feed)

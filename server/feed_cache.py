@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from feeds.models import Artifact, FeedFormat
-from server.http_cache import coded_etag, http_date, link_header
+from server.http_cache import SERVER, coded_etag, http_date, link_header
 
 CacheKey = tuple[int, str, FeedFormat]
 
@@ -36,7 +36,7 @@ class CachedFeed:
 
 
 def _wire_head(status: str, headers: dict[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status}", "Server: syndic", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [f"HTTP/1.1 {status}", f"Server: {SERVER}", *(f"{k}: {v}" for k, v in headers.items())]
     return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
 

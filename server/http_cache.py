@@ -41,6 +41,11 @@ _QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 _CODING_ALIASES = {"x-gzip": "gzip", "x-compress": "compress"}
 _OWS = " \t"
 
+SERVER = "syndic"
+"""The Server header of every answer: the fast path's pre-built heads (server/feed_cache.py)
+and aiohttp's (server/middleware.py server_header), whose default names Python's and its
+own version."""
+
 
 def _as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -17,6 +17,7 @@ from feeds.errors import (
     StoreBusyError,
 )
 from feeds.imports.items import ImportFormatError
+from server.http_cache import SERVER
 
 log = logging.getLogger("syndic.http")
 
@@ -63,6 +64,12 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         log.exception("%s %r failed", request.method, request.path)
         return problem(500, "Internal Server Error",
                        "the server failed to answer this request; the failure is logged")
+
+
+async def server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: every answer aiohttp makes for the app (handlers, middlewares,
+    its own 404/405/500) says Server: syndic, as the fast path's do."""
+    response.headers["Server"] = SERVER
 
 
 def _with_headers_of(exc: web.HTTPException, answer: web.Response) -> web.Response:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from config import redact_urls_in
 from feeds.errors import FeedsError
 from feeds.feedset import hub_for
 from feeds.models import Delivery, DeliveryKind, Intent
@@ -20,6 +21,7 @@ from feeds.query import parse_key_string
 from feeds.store.outbox import AttemptRecord
 from feeds.websub import Outcome, delivery_outcome, next_attempt_at, should_retry
 from server.delivery import Attempt, Sender
+from server.delivery_log import FailureLog, loggable_url
 from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
 log = logging.getLogger("syndic.push")
@@ -54,6 +56,7 @@ class InFlight:
         self.flusher: asyncio.Task[None] | None = None
         self.more_due = False
         """The last claim took all it asked for: there may be more to claim."""
+        self.failures = FailureLog()
 
     @property
     def free(self) -> int:
@@ -135,8 +138,10 @@ async def verify_intents(app: web.Application) -> int:
         attempt = await sender.verify(intent)
         ok = attempt.error is None
         await store.finish_intent(intent, ok, attempt.error, clock.now())
-        log.info("%s %s for %s: %s", intent.mode, intent.topic.url, intent.callback,
-                 "verified" if ok else attempt.error)
+        callback = loggable_url(intent.callback)  # no token of its query in the log
+        log.info("%s %s for %s: %s", intent.mode, intent.topic.url, callback,
+                 "verified" if ok else redact_urls_in(
+                     (attempt.error or "").replace(intent.callback, callback)))
 
     for intent in intents:
         inflight.start(one(intent))
@@ -164,6 +169,9 @@ async def deliver(app: web.Application) -> int:
 async def _deliver_one(app: web.Application, delivery: Delivery) -> None:
     attempt = await _send(app, delivery)
     state, retry_at = _next_state(app, delivery, attempt)
+    if state != "delivered":
+        app[INFLIGHT].failures.failed(delivery, attempt.status, attempt.error, state, retry_at,
+                                      app[SETTINGS].websub.max_attempts, app[CLOCK].now())
     app[INFLIGHT].record(AttemptRecord(delivery, attempt.status, attempt.error,
                                        attempt.duration_ms, state, retry_at))
 

@@ -4,7 +4,8 @@ what is due (server/jobs.py, server/push_jobs.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,30 @@ from server.keys import CLOCK, SETTINGS, WAKE, WAKE_OUTBOX
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 JOB_STATE = web.AppKey("job_state", jobs.JobState)
 OUTBOX_GATE = web.AppKey("outbox_gate", jobs.Gate)
+
+
+# APScheduler 3.11's BaseScheduler._process_jobs, when a job is due while its one instance
+# still runs (max_instances=1): a WARNING on the "apscheduler.scheduler" logger.
+SKIPPED = 'Execution of job "%s" skipped: maximum number of running instances reached (%d)'
+
+
+class SkippedRunFilter(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances reached" for the
+    jobs named: each is level-triggered (it asks the store what is due), so a run skipped
+    while the last one works loses nothing, and a slow regeneration logged it at every
+    poll (55 lines in 14 s, and one at every start: QA). Not `coalesce`, which folds missed
+    runs together but still submits while one runs; not the logger at ERROR, which would
+    hide its other warnings (a job that raised, a missed run); not max_instances=2, which
+    would run the regeneration twice at once. APScheduler offers no switch for this line."""
+
+    def __init__(self, job_ids: Iterable[str]) -> None:
+        super().__init__()
+        self.job_ids = frozenset(job_ids)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != SKIPPED or not isinstance(record.args, tuple) or not record.args:
+            return True
+        return getattr(record.args[0], "id", None) not in self.job_ids
 
 
 def _every(scheduler: AsyncIOScheduler, job_id: str, func: Callable[..., Awaitable[Any]],
@@ -70,6 +95,9 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.scheduler.full_regeneration:
         _every(scheduler, "full_regeneration", push_jobs.full_regeneration, (app,), 3600,
                cron=settings.scheduler.full_regeneration)
+    quiet = SkippedRunFilter(job.id for job in scheduler.get_jobs())
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    scheduler_log.addFilter(quiet)
     scheduler.start()
     app[SCHEDULER] = scheduler
     app[JOB_STATE] = state
@@ -89,3 +117,4 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler.pause()
     async with state.running, others.running, gate.running:
         scheduler.shutdown(wait=False)
+    scheduler_log.removeFilter(quiet)

@@ -46,6 +46,9 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
+    """hide_parameters: a statement's parameters are neither logged (storage.echo) nor put
+    in the message of an error about it, which the log and the command line show: they
+    hold WebSub subscribers' secrets and whole posts."""
     full = async_url(url)
     if full.startswith("sqlite"):
         # A pool of long-lived connections: each aiosqlite connection is a thread, and
@@ -57,13 +60,14 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         # connection is closed without leaving a task that never ends.
         path = make_url(full).database or ":memory:"  # as the pysqlite dialect reads it
         engine = create_async_engine(
-            full, echo=echo, pool_size=8, max_overflow=2,
+            full, echo=echo, hide_parameters=True, pool_size=8, max_overflow=2,
             async_creator=sqlite_connector(path, timeout=30),
         )
 
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(full, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    return create_async_engine(full, echo=echo, hide_parameters=True, pool_size=5,
+                               max_overflow=5, pool_pre_ping=True)
 
 
 SQLITE_PAGE_SIZE = 16384
@@ -100,7 +104,7 @@ class SqliteThreads:
     def __init__(self, async_engine: AsyncEngine) -> None:
         url = async_engine.url.set(drivername="sqlite")
         self.engine: Engine = create_engine(
-            url, pool_size=READER_THREADS, max_overflow=0,
+            url, hide_parameters=True, pool_size=READER_THREADS, max_overflow=0,
             connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(self.engine, "connect", _sqlite_pragmas)
         self.threads = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="syndic-sql")

@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from config import (
     StorageSettings,
     load_settings,
     settings_as_dict,
+    settings_as_json,
     settings_as_toml,
 )
 
@@ -361,3 +363,100 @@ def test_sources_are_tables_each_with_a_feed_or_a_folder(tmp_path: Path) -> None
 def test_a_bad_source_stops_start_up_naming_it(tmp_path: Path, text: str, named: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(named)):
         load(config_file=write(tmp_path, text))
+
+
+# -- what `syndic config` shows, and what the loader refuses (QA) ---------------------------
+
+PG_URL = "postgresql://postgres:SuperSecretPw@127.0.0.1:5432/x"
+
+
+def test_syndic_config_masks_the_password_of_every_url_as_it_masks_the_tokens(
+    tmp_path: Path,
+) -> None:
+    text = ('[[sources]]\nname = "up"\nfeed = "https://reader:FeedPw@example.org/f.atom"\n'
+            '[websub]\nexternal_hubs = ["https://pub:HubPw@hub.example.org/"]\n')
+    settings = load(config_file=write(tmp_path, text), environ={
+        "SYNDIC_STORAGE__URL": PG_URL, "SYNDIC_API__TOKENS": "a-long-enough-secret-9"})
+    for shown in (settings_as_toml(settings), settings_as_json(settings)):
+        for secret in ("SuperSecretPw", "FeedPw", "HubPw", "a-long-enough-secret-9"):
+            assert secret not in shown
+        assert "postgresql://postgres:***@127.0.0.1:5432/x" in shown
+        assert "https://pub:***@hub.example.org/" in shown
+    data = json.loads(settings_as_json(settings))
+    assert data["storage"] == {"url": "postgresql://postgres:***@127.0.0.1:5432/x",
+                               "echo": False}
+    assert data["api"]["tokens"] == ["***"] and data["server"]["port"] == 8080
+    assert data["sources"][0]["feed"] == "https://reader:***@example.org/f.atom"
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("sqlite:///syndic.db", "sqlite:///syndic.db"),
+    ("postgresql://postgres@db/x", "postgresql://postgres@db/x"),
+    ("postgresql://:pw@db/x", "postgresql://:***@db/x"),
+    ("postgresql://u:p@ss/w@rd@db/x", "postgresql://u:***@db/x"),  # unescaped: hide it all
+])
+def test_a_url_without_a_password_is_shown_as_it_is(url: str, shown: str) -> None:
+    assert config.redact_url(url) == shown
+
+
+def test_an_error_quoting_a_url_setting_never_shows_its_password() -> None:
+    with pytest.raises(ConfigError) as info:
+        load(environ={"SYNDIC_WEBSUB__HUB_URL": "ftp://pub:HubPw@hub.example.org/"})
+    assert "HubPw" not in str(info.value) and "ftp://pub:***@hub.example.org/" in str(info.value)
+
+
+@pytest.mark.parametrize("host", ["bad host", "blog.example.com/x", "", "ünï.example",
+                                  "blog.example.com:99999", "a" * 256, "host\n"])
+def test_the_default_sites_host_is_one_syndic_site_create_would_take(host: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(environ={"SYNDIC_SITE__HOST": host})
+    assert str(info.value).startswith("site.host: must be a host name")
+    assert "SYNDIC_SITE__HOST" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_hosts_syndic_site_create_takes_are_taken() -> None:
+    for host in ("blog.example.com", "localhost:8080", "blog.example.com."):
+        assert load(environ={"SYNDIC_SITE__HOST": host}).site.host == host
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("https://blog.example.com/sub?x=1", "query"),
+    ("https://blog.example.com/#top", "fragment"),
+    ("https://blog.example.com/?", "query"),
+    ("https://me:pw@blog.example.com", "user info"),
+    ("https://me@blog.example.com", "user info"),
+    ("https://blog.example.com/a b", "white space"),
+    ("https://blog.example.com:99999", "port"),
+    ("/relative", "absolute"),
+])
+def test_public_url_is_an_absolute_http_url_without_query_fragment_or_user(
+    url: str, why: str,
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(environ={"SYNDIC_SERVER__PUBLIC_URL": url})
+    assert str(info.value).startswith("server.public_url: ") and why in str(info.value)
+    assert "pw@" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["٩٠٠٠", "9_000", " 9000 ", "9000 ", "+9000", "0x2328",
+                                  "９０００", "9000.0"])
+def test_an_integer_from_the_environment_is_ascii_digits(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(environ={"SYNDIC_SERVER__PORT": text})
+    assert str(info.value).startswith("server.port: expected an integer in ASCII digits")
+
+
+def test_a_negative_integer_is_read_and_refused_by_its_range() -> None:
+    with pytest.raises(ConfigError, match=re.escape("feeds.cache_max_age: must be at least 0, got -1")):
+        load(environ={"SYNDIC_FEEDS__CACHE_MAX_AGE": "-1"})
+    assert load(environ={"SYNDIC_SERVER__PORT": "9000"}).server.port == 9000
+
+
+@pytest.mark.parametrize(("text", "value"), [("1", 1.0), ("0.5", 0.5), (".5", 0.5),
+                                             ("1e-1", 0.1), ("2.", 2.0)])
+def test_a_number_from_the_environment_is_ascii_too(text: str, value: float) -> None:
+    assert load(environ={"SYNDIC_FEEDS__CHANGE_POLL_SECONDS": text}
+                ).feeds.change_poll_seconds == value
+    for bad in ("٠.٥", "0_5", " 1", "inf", "nan"):
+        with pytest.raises(ConfigError, match="a number in ASCII digits"):
+            load(environ={"SYNDIC_FEEDS__CHANGE_POLL_SECONDS": bad})
