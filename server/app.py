@@ -64,6 +64,14 @@ async def ensure_sites(
         return [await store.create_site(spec, clock.now(), is_default=True)]
     base_url = default_base_url(settings, sites[0].host)
     if serving and sites[0].base_url != base_url:
+        # One base URL per site, whichever server stored it last: every server on the
+        # store follows it (its sites and the feeds stored for it), so two servers whose
+        # settings differ serve the last one started's. Said, not refused: a restart
+        # with a new address is the usual reason, and no server knows the others.
+        log.warning("the default site's base URL moves from %s to %s (this server's "
+                    "settings): every server on this store now serves %s; servers "
+                    "sharing a store need the same server.public_url",
+                    sites[0].base_url, base_url, base_url)
         await store.set_base_url(sites[0].id, base_url)
         sites = await store.sites()
     return sites

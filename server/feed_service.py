@@ -104,6 +104,8 @@ class FeedService:
         self._gone: set[tuple[int, str]] = set()
         """Feeds dropped by a message before load() (a follower's start): not read back."""
         self._loaded = False
+        self.changes_seen = 0
+        """The last feed-change log id this server has followed (server/stored_changes.py)."""
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
         return make_cached(artifact, self.hubs(artifact.site_id), self.max_age)
@@ -115,6 +117,9 @@ class FeedService:
         follower's, told of it by the leader meanwhile) is newer than the stored one and
         stays."""
         count = 0
+        # Read before the artifacts: a version stored meanwhile is read again by the first
+        # poll of the log (and found the same), never missed.
+        self.changes_seen = await self.store.last_change_id()
         async for a in self.store.iter_artifacts():
             self.publisher.remember([a])
             if (self.cache.peek((a.site_id, a.key, a.format)) is not None

@@ -26,6 +26,7 @@ from server.keys import (
     STORE,
     WAKE_OUTBOX,
 )
+from server.stored_changes import follow_stored
 
 log = logging.getLogger("syndic.jobs")
 IMPORT_HOLD = timedelta(seconds=30)
@@ -77,6 +78,15 @@ class JobState(Gate):
         tzinfo=UTC))
 
 
+FEED_CHANGES_KEPT = timedelta(hours=1)
+"""How long the feed-change log keeps a row: every server reads it within a poll, and one
+that did not for this long compares every stored feed instead (server/stored_changes.py)."""
+
+
+async def prune_feed_changes(app: web.Application) -> int:
+    return await app[STORE].prune_changes(app[CLOCK].now() - FEED_CHANGES_KEPT)
+
+
 async def forget_idempotency_keys(app: web.Application) -> int:
     """Forget Idempotency-Keys older than api.idempotency_hours (level-triggered: whatever
     is old now goes)."""
@@ -107,9 +117,11 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     now = app[CLOCK].now()
     only, besides = publisher.dirty_filter(site_feeds)
     due_since = None if site_feeds is False else state.due_checked_until
-    # Everything the run reads before it renders, in one hand-over (feeds/store/runs.py).
+    # Everything the run reads before it renders, in one hand-over (feeds/store/runs.py);
+    # the site feeds' job also reads the versions other servers stored since it last looked.
+    follow = None if site_feeds is False else app[FEEDS].changes_seen
     start = await store.regeneration_start(now, IMPORT_HOLD, due_since=due_since, only=only,
-                                           besides=besides)
+                                           besides=besides, changes_after=follow)
     if due_since is not None and await _publish_due(app, state, now, start):
         # What was just published, or came due, marked its feeds: their rows are new. The
         # sites are read again after them: a `syndic site set` that committed in between
@@ -117,6 +129,9 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
         dirty = await store.dirty_feeds(start.held, only, besides)
         start = replace(start, dirty=dirty, sites=tuple(await store.sites()))
     _follow_sites(app, start.sites)
+    # Before rendering: a feed another server stored is then no new version here when it
+    # renders to the same bytes (no second store, no second push).
+    await follow_stored(app, start.changes)
     # An import under way holds its site: its feeds render once, when it is done.
     held, dirty = start.held, start.dirty
     if not dirty:

@@ -89,6 +89,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     _every(scheduler, "prune_deliveries", push_jobs.prune_deliveries, (app,), 3600, hours=1)
     _every(scheduler, "forget_idempotency_keys", jobs.forget_idempotency_keys, (app,), 3600,
            hours=1)
+    _every(scheduler, "prune_feed_changes", jobs.prune_feed_changes, (app,), 3600, hours=1)
     if settings.sources:
         _every(scheduler, "sources", sources.check_sources, (app,), 300, seconds=30,
                next_run_time=datetime.now(UTC))

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feeds.store.admin import Admin, ApiToken, IdempotencyRecord, SourceState
 from feeds.store.artifacts import Artifacts
+from feeds.store.changes import StoredChanges, StoredFeed
 from feeds.store.engine import make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
 from feeds.store.new_posts import Idempotency
@@ -26,7 +27,9 @@ __all__ = [
     "SiteSpec",
     "SourceState",
     "Store",
+    "StoredChanges",
     "StoredComment",
+    "StoredFeed",
     "open_store",
 ]
 

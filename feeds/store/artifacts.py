@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from feeds.models import Artifact, Fanout, FeedFormat
 from feeds.store import schema as t
-from feeds.store.engine import StoreBase
+from feeds.store.changes import Changes, log_changes
 from feeds.store.outbox import enqueue
 from feeds.store.writes import mark_dirty as mark_dirty_rows
 
@@ -53,7 +53,7 @@ def _replace_artifacts(dialect: str) -> Any:
         set_={c.name: stmt.excluded[c.name] for c in t.artifacts.c if c.name not in keys})
 
 
-class Artifacts(StoreBase):
+class Artifacts(Changes):
 
     async def save_artifacts(
         self,
@@ -66,8 +66,11 @@ class Artifacts(StoreBase):
         """Replace artifacts, drop those of feeds that are `gone` (of done's site), and clear
         the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
         keys). Rows marked later stay for the next run. With `fanout`, the deliveries the
-        changed artifacts call for are written in the same transaction (the outbox).
-        Returns how many deliveries were written or renewed."""
+        changed artifacts call for are written in the same transaction (the outbox). Every
+        feed stored, dropped or rendered is logged last (feed_changes: other servers load
+        what changed). Returns how many deliveries were written or renewed."""
+        logged: list[int] = []
+
         def work(conn: Connection) -> int:
             enqueued = 0
             if gone and done is not None:
@@ -89,12 +92,17 @@ class Artifacts(StoreBase):
                 conn.execute(delete(t.dirty_feeds).where(
                     t.dirty_feeds.c.site_id == site_id, t.dirty_feeds.c.id <= max_id,
                     t.dirty_feeds.c.key.in_(keys)))
+            feeds = {(a.site_id, a.key) for a in artifacts}
+            if done is not None:
+                feeds.update((done[0], k) for k in (*done[2], *gone))
+            logged[:] = log_changes(conn, feeds, now)
             return enqueued
 
         # One hand-over for the whole transaction (StoreBase.write_through): through
         # aiosqlite it was a dozen, each waiting for a turn of the busy event loop while
         # holding the one writer.
         enqueued: int = await self.write_through(work)
+        self._remember_own(logged)
         return enqueued
 
     async def save_compressed(self, artifacts: Sequence[Artifact]) -> None:
@@ -162,6 +170,16 @@ class Artifacts(StoreBase):
 
         bodies: tuple[bytes, bytes, bytes] | None = await self.reading(work)
         return bodies
+
+    async def stored_artifacts(self, wanted: Sequence[tuple[int, str, FeedFormat]]
+                               ) -> list[Artifact]:
+        """The stored artifacts of `wanted` (site, key, format), bodies included (a few at
+        a time: each is ~100 KB); those not stored are left out."""
+        a = t.artifacts.c
+        chosen = [(s, k, f.value) for s, k, f in wanted]
+        rows = await self.reading(lambda conn: conn.execute(select(*_META, *_BODIES).where(
+            tuple_(a.site_id, a.key, a.format).in_(chosen))).all())
+        return [_artifact(r) for r in rows]
 
     async def dirty_feeds(
         self, held: frozenset[int] = frozenset(), only: Collection[str] = (),

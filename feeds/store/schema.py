@@ -186,6 +186,22 @@ dirty_feeds = Table(
     Column("marked_at", UTCDateTime, nullable=False),
 )
 
+# Every feed a regeneration stored, dropped or rendered again, in the order those
+# transactions committed: how a server learns of versions another server stored
+# (server/stored_changes.py). The id is not a sequence's: each saving transaction takes
+# max(id) + 1 under a lock held to its commit (SQLite's one writer; LOCK TABLE on
+# PostgreSQL), so ids commit in increasing order without gaps, and a reader that has seen
+# id N has seen every change before it. No foreign key: deleting a site must not leave a
+# gap. Old rows are pruned from the lowest id up, the newest always kept.
+feed_changes = Table(
+    "feed_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=False),
+    Column("site_id", Integer, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
 # API tokens made with `syndic token create`: only the SHA-256 of the token is kept.
 api_tokens = Table(
     "api_tokens",
