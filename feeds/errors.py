@@ -58,12 +58,14 @@ class StaleWriteError(ConflictError):
 
 class PreconditionFailedError(FeedsError):
     """A request's condition on the current state of what it changes (RFC 9110 §13.1.1
-    If-Match) does not hold: nothing was done. `field` names the header."""
+    If-Match) does not hold: nothing was done. `field` names the header; `etag` is the
+    current version's entity tag, when it is known."""
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, etag: str | None = None) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+        self.etag = etag
 
 
 class StoreBusyError(FeedsError):

@@ -192,6 +192,8 @@ SCHEMAS: dict[str, Any] = {
                      "status": {"type": "integer", "minimum": 400, "maximum": 599},
                      "detail": STR,
                      "field": {**STR, "description": "the field, parameter or header at "
-                               "fault"}},
-                    optional=("field",)),
+                               "fault"},
+                     "max_bytes": {"type": "integer", "description": "413: the largest body "
+                                   "taken, in bytes (decoded)"}},
+                    optional=("field", "max_bytes")),
 }

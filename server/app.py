@@ -21,6 +21,7 @@ from server import jobs
 from server.access_log import ACCESS_LOG, LogBuffer
 from server.auth import auth_middleware
 from server.clock import Clock, SystemClock
+from server.cors import cors_headers, options_middleware
 from server.demo import DEMO_SUBTITLE, DEMO_TITLE, seed_demo
 from server.feed_cache import FeedCache
 from server.feed_service import FeedService, LoopRenderer
@@ -181,8 +182,13 @@ def create_app(settings: Settings, clock: Clock | None = None, demo: bool = Fals
                follower_fd: int | None = None) -> web.Application:
     """The server's app; with follower_fd, a follower's (server/workers.py): no scheduler,
     its feeds from the leader at that end of a socketpair."""
-    app = web.Application(middlewares=[errors_middleware, auth_middleware],
-                          client_max_size=settings.api.max_body_bytes)
+    app = web.Application(middlewares=[errors_middleware, options_middleware, auth_middleware],
+                          client_max_size=settings.api.max_body_bytes,
+                          # Request bodies are decoded where they are read, by the codings
+                          # we take (server/api_body.py): aiohttp's own decoding answered an
+                          # unknown coding by ignoring it and zstd with a text/plain 400.
+                          handler_args={"auto_decompress": False})
+    app.on_response_prepare.append(cors_headers)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo

@@ -17,12 +17,13 @@ from feeds.errors import (
     StoreBusyError,
 )
 from feeds.imports.items import ImportFormatError
+from server.api_body import UnacceptableBodyError
 from server.http_cache import SERVER
 
 log = logging.getLogger("syndic.http")
 
 
-def problem(status: int, title: str, detail: str, **extra: str) -> web.Response:
+def problem(status: int, title: str, detail: str, **extra: object) -> web.Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return web.Response(
         status=status,
@@ -41,7 +42,14 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except ConflictError as exc:
         return problem(409, "Conflict", str(exc))
     except PreconditionFailedError as exc:
-        return problem(412, "Precondition Failed", str(exc), field=exc.field)
+        answer = problem(412, "Precondition Failed", str(exc), field=exc.field)
+        if exc.etag is not None:  # the current version's, so the client need not GET it
+            answer.headers["ETag"] = exc.etag
+        return answer
+    except UnacceptableBodyError as exc:
+        answer = problem(415, "Unsupported Media Type", str(exc), field=exc.field)
+        answer.headers[_accept_header(request, exc.field)] = ", ".join(exc.accepted)
+        return answer
     except InvalidInputError as exc:
         return problem(400, "Bad Request", str(exc), field=exc.field)
     except StoreBusyError as exc:  # another process holds the store: worth a retry
@@ -52,9 +60,16 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return problem(400, "Bad Request", str(exc), field=exc.field)
     except FeedsError as exc:
         return problem(400, "Bad Request", str(exc))
+    except web.HTTPRequestEntityTooLarge as exc:
+        limit = request.client_max_size
+        return _with_headers_of(request, exc, problem(
+            413, exc.reason, f"the request body is over {limit} bytes (api.max_body_bytes; "
+            "decoded, for a compressed body): send less, a bulk request in parts",
+            field="body", max_bytes=limit))
     except web.HTTPException as exc:
         if exc.status >= 400:
-            return _with_headers_of(exc, problem(exc.status, exc.reason, exc.reason))
+            return _with_headers_of(request, exc,
+                                    problem(exc.status, exc.reason, exc.reason))
         raise
     except Exception:
         if not _is_api(request.path):
@@ -72,11 +87,24 @@ async def server_header(request: web.Request, response: web.StreamResponse) -> N
     response.headers["Server"] = SERVER
 
 
-def _with_headers_of(exc: web.HTTPException, answer: web.Response) -> web.Response:
+def _accept_header(request: web.Request, field: str) -> str:
+    """The header a 415 lists what is taken in: Accept-Encoding for a coding (RFC 9110
+    §15.5.16); for a media type, Accept-Post (W3C LDP §7.1.2) or, on PATCH, Accept-Patch
+    (RFC 5789 §3.1)."""
+    if field == "Content-Encoding":
+        return "Accept-Encoding"
+    return "Accept-Patch" if request.method == "PATCH" else "Accept-Post"
+
+
+def _with_headers_of(request: web.Request, exc: web.HTTPException, answer: web.Response
+                     ) -> web.Response:
     """The answer with the exception's own headers: a 405's Allow above all, which RFC 9110
     §15.5.6 requires (aiohttp's router sets it, from the methods of every route matching the
-    path). Its Content-* headers described the text/plain body the problem replaces."""
+    path; an API path takes OPTIONS too, server/cors.py). Its Content-* headers described
+    the text/plain body the problem replaces."""
     for name, value in exc.headers.items():
+        if name.lower() == "allow" and _is_api(request.path):
+            value = ",".join(sorted({*value.split(","), "OPTIONS"} - {""}))
         if not name.lower().startswith("content-"):
             answer.headers.add(name, value)
     return answer

@@ -23,6 +23,10 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
+POST = r"{post:(?!bulk(?:/|$))[^/]+}"
+"""A post's id, slug or entry id, but not `bulk`: /api/posts/bulk takes POST only (a post
+with the slug "bulk" is reached by its id)."""
+
 ROUTES: list[web.RouteDef] = [
     web.get("/", pages.index),
     web.get("/feeds.opml", pages.opml),
@@ -46,11 +50,11 @@ ROUTES: list[web.RouteDef] = [
     web.get("/api/posts", api_posts.listing),
     web.post("/api/posts", api_posts.create),
     web.post("/api/posts/bulk", api_posts.bulk),
-    web.get("/api/posts/{post}", api_posts.show),
-    web.patch("/api/posts/{post}", api_posts.patch),
-    web.delete("/api/posts/{post}", api_posts.delete),
-    web.get("/api/posts/{post}/comments", api_comments.for_post),
-    web.post("/api/posts/{post}/comments", api_comments.create),
+    web.get(f"/api/posts/{POST}", api_posts.show),
+    web.patch(f"/api/posts/{POST}", api_posts.patch),
+    web.delete(f"/api/posts/{POST}", api_posts.delete),
+    web.get(f"/api/posts/{POST}/comments", api_comments.for_post),
+    web.post(f"/api/posts/{POST}/comments", api_comments.create),
     web.get("/api/comments", api_comments.listing),
     web.get("/api/comments/{comment_id}", api_comments.show),
     web.patch("/api/comments/{comment_id}", api_comments.patch),
@@ -67,6 +71,8 @@ ROUTES: list[web.RouteDef] = [
     web.get("/api/deliveries", api_push.deliveries),
     web.post("/api/regenerate", api_push.regenerate),
     # Last: WordPress's feed URLs (/feed/, /category/X/feed/, ...) after a WordPress
-    # import; everything else that got this far is a 404.
-    web.get("/{tail:.+}", legacy.wordpress),
+    # import; everything else that got this far is a 404. Not under /api/: an API path no
+    # route above matches (a trailing slash, /api/posts/) is a 404 for every method, not
+    # a 405 naming GET.
+    web.get(r"/{tail:(?!api(?:/|$)).+}", legacy.wordpress),
 ]

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from feeds.errors import ConflictError
 from feeds.models import Author, Comment, CommentStatus, Site
+from server.api_body import read_body
 from server.api_dates import date_field
 from server.api_input import (
     comment_draft,
@@ -41,7 +42,7 @@ async def comment_body(request: web.Request, site: Site, comment_id: int) -> dic
 async def create(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    idem = idempotency(request, "comment", await request.read())
+    idem = idempotency(request, "comment", await read_body(request))
     if (again := await replay(request, idem, site)) is not None:
         return again
     draft = comment_draft(await read_json(request, "CommentCreate"), site)

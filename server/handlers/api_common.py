@@ -66,11 +66,16 @@ async def replay(request: web.Request, idem: Idempotency | None, site: Site
     if record.response is not None:
         return stored_answer(record.resource, json.loads(record.response))
     assert record.resource_id is not None
+    # The 201 again, Location included (RFC 9110 §15.3.2): a retry is where a client that
+    # lost the first answer learns where the thing it made is.
+    replayed = {"Idempotent-Replayed": "true"}
     if record.resource == "comment":
         comment = await store.get_comment(site.id, record.resource_id)
-        return tagged_response(comment_json(comment), 201, **{"Idempotent-Replayed": "true"})
+        return tagged_response(comment_json(comment), 201,
+                               Location=f"/api/comments/{comment.id}", **replayed)
     post = await store.get_post(site.id, str(record.resource_id))
-    return tagged_response(post_json(site, post), 201, **{"Idempotent-Replayed": "true"})
+    return tagged_response(post_json(site, post), 201, Location=f"/api/posts/{post.id}",
+                           **replayed)
 
 
 STORED_ANSWERS = {"bulk": (200, None), "site": (201, "/api/sites/{id}"),

@@ -20,7 +20,13 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 
-from feeds.errors import ConflictError, InvalidInputError, PreconditionFailedError, StaleWriteError
+from feeds.errors import (
+    ConflictError,
+    FeedsError,
+    InvalidInputError,
+    PreconditionFailedError,
+    StaleWriteError,
+)
 from feeds.models import Post, Site
 from server.handlers.api_common import (
     bytes_response,
@@ -80,7 +86,8 @@ def check(condition: IfMatch, tag: str, what: str) -> None:
         return
     if tag not in condition:  # strong: "x" equals "x", W/"x" never matches
         raise PreconditionFailedError(
-            "If-Match", f"the {what} has changed since (its ETag is now {tag}): read it again")
+            "If-Match", f"the {what} has changed since (its ETag is now {tag}): read it again",
+            etag=tag)
 
 
 def first_then(first: R, again: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
@@ -92,6 +99,14 @@ def first_then(first: R, again: Callable[[], Awaitable[R]]) -> Callable[[], Awai
         return held.pop() if held else await again()
 
     return read
+
+
+async def _tag_now(read: Callable[[], Awaitable[R]], tag: Callable[[R], str]) -> str | None:
+    """The ETag of the thing as it is now (None if it is gone), for a 412's ETag header."""
+    try:
+        return tag(await read())
+    except FeedsError:
+        return None
 
 
 async def change_current(read: Callable[[], Awaitable[R]], write: Callable[[R], Awaitable[T]],
@@ -109,5 +124,5 @@ async def change_current(read: Callable[[], Awaitable[R]], write: Callable[[R], 
             if condition not in (None, "*"):
                 raise PreconditionFailedError(
                     "If-Match", f"the {what} was changed by another request meanwhile: read "
-                    "it again") from None
+                    "it again", etag=await _tag_now(read, tag)) from None
     raise ConflictError(f"the {what} kept changing ({WRITE_ATTEMPTS} attempts): try again")

@@ -13,6 +13,7 @@ from aiohttp import web
 from feeds.errors import InvalidInputError
 from feeds.imports.items import ImportFormatError
 from server.address_guard import AddressGuard
+from server.api_body import read_body
 from server.api_input import idempotency, next_link, page, path_id, query_value, site_of
 from server.feed_fetch import feed_url, fetch_feed_pages
 from server.handlers.api_common import json_response, remember_answer, replay
@@ -33,10 +34,10 @@ async def create(request: web.Request) -> web.Response:
         raise InvalidInputError("kind", f"must be one of {', '.join(KINDS)}")
     pages = (query_value(request, "pages") or "false").lower() in ("1", "true", "yes")
     url = query_value(request, "url")
-    data = await request.read()
+    data = await read_body(request)
     # The body hashed off the loop: an upload may be api.max_body_bytes long.
     body_hash = await asyncio.to_thread(lambda: hashlib.sha256(data).digest()) if data else b""
-    idem = idempotency(request, "import", body_hash)
+    idem = idempotency(request, "import", body_hash, as_json=False)
     if (again := await replay(request, idem, site)) is not None:
         return again
     if url is not None:

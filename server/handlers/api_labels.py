@@ -8,6 +8,7 @@ one by one: a label on thousands of posts is not changed in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -36,7 +37,6 @@ def _label(request: web.Request) -> str:
 
 
 def _label_json(site: Site, name: str, count: int) -> dict[str, object]:
-    from urllib.parse import quote
     return {"name": name, "count": count,
             "feed": f"{site.base_url}/feeds/posts/default/-/{quote(name, safe='')}"}
 
@@ -120,7 +120,8 @@ async def create(request: web.Request) -> web.Response:
     posts = [await live_post(request, site, str(i)) for i in body["posts"]]
     await _relabel(request, site, posts,
                    lambda labels: labels if name in labels else (*labels, name))
-    return tagged_response(_label_json(site, name, await _count(request, site, name)), 201)
+    return tagged_response(_label_json(site, name, await _count(request, site, name)), 201,
+                           Location=f"/api/labels/{quote(name, safe='')}")
 
 
 async def patch(request: web.Request) -> web.Response:

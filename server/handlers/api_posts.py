@@ -16,6 +16,7 @@ from feeds.models import Post, PostDraft, PostStatus, Site
 from feeds.posts import new_entry_id
 from feeds.query import slugify
 from feeds.store import Idempotency
+from server.api_body import read_body
 from server.api_input import (
     check,
     enum_param,
@@ -45,7 +46,7 @@ from server.representations import post_json
 async def create(request: web.Request) -> web.Response:
     app = request.app
     site = site_of(request)
-    idem = idempotency(request, "post", await request.read())
+    idem = idempotency(request, "post", await read_body(request))
     if (again := await replay(request, idem, site)) is not None:
         return again
     body = await read_json(request, "PostCreate")
@@ -181,7 +182,7 @@ async def bulk(request: web.Request) -> web.Response:
     a retried bulk request creates nothing twice). Feeds render once, after the last batch."""
     app = request.app
     site = site_of(request)
-    raw = await request.read()
+    raw = await read_body(request)
     idem = idempotency(request, "bulk", raw)
     if (again := await replay(request, idem, site)) is not None:
         return again

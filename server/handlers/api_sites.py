@@ -15,6 +15,7 @@ from feeds.errors import ConflictError, InvalidInputError
 from feeds.models import FeedMode, Site
 from feeds.sites import host_base_url
 from feeds.store import Idempotency, SiteSpec
+from server.api_body import read_body
 from server.api_input import idempotency, next_link, page, path_id, read_json, site_of
 from server.handlers.api_common import (
     json_response,
@@ -79,7 +80,7 @@ async def create(request: web.Request) -> web.Response:
     """A new site. With an Idempotency-Key, a retry gets the first answer again (not a 400
     for the host the first request took)."""
     app = request.app
-    idem = idempotency(request, "site", await request.read())
+    idem = idempotency(request, "site", await read_body(request))
     if (again := await _replay(request, idem)) is not None:
         return again
     body = await read_json(request, "SiteCreate")

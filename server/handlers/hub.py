@@ -74,6 +74,9 @@ async def hub(request: web.Request) -> web.Response:
     settings = app[SETTINGS].websub
     if not settings.own_hub:
         raise web.HTTPNotFound()
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        # Bodies are not decoded by aiohttp (server/api_body.py); a hub form is small.
+        return _refuse(415, "Content-Encoding: send the form without a content coding")
     form = await request.post()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     store = app[STORE]

@@ -2,7 +2,7 @@
 header RFC 9110 §15.5.6 requires ("The origin server MUST generate an Allow header field in
 a 405 response"), next to the problem+json body (RFC 9457) every error of syndic has. Walked
 over every resource of the route table, admin API and public feeds alike, through aiohttp
-alone and behind the fast path."""
+alone and behind the fast path. An admin API path takes OPTIONS too (server/cors.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from aiohttp import web
 from server.routes import ROUTES
 from tests.server.api_conftest import Api, Reply
 
-ANY_PATH = {"GET", "HEAD"}  # the last route, GET /{tail:.+}, matches every path but /
+ANY_PATH = {"GET", "HEAD"}  # the last route, GET /{tail}, matches all but / and /api/...
 READ = {"GET", "HEAD"}
-ITEM = {"GET", "HEAD", "PATCH", "DELETE"}
-COLLECTION = {"GET", "HEAD", "POST"}
+API_READ = {"GET", "HEAD", "OPTIONS"}
+ITEM = {"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"}
+COLLECTION = {"GET", "HEAD", "POST", "OPTIONS"}
 
 # Each resource of server/routes.py: a path it matches, and the methods that path takes,
 # which are those of every route matching it (aiohttp's router gathers them all).
@@ -30,22 +31,22 @@ WALK: dict[str, tuple[str, set[str]]] = {
     "/feeds/{tail}": ("/feeds/posts/default", READ),
     "/{year}/{month}/{slug}.html": ("/2026/03/a-post.html", READ),
     "/hub": ("/hub", {"POST"} | ANY_PATH),
-    "/api/openapi.json": ("/api/openapi.json", READ),
+    "/api/openapi.json": ("/api/openapi.json", API_READ),
     "/api/sites": ("/api/sites", COLLECTION),
     "/api/sites/{site_id}": ("/api/sites/1", ITEM),
     "/api/posts": ("/api/posts", COLLECTION),
-    "/api/posts/bulk": ("/api/posts/bulk", {"POST"} | ITEM),  # /api/posts/{post} too
+    "/api/posts/bulk": ("/api/posts/bulk", {"POST", "OPTIONS"}),  # no post reference
     "/api/posts/{post}": ("/api/posts/1", ITEM),
     "/api/posts/{post}/comments": ("/api/posts/1/comments", COLLECTION),
-    "/api/comments": ("/api/comments", READ),
+    "/api/comments": ("/api/comments", API_READ),
     "/api/comments/{comment_id}": ("/api/comments/1", ITEM),
     "/api/labels": ("/api/labels", COLLECTION),
     "/api/labels/{label}": ("/api/labels/a", ITEM),
     "/api/imports": ("/api/imports", COLLECTION),
-    "/api/imports/{import_id}": ("/api/imports/1", READ),
-    "/api/subscriptions": ("/api/subscriptions", READ),
-    "/api/deliveries": ("/api/deliveries", READ),
-    "/api/regenerate": ("/api/regenerate", {"POST"} | ANY_PATH),
+    "/api/imports/{import_id}": ("/api/imports/1", API_READ),
+    "/api/subscriptions": ("/api/subscriptions", API_READ),
+    "/api/deliveries": ("/api/deliveries", API_READ),
+    "/api/regenerate": ("/api/regenerate", {"POST", "OPTIONS"}),
     "/{tail}": ("/no/such/page", READ),
 }
 
@@ -76,8 +77,7 @@ async def test_a_wrong_method_anywhere_is_a_405_naming_the_methods_the_route_tak
 ) -> None:
     api = await make_api(fast=fast)
     for path, methods in WALK.values():
-        # PUT, which no route takes, and the first of POST, DELETE, PATCH this one does not
-        # (/api/posts/bulk takes all three).
+        # PUT, which no route takes, and the first of POST, DELETE, PATCH this one does not.
         others = [m for m in ("POST", "DELETE", "PATCH") if m not in methods]
         for method in ["PUT", *others[:1]]:
             reply = await api.call(method, path)
@@ -86,12 +86,12 @@ async def test_a_wrong_method_anywhere_is_a_405_naming_the_methods_the_route_tak
 
 async def test_a_label_cannot_be_put_only_read_patched_or_deleted(api: Api) -> None:
     reply = await api.call("PUT", "/api/labels/a", {"name": "b"})
-    assert_405(reply, "PUT", "/api/labels/a", {"DELETE", "GET", "HEAD", "PATCH"})
+    assert_405(reply, "PUT", "/api/labels/a", ITEM)
 
 
 async def test_the_post_collection_cannot_be_deleted_only_listed_or_added_to(api: Api) -> None:
     reply = await api.delete("/api/posts")
-    assert_405(reply, "DELETE", "/api/posts", {"GET", "HEAD", "POST"})
+    assert_405(reply, "DELETE", "/api/posts", COLLECTION)
 
 
 async def test_a_feed_reader_posting_to_a_feed_is_told_to_get_it(api: Api) -> None:
