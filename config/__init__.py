@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from config.cron import cron_problem
+
 __all__ = [
     "ENV_PREFIX",
     "PORT_PATTERN",
@@ -355,18 +357,25 @@ def is_site_host(value: str) -> bool:
 SUMMARY_LENGTH = (20, 10000)
 """Inclusive range of a site's summary length, wherever it is set: the settings, the admin
 API, the command line."""
+CENTURY_MINUTES = 100 * 365 * 24 * 60
+"""The longest interval a setting may give (100 years, in minutes): the clock plus a longer
+one leaves the dates Python can hold (year 9999), and the job or request that adds it
+fails each time instead of the start refusing the setting once."""
 # Inclusive integer ranges and lower bounds; other checks are in _problems().
 _RANGES: dict[str, tuple[int, int]] = {
     "server.port": (1, 65535), "server.workers": (1, 64), "feeds.max_results_cap": (1, 500),
     "site.summary_length": SUMMARY_LENGTH,
+    "api.idempotency_hours": (1, CENTURY_MINUTES // 60),
+    "websub.keep_deliveries_days": (1, CENTURY_MINUTES // (24 * 60)),
+    "websub.lease_max_seconds": (60, CENTURY_MINUTES * 60),
 }
 _MINIMUMS = {"feeds.cache_max_age": 0, "feeds.variant_cache_entries": 0,
              "feeds.memory_budget_mb": 1, "feeds.fragment_cache_mb": 1,
              "api.max_body_bytes": 1024, "api.bulk_max_items": 1, "api.bulk_batch_size": 1,
-             "api.page_size": 1, "api.idempotency_hours": 1,
+             "api.page_size": 1,
              "websub.lease_min_seconds": 60, "websub.max_pending_verifications": 1,
              "websub.max_subscriptions_per_host": 1, "websub.delivery_concurrency": 1,
-             "websub.max_attempts": 1, "websub.keep_deliveries_days": 1}
+             "websub.max_attempts": 1}
 _CHOICES = {"site.default_feed": ("full", "summary"), "logging.level": _LEVELS,
             "websub.signature_method": ("sha1", "sha256", "sha384", "sha512")}
 
@@ -430,9 +439,9 @@ def _problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
         for i, url in enumerate(get(name)):
             if not _is_http_url(url):
                 found.append((f"{name}[{i}]", f"must be an http(s) URL, got {url!r}"))
-    if len(get("scheduler.full_regeneration").split()) not in (0, 5):
-        found.append(("scheduler.full_regeneration",
-                      "must be a crontab line (5 fields) or empty"))
+    cron = get("scheduler.full_regeneration")
+    if cron.strip() and (problem := cron_problem(cron)):
+        found.append(("scheduler.full_regeneration", problem))
     for i, token in enumerate(get("api.tokens")):
         if len(token) < 16:
             found.append((f"api.tokens[{i}]", "must be at least 16 characters"))
@@ -462,8 +471,9 @@ def _sources(data: dict[str, Any], where: str) -> tuple[SourceSettings, ...] | N
             raise ConfigError(f"sources[{i}]: give either feed or folder{where}")
         if source.feed and not _is_http_url(source.feed):
             raise ConfigError(f"sources[{i}].feed: must be an http(s) URL{where}")
-        if source.every_minutes < 1:
-            raise ConfigError(f"sources[{i}].every_minutes: must be at least 1{where}")
+        if not 1 <= source.every_minutes <= CENTURY_MINUTES:
+            raise ConfigError(f"sources[{i}].every_minutes: must be between 1 and "
+                              f"{CENTURY_MINUTES}, got {source.every_minutes}{where}")
         out.append(source)
     if len({s.name for s in out}) != len(out):
         raise ConfigError(f"sources: two sources have the same name{where}")

@@ -71,3 +71,23 @@ class PreconditionFailedError(FeedsError):
 class StoreBusyError(FeedsError):
     """Another process held the store's write lock for longer than a write waits for it (a
     stopped or hung `syndic` process on the same SQLite file): nothing was written."""
+
+
+class StoreUnavailableError(FeedsError, ConnectionError):
+    """The database cannot be opened: a server that does not answer or refuses the login,
+    a database or host that does not exist, a file that is no database. `reason` is the
+    driver's own words (never the URL: it may hold a password)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot open the database: {reason}")
+        self.reason = reason
+
+
+class SchemaMismatchError(FeedsError, RuntimeError):
+    """The database's schema is not the one this code was written for, and was left as it
+    is: older (`behind`, and the caller may not upgrade it) or newer (made by a newer
+    version of the code, which this one cannot read)."""
+
+    def __init__(self, problem: str, *, behind: bool) -> None:
+        super().__init__(problem)
+        self.behind = behind

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 
 from config import (
     ConfigError,
@@ -43,7 +43,7 @@ from config import (
     settings_as_json,
     settings_as_toml,
 )
-from feeds.errors import FeedsError
+from feeds.errors import FeedsError, SchemaMismatchError, StoreUnavailableError
 from feeds.store import Store, open_store
 from server import cli_admin, cli_content, cli_push
 from server.access_log import FastAccessLogger
@@ -199,12 +199,14 @@ def _check_storage(url: str) -> None:
                           f"(for the database file {path.name})")
 
 
-async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
-    try:
-        store = await open_store(settings.storage.url, settings.storage.echo)
-    except DBAPIError as exc:  # a file that is no database, a refused login...
-        raise ConfigError("storage.url: cannot open the database: "
-                          f"{redact_urls_in(str(exc.orig))}") from exc
+async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]],
+                      upgrade: bool = False) -> int:
+    """`work` on the store. Only `syndic migrate` (`upgrade`) and the server's start
+    upgrade a database an older syndic made: any other command stops, asking for `syndic
+    migrate` (after an upgrade the older syndic cannot open it any more, and a command
+    that was asked to list sites should not be what does that). An empty database gets the
+    schema from any command."""
+    store = await open_store(settings.storage.url, settings.storage.echo, upgrade=upgrade)
     try:
         return await work(store)
     finally:
@@ -263,7 +265,14 @@ async def _run_server(app: web.Application, settings: Settings,
         access_log=logging.getLogger("aiohttp.access") if settings.server.access_log else None,
         handle_signals=False,
     )
-    await runner.setup()
+    try:
+        await runner.setup()
+    except BaseException:
+        # What started before the failure (the store, the HTTP client) is stopped, not left
+        # to asyncio's "Unclosed client session" warnings at exit.
+        with contextlib.suppress(Exception):
+            await runner.cleanup()
+        raise
     host, port = settings.server.host, settings.server.port
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -320,6 +329,14 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
 
 
 def run(argv: Sequence[str] | None = None) -> int:
+    # Said by the setting, whichever command (the server's start included) opened the store.
+    try:
+        return _run(argv)
+    except (StoreUnavailableError, SchemaMismatchError) as exc:
+        raise ConfigError(f"storage.url: {exc}") from exc
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings(args)
     if args.command != "config":
@@ -332,7 +349,8 @@ def run(argv: Sequence[str] | None = None) -> int:
               end="")
         return 0
     if args.command == "migrate":
-        return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0)))
+        return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0),
+                                       upgrade=True))
     command = COMMANDS[(args.command, getattr(args, f"{args.command}_command", None))]
     return asyncio.run(_with_store(settings, lambda s: command(settings, s, args)))
 

@@ -1,6 +1,7 @@
-"""The ONLY module that imports APScheduler (3.11): wiring and job registration. Every job
-has an id, coalesces, runs one instance at a time and has a misfire grace; each asks the store
-what is due (server/jobs.py, server/push_jobs.py)."""
+"""The ONLY module that schedules with APScheduler (3.11): wiring and job registration
+(config/ imports its CronTrigger only to check scheduler.full_regeneration as it is read).
+Every job has an id, coalesces, runs one instance at a time and has a misfire grace; each
+asks the store what is due (server/jobs.py, server/push_jobs.py)."""
 
 from __future__ import annotations
 

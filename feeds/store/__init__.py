@@ -47,8 +47,17 @@ class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox, Runs):
         await super().close()
 
 
-async def open_store(url: str, echo: bool = False, run_migrations: bool = True) -> Store:
+async def open_store(url: str, echo: bool = False, run_migrations: bool = True,
+                     upgrade: bool = True) -> Store:
+    """The store at `url`, its schema brought to this code's (engine.migrate: without
+    `upgrade`, a database made by an older version is refused, not upgraded). Raises
+    StoreUnavailableError when the database cannot be opened, SchemaMismatchError when its
+    schema is not this code's; nothing is left open then."""
     store = Store(make_engine(url, echo))
     if run_migrations:
-        await migrate(store.engine)
+        try:
+            await migrate(store.engine, upgrade)
+        except BaseException:
+            await store.close()
+            raise
     return store

@@ -193,6 +193,21 @@ class Artifacts(Changes):
     async def mark_dirty(self, site_id: int, keys: list[str], now: datetime) -> None:
         await self.write_through(lambda conn: mark_dirty_rows(conn, site_id, keys, now))
 
+    async def stored_value(self, name: str) -> str | None:
+        """The store_values row `name` (None: none stored)."""
+        query = select(t.store_values.c.value).where(t.store_values.c.name == name)
+        value: str | None = await self.reading(lambda conn: conn.execute(query).scalar())
+        return value
+
+    async def store_value(self, name: str, value: str) -> None:
+        """Set the store_values row `name` (made or replaced)."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(delete(t.store_values).where(t.store_values.c.name == name))
+            conn.execute(t.store_values.insert().values(name=name, value=value))
+
+        await self.write_through(work)
+
 
 def dirty_rows(conn: Connection, held: frozenset[int] = frozenset(), only: Collection[str] = (),
                besides: Collection[str] = ()) -> dict[int, tuple[int, list[str]]]:

@@ -18,9 +18,15 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from feeds.errors import InvalidInputError, StoreBusyError
+from feeds.errors import (
+    InvalidInputError,
+    SchemaMismatchError,
+    StoreBusyError,
+    StoreUnavailableError,
+)
 from feeds.store.sqlite_connection import sqlite_connector
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -138,21 +144,53 @@ def _upgrade(conn: Connection) -> None:
     command.upgrade(_alembic_config(conn), "head")
 
 
-def _at_head(conn: Connection) -> bool:
-    current = MigrationContext.configure(conn).get_current_heads()
-    return set(current) == set(ScriptDirectory.from_config(_alembic_config(conn)).get_heads())
+def _revisions(conn: Connection) -> tuple[set[str], set[str], set[str]]:
+    """The database's revisions, this code's heads, and every revision this code knows."""
+    script = ScriptDirectory.from_config(_alembic_config(conn))
+    current = set(MigrationContext.configure(conn).get_current_heads())
+    return current, set(script.get_heads()), {r.revision for r in script.walk_revisions()}
 
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Apply every migration not yet applied (idempotent)."""
+def _names(revisions: set[str]) -> str:
+    return ", ".join(sorted(revisions))
+
+
+async def migrate(engine: AsyncEngine, upgrade: bool = True) -> None:
+    """Bring the schema to this code's head (idempotent). An empty database gets the
+    schema whatever `upgrade` says: nothing, and no older code, is using it. One made by
+    an older version is upgraded only with `upgrade` (else SchemaMismatchError, behind):
+    after an upgrade the older code can no longer open it, so only the server's start and
+    `syndic migrate` may do it, never a command that was only asked to read or add a
+    post. One at a revision this code does not know was made by a newer version: it is
+    left alone (Alembic's own error, "Can't locate revision", says nothing useful).
+
+    The first connection is where a database that cannot be opened shows:
+    StoreUnavailableError, with the driver's reason."""
+    try:
+        async with engine.connect() as conn:
+            current, heads, known = await conn.run_sync(_revisions)
+    # asyncpg's refused connection or unknown host is an OSError SQLAlchemy passes on as
+    # it is ("[Errno 111] Connect call failed"): said the same way as a refused login.
+    except DBAPIError as exc:
+        raise StoreUnavailableError(" ".join(str(exc.orig).split())) from exc
+    except OSError as exc:
+        raise StoreUnavailableError(str(exc) or type(exc).__name__) from exc
+    if current - known:
+        raise SchemaMismatchError(
+            f"the database was made by a newer syndic: schema {_names(current)}, this one "
+            f"knows up to {_names(heads)}", behind=False)
+    if current == heads:
+        return
+    if current and not upgrade:
+        raise SchemaMismatchError(
+            f"the database's schema is {_names(current)}, older than this syndic's "
+            f"{_names(heads)}: run `syndic migrate` to upgrade it",
+            behind=True)
     if engine.dialect.name != "sqlite":
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade)
         return
     async with engine.connect() as conn:
-        if await conn.run_sync(_at_head):
-            return
-        await conn.rollback()
         # SQLite's procedure for a table made again (revision 0007): foreign keys off,
         # which only works outside a transaction (else dropping the old table deletes what
         # refers to it: ON DELETE CASCADE), then ONE transaction for every revision (the

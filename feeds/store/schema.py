@@ -356,3 +356,13 @@ source_state = Table(
     Column("next_check_at", UTCDateTime, nullable=False),
     Column("last_error", Text, nullable=True),
 )
+
+# Facts about the store as a whole, one row each by name. "feeds_made_with": the settings
+# that shape feed bytes its stored feeds were rendered with (server/app.py feeds_ctx: a
+# start with other ones renders them all again).
+store_values = Table(
+    "store_values",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

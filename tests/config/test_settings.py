@@ -460,3 +460,67 @@ def test_a_number_from_the_environment_is_ascii_too(text: str, value: float) -> 
     for bad in ("٠.٥", "0_5", " 1", "inf", "nan"):
         with pytest.raises(ConfigError, match="a number in ASCII digits"):
             load(environ={"SYNDIC_FEEDS__CHANGE_POLL_SECONDS": bad})
+# -- the schedule and other intervals: refused when read, not when the server reaches them --
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("99 * * * *", "the last value (99) is higher than the maximum value (59)"),
+    ("0 25 * * *", "the last value (25) is higher than the maximum value (23)"),
+    ("*/0 * * * *", "Increment must be higher than 0"),
+    ("0 3 * *", "Wrong number of fields; got 4, expected 5"),
+    ("@daily", "Wrong number of fields"),
+    ("0 0 30 2 *", "never comes"),
+    ("0 3 * * 1-5", "write the weekday by name (mon-fri, sun), not '1-5'"),
+    ("0 3 * * 7", "write the weekday by name"),
+])
+def test_a_cron_line_the_scheduler_would_refuse_stops_start_up_naming_it(
+    tmp_path: Path, line: str, problem: str,
+) -> None:
+    path = write(tmp_path, f'[scheduler]\nfull_regeneration = "{line}"\n')
+    with pytest.raises(ConfigError) as info:
+        load(config_file=path)
+    message = str(info.value)
+    assert message.startswith("scheduler.full_regeneration: ") and "\n" not in message
+    assert problem in message and message.endswith(f"(in {path})")
+
+
+@pytest.mark.parametrize("line", ["", "0 3 * * *", "*/15 * * * *", "30 4 1,15 * mon-fri",
+                                  "0 0 29 2 *", "0 3 * * sun", "0 3 * * */2"])
+def test_a_cron_line_the_scheduler_takes_is_accepted(line: str) -> None:
+    settings = load(environ={"SYNDIC_SCHEDULER__FULL_REGENERATION": line})
+    assert settings.scheduler.full_regeneration == line
+
+
+def test_a_bad_cron_line_in_a_real_process_is_one_line_and_exit_2_before_the_store(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("SYNDIC_")}
+    env.update(SYNDIC_SCHEDULER__FULL_REGENERATION="99 * * * *",
+               SYNDIC_STORAGE__URL=f"sqlite:///{tmp_path / 'syndic.db'}")
+    ran = subprocess.run([sys.executable, "-m", "server", "serve", "--port", "18431"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert ran.returncode == 2
+    assert ran.stderr.startswith("syndic: scheduler.full_regeneration: ")
+    assert ran.stderr.count("\n") == 1
+    assert "(from environment variable SYNDIC_SCHEDULER__FULL_REGENERATION)" in ran.stderr
+    assert not (tmp_path / "syndic.db").exists()  # nothing touched the store
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("api", "idempotency_hours", 10**9), ("websub", "keep_deliveries_days", 10**7),
+    ("websub", "lease_max_seconds", 10**12),
+])
+def test_an_interval_past_what_dates_can_hold_is_refused(
+    section: str, key: str, value: int,
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"{section}.{key}: must be between")):
+        load(overrides={section: {key: value}})
+
+
+def test_a_source_interval_past_what_dates_can_hold_is_refused(tmp_path: Path) -> None:
+    text = '[[sources]]\nname = "x"\nfolder = "/a"\nevery_minutes = 10000000000\n'
+    with pytest.raises(ConfigError, match=re.escape("sources[0].every_minutes: must be")):
+        load(config_file=write(tmp_path, text))
