@@ -295,7 +295,7 @@ def _summary(body: dict[str, Any], site: Site, before: Post | None) -> str | Non
 def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | None = None,
                where: str = "") -> PostDraft:
     """A draft from a create (before None) or a patch of `before`: fields not in the body
-    keep their stored values. docs/publishing.md, "A post's dates", states the rules:
+    keep their stored values. docs/publishing.md ("A post's dates") states the rules:
     `publish_at` schedules the post (only with status scheduled or none); a post published
     or scheduled with a date ahead goes out at that date, a draft's date included; a draft
     never given a date, or a schedule taken back (status draft, or `publish_at: null`), is
