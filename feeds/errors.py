@@ -22,6 +22,15 @@ class PostNotFoundError(NotFoundError):
         super().__init__("post", name)
 
 
+class DeletedPostError(PostNotFoundError):
+    """A change to a deleted post: the store keeps it (an import must not bring it back),
+    and it can be read, not changed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.args = (f"post {name!r} is deleted: it can be read, not changed",)
+
+
 class InvalidInputError(FeedsError, ValueError):
     """Input that names a field and says what is wrong with it."""
 

@@ -4,6 +4,7 @@ an argument."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -56,6 +57,12 @@ def new_entry_id(site: Site, slug: str, published: datetime) -> str:
 
 def comment_entry_id(site: Site, post_id: int, published: datetime, n: int) -> str:
     return f"tag:{site.host.split(':')[0]},{published:%Y-%m-%d}:comment-{post_id}-{n}"
+
+
+def label_name(text: str) -> str:
+    """A label as posts carry it: one line of clean text, in Unicode's composed form (NFC).
+    "été" typed on macOS (e + U+0301) and on Windows (U+00E9) look alike: one label."""
+    return unicodedata.normalize("NFC", clean_text(text))
 
 
 def checked_date(moment: datetime, field: str) -> datetime:
@@ -121,7 +128,7 @@ def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
         if draft.summary
         else summary_from_html(content, site.summary_length)
     )
-    labels = tuple(dict.fromkeys(lb for lb in (clean_text(x) for x in draft.labels) if lb))
+    labels = tuple(dict.fromkeys(lb for lb in (label_name(x) for x in draft.labels) if lb))
     for i, label in enumerate(labels):
         if len(label) > MAX_LABEL:
             raise InvalidPostError(f"labels[{i}]", f"longer than {MAX_LABEL} characters")

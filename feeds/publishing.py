@@ -118,8 +118,8 @@ class Publisher:
         after = prepare_post(site, draft, now, existing=before)
         if draft.updated is None and replace(
                 after, updated=before.updated, version=before.version) == before:
-            # Nothing a reader or the API shows would change ({"publish_at": null} on a
-            # scheduled post, a slug given as the one it has): no new version, no new
+            # Nothing a reader or the API shows would change (a scheduled post given the
+            # publish_at it has, a slug given as the one it has): no new version, no new
             # `updated`, no feed marked.
             return before
         old = post_url(site, before.slug, before.published)

@@ -320,45 +320,55 @@ def _summary(body: dict[str, Any], site: Site, before: Post | None) -> str | Non
 def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | None = None,
                where: str = "") -> PostDraft:
     """A draft from a create (before None) or a patch of `before`: fields not in the body
-    keep their stored values. `publish_at` schedules the post: it is taken only with status
-    scheduled, or without a status (which then means scheduled); for a scheduled post
-    `published` is the same instant. Publishing a draft that was given no date, or a
-    scheduled post before its time, without a date dates it now."""
+    keep their stored values. docs/publishing.md ("A post's dates") states the rules:
+    `publish_at` schedules the post (only with status scheduled or none); a post published
+    or scheduled with a date ahead goes out at that date, a draft's date included; a draft
+    never given a date, or a schedule taken back (status draft, or `publish_at: null`), is
+    dated when it is published, as is a scheduled post published before its time; `updated`
+    given is never before `published`."""
     tz = ZoneInfo(site.timezone)
     publish_at = _date(body, "publish_at", tz, where)
-    if publish_at is not None and body.get("status") not in (None, PostStatus.SCHEDULED):
+    asked = body.get("status")
+    if publish_at is not None and asked not in (None, PostStatus.SCHEDULED):
         # It used to be dropped (draft) or taken as `published`: refused, so that a client
         # never believes a post is scheduled when it is not.
         raise InvalidInputError(f"{where}publish_at", "only a scheduled post has one (status "
-                                f"is {body['status']}; date it with published instead)")
-    if publish_at is not None and (published := _date(body, "published", tz, where)
-                                   ) not in (None, publish_at):
+                                f"is {asked}; date it with published instead)")
+    given = _date(body, "published", tz, where)
+    if publish_at is not None and given not in (None, publish_at):
         raise InvalidInputError(f"{where}published", "a scheduled post is published at "
                                 "its publish_at: give one of the two, or the same instant")
-    status = PostStatus(body.get("status") or (
-        PostStatus.SCHEDULED if publish_at else (before.status if before else "published")))
+    # `"publish_at": null` on a scheduled post takes it off the schedule (a draft, unless
+    # the body says otherwise); on any other post there is no schedule to take off.
+    unschedule = (before is not None and before.status is PostStatus.SCHEDULED
+                  and "publish_at" in body and publish_at is None)
+    if unschedule and asked == PostStatus.SCHEDULED and given is None:
+        raise InvalidInputError(f"{where}publish_at", "null takes the post off its schedule;"
+                                " to keep it scheduled, leave publish_at out or give a date")
+    status = PostStatus(asked or (
+        PostStatus.SCHEDULED if publish_at else PostStatus.DRAFT if unschedule
+        else (before.status if before else "published")))
     if status is PostStatus.SCHEDULED and publish_at is None:
-        if before is None or before.status is not PostStatus.SCHEDULED:
-            raise InvalidInputError(f"{where}publish_at", "a scheduled post needs publish_at")
-        publish_at = _date(body, "published", tz, where) or before.published
-    published = publish_at or _date(body, "published", tz, where)
-    if published is None:
-        # A draft given a date keeps it when it is published (a post written as a draft and
-        # back-dated, moving a blog in); one given none was dated when it was stored, and
-        # one dated ahead (a schedule taken back) goes out now.
-        undated_draft = before is not None and before.status is PostStatus.DRAFT and (
-            before.created is None or before.published == before.created
-            or before.published > now)
-        going_out = before is not None and status is not PostStatus.DRAFT and (
-            undated_draft
-            or (before.status is PostStatus.SCHEDULED and status is PostStatus.PUBLISHED
-                and before.published > now))
-        published = now if before is None or going_out else before.published
-    elif status is PostStatus.PUBLISHED and published > now:
-        # Published with a date ahead: it goes out then, as WordPress makes such a post
-        # "future". Left published, it would be in no feed while the API said published.
+        # Its date: the one given, the one it is scheduled for, or a draft's own date ahead.
+        kept = before is not None and not unschedule and (
+            before.status is PostStatus.SCHEDULED
+            or (_dated_draft(before) and before.published > now))
+        publish_at = given or (before.published if before and kept else None)
+        if publish_at is None:
+            raise InvalidInputError(f"{where}publish_at", "a scheduled post needs publish_at "
+                                    "(or a published date)")
+    published = publish_at or given or _kept_date(before, status, now)
+    if status is PostStatus.PUBLISHED and published > now:
+        # Published with a date ahead (given now, or a draft's): it goes out then, as
+        # WordPress makes such a post "future". Left published, it would be in no feed
+        # while the API said published.
         status = PostStatus.SCHEDULED
     updated = _date(body, "updated", tz, where)
+    if updated is not None and updated < published:
+        # Imports clamp it (feeds/posts.prepare_post: an odd feed loses no item); a writer
+        # is told, rather than shown another date than the one sent.
+        raise InvalidInputError(f"{where}updated", "earlier than the post's published date "
+                                f"({published.isoformat().replace('+00:00', 'Z')})")
 
     def keep(name: str, current: Any) -> Any:
         return body.get(name, current)
@@ -378,6 +388,29 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
         status=status,
         entry_id=body.get("entry_id"),
     )
+
+
+def _dated_draft(post: Post) -> bool:
+    """A draft given a date of its own: one never given a date is dated when it is stored
+    (its `published` is its `created`), and so is a schedule taken back."""
+    return post.status is PostStatus.DRAFT and post.created is not None and (
+        post.published != post.created)
+
+
+def _kept_date(before: Post | None, status: PostStatus, now: datetime) -> datetime:
+    """`published` when the body gives no date: now for a new post, for a draft without a
+    date of its own going out, and for a scheduled post published before its time (the
+    writer's "publish now"); the post's creation instant for a schedule taken back to a
+    draft (a draft without a date again); else the post's date."""
+    if before is None:
+        return now
+    if status is PostStatus.DRAFT and before.status is PostStatus.SCHEDULED:
+        return before.created or now
+    going_out = status is not PostStatus.DRAFT and (
+        (before.status is PostStatus.DRAFT and not _dated_draft(before))
+        or (before.status is PostStatus.SCHEDULED and status is PostStatus.PUBLISHED
+            and before.published > now))
+    return now if going_out else before.published
 
 
 def comment_draft(body: dict[str, Any], site: Site) -> CommentDraft:

@@ -55,13 +55,15 @@ PUBLISH_AT = {**NDATE, "description": (
     "When a scheduled post goes out. Only with status `scheduled` (or without a status: "
     "it makes the post scheduled); with status `draft` or `published` it is a 400 naming "
     "`publish_at` (date those with `published`). Given with `published`, the two must be "
-    "the same instant.")}
+    "the same instant. In a PATCH, null takes a scheduled post off its schedule (a "
+    "draft without a date, unless `status` or `published` says otherwise).")}
 
 _POST_FIELDS: dict[str, Any] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 1000},
     "content_html": {"type": "string", "maxLength": 16_000_000},
-    "summary": NSTR,
-    "slug": {"type": ["string", "null"], "maxLength": 200},
+    "summary": {**NSTR, "description": "null or empty: made from the content"},
+    "slug": {"type": ["string", "null"], "maxLength": 200,
+             "description": "null or empty: made from the title"},
     "labels": LABELS,
     "authors": {"type": "array", "maxItems": 20, "items": AUTHOR},
     "enclosures": {"type": "array", "maxItems": 20, "items": ENCLOSURE},
@@ -113,7 +115,14 @@ SCHEMAS: dict[str, Any] = {
     "PostCreate": obj({**_POST_FIELDS, "entry_id": {"type": ["string", "null"],
                                                      "minLength": 1, "maxLength": 2000}},
                        ("title",)),
-    "PostPatch": obj(_POST_FIELDS),
+    # A post always has its dates: null is no way to clear one (a 400 naming it); a slug
+    # or summary of null (or "") is made again from the title or the content.
+    "PostPatch": obj({**_POST_FIELDS,
+                      "published": {**DATE, "description": "a post always has one: leave "
+                                    "it out to keep it (null is a 400)"},
+                      "updated": {**DATE, "description": "a post always has one: leave "
+                                  "it out to have it set to the time of the change (null "
+                                  "is a 400); never before `published`"}}),
     "Post": out({
         "id": ID, "entry_id": STR, "slug": STR, "url": STR, "title": STR, "summary": STR,
         "content_html": STR,

@@ -287,6 +287,9 @@ class Importer(CommentImports):
         taken_ids = await self.store.ids_taken([i.legacy_id for i, _ in fresh if i.legacy_id])
         new = []
         for item, post in fresh:
+            if item.slug_given and owners.get(post.slug, post.entry_id) != post.entry_id:
+                self._skip_post(item, f"{item.where}.slug: another post already has it")
+                continue
             slug, n = post.slug, 1
             while slug in owners and owners[slug] != post.entry_id:
                 n += 1

@@ -46,6 +46,10 @@ class ImportedPost:
     slug: str | None = None
     """The post's slug on the old blog, when the export says it (Blogger's filename,
     WordPress's post_name)."""
+    slug_given: bool = False
+    """The slug is the writer's own (a bulk create's `slug`): a new post whose slug another
+    post has is refused, naming it, rather than given the first free "-N" form as an
+    export's slug is (links the writer kept would lead elsewhere without a word)."""
     summary: str | None = None
     authors: tuple[Author, ...] = ()
     labels: tuple[str, ...] = ()

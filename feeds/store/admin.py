@@ -291,6 +291,22 @@ class Admin(StoreBase):
         async with self.writing() as conn:
             await conn.run_sync(save_aliases_in, site_id, aliases)
 
+    async def move_label_aliases(self, site_id: int, old: str, new: str | None) -> None:
+        """A label renamed (or merged) from `old` to `new`: its feed URLs, and those of the
+        names it had before, lead to `new`'s ("label:NAME" -> the name now); `new` None
+        (the label taken off every post): they lead nowhere."""
+        a = t.url_aliases.c
+        async with self.writing() as conn:
+            await conn.execute(delete(t.url_aliases).where(
+                a.site_id == site_id, a.path.in_([f"label:{old}", f"label:{new}"])))
+            earlier = (a.site_id == site_id) & a.path.startswith("label:") & (a.target == old)
+            if new is None:
+                await conn.execute(delete(t.url_aliases).where(earlier))
+                return
+            await conn.execute(update(t.url_aliases).where(earlier).values(target=new))
+            await conn.execute(insert(t.url_aliases).values(
+                site_id=site_id, path=f"label:{old}", target=new))
+
     async def alias_target(self, site_id: int, path: str) -> str | None:
         a = t.url_aliases.c
         async with self.engine.connect() as conn:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from feeds.errors import ConflictError, InvalidPostError, StoreBusyError
-from feeds.models import Post
+from feeds.models import Post, PostStatus
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
 from feeds.store.inserts import insert_with_ids
@@ -153,8 +153,8 @@ def _refusals(conn: Connection, batch: list[NewPost]) -> list[Exception | None]:
     """Per create: why it cannot be stored (a clash with a stored post, with an earlier
     create of the batch, or a key already used), or None."""
     stored = conn.execute(stored_clashes(_by_site(batch))).all()
-    slugs = {(r.site_id, r.slug) for r in stored}
-    eids = {(r.site_id, r.entry_id) for r in stored}
+    slugs = {(r.site_id, r.slug): r.status for r in stored}
+    eids = {(r.site_id, r.entry_id): r.status for r in stored}
     asked = [(i.idempotency.scope, i.idempotency.key) for i in batch if i.idempotency]
     used: set[tuple[str, str]] = set()
     if asked:
@@ -166,18 +166,27 @@ def _refusals(conn: Connection, batch: list[NewPost]) -> list[Exception | None]:
         post = item.post
         # The field named as the one-at-a-time path names it: the entry id first.
         if (post.site_id, post.entry_id) in eids:
-            out.append(InvalidPostError("entry_id", "another post already has it"))
+            out.append(taken_by("entry_id", eids[post.site_id, post.entry_id]))
         elif (post.site_id, post.slug) in slugs:
-            out.append(InvalidPostError("slug", "another post already has it"))
+            out.append(taken_by("slug", slugs[post.site_id, post.slug]))
         elif _scope_key(item) in used:
             out.append(ConflictError("not stored: the Idempotency-Key was used meanwhile"))
         else:
             out.append(None)
-            slugs.add((post.site_id, post.slug))
-            eids.add((post.site_id, post.entry_id))
+            slugs[post.site_id, post.slug] = eids[post.site_id, post.entry_id] = post.status
             if (key := _scope_key(item)) is not None:
                 used.add(key)
     return out
+
+
+def taken_by(field: str, status: str) -> InvalidPostError:
+    """The refusal of a new post whose slug or entry id another post (of `status`) has. A
+    deleted post keeps both (an import must not bring it back, its links must not lead to
+    another post): said, since no other post is to be seen."""
+    if status == PostStatus.DELETED:
+        return InvalidPostError(field, "a deleted post has it (a deleted post keeps its "
+                                "slug and entry id)")
+    return InvalidPostError(field, "another post already has it")
 
 
 def stored_clashes(sites: list[tuple[int, list[str], list[str]]]) -> CompoundSelect[Any]:
@@ -187,7 +196,7 @@ def stored_clashes(sites: list[tuple[int, list[str], list[str]]]) -> CompoundSel
     walked every post of the site by site_id, each batch slower as the site grew
     (docs/benchmarks.md, "Sixth pass")."""
     p = t.posts.c
-    columns = (p.site_id, p.slug, p.entry_id)
+    columns = (p.site_id, p.slug, p.entry_id, p.status)
     return union_all(*(
         q for site_id, slugs, eids in sites
         for q in (select(*columns).where(p.site_id == site_id, p.slug.in_(slugs)),

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from feeds.errors import (
     ConflictError,
     InvalidInputError,
-    InvalidPostError,
     NotFoundError,
     PostNotFoundError,
     StaleWriteError,
@@ -27,7 +26,7 @@ from feeds.query import post_id_of, slugify
 from feeds.sites import base_url_clash
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
-from feeds.store.new_posts import Idempotency, NewPost, NewPostBatcher
+from feeds.store.new_posts import Idempotency, NewPost, NewPostBatcher, taken_by
 from feeds.store.reads import complete_posts
 from feeds.store.rows import (
     authors_json,
@@ -155,7 +154,7 @@ class Writes(StoreBase):
     ) -> int:
         async with self.writing() as conn:
             clash = await conn.execute(
-                select(t.posts.c.id, t.posts.c.entry_id).where(
+                select(t.posts.c.id, t.posts.c.entry_id, t.posts.c.status).where(
                     t.posts.c.site_id == post.site_id,
                     (t.posts.c.slug == post.slug) | (t.posts.c.entry_id == post.entry_id),
                     t.posts.c.id != (0 if is_new else post.id),
@@ -163,8 +162,8 @@ class Writes(StoreBase):
             )
             other = clash.first()
             if other is not None:
-                field = "entry_id" if other.entry_id == post.entry_id else "slug"
-                raise InvalidPostError(field, "another post already has it")
+                raise taken_by("entry_id" if other.entry_id == post.entry_id else "slug",
+                            other.status)
             values = post_values(post)
             if is_new:
                 result = await conn.execute(insert(t.posts).values(**values, created=now))

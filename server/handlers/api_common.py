@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from feeds.errors import InvalidInputError, PostNotFoundError
+from feeds.errors import DeletedPostError, InvalidInputError
 from feeds.models import Post, PostStatus, Site
 from feeds.store import Idempotency
 from server.api_input import text_param
@@ -104,14 +104,16 @@ async def remember_answer(request: web.Request, idem: Idempotency | None, body: 
                                                request.app[CLOCK].now())
 
 
-async def live_post(request: web.Request, site: Site, ref: str | None = None) -> Post:
+async def live_post(request: web.Request, site: Site, ref: str | None = None, *,
+                    deleted: bool = False) -> Post:
     """The post the path names (id, slug or entry id), with its approved comment count. A
-    deleted post is kept by the store (imports must not bring it back) but gone for the
-    API: 404, as for a post that never was."""
+    deleted post is kept by the store (imports must not bring it back, its entry id and
+    slug stay its own): with `deleted`, it is shown as it is (GET /api/posts/ID, so that
+    what `?status=deleted` lists can be read); otherwise it cannot be changed: 404."""
     ref = text_param(request, "post", path=True) if ref is None else ref
     assert ref is not None
     store = request.app[STORE]
     post = await store.get_post(site.id, ref)
-    if post.status is PostStatus.DELETED:
-        raise PostNotFoundError(ref)
+    if post.status is PostStatus.DELETED and not deleted:
+        raise DeletedPostError(ref)
     return (await store.posts_by_id(site.id, [post.id]))[post.id]

@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Post, PostStatus, Site
+from feeds.posts import label_name
 from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
 from server.handlers.api_common import json_response, live_post, tag_of, tagged_response
 from server.handlers.api_conditional import (
@@ -33,6 +33,16 @@ PAGE = 500
 def _label(request: web.Request) -> str:
     name = text_param(request, "label", path=True)
     assert name is not None
+    return name
+
+
+async def _stored_name(request: web.Request, site: Site) -> str:
+    """The label the path names: as spelled, or else in its composed form (NFC), which
+    posts carry since labels are normalised (a label stored before keeps its spelling)."""
+    name = _label(request)
+    composed = label_name(name)
+    if composed != name and not await _count(request, site, name):
+        return composed
     return name
 
 
@@ -57,7 +67,7 @@ async def listing(request: web.Request) -> web.Response:
 
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
-    name = _label(request)
+    name = await _stored_name(request, site)
     count = await _count(request, site, name)
     if not count:
         raise NotFoundError("label", name)
@@ -107,7 +117,7 @@ async def _posts_with(request: web.Request, site: Site, name: str) -> list[Post]
 
 def _name(body: dict[str, object]) -> str:
     """The label name as posts will carry it (cleaned like every label); never empty."""
-    name = clean_text(str(body["name"]))
+    name = label_name(str(body["name"]))
     if not name:
         raise InvalidInputError("name", "must not be blank")
     return name
@@ -126,17 +136,22 @@ async def create(request: web.Request) -> web.Response:
 
 async def patch(request: web.Request) -> web.Response:
     site = site_of(request)
-    old = _label(request)
+    old = await _stored_name(request, site)
     new = _name(await read_json(request, "LabelPatch"))
     posts = await _posts_with(request, site, old)
     await _relabel(request, site, posts,
                    lambda labels: tuple(dict.fromkeys(new if lb == old else lb for lb in labels)))
+    if new != old:
+        # Its feed's subscribers follow: /feeds/posts/default/-/OLD answers 301 to NEW's
+        # (server/handlers/feeds.py) while no post has OLD again.
+        await request.app[STORE].move_label_aliases(site.id, old, new)
     return tagged_response(_label_json(site, new, await _count(request, site, new)))
 
 
 async def delete(request: web.Request) -> web.Response:
     site = site_of(request)
-    name = _label(request)
+    name = await _stored_name(request, site)
     posts = await _posts_with(request, site, name)
     await _relabel(request, site, posts, lambda labels: tuple(lb for lb in labels if lb != name))
+    await request.app[STORE].move_label_aliases(site.id, name, None)  # its feed is a 404
     return web.Response(status=204)

@@ -81,7 +81,7 @@ async def _add(request: web.Request, site: Site, draft: PostDraft, now: datetime
 
 async def show(request: web.Request) -> web.Response:
     site = site_of(request)
-    post = await live_post(request, site)
+    post = await live_post(request, site, deleted=True)
     return conditional_get(request, post_json(site, post))
 
 
@@ -150,7 +150,8 @@ def _bulk_items(request: web.Request, raw: bytes) -> list[Any]:
 def _as_item(i: int, raw: Any, site: Site, now: Any, seen: set[str]) -> ImportItem:
     """Item i of a bulk request. Without an entry id of its own, a post gets one made from
     its slug and date, the same on a retry; the same title twice in one request makes two
-    posts ("-2" on the second), as two creates would."""
+    posts ("-2" on the second), as two creates would. A slug the item gives is its own:
+    taken by another post, the item is refused naming it (Importer._unique), as a create is."""
     where = f"[{i}]"
     try:
         if isinstance(raw, InvalidInputError):
@@ -168,9 +169,13 @@ def _as_item(i: int, raw: Any, site: Site, now: Any, seen: set[str]) -> ImportIt
         n += 1
         entry_id = new_entry_id(site, f"{slug}-{n}", draft.published)
     seen.add(entry_id)
+    # Sent without a date, a post the request finds stored (a retry) keeps its own: the
+    # importer dates only a new one (now). Dated by the retry, it moved in every feed.
+    dated = raw.get("published") is not None or raw.get("publish_at") is not None
     return ImportedPost(
-        source_id=where, entry_id=entry_id,
-        title=draft.title, content_html=draft.content_html, published=draft.published,
+        source_id=where, entry_id=entry_id, slug_given=bool(draft.slug and slugify(draft.slug)),
+        title=draft.title, content_html=draft.content_html,
+        published=draft.published if dated else None,
         updated=draft.updated, status=draft.status, slug=draft.slug, authors=draft.authors,
         labels=draft.labels, enclosures=draft.enclosures, where=where,
     )

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from feeds.errors import NotFoundError
+from feeds.models import FeedKind, Site
+from feeds.posts import label_name
 from feeds.query import feed_key_string, parse_feed_request
 from server.feed_cache import CachedFeed, coded_headers
 from server.http_cache import codings_by_preference, http_date, select_representation
-from server.keys import CLOCK, FEEDS, SETTINGS, SITES
+from server.keys import CLOCK, FEEDS, SETTINGS, SITES, STORE
 
 
 def respond(request: web.Request, feed: CachedFeed) -> web.Response:
@@ -35,6 +39,23 @@ def respond(request: web.Request, feed: CachedFeed) -> web.Response:
     return web.Response(body=feed.bodies[coding], headers=headers)
 
 
+async def _moved_label(request: web.Request, site: Site, labels: tuple[str, ...]) -> None:
+    """A label feed no post shows: 301 to the feed of the label it became (a rename or a
+    merge, api_labels.patch) or of its composed spelling (labels are NFC), if either is
+    another; else back to the caller's 404. A label posts have again is served as itself
+    (the alias is asked only for a label with nothing)."""
+    moved = []
+    for label in labels:
+        name = label_name(label)
+        moved.append(await request.app[STORE].alias_target(site.id, f"label:{name}") or name)
+    if tuple(moved) == labels:
+        return
+    prefix = request.rel_url.raw_path.split("/-/", 1)[0]
+    path = f"{prefix}/-/{'/'.join(quote(lb, safe='') for lb in moved)}"
+    query = request.rel_url.raw_query_string
+    raise web.HTTPMovedPermanently(site.base_url + path + (f"?{query}" if query else ""))
+
+
 async def feed(request: web.Request) -> web.Response:
     """/feeds/... in Blogger's URL shapes with Blogger's query parameters, and the
     /feed.atom, /feed.rss, /feed.json aliases of the site's default feed."""
@@ -49,7 +70,12 @@ async def feed(request: web.Request) -> web.Response:
     except LookupError:
         raise web.HTTPNotFound() from None
     key_string = feed_key_string(key, settings.default_max_results)
-    found = await app[FEEDS].lookup(site, key, key_string, fmt, app[CLOCK].now)
+    try:
+        found = await app[FEEDS].lookup(site, key, key_string, fmt, app[CLOCK].now)
+    except NotFoundError:
+        if key.kind is FeedKind.LABEL:
+            await _moved_label(request, site, key.labels)
+        raise
     if codings_by_preference(request.headers.get("Accept-Encoding"))[0] not in found.bodies:
         found = await app[FEEDS].compressed(found)  # just regenerated: compressed now
     return respond(request, found)

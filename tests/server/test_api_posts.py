@@ -193,12 +193,22 @@ async def test_a_deleted_post_leaves_the_feed_and_the_api(api: Api) -> None:
     await until(api.feed_titles, lambda t: t == ["Stays"])
     await until(lambda: api.feed_titles("/feeds/posts/default/-/doomed"), lambda t: t is None)
     for ref in (str(gone["id"]), gone["slug"]):
-        await api.get(f"/api/posts/{ref}", expect=404)
-        await api.patch(f"/api/posts/{ref}", {"title": "Back?"}, expect=404)
+        # What `?status=deleted` lists can be read, as it is: not changed.
+        shown = (await api.get(f"/api/posts/{ref}", expect=200)).json
+        assert shown["id"] == gone["id"] and shown["status"] == "deleted"
+        refused = await api.patch(f"/api/posts/{ref}", {"title": "Back?"}, expect=404)
+        assert "is deleted" in refused.json["detail"]
         await api.delete(f"/api/posts/{ref}", expect=404)
+        await api.post(f"/api/posts/{ref}/comments", {"author": "a", "content_html": "hi"},
+                       expect=404)
     assert (await api.get("/api/posts")).json["total"] == 1
     tombstones = (await api.get("/api/posts?status=deleted")).json
     assert [p["id"] for p in tombstones["items"]] == [gone["id"]]
+    # Its entry id and slug stay its own, and a create is told whose they are.
+    for field, body in (("entry_id", {"title": "Other", "entry_id": gone["entry_id"]}),
+                        ("slug", {"title": "Other", "slug": gone["slug"]})):
+        refused = await api.post("/api/posts", body, expect=400)
+        assert refused.field == field and "a deleted post has it" in refused.json["detail"]
     assert (await api.get(f"/api/posts/{keep['id']}", expect=200)).json["title"] == "Stays"
 
 

@@ -138,7 +138,9 @@ async def test_labels_are_listed_put_on_renamed_merged_and_taken_off(api: Api) -
                             "feed": "http://blog.test/feeds/posts/default/-/headlines"}
     await until(lambda: api.feed_titles("/feeds/posts/default/-/headlines"),
                 lambda t: t == ["Beta", "Alpha"])
-    await until(lambda: api.feed_titles("/feeds/posts/default/-/news"), lambda t: t is None)
+    # Its subscribers follow it (tests/server/test_api_label_moves.py).
+    await until(lambda: moved(api, "/feeds/posts/default/-/news"),
+                lambda r: r == (301, "http://blog.test/feeds/posts/default/-/headlines"))
     await api.get("/api/labels/news", expect=404)
     await api.patch("/api/labels/news", {"name": "again"}, expect=404)
 
@@ -155,6 +157,11 @@ async def test_labels_are_listed_put_on_renamed_merged_and_taken_off(api: Api) -
     assert (await api.get(f"/api/posts/{b['id']}")).json["labels"] == []
     assert [x["name"] for x in (await api.get("/api/labels")).json["items"]] == ["C++ & Rust"]
     assert (await api.get(f"/api/labels/{quote('C++ & Rust')}")).json["count"] == 2
+
+
+async def moved(api: Api, path: str) -> tuple[int, str | None]:
+    async with api.client.get(path, allow_redirects=False) as resp:
+        return resp.status, resp.headers.get("Location")
 
 
 async def test_bad_label_requests_are_refused(api: Api) -> None:
