@@ -7,19 +7,33 @@ command-line overrides, later sources winning. The result is a frozen :class:`Se
 
 import dataclasses
 import difflib
-import json
 import os
 import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from config.cron import cron_problem
+from config.redact import redact_url, redact_urls_in
+from config.sections import (
+    SOURCE_KEYS,
+    ApiSettings,
+    FeedSettings,
+    LoggingSettings,
+    PingSettings,
+    SchedulerSettings,
+    ServerSettings,
+    Settings,
+    SiteSettings,
+    SourceSettings,
+    StorageSettings,
+    StrList,
+    WebSubSettings,
+)
 
 __all__ = [
     "ENV_PREFIX",
@@ -42,136 +56,9 @@ __all__ = [
     "load_settings",
     "redact_url",
     "redact_urls_in",
-    "settings_as_dict",
-    "settings_as_json",
-    "settings_as_toml",
 ]
 
 ENV_PREFIX = "SYNDIC_"
-
-# A list setting: an array of strings in TOML, comma-separated in the environment.
-StrList = tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
-    host: str
-    port: int
-    fast_path: bool
-    workers: int
-    access_log: bool
-    public_url: str
-
-
-@dataclass(frozen=True, slots=True)
-class StorageSettings:
-    url: str
-    echo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSettings:
-    default_max_results: int
-    max_results_cap: int
-    cache_max_age: int
-    variant_cache_entries: int
-    memory_budget_mb: int
-    fragment_cache_mb: int
-    change_poll_seconds: float
-    site_feeds_gap_seconds: float
-    other_feeds_gap_seconds: float
-    compress_after_seconds: float
-    startup_render_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSettings:
-    host: str
-    title: str
-    subtitle: str
-    timezone: str
-    language: str
-    default_feed: str
-    summary_length: int
-
-
-@dataclass(frozen=True, slots=True)
-class WebSubSettings:
-    hub_url: str
-    own_hub: bool
-    lease_default_seconds: int
-    lease_min_seconds: int
-    lease_max_seconds: int
-    signature_method: str
-    allow_private_callbacks: bool
-    max_pending_verifications: int
-    max_subscriptions_per_host: int
-    external_hubs: StrList
-    delivery_concurrency: int
-    delivery_timeout_seconds: float
-    max_attempts: int
-    retry_base_seconds: float
-    retry_max_seconds: float
-    keep_deliveries_days: int
-
-
-@dataclass(frozen=True, slots=True)
-class PingSettings:
-    services: StrList
-
-
-@dataclass(frozen=True, slots=True)
-class SchedulerSettings:
-    full_regeneration: str
-    outbox_poll_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class ApiSettings:
-    tokens: StrList
-    max_body_bytes: int
-    bulk_max_items: int
-    bulk_batch_size: int
-    page_size: int
-    idempotency_hours: int
-    import_fetch_private: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LoggingSettings:
-    level: str
-
-
-@dataclass(frozen=True, slots=True)
-class SourceSettings:
-    """One `[[sources]]` table: content imported on an interval (syndication in)."""
-
-    name: str
-    feed: str = ""
-    """An RSS, Atom or JSON Feed URL (polled with conditional GET)."""
-    folder: str = ""
-    """A folder of Markdown/HTML files with front matter (server/frontmatter.py)."""
-    every_minutes: int = 60
-    site: str = ""
-    """The site's host; empty: the default site."""
-
-
-SOURCE_KEYS = {"name": str, "feed": str, "folder": str, "every_minutes": int, "site": str}
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    server: ServerSettings
-    storage: StorageSettings
-    feeds: FeedSettings
-    site: SiteSettings
-    websub: WebSubSettings
-    pings: PingSettings
-    scheduler: SchedulerSettings
-    api: ApiSettings
-    logging: LoggingSettings
-    sources: tuple[SourceSettings, ...] = ()
-
 
 class ConfigError(ValueError):
     """An invalid setting, config file or environment variable; the message names the key."""
@@ -192,7 +79,7 @@ def _build_schema() -> dict[str, tuple[type[Any], dict[str, type]]]:
     return schema
 
 
-# section -> (dataclass, {key: type}); derived from the dataclasses above.
+# section -> (dataclass, {key: type}); derived from the dataclasses (config/sections.py).
 _SCHEMA = _build_schema()
 _TYPE_NAMES: dict[Any, str] = {str: "a string", int: "an integer", float: "a number",
                                bool: "a boolean", StrList: "a list of strings"}
@@ -205,12 +92,6 @@ _DB_SCHEMES = ("sqlite", "postgresql", "postgresql+asyncpg")
 
 _ASCII_INT = re.compile(r"-?[0-9]+")
 _ASCII_NUMBER = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
-# A URL's user info with a password: "scheme://user:" kept, the password up to the last "@"
-# masked (SQLAlchemy reads a password up to the first "@", urllib to the netloc's last: the
-# mask covers both, and may hide more than the password of an odd URL, never less).
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@'\"]*):[^\s'\"]*@")
-_VALUE_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):.*@", re.DOTALL)
-MASK = "***"
 
 # "section.key" -> (value, where it came from, e.g. " (in /etc/syndic.toml)")
 _Values = dict[str, tuple[object, str]]
@@ -299,18 +180,6 @@ def _apply_environ(values: _Values, environ: Mapping[str, str]) -> None:
                 f"{ENV_PREFIX}<SECTION>__<KEY>, e.g. {ENV_PREFIX}SERVER__PORT)")
         name, where = f"{section}.{key}", f" (from environment variable {var})"
         values[name] = (_from_text(environ[var], _SCHEMA[section][1][key], name, where), where)
-
-
-def redact_url(value: str) -> str:
-    """A setting's value with the password of a URL in it masked:
-    postgresql://postgres:***@127.0.0.1:5432/x. Anything else unchanged."""
-    return _VALUE_PASSWORD.sub(rf"\1:{MASK}@", value, count=1)
-
-
-def redact_urls_in(text: str) -> str:
-    """Free text (an error message, a log line) with the password of every URL in it
-    masked; URLs end at white space or a quote."""
-    return _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
 
 
 def _is_http_url(value: str) -> bool:
@@ -535,68 +404,3 @@ def _load(config_file: str | os.PathLike[str] | None, environ: Mapping[str, str]
         for section, (cls, keys) in _SCHEMA.items()
     }
     return Settings(**sections, sources=sources)
-
-
-def settings_as_dict(settings: Settings) -> dict[str, dict[str, object]]:
-    """``{section: {key: value}}`` of the given settings."""
-    return {
-        section: {key: getattr(getattr(settings, section), key) for key in keys}
-        for section, (_, keys) in _SCHEMA.items()
-    }
-
-
-def _shown(value: object) -> object:
-    """A value as `syndic config` shows it: the password of a URL masked."""
-    if isinstance(value, str):
-        return redact_url(value)
-    if isinstance(value, tuple):
-        return tuple(_shown(v) for v in value)
-    return value
-
-
-def settings_as_json(settings: Settings) -> str:
-    """The effective settings as one JSON object (`syndic config --json`): {section: {key:
-    value}} and "sources", a list. Secrets are not shown: each API token is "***", and so
-    is the password of a URL."""
-    data: dict[str, object] = {
-        section: {key: ([MASK] * len(value)  # type: ignore[arg-type]
-                        if f"{section}.{key}" in _SECRET else _shown(value))
-                  for key, value in table.items()}
-        for section, table in settings_as_dict(settings).items()}
-    data["sources"] = [{k: _shown(getattr(s, k)) for k in SOURCE_KEYS}
-                       for s in settings.sources]
-    return json.dumps(data, ensure_ascii=False)
-
-
-_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]} | {
-    ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b", ord("\t"): "\\t",
-    ord("\n"): "\\n", ord("\f"): "\\f", ord("\r"): "\\r",
-}
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):  # validated, so finite
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.translate(_ESCAPES) + '"'
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def settings_as_toml(settings: Settings) -> str:
-    """The effective settings as TOML text, loadable again as a config file (API tokens
-    left out, and the password of a URL masked: postgresql://postgres:***@db/syndic)."""
-    lines = ["# Effective syndic settings (default.toml <- config file <- environment"
-             " <- command line)."]
-    for section, table in settings_as_dict(settings).items():
-        lines += ["", f"[{section}]"]
-        lines += [f"{key} = {_toml_value(_shown(value))}" if f"{section}.{key}" not in _SECRET
-                  else f"# {key} = ... ({len(value)} set, not shown)"  # type: ignore[arg-type]
-                  for key, value in table.items()]
-    for source in settings.sources:
-        lines += ["", "[[sources]]"]
-        lines += [f"{k} = {_toml_value(_shown(getattr(source, k)))}" for k in SOURCE_KEYS]
-    return "\n".join(lines) + "\n"

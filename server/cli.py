@@ -35,14 +35,8 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from config import (
-    ConfigError,
-    Settings,
-    load_settings,
-    redact_urls_in,
-    settings_as_json,
-    settings_as_toml,
-)
+from config import ConfigError, Settings, load_settings, redact_urls_in
+from config.shown import settings_as_json, settings_as_toml
 from feeds.errors import FeedsError, SchemaMismatchError, StoreUnavailableError
 from feeds.store import Store, open_store
 from server import cli_admin, cli_content, cli_push

@@ -28,7 +28,8 @@ from feeds.publishing import Publisher
 from feeds.query import slugify
 from feeds.render import FeedRenderer, InlineRenderer
 from feeds.store import Store
-from server.api_input import check, comment_draft, post_draft
+from server.api_drafts import comment_draft, post_draft
+from server.api_input import check
 from server.app import ensure_sites, make_publisher
 from server.clock import SystemClock
 from server.frontmatter import patch_from_file, read_post_file

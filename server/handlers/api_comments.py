@@ -15,8 +15,8 @@ from feeds.errors import ConflictError
 from feeds.models import Author, Comment, CommentStatus, Site
 from server.api_body import read_body
 from server.api_dates import date_field
+from server.api_drafts import comment_draft
 from server.api_input import (
-    comment_draft,
     enum_param,
     idempotency,
     next_link,

@@ -15,7 +15,8 @@ from aiohttp import web
 from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import Post, PostStatus, Site
 from feeds.posts import label_name
-from server.api_input import next_link, page, post_draft, read_json, site_of, text_param
+from server.api_drafts import post_draft
+from server.api_input import next_link, page, read_json, site_of, text_param
 from server.handlers.api_common import json_response, live_post, tag_of, tagged_response
 from server.handlers.api_conditional import (
     change_current,

@@ -17,6 +17,7 @@ from feeds.posts import new_entry_id
 from feeds.query import slugify
 from feeds.store import Idempotency
 from server.api_body import read_body
+from server.api_drafts import post_draft
 from server.api_input import (
     check,
     enum_param,
@@ -24,7 +25,6 @@ from server.api_input import (
     next_link,
     page,
     parse_json,
-    post_draft,
     read_json,
     site_of,
     text_param,

@@ -17,10 +17,8 @@ from config import (
     SiteSettings,
     StorageSettings,
     load_settings,
-    settings_as_dict,
-    settings_as_json,
-    settings_as_toml,
 )
+from config.shown import settings_as_dict, settings_as_json, settings_as_toml
 
 DEFAULT_TOML = Path(config.__file__).parent / "default.toml"
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from feeds.errors import InvalidInputError
 from feeds.models import FeedMode, Site
-from server.api_input import _VALIDATORS, check, post_draft
+from server.api_drafts import post_draft
+from server.api_input import _VALIDATORS, check
 from server.api_schemas import SCHEMAS, SPACE
 
 _SCALARS = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
