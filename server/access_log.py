@@ -111,9 +111,16 @@ ACCESS_LOG = web.AppKey("access_log", LogBuffer)
 class FastAccessLogger(AbstractAccessLogger):
     """aiohttp's access logger for requests aiohttp answers; the buffer is the app's."""
 
+    serving: LogBuffer | None = None
+    """The buffer of the app this process serves (server/app.py sets it): a request aiohttp
+    refused before routing it (a malformed request line or header, TLS bytes on the plain
+    port) has no app to ask (aiohttp's `BaseRequest.app` asserts that it was routed), and
+    still gets its line."""
+
     def log(self, request: web.BaseRequest, response: web.StreamResponse, duration: float) -> None:
-        app = getattr(request, "app", None)
-        buffer = app.get(ACCESS_LOG) if app is not None else None
+        buffer = FastAccessLogger.serving
+        if isinstance(request, web.Request) and request._match_info is not None:
+            buffer = request.app.get(ACCESS_LOG, buffer)
         if buffer is None:
             return
         version = f"{request.version.major}.{request.version.minor}"

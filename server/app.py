@@ -20,7 +20,7 @@ from feeds.publishing import Publisher, Renderer
 from feeds.render import FeedRenderer
 from feeds.store import SiteSpec, Store, open_store
 from server import jobs
-from server.access_log import ACCESS_LOG, LogBuffer
+from server.access_log import ACCESS_LOG, FastAccessLogger, LogBuffer
 from server.auth import auth_middleware
 from server.clock import Clock, SystemClock
 from server.cors import cors_headers, options_middleware
@@ -38,6 +38,7 @@ from server.keys import (
     SITES_CHANGED,
     STORE,
 )
+from server.log_setup import quiet_client_errors
 from server.middleware import errors_middleware, server_header
 from server.push_jobs import sender_ctx
 from server.routes import ROUTES
@@ -121,10 +122,12 @@ def make_publisher(store: Store, settings: Settings, renderer: Renderer) -> Publ
 async def access_log_ctx(app: web.Application) -> AsyncIterator[None]:
     """The access log's buffer (stderr), flushed at the stop."""
     if app[SETTINGS].server.access_log:
-        app[ACCESS_LOG] = LogBuffer(sys.stderr)
+        app[ACCESS_LOG] = FastAccessLogger.serving = LogBuffer(sys.stderr)
     yield
     if ACCESS_LOG in app:
         app[ACCESS_LOG].flush()
+        if FastAccessLogger.serving is app[ACCESS_LOG]:
+            FastAccessLogger.serving = None
 
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -236,6 +239,7 @@ def create_app(settings: Settings, clock: Clock | None = None, demo: bool = Fals
                           # unknown coding by ignoring it and zstd with a text/plain 400.
                           handler_args={"auto_decompress": False})
     app.on_response_prepare.append(cors_headers)
+    quiet_client_errors()  # a request aiohttp cannot parse is a 400, not an ERROR logged
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[DEMO] = demo

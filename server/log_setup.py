@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 from config import Settings
 
 # name -> the lowest level it logs at. aiosqlite's DEBUG lines carry statement parameters;
@@ -23,6 +25,22 @@ QUIET = {"aiosqlite": logging.INFO, "asyncpg": logging.INFO, "sqlalchemy": loggi
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+def _not_a_client_error(record: logging.LogRecord) -> bool:
+    """False for aiohttp's "Error handling request" about a request it could not parse (a
+    port scanner, TLS bytes on the plain port, a folded header): the client's fault, already
+    answered 400 and written to the access log; logged as an ERROR with its traceback, each
+    would read as a fault of the server."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, HttpProcessingError)
+
+
+def quiet_client_errors() -> None:
+    """aiohttp.server's logger leaves out the requests it could not parse (above)."""
+    server_log = logging.getLogger("aiohttp.server")
+    if _not_a_client_error not in server_log.filters:
+        server_log.addFilter(_not_a_client_error)
+
+
 def configure_logging(settings: Settings) -> None:
     """Root handler on stderr at `logging.level`; the libraries in QUIET no lower than their
     level there."""
@@ -31,3 +49,4 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger().getEffectiveLevel()
     for name, lowest in QUIET.items():
         logging.getLogger(name).setLevel(max(root, lowest))
+    quiet_client_errors()

@@ -240,3 +240,27 @@ async def test_a_request_the_fast_path_fails_on_is_answered_by_aiohttp_not_dropp
     assert [h.split(b" ")[1] for h, _ in answers] == [b"200", b"200"]
     assert by_aiohttp(answers[0][0]) and b"rss+xml" in answers[1][0]
     assert "the fast path failed on '/feed.atom'" in caplog.text
+
+
+async def test_a_malformed_request_gets_its_400_and_one_access_line_without_a_traceback(
+        fast: Site, caplog: pytest.LogCaptureFixture) -> None:
+    """A port scanner, a folded header, TLS bytes on the plain port: aiohttp refuses them
+    before routing, and the access log still says so, once, without an error logged."""
+    app, port = fast
+    before = len(app[ACCESS_LOG].lines)
+    for raw in (b"GARBAGE\r\n\r\n",
+                b"GET /feed.json HTTP/1.1\r\nHost: blog.test\r\nUser-Agent: one\r\n two\r\n\r\n",
+                b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40) + b"\r\n\r\n"):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(raw)
+        head = await asyncio.wait_for(reader.read(200), 5)
+        assert head.startswith(b"HTTP/1.") and b" 400 " in head.split(b"\r\n")[0], (raw, head)
+        writer.close()
+    for _ in range(100):
+        if len(app[ACCESS_LOG].lines) >= before + 3:
+            break
+        await asyncio.sleep(0.01)
+    lines = app[ACCESS_LOG].lines[before:]
+    assert len(lines) == 3 and all('" 400 ' in line for line in lines), lines
+    assert not [r for r in caplog.records if "access" in r.getMessage().lower()
+                or (r.exc_info and r.exc_info[0] is AssertionError)], caplog.text
