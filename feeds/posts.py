@@ -135,6 +135,13 @@ def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
     status = draft.status
     if status is PostStatus.SCHEDULED and draft.published <= now:
         status = PostStatus.PUBLISHED
+    elif status is PostStatus.PUBLISHED and draft.published > now:
+        # Published with a date ahead, whoever says so (the API, a post file, an import):
+        # scheduled for that date, as WordPress makes such a post "future" and Blogger
+        # "scheduled". Left "published", it showed at its date all the same (the
+        # regeneration reads what came due), but the API and `post list` called it
+        # published while it was in no feed, and no list of the scheduled had it.
+        status = PostStatus.SCHEDULED
     updated = draft.updated or (now if existing else draft.published)
     if updated < draft.published:
         updated = draft.published

@@ -148,3 +148,14 @@ def test_post_list_shows_times_in_the_sites_zone_with_their_offset(tmp_path: Pat
     ok(tmp_path, "site", "set", "1", "timezone=Asia/Tokyo")
     # published: 2026-11-23T23:00:00+01:00, which is 07:00 the next day in Tokyo
     assert "\t2026-11-24 07:00 +0900\tfresh-from-the-cli\t" in ok(tmp_path, "post", "list")
+
+
+def test_a_post_file_published_with_a_date_ahead_is_scheduled_for_it(tmp_path: Path) -> None:
+    """As through the API: listed with what is scheduled, and out at its date."""
+    (tmp_path / "ahead.md").write_text(
+        "---\ntitle: Ahead\nstatus: published\npublished: 2031-02-01T10:00:00Z\n---\nSoon.\n",
+        encoding="utf-8")
+    [added] = as_json(tmp_path, "post", "add", "ahead.md")
+    assert added["status"] == "scheduled" and added["publish_at"] == "2031-02-01T10:00:00Z"
+    assert [p["id"] for p in as_json(tmp_path, "post", "list", "--status", "scheduled")] == [
+        added["id"]]
