@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError, StaleWriteError
 from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
+from feeds.posts import label_name
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency
@@ -123,9 +124,9 @@ class Admin(StoreBase):
         ids = select(p.id).where(p.site_id == site_id)
         ids = ids.where(p.status == status.value) if status else ids.where(
             p.status != PostStatus.DELETED.value)
-        if label is not None:
+        if label is not None:  # as posts carry it: "été" typed either way (NFC)
             ids = ids.where(p.id.in_(select(t.post_labels.c.post_id).where(
-                t.post_labels.c.label == label)))
+                t.post_labels.c.label == label_name(label))))
         async with self.engine.connect() as conn:
             total = (await conn.execute(
                 select(func.count()).select_from(ids.subquery()))).scalar_one()

@@ -17,7 +17,7 @@ import brotli
 import pytest
 
 from server.openapi import PATHS
-from tests.server.api_conftest import AUTH, Api, Reply
+from tests.server.api_conftest import AUTH, Api, Reply, until
 
 POST = json.dumps({"title": "Sent compressed", "content_html": "<p>Small.</p>"}).encode()
 
@@ -152,6 +152,14 @@ async def test_bulk_takes_json_and_ndjson_and_imports_take_export_files(api: Api
         reply = await send(api, "POST", "/api/imports?kind=feed", rss, {},
                            content_type=content_type)
         assert reply.status == 201, (content_type, reply.text)
+    # A feed forwarded with the charset it was served in: XML says its own encoding.
+    latin = ('<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel>'
+             "<title>T</title><item><title>Café crème</title><guid>urn:x:2</guid></item>"
+             "</channel></rss>").encode("latin-1")
+    reply = await send(api, "POST", "/api/imports?kind=feed", latin, {},
+                       content_type="application/rss+xml; charset=ISO-8859-1")
+    assert reply.status == 201, reply.text
+    await until(api.feed_titles, lambda titles: titles is not None and "Café crème" in titles)
     reply = await send(api, "POST", "/api/imports?kind=feed", rss, {},
                        content_type="image/png")
     assert reply.status == 415 and "application/octet-stream" in reply.headers["Accept-Post"]

@@ -79,6 +79,8 @@ async def test_nfc_and_nfd_spellings_are_one_label(api: Api) -> None:
     for spelling in (NFC, NFD):
         shown = (await api.get(f"/api/labels/{quote(spelling)}", expect=200)).json
         assert shown["name"] == NFC and shown["count"] == 2
+        listed = (await api.get(f"/api/posts?label={quote(spelling)}")).json
+        assert listed["total"] == 2, spelling  # the post list's filter too
     await until(lambda: api.feed_titles(feed_path(NFC)), lambda t: t == ["Web", "Mac"])
     status, location = await moved_to(api, feed_path(NFD))
     assert status == 301 and location is not None and location.endswith(feed_path(NFC))
