@@ -169,8 +169,9 @@ async def test_options_says_what_a_path_takes_without_a_token(api: Api) -> None:
     assert reply.headers["Accept-Patch"] == "application/json"
     reply = await api.call("OPTIONS", "/api/posts/bulk", auth=False, expect=204)
     assert reply.headers["Allow"] == "OPTIONS,POST"
-    # A path no route has is not answered for a stranger.
-    assert (await api.call("OPTIONS", "/api/nothing", auth=False)).status == 401
+    # A path no route has is a 404, token or not (a preflight carries none), as for GET.
+    assert (await api.call("OPTIONS", "/api/nothing", auth=False)).status == 404
+    assert (await api.call("OPTIONS", "/api/posts/", auth=False)).status == 404
     assert (await api.call("OPTIONS", "/api/nothing")).status == 404
 
 
@@ -194,9 +195,9 @@ async def test_a_browser_page_of_another_origin_may_call_the_api_with_its_token(
     # Errors too, so the script can read the problem.
     refused = await api.get("/api/posts", auth=False, headers={"Origin": "https://x.example"})
     assert refused.status == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
-    # Feeds and pages are not the API's: no CORS headers added there.
+    # Feeds and pages expose their own few (tests/server/test_feeds_cors.py).
     feed = await api.feed()
-    assert "Access-Control-Expose-Headers" not in feed.headers
+    assert feed.headers["Access-Control-Expose-Headers"] == "ETag, Last-Modified, Link"
 
 
 # -- idempotent creates ---------------------------------------------------------------------

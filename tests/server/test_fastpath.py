@@ -240,3 +240,18 @@ async def test_a_request_the_fast_path_fails_on_is_answered_by_aiohttp_not_dropp
     assert [h.split(b" ")[1] for h, _ in answers] == [b"200", b"200"]
     assert by_aiohttp(answers[0][0]) and b"rss+xml" in answers[1][0]
     assert "the fast path failed on '/feed.atom'" in caplog.text
+
+
+# A browser reader of another origin may read the answers (tests/server/test_feeds_cors.py).
+async def test_the_fast_path_answers_carry_the_cors_headers(fast: Site) -> None:
+    _, port = fast
+    [(head, _)] = await exchange(port, get("/feeds/posts/default"), 1)
+    assert not by_aiohttp(head) and head.startswith(b"HTTP/1.1 200 OK")
+    etag = next(line for line in head.split(b"\r\n") if line.startswith(b"ETag: "))[6:]
+    [(not_modified, _)] = await exchange(
+        port, get("/feeds/posts/default", f"If-None-Match: {etag.decode()}"), 1)
+    assert not by_aiohttp(not_modified) and not_modified.startswith(b"HTTP/1.1 304")
+    for answer in (head, not_modified):
+        assert answer.count(b"\r\nAccess-Control-Allow-Origin: *\r\n") == 1
+        assert answer.count(
+            b"\r\nAccess-Control-Expose-Headers: ETag, Last-Modified, Link\r\n") == 1
