@@ -21,8 +21,11 @@ from server.openapi import request_media_types
 
 CODINGS = ("gzip", "deflate", "br")
 """The content codings a request body may come in (besides identity)."""
-CHARSETS = frozenset({"utf-8", "us-ascii"})
-"""JSON is UTF-8 (RFC 8259 §8.1); ASCII is UTF-8 too."""
+CODING_ALIASES = {"x-gzip": "gzip"}
+"""RFC 9110 §8.4.1.3: "A recipient SHOULD consider "x-gzip" to be equivalent to "gzip"."""
+CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
+"""JSON is UTF-8 (RFC 8259 §8.1); ASCII is UTF-8 too, and "utf8" is a common misspelling
+of it (Python, Java and MySQL take it) that names no other charset."""
 _IN_A_THREAD = 256 * 1024
 """Compressed bodies larger than this are decoded off the event loop."""
 
@@ -81,6 +84,7 @@ def content_codings(request: web.Request) -> list[str]:
     identity left out; UnacceptableBodyError for one we do not decode."""
     listed = ",".join(request.headers.getall(hdrs.CONTENT_ENCODING, []))
     codings = [c.strip().lower() for c in listed.split(",") if c.strip()]
+    codings = [CODING_ALIASES.get(c, c) for c in codings]
     for coding in codings:
         if coding != "identity" and coding not in CODINGS:
             raise UnacceptableBodyError(

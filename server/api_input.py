@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from typing import Any
 
 import jsonschema_rs
@@ -91,8 +92,9 @@ def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError
     if error is not None:
         if error.context:  # oneOf: the failure within the branch that came closest
             error = best_match([error]) or error
-        said = _said(error.validator, error.schema, error.instance)
-        return InvalidInputError(f"{where}{_field(error)}", _short(said or error.message))
+        return InvalidInputError(f"{where}{_field(error)}", _short(
+            _said(error.validator, error.schema, error.instance) or _in_json_terms(
+                error.validator, error.validator_value, error.instance, error.message)))
     try:
         rs_error = next(iter(_DECIDERS[schema].iter_errors(body)), None)
     except ValueError:  # a lone surrogate, as in _matches
@@ -103,17 +105,27 @@ def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError
     node: Any = SCHEMAS[schema]
     for step in rs_error.schema_path[:-1]:
         node = node.get(step) if isinstance(node, dict) else None
-    said = _said(rs_error.kind.name, node, rs_error.instance)
-    return InvalidInputError(f"{where}{path.lstrip('.') or 'body'}",
-                             _short(said or rs_error.message))
+    return InvalidInputError(f"{where}{path.lstrip('.') or 'body'}", _short(
+        _said(rs_error.kind.name, node, rs_error.instance) or rs_error.message))
 
 
 def _said(keyword: object, schema: object, instance: object) -> str | None:
     """For a refused pattern, the form the field takes in words (its schema's description),
     not the regular expression."""
     if keyword == "pattern" and isinstance(schema, dict) and "description" in schema:
-        return f"{instance!r} is not {schema['description']}"
+        return f"{as_json(instance)} is not {schema['description']}"
     return None
+
+
+def _in_json_terms(keyword: object, expected: object, instance: object, message: str) -> str:
+    """jsonschema's message with the value as JSON writes it ("null is not of type
+    'string'", not "None ..."): its messages start with the value's repr()."""
+    if keyword == "enum":
+        return f"{as_json(instance)} is not one of {as_json(expected)}"
+    said = repr(instance)
+    if message.startswith(said):
+        return as_json(instance) + message[len(said):]
+    return message
 
 
 def _short(message: str, most: int = 300) -> str:
@@ -160,14 +172,36 @@ async def read_any_json(request: web.Request) -> Any:
 
 def parse_json(raw: bytes | str, field: str) -> Any:
     """The JSON value of `raw`, else InvalidInputError naming `field`. json.loads recurses
-    per level of nesting: "[[[[...]]]]" 100,000 deep is a RecursionError, not a 500."""
+    per level of nesting: "[[[[...]]]]" 100,000 deep is a RecursionError, not a 500.
+    Bytes are UTF-8 (RFC 8259 §8.1; a byte order mark ignored): json.loads would guess
+    UTF-16 and UTF-32 too, which a charset label may not name (server/api_body.py). NaN,
+    Infinity and -Infinity, which json.loads takes, are no JSON (RFC 8259 §6)."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(field, f"not UTF-8 (byte {exc.start}), as JSON must be: "
+                                "send it in UTF-8") from None
+    try:
+        return json.loads(text, parse_constant=partial(_no_constant, field))
+    except json.JSONDecodeError as exc:
         raise InvalidInputError(field, f"not JSON: {exc}") from None
     except RecursionError:
         raise InvalidInputError(field, "nested too deeply (arrays and objects more than "
                                 "about 1,000 levels deep)") from None
+
+
+def _no_constant(field: str, name: str) -> Any:
+    raise InvalidInputError(field, f"not JSON: {name} is not a JSON number (RFC 8259 §6); "
+                            "send a number, or null")
+
+
+def as_json(value: object) -> str:
+    """A value as JSON writes it, for a message: null, true, "text", not Python's None,
+    True, 'text'."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
 
 
 def page(request: web.Request) -> tuple[int, int]:

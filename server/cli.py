@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     # starts its followers with it; not for people.
     serve.add_argument("--follower-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--listen-fd", type=int, action="append", help=argparse.SUPPRESS)
-    add("migrate", "apply database migrations")
+    add("migrate", "apply database migrations", json_out=True)
     add("config", "print the effective settings (secrets not shown)", json_out=True)
     regen = add("regenerate", "mark every feed (or one) for rendering by the running server",
                 site=True)
@@ -343,8 +343,7 @@ def _run(argv: Sequence[str] | None) -> int:
               end="")
         return 0
     if args.command == "migrate":
-        return asyncio.run(_with_store(settings, lambda store: asyncio.sleep(0, 0),
-                                       upgrade=True))
+        return asyncio.run(cli_admin.migrate_schema(settings, args.json))
     command = COMMANDS[(args.command, getattr(args, f"{args.command}_command", None))]
     return asyncio.run(_with_store(settings, lambda s: command(settings, s, args)))
 

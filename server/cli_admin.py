@@ -1,4 +1,4 @@
-"""`syndic site ...`, `syndic token ...` and `syndic import ...`."""
+"""`syndic site ...`, `syndic token ...`, `syndic import ...` and `syndic migrate`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from feeds.errors import InvalidInputError
 from feeds.imports.apply import ImportReport
 from feeds.models import FeedMode
 from feeds.sites import host_base_url
-from feeds.store import SiteSpec, Store
+from feeds.store import SiteSpec, Store, migrate, open_store
 from server.api_input import check
 from server.auth import new_token, token_hash
 from server.cli_content import CLOCK, out, pick_site, publisher_for
@@ -220,4 +220,26 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
     rate = (report.posts_added + report.posts_updated + report.posts_unchanged) / max(
         seconds, 1e-6)
     print(f"import {run_id}: {report_line(report)} in {seconds:.1f} s ({rate:.0f} posts/s)")
+    return 0
+
+
+# -- migrate -----------------------------------------------------------------------------
+
+
+async def migrate_schema(settings: Settings, as_json: bool) -> int:
+    """`syndic migrate`: the schema brought to this syndic's, and one line saying what was
+    done: "schema 0004 -> 0009", "schema 0009: up to date" (with --json, an object)."""
+    store = await open_store(settings.storage.url, settings.storage.echo,
+                             run_migrations=False)
+    try:
+        change = await migrate(store.engine, upgrade=True)
+    finally:
+        await store.close()
+    if as_json:
+        print(json.dumps({"before": change.before or None, "after": change.after,
+                          "upgraded": change.before != change.after}))
+    elif change.before == change.after:
+        print(f"schema {change.after}: up to date")
+    else:
+        print(f"schema {change.before or '(new database)'} -> {change.after}")
     return 0

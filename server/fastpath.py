@@ -28,6 +28,7 @@ from aiohttp.web_runner import BaseSite
 from feeds.errors import FeedsError
 from feeds.query import feed_key_string, parse_feed_request
 from server.access_log import ACCESS_LOG, access_line
+from server.cors import PUBLIC_CORS_LINES
 from server.feed_cache import NOT_MODIFIED, CachedFeed, CacheKey
 from server.http_cache import codings_by_preference, select_representation
 from server.keys import FEEDS, SETTINGS, SITES
@@ -127,7 +128,9 @@ class FastPath:
         if second != self._date_second:
             self._date_second = second
             self._date_value = formatdate(second, usegmt=True).encode()
-            self._date_line = b"Date: " + self._date_value + b"\r\n"
+            # The CORS headers every fast answer carries ride with the Date: one fewer
+            # join per request, and ~330 fewer bytes per feed held (its six heads).
+            self._date_line = PUBLIC_CORS_LINES + b"Date: " + self._date_value + b"\r\n"
         return self._date_line
 
     def answer(self, request: Request, peer: str, closing: bool) -> list[bytes] | None:

@@ -75,7 +75,6 @@ def make_cached(artifact: Artifact, hub_url: str | None, max_age: int) -> Cached
         "Cache-Control": f"public, max-age={max_age}",
         "Vary": "Accept-Encoding",
         "Link": link_header(links),
-        "Access-Control-Allow-Origin": "*",
     }
     if modified is not None:
         headers["Last-Modified"] = http_date(modified)

@@ -18,6 +18,7 @@ from feeds.errors import (
 )
 from feeds.imports.items import ImportFormatError
 from server.api_body import UnacceptableBodyError
+from server.cors import is_public
 from server.http_cache import SERVER
 
 log = logging.getLogger("syndic.http")
@@ -100,10 +101,11 @@ def _with_headers_of(request: web.Request, exc: web.HTTPException, answer: web.R
                      ) -> web.Response:
     """The answer with the exception's own headers: a 405's Allow above all, which RFC 9110
     §15.5.6 requires (aiohttp's router sets it, from the methods of every route matching the
-    path; an API path takes OPTIONS too, server/cors.py). Its Content-* headers described
-    the text/plain body the problem replaces."""
+    path; an API path and a public GET path take OPTIONS too, server/cors.py). Its
+    Content-* headers described the text/plain body the problem replaces."""
     for name, value in exc.headers.items():
-        if name.lower() == "allow" and _is_api(request.path):
+        if name.lower() == "allow" and (_is_api(request.path) or (
+                is_public(request.path) and "GET" in value.split(","))):
             value = ",".join(sorted({*value.split(","), "OPTIONS"} - {""}))
         if not name.lower().startswith("content-"):
             answer.headers.add(name, value)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from feeds.store.admin import Admin, ApiToken, IdempotencyRecord, SourceState
 from feeds.store.artifacts import Artifacts
 from feeds.store.changes import StoredChanges, StoredFeed
-from feeds.store.engine import make_engine, migrate
+from feeds.store.engine import SchemaChange, make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
 from feeds.store.new_posts import Idempotency
 from feeds.store.outbox import Outbox
@@ -24,12 +24,14 @@ __all__ = [
     "ImportRun",
     "PostPage",
     "RunStart",
+    "SchemaChange",
     "SiteSpec",
     "SourceState",
     "Store",
     "StoredChanges",
     "StoredComment",
     "StoredFeed",
+    "migrate",
     "open_store",
 ]
 

@@ -9,6 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -155,7 +156,16 @@ def _names(revisions: set[str]) -> str:
     return ", ".join(sorted(revisions))
 
 
-async def migrate(engine: AsyncEngine, upgrade: bool = True) -> None:
+@dataclass(frozen=True)
+class SchemaChange:
+    """What migrate() did: the schema revision before ("" for a new, empty database) and
+    after; the same when it was up to date."""
+
+    before: str
+    after: str
+
+
+async def migrate(engine: AsyncEngine, upgrade: bool = True) -> SchemaChange:
     """Bring the schema to this code's head (idempotent). An empty database gets the
     schema whatever `upgrade` says: nothing, and no older code, is using it. One made by
     an older version is upgraded only with `upgrade` (else SchemaMismatchError, behind):
@@ -179,8 +189,9 @@ async def migrate(engine: AsyncEngine, upgrade: bool = True) -> None:
         raise SchemaMismatchError(
             f"the database was made by a newer syndic: schema {_names(current)}, this one "
             f"knows up to {_names(heads)}", behind=False)
+    change = SchemaChange(_names(current), _names(heads))
     if current == heads:
-        return
+        return change
     if current and not upgrade:
         raise SchemaMismatchError(
             f"the database's schema is {_names(current)}, older than this syndic's "
@@ -189,7 +200,7 @@ async def migrate(engine: AsyncEngine, upgrade: bool = True) -> None:
     if engine.dialect.name != "sqlite":
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade)
-        return
+        return change
     async with engine.connect() as conn:
         # SQLite's procedure for a table made again (revision 0007): foreign keys off,
         # which only works outside a transaction (else dropping the old table deletes what
@@ -209,6 +220,7 @@ async def migrate(engine: AsyncEngine, upgrade: bool = True) -> None:
         finally:
             await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             await conn.commit()
+    return change
 
 
 WRITE_LOCK_WAIT = 30.0

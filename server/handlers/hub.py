@@ -23,6 +23,10 @@ from feeds.websub import (
 )
 from server.keys import CLOCK, SETTINGS, SITES, STORE, WAKE_OUTBOX
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+"""What a subscription request's body may be: the form WebSub §5.1 names, and a multipart
+one, which aiohttp reads the same (curl -F sends it)."""
+
 
 def _refuse(status: int, reason: str) -> web.Response:
     return web.Response(status=status, text=reason + "\n", content_type="text/plain")
@@ -77,6 +81,16 @@ async def hub(request: web.Request) -> web.Response:
     if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
         # Bodies are not decoded by aiohttp (server/api_body.py); a hub form is small.
         return _refuse(415, "Content-Encoding: send the form without a content coding")
+    if request.body_exists and request.content_type.lower() not in FORM_TYPES:
+        # WebSub §5.1: the request is a form. A JSON body, or one with no type (taken as
+        # application/octet-stream, RFC 9110 §8.3), would read as an empty form: "hub.mode:
+        # is required" said nothing of what was wrong.
+        sent = (f"is {request.content_type}" if "Content-Type" in request.headers
+                else "is missing")
+        refused = _refuse(415, f"Content-Type {sent}: send the request as an HTML form "
+                          f"({FORM_TYPES[0]}, WebSub §5.1)")
+        refused.headers["Accept-Post"] = ", ".join(FORM_TYPES)
+        return refused
     form = await request.post()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     store = app[STORE]

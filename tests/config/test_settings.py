@@ -387,6 +387,26 @@ def test_syndic_config_masks_the_password_of_every_url_as_it_masks_the_tokens(
     assert data["sources"][0]["feed"] == "https://reader:***@example.org/f.atom"
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://postgres@127.0.0.1:5432/x?password=QuerySecret",
+    "postgresql://postgres@127.0.0.1:5432/x?sslmode=require&PASSWORD=QuerySecret",
+    "postgresql+asyncpg://postgres@db/x?ssl=verify-full&sslpassword=QuerySecret#f",
+])
+def test_a_password_given_in_the_urls_query_is_masked_too(url: str) -> None:
+    settings = load(environ={"SYNDIC_STORAGE__URL": url})
+    for shown in (settings_as_toml(settings), settings_as_json(settings)):
+        assert "QuerySecret" not in shown and "password=***" in shown.lower()
+    assert f'url = "{url.replace("QuerySecret", "***")}"' in settings_as_toml(settings)
+    error = f"cannot connect to {url}: refused"
+    assert config.redact_urls_in(error) == error.replace("QuerySecret", "***")
+
+
+def test_a_query_without_a_password_is_shown_as_it_is() -> None:
+    url = "postgresql://db/x?sslmode=require&passfile=/etc/pgpass&user=password"
+    assert config.redact_url(url) == url and config.redact_urls_in(f"'{url}'") == f"'{url}'"
+    assert config.redact_url("see ?password=x") == "see ?password=x"  # not a URL
+
+
 @pytest.mark.parametrize(("url", "shown"), [
     ("sqlite:///syndic.db", "sqlite:///syndic.db"),
     ("postgresql://postgres@db/x", "postgresql://postgres@db/x"),

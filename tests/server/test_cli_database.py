@@ -7,6 +7,7 @@ command, the server included: `storage.url: cannot open the database: <reason>`,
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -65,10 +66,23 @@ def test_a_command_on_a_database_an_older_syndic_made_asks_for_migrate_and_chang
 def test_migrate_upgrades_it_and_then_every_command_works(syndic: Cli, tmp_path: Path) -> None:
     db = tmp_path / "syndic.db"
     made_by_an_older_syndic(db)
-    assert syndic("migrate").code == 0
+    migrated = syndic("migrate")
+    assert migrated.code == 0 and migrated.out == f"schema 0004 -> {HEAD}\n"
     assert schema_of(db) == HEAD
+    again = syndic("migrate")
+    assert again.code == 0 and again.out == f"schema {HEAD}: up to date\n"
     listed = syndic("site", "list")
     assert listed.code == 0 and "localhost" in listed.out
+
+
+def test_migrate_says_what_it_did_in_json_too(syndic: Cli, tmp_path: Path) -> None:
+    made_by_an_older_syndic(tmp_path / "syndic.db")
+    assert json.loads(syndic("migrate", "--json").out) == {
+        "before": "0004", "after": HEAD, "upgraded": True}
+    assert json.loads(syndic("migrate", "--json").out) == {
+        "before": HEAD, "after": HEAD, "upgraded": False}
+    (tmp_path / "syndic.db").unlink()
+    assert syndic("migrate").out == f"schema (new database) -> {HEAD}\n"
 
 
 def test_a_new_empty_database_is_made_by_any_command(syndic: Cli, tmp_path: Path) -> None:

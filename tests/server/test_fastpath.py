@@ -264,3 +264,18 @@ async def test_a_malformed_request_gets_its_400_and_one_access_line_without_a_tr
     assert len(lines) == 3 and all('" 400 ' in line for line in lines), lines
     assert not [r for r in caplog.records if "access" in r.getMessage().lower()
                 or (r.exc_info and r.exc_info[0] is AssertionError)], caplog.text
+
+
+# A browser reader of another origin may read the answers (tests/server/test_feeds_cors.py).
+async def test_the_fast_path_answers_carry_the_cors_headers(fast: Site) -> None:
+    _, port = fast
+    [(head, _)] = await exchange(port, get("/feeds/posts/default"), 1)
+    assert not by_aiohttp(head) and head.startswith(b"HTTP/1.1 200 OK")
+    etag = next(line for line in head.split(b"\r\n") if line.startswith(b"ETag: "))[6:]
+    [(not_modified, _)] = await exchange(
+        port, get("/feeds/posts/default", f"If-None-Match: {etag.decode()}"), 1)
+    assert not by_aiohttp(not_modified) and not_modified.startswith(b"HTTP/1.1 304")
+    for answer in (head, not_modified):
+        assert answer.count(b"\r\nAccess-Control-Allow-Origin: *\r\n") == 1
+        assert answer.count(
+            b"\r\nAccess-Control-Expose-Headers: ETag, Last-Modified, Link\r\n") == 1

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 
 from tests.server.api_conftest import Api
@@ -184,6 +186,32 @@ async def test_a_bad_request_is_refused_at_once_naming_the_parameter(
     assert field in await resp.text()
     await _settle(hub)
     assert subscriber.verifications == []
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
+async def test_a_request_that_is_no_form_is_a_415_saying_to_send_a_form(
+    hub: Api, subscriber: Subscriber, content_type: str | None,
+) -> None:
+    form = f"hub.mode=subscribe&hub.topic={TOPIC}&hub.callback={subscriber.url()}"
+    body = (json.dumps({"hub.mode": "subscribe", "hub.topic": TOPIC})
+            if content_type == "application/json" else form)
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    resp = await hub.client.post("/hub", data=body.encode(), headers=headers,
+                                 skip_auto_headers=["Content-Type"])
+    assert resp.status == 415
+    assert "application/x-www-form-urlencoded" in await resp.text()
+    assert "application/x-www-form-urlencoded" in resp.headers["Accept-Post"]
+    # A form in either type a form comes in, charset label or not, is taken.
+    for form_type in ("application/x-www-form-urlencoded; charset=UTF-8",
+                      "Application/X-WWW-Form-Urlencoded"):
+        resp = await hub.client.post("/hub", data=form.encode(),
+                                     headers={"Content-Type": form_type})
+        assert resp.status == 202, await resp.text()
+    multipart = aiohttp.FormData({"hub.mode": "subscribe", "hub.topic": TOPIC,
+                                  "hub.callback": subscriber.url()})
+    multipart.add_field("x", b"", filename="x")  # makes it multipart/form-data
+    resp = await hub.client.post("/hub", data=multipart)
+    assert resp.status == 202, await resp.text()
 
 
 async def test_a_private_callback_is_refused_unless_settings_allow_it(
