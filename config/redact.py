@@ -35,4 +35,11 @@ def redact_urls_in(text: str) -> str:
     """Free text (an error message, a log line) with the password of every URL in it
     masked; URLs end at white space or a quote."""
     text = _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
-    return _URL.sub(lambda url: _mask_query(url.group()), text)
+    return _URL.sub(lambda url: _masked_in_text(url.group()), text)
+
+
+def _masked_in_text(url: str) -> str:
+    # Punctuation that ends the sentence ("cannot connect to URL: refused") stays: it is
+    # the message's, and at most its last character was the password's.
+    body = url.rstrip(":,.;)")
+    return _mask_query(body) + url[len(body):]
