@@ -3,6 +3,7 @@ delete. Every write wakes the regeneration job, so a change shows in the feeds a
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -147,6 +148,9 @@ def _bulk_items(request: web.Request, raw: bytes) -> list[Any]:
     return body
 
 
+_NAMED_FIELD = re.compile(r"(\[\d+\][^\s:]*): ")
+
+
 def _as_item(i: int, raw: Any, site: Site, now: Any, seen: set[str]) -> ImportItem:
     """Item i of a bulk request. Without an entry id of its own, a post gets one made from
     its slug and date, the same on a retry; the same title twice in one request makes two
@@ -216,8 +220,12 @@ async def bulk(request: web.Request) -> web.Response:
             outcome, post_id = importer.outcomes[where]
             results.append({"index": i, "outcome": outcome, "id": post_id})
         else:
-            results.append({"index": i, "outcome": "error",
-                            "error": errors.get(where, "not stored")})
+            error = errors.get(where, "not stored")
+            # The field as the message names it ("[5].published: not a date"), as a
+            # problem's `field` is: a client need not parse the text.
+            named = _NAMED_FIELD.match(error)
+            results.append({"index": i, "outcome": "error", "error": error,
+                            "field": named.group(1) if named else where})
     answer = {"results": results,
               "added": report.posts_added, "updated": report.posts_updated,
               "unchanged": report.posts_unchanged, "errors": len(errors)}

@@ -36,6 +36,8 @@ async def test_each_item_has_its_outcome_and_a_bad_one_sinks_nothing(api: Api) -
     assert answer["added"] == 3 and answer["errors"] == 6
     assert answer["updated"] == answer["unchanged"] == 0
     assert "[2].title" in results[2]["error"]
+    assert [r.get("field") for r in results[2:6]] == [
+        "[2].title", "[3].colour", "[4].published", "[5]"]  # no text to parse
     assert "[3].colour" in results[3]["error"] and "unknown field" in results[3]["error"]
     assert "[4].published" in results[4]["error"]
     assert results[5]["error"].startswith("[5]:")
