@@ -49,4 +49,3 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger().getEffectiveLevel()
     for name, lowest in QUIET.items():
         logging.getLogger(name).setLevel(max(root, lowest))
-    quiet_client_errors()

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError, StaleWriteError
@@ -29,6 +28,7 @@ from feeds.store.writes import (
     mark_dirty,
     refuse_link_clash,
     save_aliases_in,
+    site_row_for_update,
 )
 
 SITE_FIELDS = ("host", "title", "subtitle", "base_url", "timezone", "language", "default_feed",
@@ -91,13 +91,14 @@ class Admin(StoreBase):
                 if "host" in changes or "base_url" in changes:
                     await refuse_link_clash(conn, site_id, dict(changes))
                 if changes or replaces is not None:
-                    before = await _site_row(conn, site_id)
+                    before = await site_row_for_update(conn, site_id)
                     result = await conn.execute(
                         update(t.sites).where(*_site_still(site_id, replaces))
                         .values(**(changes or {"id": site_id})))
                     if replaces is not None and result.rowcount != 1:
                         raise StaleWriteError("site")
-                    await carry_site_change(conn, before, await _site_row(conn, site_id), plan)
+                    after = await site_row_for_update(conn, site_id)
+                    await carry_site_change(conn, before, after, plan)
         except IntegrityError:
             raise InvalidInputError("host", "another site has it") from None
         return await self.get_site(site_id)
@@ -355,16 +356,6 @@ def _still(comment_id: int, read: Comment | None) -> list[ColumnElement[bool]]:
                   c.published == read.published, c.updated == read.updated,
                   c.parent_id.is_not_distinct_from(read.parent_id)]
     return where
-
-
-async def _site_row(conn: AsyncConnection, site_id: int) -> Site:
-    # FOR UPDATE: on PostgreSQL, another process's change of the site waits for this one
-    # (SQLite has one writer at a time anyway).
-    row = (await conn.execute(
-        select(t.sites).where(t.sites.c.id == site_id).with_for_update())).first()
-    if row is None:
-        raise NotFoundError("site", str(site_id))
-    return site_from_row(row._mapping)
 
 
 def _site_still(site_id: int, read: Site | None) -> list[ColumnElement[bool]]:

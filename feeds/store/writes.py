@@ -73,6 +73,16 @@ def save_aliases_in(conn: Connection, site_id: int, aliases: Mapping[str, str]) 
             {"site_id": site_id, "path": p, "target": target} for p, target in aliases.items()])
 
 
+async def site_row_for_update(conn: AsyncConnection, site_id: int) -> Site:
+    # FOR UPDATE: on PostgreSQL, another process's change of the site waits for this one
+    # (SQLite has one writer at a time anyway).
+    row = (await conn.execute(
+        select(t.sites).where(t.sites.c.id == site_id).with_for_update())).first()
+    if row is None:
+        raise NotFoundError("site", str(site_id))
+    return site_from_row(row._mapping)
+
+
 class Writes(StoreBase):
     _batcher: NewPostBatcher | None = None
 
@@ -102,8 +112,7 @@ class Writes(StoreBase):
         """The site's base URL, its posts' and comments' links moved with it
         (store/site_moves.py)."""
         async with self.writing() as conn:
-            query = select(t.sites).where(t.sites.c.id == site_id)
-            before = site_from_row((await conn.execute(query)).one()._mapping)
+            before = await site_row_for_update(conn, site_id)
             await conn.execute(
                 update(t.sites).where(t.sites.c.id == site_id).values(base_url=base_url)
             )

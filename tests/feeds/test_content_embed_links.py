@@ -13,13 +13,11 @@ import feedparser
 import pytest
 
 from feeds.content import first_image, sanitize_body, sanitize_html, summary_from_html
-from feeds.feedset import FeedContext, build_doc, entries_for_posts
-from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, PostDraft
+from feeds.models import FeedFormat, PostDraft
 from feeds.posts import prepare_post, prepare_post_with_links
-from feeds.render import render_oneshot
 from tests.atom_rules import assert_atom_valid
 from tests.conftest import NOW
-from tests.feeds.render.samples import WORKSHOP
+from tests.feeds.render.samples import WORKSHOP, one_post_feed
 from tests.jsonfeed_rules import assert_jsonfeed_valid
 
 BASE = "https://blog.example.com/2024/05/my-post.html"
@@ -198,22 +196,15 @@ def test_a_feed_with_a_linked_map_reads_cleanly_and_validates() -> None:
         published=datetime(2026, 10, 1, 7, 30, tzinfo=UTC),
     )
     post = replace(prepare_post(WORKSHOP, draft, NOW), id=1)
-    key = FeedKey(FeedKind.POSTS, FeedQuery(max_results=25), FeedMode.FULL)
-    ctx = FeedContext(default_max=25, hub_url=None)
-    entries = entries_for_posts(WORKSHOP, key, (post,), ctx)
-
-    def render(fmt: FeedFormat) -> bytes:
-        return render_oneshot(build_doc(WORKSHOP, key, fmt, entries, 1, "Workshop", ctx))
-
-    atom = render(FeedFormat.ATOM)
+    atom = one_post_feed(post, FeedFormat.ATOM)
     assert_atom_valid(atom)
-    for body in (atom, render(FeedFormat.RSS)):
+    for body in (atom, one_post_feed(post, FeedFormat.RSS)):
         parsed = feedparser.parse(body)  # with feedparser's own sanitizer, as readers have
         assert parsed.bozo == 0, parsed.get("bozo_exception")
         shown = parsed.entries[0].content[0].value
         assert link(MAP, "www.google.com") in shown
         assert "Embedded content: blog.example.org" in shown
-    item = assert_jsonfeed_valid(render(FeedFormat.JSON))["items"][0]
+    item = assert_jsonfeed_valid(one_post_feed(post, FeedFormat.JSON))["items"][0]
     assert item["content_html"] == post.content_html
 
 

@@ -26,23 +26,17 @@ from feeds.content import (
     sanitize_html,
     summary_from_html,
 )
-from feeds.feedset import FeedContext, build_doc, entries_for_posts
 from feeds.models import (
     Author,
     CommentDraft,
     FeedFormat,
-    FeedKey,
-    FeedKind,
-    FeedMode,
-    FeedQuery,
     PostDraft,
 )
 from feeds.players import EMBED_PLAYERS, embed_player_url
 from feeds.posts import prepare_comment, prepare_post
-from feeds.render import render_oneshot
 from tests.atom_rules import assert_atom_valid
 from tests.conftest import NOW
-from tests.feeds.render.samples import WORKSHOP
+from tests.feeds.render.samples import WORKSHOP, one_post_feed
 from tests.jsonfeed_rules import assert_jsonfeed_valid
 
 BASE = "https://blog.example.com/2024/05/my-post/"
@@ -430,20 +424,13 @@ def test_a_feed_with_a_player_still_reads_cleanly_and_validates() -> None:
     )
     post = replace(prepare_post(WORKSHOP, draft, NOW), id=1)
     assert f'src="{YOUTUBE}"' in post.content_html
-    key = FeedKey(FeedKind.POSTS, FeedQuery(max_results=25), FeedMode.FULL)
-    ctx = FeedContext(default_max=25, hub_url=None)
-    entries = entries_for_posts(WORKSHOP, key, (post,), ctx)
-
-    def render(fmt: FeedFormat) -> bytes:
-        return render_oneshot(build_doc(WORKSHOP, key, fmt, entries, 1, "Workshop", ctx))
-
-    atom = render(FeedFormat.ATOM)
+    atom = one_post_feed(post, FeedFormat.ATOM)
     assert_atom_valid(atom)
-    for body in (atom, render(FeedFormat.RSS)):
+    for body in (atom, one_post_feed(post, FeedFormat.RSS)):
         parsed = feedparser.parse(body, sanitize_html=False)
         assert parsed.bozo == 0, parsed.get("bozo_exception")
         assert f'<iframe allowfullscreen="" height="266" src="{YOUTUBE}"' in (
             parsed.entries[0].content[0].value
         )
-    item = assert_jsonfeed_valid(render(FeedFormat.JSON))["items"][0]
+    item = assert_jsonfeed_valid(one_post_feed(post, FeedFormat.JSON))["items"][0]
     assert item["content_html"] == post.content_html
