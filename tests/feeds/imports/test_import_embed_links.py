@@ -14,7 +14,7 @@ from feeds.models import FeedFormat
 from server.importing import file_source, run_import
 from tests.atom_rules import assert_atom_valid
 from tests.feeds.imports.conftest import ATOM, Blog, entries
-from tests.feeds.imports.test_import_apply import HEAD, takeout_post
+from tests.feeds.imports.exports import HEAD, takeout_post
 
 MAP = "https://www.google.com/maps/embed?pb=!1m18!1m12&amp;hl=en"
 VIDEO = "https://www.blogger.com/video.g?token=AD6v5dy1bXyZ"
