@@ -206,6 +206,9 @@ class Artifact:
     self_url: str
     body_gzip: bytes = b""
     body_br: bytes = b""
+    made_with: str | None = None
+    """The fingerprint of the settings that shaped its bytes (feeds/versions.py
+    settings_fingerprint); None: not recorded (a store made before revision 0010)."""
 
 
 @dataclass(frozen=True, slots=True)

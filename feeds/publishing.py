@@ -75,9 +75,12 @@ class Regenerated:
 
 class Publisher:
     def __init__(self, store: Store, renderer: Renderer, ctx: FeedContext, cap: int,
-                 fanout: Fanout | None = None) -> None:
+                 fanout: Fanout | None = None, made_with: str | None = None) -> None:
         self.fanout = fanout
         """Who hears of changed feeds (the outbox); None: nobody (tools, tests)."""
+        self.made_with = made_with
+        """The fingerprint of `ctx`'s settings, recorded with every artifact rendered here
+        (feeds/versions.py settings_fingerprint); None: not recorded (tools, tests)."""
         self.store = store
         self.renderer = renderer
         self.ctx = ctx
@@ -212,14 +215,13 @@ class Publisher:
         self.documents_rendered += len(docs)
         return bodies
 
-    @staticmethod
-    def _artifacts(site: Site, feed: _FeedDocs, bodies: list[bytes]) -> list[Artifact]:
+    def _artifacts(self, site: Site, feed: _FeedDocs, bodies: list[bytes]) -> list[Artifact]:
         # No Last-Modified yet: a version gets it when it is stored (FeedVersions.dated); a
         # rendering that is not stored (a query variant) has none.
         key_string, docs = feed
         return [
             Artifact(site.id, key_string, doc.format, body, etag_for(body), None,
-                     CONTENT_TYPES[doc.format], doc.self_url)
+                     CONTENT_TYPES[doc.format], doc.self_url, made_with=self.made_with)
             for doc, body in zip(docs, bodies, strict=True)
         ]
 
@@ -269,6 +271,9 @@ class Publisher:
                 fresh, gone = await self._render_keys(site, keys, now, pause)
                 rendered += len(keys)
                 new = self.versions.dated([a for a in fresh if not self.is_stored(a)], now)
+                # The same bytes, recorded as made with other settings (a feed the new
+                # settings do not change): only the record changes, no new version.
+                restamp = [a for a in fresh if self.versions.recorded_otherwise(a)]
                 batch_dropped = [(site_id, k) for k in gone]
                 if on_batch is not None:
                     # Served before it is stored: storing ~100 KB bodies waits for the one
@@ -276,8 +281,8 @@ class Publisher:
                     # store fails, the dirty rows stay and the next run stores it again.
                     on_batch(Regenerated(new, batch_dropped, len(keys), sites=(site_id,)))
                 deliveries += await self.store.save_artifacts(
-                    new, now, (site_id, max_id, keys), gone, self.fanout)
-                self.remember(new)
+                    new, now, (site_id, max_id, keys), gone, self.fanout, restamp)
+                self.remember(new + restamp)
                 if on_batch is None:
                     changed += new
                 dropped += batch_dropped

@@ -3,8 +3,6 @@ dependency order: store -> sites -> renderer and feeds -> scheduler."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import sys
 import time
@@ -14,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from config import Settings
-from feeds.feedset import FeedContext, hub_for
+from feeds.feedset import hub_for
 from feeds.models import Fanout, FeedMode, Site
 from feeds.publishing import Publisher, Renderer
 from feeds.render import FeedRenderer
@@ -39,6 +37,7 @@ from server.keys import (
     STORE,
 )
 from server.log_setup import quiet_client_errors
+from server.made_with import feed_context, feeds_made_otherwise, fingerprint, record_start
 from server.middleware import errors_middleware, server_header
 from server.push_jobs import sender_ctx
 from server.routes import ROUTES
@@ -81,42 +80,11 @@ async def ensure_sites(
     return sites
 
 
-FEEDS_MADE_WITH = "feeds_made_with"
-"""The store_values row holding the settings the stored feeds were rendered with."""
-CONTEXT_SETTINGS = {"default_max": "feeds.default_max_results", "hub_url": "websub.hub_url",
-                    "own_hub": "websub.own_hub"}
-"""FeedContext's fields (what of the settings reaches a feed's bytes) and the settings they
-come from. The base URL (server.public_url, or the host and server.port) reaches them too:
-it is the site's, and checked on the feeds themselves (FeedCache.has_base_url)."""
-
-
-def feed_context(settings: Settings) -> FeedContext:
-    return FeedContext(settings.feeds.default_max_results, settings.websub.hub_url or None,
-                       settings.websub.own_hub)
-
-
-def made_with(ctx: FeedContext) -> dict[str, object]:
-    """The settings a feed rendered in this context depends on, by setting name."""
-    return {CONTEXT_SETTINGS[f.name]: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
-
-
-def settings_change(recorded: str | None, ctx: FeedContext) -> str | None:
-    """What differs between the settings the stored feeds were rendered with (`recorded`,
-    made_with as JSON; None: no record) and `ctx`'s, as log text; None: nothing."""
-    before = json.loads(recorded) if recorded else None
-    now = made_with(ctx)
-    if before == now:
-        return None
-    if before is None:
-        return "the ones they were made with were not recorded"
-    return ", ".join(f"{name} {before.get(name)!r} -> {value!r}"
-                     for name, value in now.items() if before.get(name) != value)
-
-
 def make_publisher(store: Store, settings: Settings, renderer: Renderer) -> Publisher:
     ctx = feed_context(settings)
     fanout = Fanout(settings.websub.external_hubs, settings.pings.services)
-    return Publisher(store, renderer, ctx, settings.feeds.max_results_cap, fanout)
+    return Publisher(store, renderer, ctx, settings.feeds.max_results_cap, fanout,
+                     made_with=fingerprint(ctx))
 
 
 async def access_log_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -191,25 +159,19 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
             log.info("demo site: %d posts added", added)
     since = now
     # Settings that shape feed bytes (the hub they name, how many entries they hold) are
-    # not the feeds' data: no change marks them. A start with other ones renders every feed
-    # of every site, as a site with another base URL is rendered (has_base_url); the record
-    # is written once they are all marked (the marks outlive a crash: the next start
-    # renders them whatever is recorded).
-    recorded = await store.stored_value(FEEDS_MADE_WITH)
-    change = settings_change(recorded, publisher.ctx)
-    changed = change is not None and loaded > 0
-    if changed:
-        log.info("stored feeds were rendered with other settings (%s): rendering every "
-                 "feed again", change)
+    # not the feeds' data: no change marks them. Every stored feed made with other ones,
+    # whichever server stored it, is rendered again (server/made_with.py), as every feed
+    # of a site with another base URL is (has_base_url). Marked: the marks outlive a crash.
+    await record_start(store, publisher.ctx)
+    made_otherwise = await feeds_made_otherwise(store, cache, publisher.ctx)
     for site in app[SITES].by_id.values():
         last = await store.last_rendered(site.id)
-        if changed or last is None or not cache.has_base_url(site.id, site.base_url):
+        if last is None or not cache.has_base_url(site.id, site.base_url):
             await publisher.mark_all(site, now)
-        else:
-            since = min(since, last)
-    if change is not None:
-        await store.store_value(FEEDS_MADE_WITH,
-                                json.dumps(made_with(publisher.ctx), sort_keys=True))
+            continue
+        if site.id in made_otherwise:
+            await store.mark_dirty(site.id, made_otherwise[site.id], now)
+        since = min(since, last)
     # Render what is dirty (and what came due while we were down) before serving: every
     # site feed, then the other feeds for feeds.startup_render_seconds at most. After a
     # large import that is thousands of feeds (four minutes for 100,000 posts): the rest

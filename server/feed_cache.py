@@ -225,5 +225,15 @@ class FeedCache:
                 found = True
         return found
 
+    def made_otherwise(self, made_with: str | None) -> dict[tuple[int, str], set[str | None]]:
+        """The standard feeds held whose version records being made with other settings
+        than `made_with` (server/made_with.py), each with the fingerprints recorded."""
+        found: dict[tuple[int, str], set[str | None]] = {}
+        for (sid, key, _), feed in itertools.chain(self._resident.items(),
+                                                   self._evicted.items()):
+            if feed.artifact.made_with != made_with:
+                found.setdefault((sid, key), set()).add(feed.artifact.made_with)
+        return found
+
     def __len__(self) -> int:
         return len(self._resident) + len(self._evicted)

@@ -106,6 +106,9 @@ class FeedService:
         self._loaded = False
         self.changes_seen = 0
         """The last feed-change log id this server has followed (server/stored_changes.py)."""
+        self.remake: dict[int, set[str]] = {}
+        """Per site, feeds another server stored made with other settings, which this one
+        renders again at its next run (server/made_with.py)."""
 
     def _cached(self, artifact: Artifact) -> CachedFeed:
         return make_cached(artifact, self.hubs(artifact.site_id), self.max_age)

@@ -26,6 +26,7 @@ from server.keys import (
     STORE,
     WAKE_OUTBOX,
 )
+from server.made_with import with_remakes
 from server.stored_changes import follow_stored
 
 log = logging.getLogger("syndic.jobs")
@@ -134,6 +135,9 @@ async def _regenerate(app: web.Application, state: JobState, site_feeds: bool | 
     await follow_stored(app, start.changes)
     # An import under way holds its site: its feeds render once, when it is done.
     held, dirty = start.held, start.dirty
+    if remake := app[FEEDS].remake:  # this run's share of them
+        mine = None if site_feeds is None else publisher.site_feed_keys
+        dirty = with_remakes(dirty, remake, held, mine, bool(site_feeds))
     if not dirty:
         return 0
     # The feeds are rendered as of now, read AFTER their dirty rows: a post created while

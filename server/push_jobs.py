@@ -214,10 +214,17 @@ async def _send(app: web.Application, delivery: Delivery) -> Attempt:
     except (FeedsError, LookupError) as exc:
         return Attempt(None, f"the topic has no document: {exc}", 0)
     hub = hub_for(site, publisher.ctx) or f"{site.base_url}/hub"
-    artifact = cached.artifact
-    return await sender.deliver(delivery.target, cached.bodies["identity"],
-                                artifact.content_type, hub, delivery.topic.url,
-                                delivery.secret)
+    artifact, body = cached.artifact, cached.bodies["identity"]
+    if artifact.etag != delivery.etag:
+        # Another server stored the version this row was written for, and this one has not
+        # followed it yet (server/stored_changes.py): what is stored now is sent, not the
+        # older version in memory (a subscriber would never get the new one).
+        stored = await app[STORE].artifact_bodies(site.id, delivery.topic.feed_key,
+                                                  delivery.topic.format)
+        if stored is not None:
+            body = stored[0]
+    return await sender.deliver(delivery.target, body, artifact.content_type, hub,
+                                delivery.topic.url, delivery.secret)
 
 
 async def expire_leases(app: web.Application) -> int:

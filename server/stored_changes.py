@@ -8,7 +8,9 @@ the last id it saw, in the hand-over it makes anyway (RunStart.changes): one que
 primary key, which finds nothing when nothing changed. For each feed another process
 logged, it compares the stored versions with the ones it serves and reads back the bodies
 of those that differ, then applies them as its own renders are applied (memory, query
-variants of the site, its followers). Nothing is rendered again.
+variants of the site, its followers). Nothing is rendered again, but for a version made
+with other settings than this server's, when its settings are the last started's
+(server/made_with.py).
 
 Never backwards: the versions read are the table's as it is now (the newest committed),
 and a feed this server has rendered and not stored yet is left alone: its store commits
@@ -24,6 +26,7 @@ from feeds.models import Artifact, FeedFormat
 from feeds.store import StoredChanges, StoredFeed
 from server.feed_cache import CacheKey
 from server.keys import FEEDS, PUBLISHER, SITES, STORE
+from server.made_with import remade_here
 
 log = logging.getLogger("syndic.feeds")
 LOAD_BATCH = 16
@@ -54,6 +57,7 @@ async def _every_stored(app: web.Application) -> list[StoredFeed]:
     for a in await app[STORE].load_artifacts(with_bodies=False):
         feed = feeds.setdefault((a.site_id, a.key), StoredFeed(0, a.site_id, a.key, {}))
         feed.versions[a.format] = (a.etag, a.last_modified)
+        feed.made_with[a.format] = a.made_with
     return list(feeds.values())
 
 
@@ -82,6 +86,9 @@ async def _apply(app: web.Application, feeds: list[StoredFeed], resync: bool = F
             continue
         for fmt, (etag, modified) in feed.versions.items():
             ck = (feed.site_id, feed.key, fmt)
+            # The same bytes may be recorded as made with other settings (they are the
+            # same under both): a render of ours then changes only the record.
+            publisher.versions.note_made_with(ck, etag, feed.made_with.get(fmt))
             held = cache.peek(ck)
             if held is not None and (held.artifact.etag, held.artifact.last_modified) == (
                     etag, modified):
@@ -96,6 +103,9 @@ async def _apply(app: web.Application, feeds: list[StoredFeed], resync: bool = F
                 dropped.append((site_id, key))
                 publisher.forget_feed(site_id, key)
         rendered.update(s for s, _ in dropped)
+    for site_id, key in await remade_here(app[STORE], publisher.ctx,
+                                          [f for f in feeds if f.site_id in sites]):
+        service.remake.setdefault(site_id, set()).add(key)
     loaded = 0
     batches = [wanted[i : i + LOAD_BATCH] for i in range(0, len(wanted), LOAD_BATCH)]
     for chosen in batches or [[]]:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from feeds.models import Artifact, Fanout, FeedFormat
 from feeds.store import schema as t
-from feeds.store.changes import Changes, log_changes
+from feeds.store.changes import Changes, lock_changes, log_changes
 from feeds.store.outbox import enqueue
 from feeds.store.writes import mark_dirty as mark_dirty_rows
 
@@ -26,6 +26,7 @@ _META = (
     t.artifacts.c.last_modified,
     t.artifacts.c.content_type,
     t.artifacts.c.self_url,
+    t.artifacts.c.made_with,
 )
 
 _BODIES = (t.artifacts.c.body, t.artifacts.c.body_gzip, t.artifacts.c.body_br)
@@ -39,6 +40,7 @@ def _artifact(row: Any) -> Artifact:
         body=m.get("body", b""), etag=m["etag"], last_modified=m["last_modified"],
         content_type=m["content_type"], self_url=m["self_url"],
         body_gzip=m.get("body_gzip", b""), body_br=m.get("body_br", b""),
+        made_with=m["made_with"],
     )
 
 
@@ -62,37 +64,51 @@ class Artifacts(Changes):
         done: tuple[int, int, list[str]] | None,
         gone: Sequence[str] = (),
         fanout: Fanout | None = None,
+        restamp: Sequence[Artifact] = (),
     ) -> int:
         """Replace artifacts, drop those of feeds that are `gone` (of done's site), and clear
         the dirty rows they answer, in one transaction: done = (site, highest dirty id seen,
         keys). Rows marked later stay for the next run. With `fanout`, the deliveries the
-        changed artifacts call for are written in the same transaction (the outbox). Every
+        changed artifacts call for are written in the same transaction (the outbox).
+        `restamp`: renderings whose bytes are stored, recorded as made with other settings:
+        only their made_with changes (while those bytes are still the stored ones). Every
         feed stored, dropped or rendered is logged last (feed_changes: other servers load
-        what changed). Returns how many deliveries were written or renewed."""
+        what changed). Returns how many deliveries were written or renewed.
+
+        An artifact whose bytes are already the stored ones is left as stored, and calls for
+        no delivery: another server stored this version first (both rendered the same
+        change at once), and its subscribers were told then (exactly once, whichever server
+        stores it; docs/design-notes.md). Compared under the log's lock, taken first: two
+        servers' saves of one feed cannot both find the older bytes."""
         logged: list[int] = []
 
         def work(conn: Connection) -> int:
             enqueued = 0
+            if artifacts or done is not None:
+                lock_changes(conn)
             if gone and done is not None:
                 conn.execute(delete(t.artifacts).where(
                     t.artifacts.c.site_id == done[0], t.artifacts.c.key.in_(list(gone))))
-            if artifacts:
+            changed = _changed(conn, artifacts)
+            if changed:
                 # One statement for all (executemany).
                 conn.execute(_replace_artifacts(conn.dialect.name), [
                     {"site_id": a.site_id, "key": a.key, "format": a.format.value,
                      "body": a.body, "body_gzip": a.body_gzip, "body_br": a.body_br,
                      "etag": a.etag, "last_modified": a.last_modified,
                      "content_type": a.content_type, "self_url": a.self_url,
-                     "rendered_at": now}
-                    for a in artifacts])
+                     "rendered_at": now, "made_with": a.made_with}
+                    for a in changed])
+            if restamp:
+                _restamp(conn, restamp)
             if fanout is not None:
-                enqueued = enqueue(conn, artifacts, fanout, now)
+                enqueued = enqueue(conn, changed, fanout, now)
             if done is not None:
                 site_id, max_id, keys = done
                 conn.execute(delete(t.dirty_feeds).where(
                     t.dirty_feeds.c.site_id == site_id, t.dirty_feeds.c.id <= max_id,
                     t.dirty_feeds.c.key.in_(keys)))
-            feeds = {(a.site_id, a.key) for a in artifacts}
+            feeds = {(a.site_id, a.key) for a in (*artifacts, *restamp)}
             if done is not None:
                 feeds.update((done[0], k) for k in (*done[2], *gone))
             logged[:] = log_changes(conn, feeds, now)
@@ -207,6 +223,28 @@ class Artifacts(Changes):
             conn.execute(t.store_values.insert().values(name=name, value=value))
 
         await self.write_through(work)
+
+
+def _changed(conn: Connection, artifacts: Sequence[Artifact]) -> list[Artifact]:
+    """The artifacts whose bytes are not the stored ones (by ETag: the bytes' hash)."""
+    if not artifacts:
+        return []
+    a = t.artifacts.c
+    wanted = [(x.site_id, x.key, x.format.value) for x in artifacts]
+    stored = {(r.site_id, r.key, r.format): r.etag for r in conn.execute(
+        select(a.site_id, a.key, a.format, a.etag).where(
+            tuple_(a.site_id, a.key, a.format).in_(wanted)))}
+    return [x for x, ck in zip(artifacts, wanted, strict=True) if stored.get(ck) != x.etag]
+
+
+def _restamp(conn: Connection, artifacts: Sequence[Artifact]) -> None:
+    a = t.artifacts.c
+    conn.execute(update(t.artifacts).where(
+        a.site_id == bindparam("b_site"), a.key == bindparam("b_key"),
+        a.format == bindparam("b_format"), a.etag == bindparam("b_etag"),
+    ).values(made_with=bindparam("b_made_with")), [
+        {"b_site": x.site_id, "b_key": x.key, "b_format": x.format.value, "b_etag": x.etag,
+         "b_made_with": x.made_with} for x in artifacts])
 
 
 def dirty_rows(conn: Connection, held: frozenset[int] = frozenset(), only: Collection[str] = (),

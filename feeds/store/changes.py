@@ -17,7 +17,7 @@ in increasing order and without gaps. A drop leaves no artifact row; its log row
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,8 @@ class StoredFeed:
     key: str
     versions: dict[FeedFormat, tuple[str, datetime | None]]
     """Each stored format's (ETag, Last-Modified); empty: the feed is not stored any more."""
+    made_with: dict[FeedFormat, str | None] = field(default_factory=dict)
+    """Each stored format's settings fingerprint (artifacts.made_with)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,15 @@ class StoredChanges:
     """As many rows as a page holds: there may be more."""
 
 
+def lock_changes(conn: Connection) -> None:
+    """Take the log's lock in the caller's transaction, to its commit: saving transactions
+    then run one at a time from here, as SQLite's one writer makes them anyway (on
+    PostgreSQL, LOCK TABLE ... IN EXCLUSIVE MODE: writers wait, readers do not). Taken
+    again by log_changes, which is then nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE feed_changes IN EXCLUSIVE MODE"))
+
+
 def log_changes(conn: Connection, feeds: Iterable[tuple[int, str]], now: datetime
                 ) -> list[int]:
     """Log `feeds` (site, key) in the caller's transaction, as its last statements (the
@@ -63,9 +74,7 @@ def log_changes(conn: Connection, feeds: Iterable[tuple[int, str]], now: datetim
     listed = sorted(set(feeds))
     if not listed:
         return []
-    if conn.dialect.name == "postgresql":
-        # Writers wait for each other from here to the commit; readers do not.
-        conn.execute(text("LOCK TABLE feed_changes IN EXCLUSIVE MODE"))
+    lock_changes(conn)  # writers wait for each other from here to the commit
     top = conn.execute(select(func.max(t.feed_changes.c.id))).scalar() or 0
     ids = list(range(top + 1, top + 1 + len(listed)))
     conn.execute(insert(t.feed_changes), [
@@ -80,7 +89,7 @@ def _changes_query() -> Select[Any]:
     c, a = t.feed_changes.c, t.artifacts.c
     ids = (select(c.id).where(c.id > bindparam("after")).order_by(c.id)
            .limit(CHANGES_PAGE).scalar_subquery())
-    return (select(c.id, c.site_id, c.key, a.format, a.etag, a.last_modified)
+    return (select(c.id, c.site_id, c.key, a.format, a.etag, a.last_modified, a.made_with)
             .select_from(t.feed_changes.outerjoin(
                 t.artifacts, (a.site_id == c.site_id) & (a.key == c.key)))
             .where(c.id.in_(ids)).order_by(c.id))
@@ -94,7 +103,7 @@ def read_changes(conn: Connection, after: int, own: frozenset[int] = frozenset()
     """Log rows after `after` (a page), each feed with its stored versions."""
     feeds: dict[tuple[int, str], StoredFeed] = {}
     first, last, count = None, after, 0
-    for change_id, site_id, key, fmt, etag, modified in conn.execute(
+    for change_id, site_id, key, fmt, etag, modified, made_with in conn.execute(
             _CHANGES, {"after": after}):
         if change_id != last:
             count += 1
@@ -108,6 +117,7 @@ def read_changes(conn: Connection, after: int, own: frozenset[int] = frozenset()
             feed = feeds[(site_id, key)] = StoredFeed(change_id, site_id, key, {})
         if fmt is not None:
             feed.versions[FeedFormat(fmt)] = (etag, modified)
+            feed.made_with[FeedFormat(fmt)] = made_with
     return StoredChanges(list(feeds.values()), first, last, count == CHANGES_PAGE)
 
 

@@ -172,6 +172,10 @@ artifacts = Table(
     Column("content_type", String(80), nullable=False),
     Column("self_url", Text, nullable=False),
     Column("rendered_at", UTCDateTime, nullable=False),
+    # The fingerprint of the settings that shaped the bytes (feeds/versions.py
+    # settings_fingerprint; revision 0010): a server started with other ones renders the
+    # feed again (server/made_with.py). NULL: not recorded.
+    Column("made_with", String(32), nullable=True),
 )
 
 # Feeds a change touched, waiting for the regeneration job. Written in the same transaction
@@ -357,9 +361,10 @@ source_state = Table(
     Column("last_error", Text, nullable=True),
 )
 
-# Facts about the store as a whole, one row each by name. "feeds_made_with": the settings
-# that shape feed bytes its stored feeds were rendered with (server/app.py feeds_ctx: a
-# start with other ones renders them all again).
+# Facts about the store as a whole, one row each by name (server/made_with.py):
+# "started_with", the settings that shape feed bytes of the server started last (JSON), and
+# "settings:FINGERPRINT", each such set of settings a server started with (JSON), by the
+# fingerprint its artifacts record (artifacts.made_with).
 store_values = Table(
     "store_values",
     metadata,

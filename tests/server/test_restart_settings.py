@@ -18,9 +18,10 @@ from lxml import etree
 
 from feeds.feedset import FeedContext
 from feeds.models import FeedFormat
-from server.app import CONTEXT_SETTINGS, create_app, feed_context
+from server.app import create_app
 from server.clock import FakeClock
 from server.keys import PUBLISHER, SITES, STORE
+from server.made_with import CONTEXT_SETTINGS, feed_context
 from tests.server.api_conftest import until
 from tests.server.conftest import Client
 
@@ -117,6 +118,12 @@ async def test_a_restart_with_another_page_size_stores_feeds_of_that_many_entrie
         assert count == 10, fmt
     served = json.loads(await (await second.get(SITE_FEED + "?alt=json")).read())
     assert len(served["items"]) == 10
+    await second.close()
+
+    # Feeds with fewer entries than either page size kept their bytes (and their version):
+    # only their record changed, so the next start finds nothing made otherwise.
+    third = await start(feeds={"default_max_results": 10})
+    assert third.server.app[PUBLISHER].documents_rendered == 0
 
 
 async def test_a_restart_with_the_same_settings_renders_nothing(start: Start) -> None:
