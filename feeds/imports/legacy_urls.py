@@ -14,6 +14,16 @@ recorded for its feed (`post:PATH/`, `p:ID`, `page_id:ID`) name its comment feed
 (`comment_feed_path`), which names the post (`post_id_of_target`); `wordpress_permalink`
 turns a request into those keys.
 
+What else the old blog's URLs may carry leads to the same place (`wordpress_permalink`,
+`wordpress_archive` and `wordpress_feed` read it): `/index.php` before any of them
+(WordPress's PATHINFO permalinks, /index.php/2020/05/slug/, and what any WordPress also
+answered: /index.php?p=ID, /index.php/feed/); a post's page number (/slug/2/, the pages
+`<!--nextpage-->` splits it into: shown whole here); a comment page (/slug/comment-page-2/,
+`?cpage=2`) or a reply link (`?replytocom=ID`): the post's page at its #comments. A
+category, tag or author archive (/category/x/, `?cat=ID`, /tag/x/, `?tag=x`, /author/x/,
+`?author=ID`, each with /page/N/ or `?paged=N`) has no page here: it leads to the feed of
+the same posts, in Atom (docs/publishing.md says why).
+
 An author's URLs name the user's `user_nicename`, which WordPress makes from the login
 (`wordpress_nicename`: John.Doe -> john-doe) and which WXR does not export: the import records
 both the login and the nicename, and a request is also tried as the nicename of what it names
@@ -52,6 +62,27 @@ _COMMENT_FEED = re.compile(r"^/feeds/([0-9]+)/comments/default$")
 # The query forms of a post's page, and the alias key each names: ?p=ID (any post, pages
 # too: WordPress redirects it to the permalink), ?page_id=ID (a page).
 _PAGE_QUERIES = (("p", "p"), ("page_id", "page_id"))
+# The query forms of a category's, tag's or author's posts (WordPress's public query vars
+# cat, tag, author_name, tag_id; tag_ID as its admin screens write it), and their keys.
+_LIST_QUERIES = (("cat", "cat"), ("tag", "tag"), ("author_name", "author"),
+                 ("tag_ID", "tag_ID"), ("tag_id", "tag_ID"))
+# WordPress's PATHINFO permalinks put /index.php before every path (/index.php/2020/05/slug/,
+# /index.php/feed/), and every WordPress reads a path after /index.php as it reads the path.
+_INDEX = "/index.php"
+# What WordPress's rewrite rules read after a post's permalink as the same post: its page N
+# (/slug/2/, the `<!--nextpage-->` pages), comment page N (/slug/comment-page-2/), its
+# trackback URL, its embed view (WordPress 4.4's oEmbed iframe), the AMP plugin's page.
+_POST_TAIL = re.compile(r"^(/.+/)(?:(comment-page-[0-9]+)|[0-9]+|amp|embed|trackback)/$")
+# A category's, tag's or author's archive, its page N (/category/x/page/2/) the same: read
+# the way WordPress's rules are ordered, the page rule first (page/2 is no child category).
+_PAGED = re.compile(r"^(/.+/)page/?[0-9]+/$")
+_ARCHIVES = [
+    (re.compile(r"^/category/(?:[^?#]+/)?([^/?#]+)/$"), "category"),
+    (re.compile(r"^/tag/([^/?#]+)/$"), "tag"),
+    (re.compile(r"^/author/([^/?#]+)/$"), "author"),
+]
+COMMENTS_ANCHOR = "#comments"
+"""Where on a post's page its comments are (server/handlers/pages.py renders it always)."""
 
 # WordPress's sanitize_title for a user_nicename (wp-includes/formatting.php: remove_accents,
 # then sanitize_title_with_dashes in its "save" context), on a request's decoded path: what
@@ -95,10 +126,21 @@ class WordPressFeed:
         kind, _, name = self.alias.partition(":")
         if kind == "author" and (nicename := wordpress_nicename(name)) and nicename != name:
             return (self.alias, f"author:{nicename}")
+        if kind == "post":  # the post's feed: the path as recorded with /index.php or not
+            return _post_keys(name)
         return (self.alias,)
 
     def location(self, target: str) -> str:
         return target + ("?alt=rss" if self.format is FeedFormat.RSS else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PostLink:
+    """An old URL of a post's page: the alias keys that may name the post, first found wins,
+    and the part of its page here to go to ("" or COMMENTS_ANCHOR)."""
+
+    keys: tuple[str, ...]
+    fragment: str = ""
 
 
 def _label_feed(name: str) -> str:
@@ -170,15 +212,30 @@ def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None) -> 
     return out
 
 
+def without_index(path: str) -> str:
+    """The path WordPress reads after /index.php: /index.php/feed/ -> /feed/,
+    /index.php -> /; any other path as it is."""
+    if path == _INDEX:
+        return "/"
+    return path[len(_INDEX):] if path.startswith(_INDEX + "/") else path
+
+
+def _post_keys(*paths: str) -> tuple[str, ...]:
+    """The keys of posts whose old path was one of `paths` (each with its trailing slash,
+    as recorded), with /index.php before it or not: a blog with PATHINFO permalinks
+    exported /index.php/2020/05/slug/, and either form may be asked for."""
+    return tuple(f"post:{p}" for path in paths for p in (path, _INDEX + path))
+
+
 def wordpress_feed(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
     """What a WordPress feed URL asks for, or None when it is not one."""
+    path = without_index(path)
     if path == "/" and "feed" in query:
         kind = query["feed"]
         fmt = FeedFormat.ATOM if kind.endswith("atom") else FeedFormat.RSS
         if kind.startswith("comments-"):
             return WordPressFeed(None, COMMENTS_FEED, fmt)
-        for param, prefix in (*_PAGE_QUERIES, ("cat", "cat"), ("tag", "tag"),
-                              ("author_name", "author"), ("tag_ID", "tag_ID")):
+        for param, prefix in (*_PAGE_QUERIES, *_LIST_QUERIES):
             if query.get(param):
                 return WordPressFeed(f"{prefix}:{query[param]}", None, fmt)
         if _NUMBER.fullmatch(author := query.get("author", "")):
@@ -202,16 +259,46 @@ def wordpress_feed(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
     return None
 
 
-def wordpress_permalink(path: str, query: Mapping[str, str]) -> tuple[str, ...]:
-    """The alias keys of the post a request of an old post URL names, first found wins: on
-    the home page `?p=ID` or `?page_id=ID`; anywhere else the path alone (any other query,
-    say ?replytocom=5 or ?amp=1, is left out), with the trailing slash the import recorded,
-    then without the AMP plugin's amp/ after it (/2023/05/01/slug/amp/). () for the home
-    page without those (or a feed request: `wordpress_feed` first)."""
+def wordpress_permalink(path: str, query: Mapping[str, str]) -> PostLink:
+    """What a request of an old post URL names: on the home page `?p=ID` or `?page_id=ID`;
+    anywhere else the path alone, with the trailing slash the import recorded (any other
+    query, say ?utm_source=x, is left out), then the path without what WordPress reads after
+    a permalink as the same post (_POST_TAIL: /slug/2/, /slug/comment-page-2/, /slug/amp/),
+    each with /index.php before it or not. No keys for the home page without those (or a
+    feed request: `wordpress_feed` first). A comment page, `?cpage=N` or a reply link
+    (`?replytocom=ID`, its comment's id on the old blog, which is not its id here) leads to
+    the post's comments."""
+    path = without_index(path)
+    fragment = COMMENTS_ANCHOR if query.get("cpage") or query.get("replytocom") else ""
     if path == "/":
-        return tuple(f"{key}:{query[param]}" for param, key in _PAGE_QUERIES
+        keys = tuple(f"{key}:{query[param]}" for param, key in _PAGE_QUERIES
                      if query.get(param))
+        return PostLink(keys, fragment if keys else "")
     path = path if path.endswith("/") else path + "/"
-    if path.endswith("/amp/") and len(path) > 5:
-        return (f"post:{path}", f"post:{path[:-4]}")
-    return (f"post:{path}",)
+    if (m := _POST_TAIL.match(path)) is None:
+        return PostLink(_post_keys(path), fragment)
+    # The whole path first: a post may have had that very path (/archives/123/, /amp/x/amp/).
+    return PostLink(_post_keys(path, m.group(1)), COMMENTS_ANCHOR if m.group(2) else fragment)
+
+
+def wordpress_archive(path: str, query: Mapping[str, str]) -> WordPressFeed | None:
+    """The category's, tag's or author's posts a WordPress archive URL asks for (its first
+    page, whichever it asked for), as their feed in Atom; None when it is no archive.
+    An author's id that is no number (-3 and 1,2 exclude and combine users) is looked up
+    as it is and found nowhere: a 404, as an unknown category is (unlike the feed form,
+    where the site feed stands in: `wordpress_feed`)."""
+    path = without_index(path)
+    if path == "/":
+        for param, prefix in _LIST_QUERIES:
+            if query.get(param):
+                return WordPressFeed(f"{prefix}:{query[param]}", None, FeedFormat.ATOM)
+        if author := query.get("author"):
+            return WordPressFeed(f"author_id:{author}", None, FeedFormat.ATOM)
+        return None
+    path = path if path.endswith("/") else path + "/"
+    paged = _PAGED.match(path)
+    for candidate in (paged.group(1), path) if paged else (path,):
+        for pattern, kind in _ARCHIVES:
+            if m := pattern.match(candidate):
+                return WordPressFeed(f"{kind}:{m.group(1)}", None, FeedFormat.ATOM)
+    return None

@@ -4,7 +4,7 @@ keys, URL aliases of imported blogs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -310,11 +310,19 @@ class Admin(StoreBase):
                 site_id=site_id, path=f"label:{old}", target=new))
 
     async def alias_target(self, site_id: int, path: str) -> str | None:
+        return await self.first_alias_target(site_id, (path,))
+
+    async def first_alias_target(self, site_id: int, paths: Sequence[str]) -> str | None:
+        """The target of the first of `paths` recorded, in one query (an old URL may be
+        recorded in one of several forms)."""
+        if not paths:
+            return None
         a = t.url_aliases.c
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(a.target).where(
-                a.site_id == site_id, a.path == path))).first()
-        return None if row is None else str(row[0])
+            rows = (await conn.execute(select(a.path, a.target).where(
+                a.site_id == site_id, a.path.in_(list(paths))))).all()
+        found = {str(path): str(target) for path, target in rows}
+        return next((found[p] for p in paths if p in found), None)
 
     # -- scheduled sources -----------------------------------------------------------
 

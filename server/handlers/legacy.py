@@ -1,6 +1,7 @@
 """WordPress's URLs after a WordPress import (site.wordpress_urls): a feed URL answers 301 to
-the syndic feed that shows the same thing, a post's old permalink (or `?p=ID`) 301 to its
-page here (feeds/imports/legacy_urls.py says which)."""
+the syndic feed that shows the same thing, a post's old URL (its permalink, `?p=ID`, a page
+or comment page of it) 301 to its page here, a category's, tag's or author's archive 301 to
+its feed (feeds/imports/legacy_urls.py says which)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from typing import NoReturn
 from aiohttp import web
 
 from feeds.content import strip_xml_illegal
-from feeds.imports.legacy_urls import post_id_of_target, wordpress_feed, wordpress_permalink
+from feeds.imports.legacy_urls import (
+    PostLink,
+    post_id_of_target,
+    without_index,
+    wordpress_archive,
+    wordpress_feed,
+    wordpress_permalink,
+)
 from feeds.models import Site
 from feeds.posts import post_url
 from server.keys import CLOCK, SITES, STORE
@@ -27,43 +35,52 @@ async def wordpress_site(request: web.Request) -> Site | None:
 
 async def _target(request: web.Request, site: Site, keys: tuple[str, ...]) -> str | None:
     """The target of the first of `keys` the import recorded."""
-    for key in keys:
-        if strip_xml_illegal(key) != key:  # in no alias (and PostgreSQL's text takes no NUL)
-            continue
-        target = await request.app[STORE].alias_target(site.id, key)
-        if target is not None:
-            return target
-    return None
+    # A key with a NUL or a lone surrogate is in no alias (and PostgreSQL's text takes no NUL).
+    keys = tuple(key for key in keys if strip_xml_illegal(key) == key)
+    return await request.app[STORE].first_alias_target(site.id, keys)
 
 
-async def redirect_to_post(request: web.Request, site: Site, keys: tuple[str, ...]) -> NoReturn:
+async def redirect_to_post(request: web.Request, site: Site, link: PostLink) -> None:
     """301 to the page of the post the first recorded key names, when the post is shown
     (published, not deleted, not dated in the future: the store's rule for what feeds
-    show, and post_page's); 404 otherwise, as WordPress answers an unknown post."""
-    target = await _target(request, site, keys)
+    show, and post_page's); returns otherwise."""
+    target = await _target(request, site, link.keys)
     post_id = None if target is None else post_id_of_target(target)
     if post_id is not None:
         now = request.app[CLOCK].now()
         post = await request.app[STORE].visible_post(site.id, post_id, now)
         if post is not None:
-            raise web.HTTPMovedPermanently(post_url(site, post.slug, post.published))
+            location = post_url(site, post.slug, post.published) + link.fragment
+            raise web.HTTPMovedPermanently(location)
+
+
+async def redirect_old_url(request: web.Request, site: Site, path: str) -> NoReturn:
+    """301 to where the old blog's URL `path` (with the request's query) leads here, 404
+    when it leads nowhere: a post not shown here (a draft, scheduled, deleted: 404 as
+    WordPress answers an unknown post), a category the import did not record."""
+    query = request.query
+    if (wanted := wordpress_feed(path, query)) is not None:
+        if (target := await _target(request, site, wanted.alias_keys())) is None:
+            # No alias needed, or one not known (?author=ID: the site feed; else a 404).
+            target = wanted.path
+        if target is None:
+            raise web.HTTPNotFound()
+        raise web.HTTPMovedPermanently(site.base_url + wanted.location(target))
+    link = wordpress_permalink(path, query)
+    await redirect_to_post(request, site, link)
+    archive = wordpress_archive(path, query)
+    if archive is not None and (target := await _target(request, site, archive.alias_keys())):
+        raise web.HTTPMovedPermanently(site.base_url + archive.location(target))
+    if path != "/" and without_index(path) == "/" and not link.keys and archive is None:
+        raise web.HTTPMovedPermanently(site.base_url + "/")  # /index.php: the home page
     raise web.HTTPNotFound()
 
 
 async def redirect_or_404(request: web.Request, path: str | None = None) -> web.Response:
-    path = path or request.path
-    wanted = wordpress_feed(path, request.query)
     site = await wordpress_site(request)
     if site is None:
         raise web.HTTPNotFound()
-    if wanted is None:  # not a feed: a post's old permalink, or nothing the blog had
-        await redirect_to_post(request, site, wordpress_permalink(path, request.query))
-    if (target := await _target(request, site, wanted.alias_keys())) is None:
-        # No alias needed, or one not known (?author=ID: the site feed; else a 404).
-        target = wanted.path
-    if target is None:
-        raise web.HTTPNotFound()
-    raise web.HTTPMovedPermanently(site.base_url + wanted.location(target))
+    await redirect_old_url(request, site, path or request.path)
 
 
 async def wordpress(request: web.Request) -> web.Response:

@@ -12,12 +12,12 @@ from aiohttp import web
 
 from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
-from feeds.imports.legacy_urls import wordpress_permalink
+from feeds.imports.legacy_urls import wordpress_archive, wordpress_permalink
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
 from feeds.posts import old_post_path, post_url
 from feeds.query import feed_url
 from feeds.render import etag_for
-from server.handlers.legacy import redirect_or_404, redirect_to_post, wordpress_site
+from server.handlers.legacy import redirect_old_url, redirect_or_404, wordpress_site
 from server.http_cache import http_date, is_not_modified
 from server.keys import CLOCK, SETTINGS, SITES, STORE
 
@@ -81,9 +81,10 @@ def _url(request: web.Request, site: Site, key: FeedKey, fmt: FeedFormat) -> str
 async def index(request: web.Request) -> web.Response:
     if "feed" in request.query:  # WordPress's /?feed=rss2 and friends
         return await redirect_or_404(request, "/")
-    if (keys := wordpress_permalink("/", request.query)) and (
-            wordpress := await wordpress_site(request)) is not None:
-        await redirect_to_post(request, wordpress, keys)  # /?p=ID, /?page_id=ID
+    # /?p=ID, /?page_id=ID; /?cat=ID, /?tag=x, /?author=ID: when the site answers them.
+    if (wordpress_permalink("/", request.query).keys or wordpress_archive("/", request.query)
+            ) and (wordpress := await wordpress_site(request)) is not None:
+        await redirect_old_url(request, wordpress, "/")
     site = request.app[SITES].for_host(request.host)
     listed = await _listed(request, site)
     head = "".join(

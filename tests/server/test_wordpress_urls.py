@@ -110,6 +110,19 @@ CASES = [
     ("/author/marta/feed/", "/feeds/authors/marta-quinones/default?alt=rss", "rss", {FROST}),
     ("/author/kofi/feed/atom/", "/feeds/authors/kofi-mensah/default", "atom",
      {SOURDOUGH, BREAD}),
+    ("/?cat=3&feed=atom", "/feeds/posts/default/-/Vegetables%20%26%20Herbs", "atom", {FROST}),
+    ("/?tag_id=8&feed=rss2", "/feeds/posts/default/-/sourdough?alt=rss", "rss", {SOURDOUGH}),
+    ("/?author=2&feed=atom", "/feeds/authors/kofi-mensah/default", "atom", {SOURDOUGH, BREAD}),
+    # The same behind /index.php (PATHINFO permalinks; every WordPress answers them).
+    ("/index.php/feed/", "/feeds/posts/default?alt=rss", "rss", {FROST, SOURDOUGH, BREAD}),
+    ("/index.php?feed=atom", "/feeds/posts/default", "atom", {FROST, SOURDOUGH, BREAD}),
+    ("/index.php/comments/feed/", "/feeds/comments/default?alt=rss", "rss",
+     FROST_COMMENTS | {f"{BREAD}#comment-19"}),
+    ("/index.php/category/garden/feed/", "/feeds/posts/default/-/Garden?alt=rss", "rss", {FROST}),
+    ("/index.php?cat=4&feed=rss2", "/feeds/posts/default/-/Baking?alt=rss", "rss",
+     {SOURDOUGH, BREAD}),
+    ("/index.php/author/marta/feed/", "/feeds/authors/marta-quinones/default?alt=rss", "rss",
+     {FROST}),
 ]
 
 
@@ -128,7 +141,9 @@ async def test_each_wordpress_feed_url_leads_to_the_same_feed_here(
 
 
 @pytest.mark.parametrize("old", ["/2023/11/14/first-frost/feed/", "/?p=101&feed=rss2",
-                                 "/2023/11/14/first-frost/feed/atom/"])
+                                 "/2023/11/14/first-frost/feed/atom/", "/?p=101&feed=atom",
+                                 "/index.php/2023/11/14/first-frost/feed/",
+                                 "/index.php?p=101&feed=atom"])
 async def test_a_posts_feed_url_leads_to_its_comment_feed(serve: Serve, old: str) -> None:
     client = await serve("wordpress", WXR)
     assert client.app is not None
@@ -137,7 +152,7 @@ async def test_a_posts_feed_url_leads_to_its_comment_feed(serve: Serve, old: str
     location = await redirect(client, old)
 
     wanted = f"{BASE}/feeds/{frost.id}/comments/default"
-    assert location == wanted + ("" if old.endswith("atom/") else "?alt=rss")
+    assert location == wanted + ("" if "atom" in old else "?alt=rss")
     _, body = await follow(client, location)
     assert ids_in(body) == FROST_COMMENTS
 
@@ -205,7 +220,7 @@ async def page_of(client: Client, ref: str) -> str:
 
 @pytest.mark.parametrize("old", [
     "/2023/11/14/first-frost/", "/2023/11/14/first-frost",
-    "/2023/11/14/first-frost/?replytocom=12", "/2023/11/14/first-frost/amp/",
+    "/2023/11/14/first-frost/?utm_source=x", "/2023/11/14/first-frost/amp/",
     "/?p=101", "/?p=101&utm_source=newsletter",
 ])
 async def test_a_subscriber_following_an_old_wordpress_post_link_lands_on_the_post(
@@ -264,6 +279,14 @@ async def test_a_post_and_its_feed_each_keep_their_old_url(serve: Serve) -> None
     "/?p=106", "/2024/01/01/old-seed-list/",  # in the trash: never imported
     "/2099/01/01/never-written/", "/?p=999", "/?p=abc", "/wp-login.php",
     "/2023/11/14/first-frost/extra/", "/2023/11/14/first%00frost/",
+    # Its page N, its comment pages, behind /index.php: the same.
+    "/index.php?p=104", "/?p=104&cpage=2", "/2031/01/01/planting-plan-2031/2/",
+    "/index.php/2031/01/01/planting-plan-2031/", "/index.php?p=105",
+    "/2031/01/01/planting-plan-2031/comment-page-1/",
+    "/index.php/2024/05/05/newsletter-template-notes/comment-page-1/",
+    "/2024/01/01/old-seed-list/2/", "/index.php?p=106", "/2099/01/01/never-written/2/",
+    "/2099/01/01/never-written/comment-page-2/", "/index.php/wp-login.php", "/index.php?p=999",
+    "/2023/11/14/first-frost/comment-page-x/", "/2023/11/14/first-frost/2/3/",
 ])
 async def test_an_old_link_to_a_post_not_shown_here_is_404(serve: Serve, old: str) -> None:
     client = await serve("wordpress", WXR)
@@ -276,11 +299,15 @@ async def test_an_old_link_to_a_post_deleted_here_is_404(serve: Serve) -> None:
     assert client.app is not None
     site = client.app[SITES].default
     frost = await client.app[STORE].get_post(site.id, FROST)
-    await redirect(client, "/2023/11/14/first-frost/")
+    olds = ("/2023/11/14/first-frost/", "/?p=101", "/index.php/2023/11/14/first-frost/",
+            "/index.php?p=101", "/2023/11/14/first-frost/2/",
+            "/2023/11/14/first-frost/comment-page-2/", "/?p=101&cpage=2")
+    for old in olds:
+        await redirect(client, old)
 
     await client.app[PUBLISHER].delete_post(site, frost, client.app[CLOCK].now())
 
-    for old in ("/2023/11/14/first-frost/", "/?p=101"):
+    for old in olds:
         resp = await client.get(old, allow_redirects=False)
         assert resp.status == 404, old
 
@@ -305,12 +332,16 @@ async def test_with_wordpress_urls_off_old_post_links_are_404_and_the_home_page_
     client.app[SITES].replace(await store.sites())  # as PATCH /api/sites/ID does
 
     for old in ("/2023/11/14/first-frost/", "/2023/11/14/first-frost", "/feed/",
-                "/?p=101&feed=rss2"):
+                "/?p=101&feed=rss2", "/index.php", "/index.php?p=101", "/index.php/feed/",
+                "/index.php/2023/11/14/first-frost/", "/2023/11/14/first-frost/2/",
+                "/2023/11/14/first-frost/comment-page-2/", "/category/garden/", "/tag/frost/",
+                "/author/marta/", "/index.php?cat=4"):
         resp = await client.get(old, allow_redirects=False)
         assert resp.status == 404, old
-    home = await client.get("/?p=101", allow_redirects=False)
-    assert home.status == 200
-    assert "<h1>" in await home.text()
+    for old in ("/?p=101", "/?p=101&cpage=2", "/?cat=4", "/?tag=frost", "/?author=1"):
+        home = await client.get(old, allow_redirects=False)
+        assert home.status == 200, old
+        assert "<h1>" in await home.text()
 
 
 async def test_syndics_own_post_urls_keep_their_meaning(serve: Serve) -> None:
