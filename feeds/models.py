@@ -240,13 +240,15 @@ class Intent:
 
     id: int
     mode: str
-    """subscribe, unsubscribe or denied."""
+    """subscribe, unsubscribe, denied, or move (a label renamed: the subscription named by
+    `moved_from` is asked to take `topic`'s URL, feeds/store/label_moves.py)."""
     topic: Topic
     callback: str
     secret: str | None = field(repr=False)
     lease_seconds: int
     reason: str | None
     attempts: int
+    moved_from: str | None = None
 
 
 class DeliveryKind(StrEnum):

@@ -167,6 +167,13 @@ def verification_succeeded(status: int, body: bytes, challenge: str) -> bool:
     return 200 <= status < 300 and body == challenge.encode("utf-8")
 
 
+def verification_unanswered(status: int | None) -> bool:
+    """Whether a failed verification got no answer from the subscriber itself: no response
+    (a network error, a timeout), a 5xx, 408 or 429. Every other failure is its answer
+    (§5.3.1: a 404 when it does not agree; a redirect or another body is a failure too)."""
+    return status is None or status >= 500 or status in (408, 429)
+
+
 def signature_header(method: str, secret: str, body: bytes) -> str:
     """The X-Hub-Signature value, "method=hexdigest" (WebSub §7.1): HMAC of the request body
     keyed with hub.secret."""

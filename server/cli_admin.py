@@ -228,7 +228,7 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
 
 async def migrate_schema(settings: Settings, as_json: bool) -> int:
     """`syndic migrate`: the schema brought to this syndic's, and one line saying what was
-    done: "schema 0004 -> 0009", "schema 0009: up to date" (with --json, an object)."""
+    done: "schema 0004 -> 0010", "schema 0010: up to date" (with --json, an object)."""
     store = await open_store(settings.storage.url, settings.storage.echo,
                              run_migrations=False)
     try:

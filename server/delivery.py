@@ -82,9 +82,10 @@ class Sender:
             attempt, _ = await self._call("GET", url)
             return attempt
         challenge = new_challenge(secrets.token_bytes(24))
-        lease = intent.lease_seconds if intent.mode == "subscribe" else None
-        url = verification_query(intent.callback, intent.mode, intent.topic.url, challenge,
-                                 lease)
+        # A label's move asks the subscriber to subscribe to the new URL (store/label_moves).
+        mode = "subscribe" if intent.mode == "move" else intent.mode
+        lease = intent.lease_seconds if mode == "subscribe" else None
+        url = verification_query(intent.callback, mode, intent.topic.url, challenge, lease)
         attempt, body = await self._call("GET", url)
         if attempt.status is not None and not verification_succeeded(
                 attempt.status, body, challenge):

@@ -18,8 +18,15 @@ from feeds.errors import FeedsError
 from feeds.feedset import hub_for
 from feeds.models import Delivery, DeliveryKind, Intent
 from feeds.query import parse_key_string
+from feeds.store.label_moves import MoveOutcome
 from feeds.store.outbox import AttemptRecord
-from feeds.websub import Outcome, delivery_outcome, next_attempt_at, should_retry
+from feeds.websub import (
+    Outcome,
+    delivery_outcome,
+    next_attempt_at,
+    should_retry,
+    verification_unanswered,
+)
 from server.delivery import Attempt, Sender
 from server.delivery_log import FailureLog, loggable_url
 from server.keys import CLOCK, FEEDS, PUBLISHER, SETTINGS, SITES, STORE, WAKE_OUTBOX
@@ -136,9 +143,13 @@ async def verify_intents(app: web.Application) -> int:
 
     async def one(intent: Intent) -> None:
         attempt = await sender.verify(intent)
+        callback = loggable_url(intent.callback)  # no token of its query in the log
+        if intent.mode == "move":
+            log.info("move %s -> %s for %s: %s", intent.moved_from, intent.topic.url,
+                     callback, await _finish_move(app, intent, attempt))
+            return
         ok = attempt.error is None
         await store.finish_intent(intent, ok, attempt.error, clock.now())
-        callback = loggable_url(intent.callback)  # no token of its query in the log
         log.info("%s %s for %s: %s", intent.mode, intent.topic.url, callback,
                  "verified" if ok else redact_urls_in(
                      (attempt.error or "").replace(intent.callback, callback)))
@@ -146,6 +157,27 @@ async def verify_intents(app: web.Application) -> int:
     for intent in intents:
         inflight.start(one(intent))
     return len(intents)
+
+
+async def _finish_move(app: web.Application, intent: Intent, attempt: Attempt) -> str:
+    """A label move's verification recorded (feeds/store/label_moves.py): echoed, the
+    subscription takes the new URL; refused, it keeps the old one; unanswered (no
+    response, a 5xx, 408 or 429), asked again with backoff up to websub.max_attempts, as a
+    delivery is. Returns what happened, for the log."""
+    settings, now = app[SETTINGS].websub, app[CLOCK].now()
+    error = None if attempt.error is None else redact_urls_in(
+        attempt.error.replace(intent.callback, loggable_url(intent.callback)))
+    if error is None:
+        await app[STORE].finish_move(intent, MoveOutcome.TAKEN, None, now)
+        return "moved"
+    if verification_unanswered(attempt.status) and should_retry(intent.attempts + 1,
+                                                               settings.max_attempts):
+        retry_at = next_attempt_at(intent.attempts + 1, now, settings.retry_base_seconds,
+                                   settings.retry_max_seconds, random.random())
+        await app[STORE].finish_move(intent, MoveOutcome.RETRY, error, now, retry_at)
+        return f"{error}; asked again at {retry_at.isoformat()}"
+    await app[STORE].finish_move(intent, MoveOutcome.KEPT, error, now)
+    return f"{error}; it keeps the old URL"
 
 
 async def deliver(app: web.Application) -> int:
@@ -223,8 +255,11 @@ async def _send(app: web.Application, delivery: Delivery) -> Attempt:
                                                   delivery.topic.format)
         if stored is not None:
             body = stored[0]
+    # rel=self is the feed's own URL, "the canonical URL of the topic being updated" (WebSub
+    # §7), which may differ from the URL subscribed to: a renamed label's subscription
+    # keeps its old URL until the subscriber takes the new one (store/label_moves.py).
     return await sender.deliver(delivery.target, body, artifact.content_type, hub,
-                                delivery.topic.url, delivery.secret)
+                                artifact.self_url, delivery.secret)
 
 
 async def expire_leases(app: web.Application) -> int:

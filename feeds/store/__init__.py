@@ -10,6 +10,7 @@ from feeds.store.artifacts import Artifacts
 from feeds.store.changes import StoredChanges, StoredFeed
 from feeds.store.engine import SchemaChange, make_engine, migrate
 from feeds.store.imports import ImportRun, ImportWrites, StoredComment
+from feeds.store.label_moves import LabelMoves
 from feeds.store.new_posts import Idempotency
 from feeds.store.outbox import Outbox
 from feeds.store.reads import CommentPage, PostPage, Reads
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox, Runs):
+class Store(Writes, Reads, Artifacts, Admin, ImportWrites, Outbox, LabelMoves, Runs):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 

@@ -18,6 +18,7 @@ from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
 from feeds.posts import label_name
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.label_moves import follow_label
 from feeds.store.new_posts import Idempotency
 from feeds.store.reads import complete_posts
 from feeds.store.rows import comment_from_row, site_from_row
@@ -293,10 +294,12 @@ class Admin(StoreBase):
         async with self.writing() as conn:
             await conn.run_sync(save_aliases_in, site_id, aliases)
 
-    async def move_label_aliases(self, site_id: int, old: str, new: str | None) -> None:
+    async def move_label_aliases(self, site_id: int, old: str, new: str | None,
+                                 now: datetime) -> int:
         """A label renamed (or merged) from `old` to `new`: its feed URLs, and those of the
-        names it had before, lead to `new`'s ("label:NAME" -> the name now); `new` None
-        (the label taken off every post): they lead nowhere."""
+        names it had before, lead to `new`'s ("label:NAME" -> the name now), and the WebSub
+        subscriptions to its feeds follow, in the same transaction (label_moves.py; returns
+        how many); `new` None (the label taken off every post): they lead nowhere."""
         a = t.url_aliases.c
         async with self.writing() as conn:
             await conn.execute(delete(t.url_aliases).where(
@@ -304,10 +307,11 @@ class Admin(StoreBase):
             earlier = (a.site_id == site_id) & a.path.startswith("label:") & (a.target == old)
             if new is None:
                 await conn.execute(delete(t.url_aliases).where(earlier))
-                return
+                return 0
             await conn.execute(update(t.url_aliases).where(earlier).values(target=new))
             await conn.execute(insert(t.url_aliases).values(
                 site_id=site_id, path=f"label:{old}", target=new))
+            return await follow_label(conn, site_id, old, new, now)
 
     async def alias_target(self, site_id: int, path: str) -> str | None:
         return await self.first_alias_target(site_id, (path,))

@@ -29,6 +29,7 @@ from feeds.models import (
 )
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
+from feeds.store.label_moves import claimed_moves
 
 DONE_STATES = ("delivered", "failed", "gone", "superseded")
 
@@ -132,7 +133,9 @@ class Outbox(StoreBase):
 
     async def pending_intents(self, callback_host: str | None = None) -> int:
         i = t.intents.c
-        query = select(func.count()).select_from(t.intents).where(i.state == "pending")
+        # A label's moves are the hub's own work, not requests: they never make it refuse one.
+        query = select(func.count()).select_from(t.intents).where(i.state == "pending",
+                                                                  i.mode != "move")
         if callback_host is not None:
             query = query.where(i.callback_host == callback_host)
         async with self.engine.connect() as conn:
@@ -160,14 +163,21 @@ class Outbox(StoreBase):
             rows = (await conn.execute(update(t.intents).where(i.id.in_(due))
                                        .values(claimed_until=now + claim_for)
                                        .returning(t.intents))).all()
-        return sorted((Intent(r.id, r.mode, _topic(r), r.callback, r.secret, r.lease_seconds,
-                              r.reason, r.attempts) for r in rows), key=lambda x: x.id)
+            moves = await claimed_moves(conn, [r for r in rows if r.mode == "move"], now)
+        return sorted((Intent(r.id, r.mode, _topic(r), r.callback, r.secret,
+                              moves.get(r.id, r.lease_seconds), r.reason, r.attempts,
+                              r.moved_from)
+                       for r in rows if r.mode != "move" or r.id in moves),
+                      key=lambda x: x.id)
 
     async def finish_intent(self, intent: Intent, verified: bool, error: str | None,
                             now: datetime) -> Subscription | None:
         """Record a verification (or a denial sent). A verified subscribe replaces the
         callback's subscription to the topic, if any, in the same transaction (WebSub §5.3:
-        only a verified request changes state); a verified unsubscribe removes it."""
+        only a verified request changes state); a verified unsubscribe removes it. Either
+        also ends the callback's subscription to the same feed by another URL (a renamed
+        label's, which follows the new one: label_moves.py): one callback, one push a
+        change."""
         s = t.subscriptions.c
         async with self.writing() as conn:
             await conn.execute(update(t.intents).where(t.intents.c.id == intent.id).values(
@@ -175,8 +185,11 @@ class Outbox(StoreBase):
                 last_error=error, claimed_until=None))
             if not verified or intent.mode == "denied":
                 return None
+            same_feed = ((s.site_id == intent.topic.site_id)
+                         & (s.feed_key == intent.topic.feed_key)
+                         & (s.format == intent.topic.format.value))
             await conn.execute(delete(t.subscriptions).where(
-                s.callback == intent.callback, s.topic == intent.topic.url))
+                s.callback == intent.callback, or_(s.topic == intent.topic.url, same_feed)))
             if intent.mode != "subscribe":
                 return None
             result = await conn.execute(insert(t.subscriptions).values(

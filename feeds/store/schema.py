@@ -283,8 +283,10 @@ Index("ix_subscriptions_topic", subscriptions.c.site_id, subscriptions.c.feed_ke
       subscriptions.c.format)
 Index("ix_subscriptions_host", subscriptions.c.callback_host)
 
-# Subscription requests waiting for verification of intent (WebSub §5.3), and denials to
-# send (§5.2). A request replaces a subscription only once verified.
+# Subscription requests waiting for verification of intent (WebSub §5.3), denials to send
+# (§5.2), and label moves: a subscription whose label was renamed, asked to take the new
+# label feed's URL (mode "move", `moved_from` the URL it is named by; label_moves.py). A
+# request replaces a subscription only once verified.
 intents = Table(
     "intents",
     metadata,
@@ -305,6 +307,7 @@ intents = Table(
     Column("claimed_until", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("created", UTCDateTime, nullable=False),
+    Column("moved_from", Text, nullable=True),  # revision 0011
 )
 Index("ix_intents_due", intents.c.state, intents.c.next_attempt_at)
 

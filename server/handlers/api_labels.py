@@ -26,7 +26,7 @@ from server.handlers.api_conditional import (
     if_match,
     post_tag,
 )
-from server.keys import CLOCK, PUBLISHER, STORE, WAKE
+from server.keys import CLOCK, PUBLISHER, STORE, WAKE, WAKE_OUTBOX
 
 PAGE = 500
 
@@ -144,8 +144,12 @@ async def patch(request: web.Request) -> web.Response:
                    lambda labels: tuple(dict.fromkeys(new if lb == old else lb for lb in labels)))
     if new != old:
         # Its feed's subscribers follow: /feeds/posts/default/-/OLD answers 301 to NEW's
-        # (server/handlers/feeds.py) while no post has OLD again.
-        await request.app[STORE].move_label_aliases(site.id, old, new)
+        # (server/handlers/feeds.py) while no post has OLD again, and its WebSub
+        # subscriptions move to NEW's feeds (feeds/store/label_moves.py).
+        app = request.app
+        moved = await app[STORE].move_label_aliases(site.id, old, new, app[CLOCK].now())
+        if moved and WAKE_OUTBOX in app:
+            app[WAKE_OUTBOX]()
     return tagged_response(_label_json(site, new, await _count(request, site, new)))
 
 
@@ -154,5 +158,6 @@ async def delete(request: web.Request) -> web.Response:
     name = await _stored_name(request, site)
     posts = await _posts_with(request, site, name)
     await _relabel(request, site, posts, lambda labels: tuple(lb for lb in labels if lb != name))
-    await request.app[STORE].move_label_aliases(site.id, name, None)  # its feed is a 404
+    await request.app[STORE].move_label_aliases(site.id, name, None,  # its feed is a 404
+                                                request.app[CLOCK].now())
     return web.Response(status=204)

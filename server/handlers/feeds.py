@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from feeds.errors import NotFoundError
+from feeds.label_moves import followed
 from feeds.models import FeedKind, Site
 from feeds.posts import label_name
 from feeds.query import feed_key_string, parse_feed_request
@@ -44,11 +45,10 @@ async def _moved_label(request: web.Request, site: Site, labels: tuple[str, ...]
     merge, api_labels.patch) or of its composed spelling (labels are NFC), if either is
     another; else back to the caller's 404. A label posts have again is served as itself
     (the alias is asked only for a label with nothing)."""
-    moved = []
-    for label in labels:
-        name = label_name(label)
-        moved.append(await request.app[STORE].alias_target(site.id, f"label:{name}") or name)
-    if tuple(moved) == labels:
+    targets = await request.app[STORE].label_targets(
+        site.id, tuple(label_name(lb) for lb in labels))
+    moved = followed(labels, targets)
+    if moved == labels:
         return
     prefix = request.rel_url.raw_path.split("/-/", 1)[0]
     path = f"{prefix}/-/{'/'.join(quote(lb, safe='') for lb in moved)}"

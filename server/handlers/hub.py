@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from feeds.errors import FeedsError
+from feeds.label_moves import followed, label_segments, with_labels
 from feeds.models import Site, Topic
-from feeds.query import feed_key_string, is_standard, parse_feed_request
+from feeds.posts import label_name
+from feeds.query import feed_key_string, is_standard, parse_feed_request, parse_key_string
 from feeds.websub import (
     HubRequestError,
     callback_host,
@@ -58,6 +60,31 @@ def topic_for_url(request: web.Request, url: str) -> Topic:
     return Topic(site.id, feed_key_string(key, feeds.default_max_results), fmt, url)
 
 
+async def following_label(request: web.Request, topic: Topic) -> Topic:
+    """A topic naming a label renamed or merged away (or spelled uncomposed), whose feed no
+    post shows: the same feed of the label it became, as its URL's 301 leads
+    (handlers/feeds.py). The subscription keeps the URL the subscriber gave: verification
+    names it (WebSub §5.3: hub.topic is "the topic URL given in the corresponding
+    subscription request", and §5.3.1 has the subscriber refuse any other), deliveries
+    name the new one in Link rel=self (§7). A label posts have again is its own feed."""
+    parts = label_segments(topic.feed_key)
+    if parts is None:
+        return topic
+    app = request.app
+    labels = parts[1]
+    targets = await app[STORE].label_targets(topic.site_id,
+                                             tuple(label_name(lb) for lb in labels))
+    moved = followed(labels, targets)
+    new_key = with_labels(topic.feed_key, moved)
+    if moved == labels or new_key is None:
+        return topic
+    feeds = app[SETTINGS].feeds
+    key = parse_key_string(topic.feed_key, feeds.default_max_results, feeds.max_results_cap)
+    if await app[STORE].shows_posts(topic.site_id, key, app[CLOCK].now()):
+        return topic
+    return Topic(topic.site_id, new_key, topic.format, topic.url)
+
+
 async def _check_callback(request: web.Request, callback: str) -> None:
     """Callback policy: http(s) only (parse_hub_request), and no loopback, private or
     link-local address unless websub.allow_private_callbacks."""
@@ -96,7 +123,7 @@ async def hub(request: web.Request) -> web.Response:
     store = app[STORE]
     try:
         asked = parse_hub_request(fields)
-        topic = topic_for_url(request, asked.topic)
+        topic = await following_label(request, topic_for_url(request, asked.topic))
         await _check_callback(request, asked.callback)
         host = callback_host(asked.callback)
         if await store.pending_intents() >= settings.max_pending_verifications:

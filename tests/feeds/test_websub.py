@@ -32,6 +32,7 @@ from feeds.websub import (
     signature_header,
     verification_query,
     verification_succeeded,
+    verification_unanswered,
     weblogs_extended_ping,
     weblogs_ping,
 )
@@ -489,3 +490,12 @@ def test_a_ping_answered_with_flerror_false_is_ok() -> None:
 )
 def test_anything_but_flerror_false_is_not_ok(body: bytes) -> None:
     assert not ping_response_ok(body)
+
+
+def test_a_verification_unanswered_is_told_from_one_the_subscriber_refused() -> None:
+    # §5.3.1: a 404 is the subscriber's "no"; a redirect or another 4xx is a failure it
+    # answered. No response, a 5xx, 408 or 429 said nothing yet: a move asks again.
+    for status in (None, 500, 502, 503, 408, 429):
+        assert verification_unanswered(status), status
+    for status in (200, 302, 400, 403, 404, 410):
+        assert not verification_unanswered(status), status

@@ -9,7 +9,7 @@ import asyncio
 import os
 import shutil
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from server.clock import FakeClock
 from server.fastpath import FastSite
 from tests.conftest import NOW
 from tests.server.api_conftest import TOKEN, Api
+from tests.server.websub_subscriber import Subscriber, start_subscriber
 
 Client = TestClient[Any, Any]
 
@@ -82,6 +83,14 @@ async def demo(
 
 
 # -- the admin API (tests/server/test_api_*.py; helpers in tests/server/api_conftest.py) --
+
+
+@pytest.fixture
+async def subscriber() -> AsyncIterator[Subscriber]:
+    """A real WebSub subscriber on loopback (tests/server/websub_subscriber.py)."""
+    sub = await start_subscriber()
+    yield sub
+    await sub.server.close()
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.server.api_conftest import Api
-from tests.server.websub_subscriber import Subscriber, start_subscriber
+from tests.server.websub_subscriber import Subscriber
 
 BASE = "http://blog.test"
 TOPIC = f"{BASE}/feeds/posts/default"
@@ -23,13 +23,6 @@ FAST = {"websub": {"allow_private_callbacks": True, "retry_base_seconds": 0.05,
 @pytest.fixture
 async def hub(make_api: Callable[..., Awaitable[Api]]) -> Api:
     return await make_api(**FAST)
-
-
-@pytest.fixture
-async def subscriber() -> AsyncIterator[Subscriber]:
-    sub = await start_subscriber()
-    yield sub
-    await sub.server.close()
 
 
 async def subscribe(hub: Api, sub: Subscriber, topic: str = TOPIC, mode: str = "subscribe",

@@ -181,6 +181,49 @@ async def test_dirty_feeds_written_while_no_regeneration_can_run_survive_a_kill_
         assert sub.deliveries[-1].body == await _feed(http, server)
 
 
+# -- kill -9 between a label's rename and its subscribers' move ----------------------------
+
+
+async def test_a_label_renamed_just_before_a_kill_9_moves_its_subscriber_after_the_restart(
+    server: SyndicProcess, http: aiohttp.ClientSession,
+    subscribers: Callable[[int], Any],
+) -> None:
+    """The move is rows written with the rename: the subscriber does not answer before the
+    kill (503: asked again, 5 s or more later), and the restarted server, told nothing but
+    what the store holds, asks again and moves it."""
+    [sub] = await subscribers(1)
+    server.env["SYNDIC_WEBSUB__RETRY_BASE_SECONDS"] = "5"
+    await server.run()
+    old, new = (f"{server.url}/feeds/posts/default/-/{name}" for name in ("old", "new"))
+    await _create_post(http, server, "Tagged", ["old"])
+    await _wait_until(lambda: server.query("SELECT count(*) FROM artifacts WHERE key = ?",
+                                           "/feeds/posts/default/-/old")[0][0] == 3,
+                      15, server, "the label's feed was never rendered")
+    form = {"hub.mode": "subscribe", "hub.topic": old, "hub.callback": sub.url()}
+    async with http.post(f"{server.url}/hub", data=form) as resp:
+        assert resp.status == 202, await resp.text()
+    await _wait_until(lambda: server.query("SELECT topic FROM subscriptions") == [(old,)],
+                      15, server, "the subscription was never verified")
+
+    sub.verify_answer = "503"
+    await _api(http, server, "PATCH", "/api/labels/old", {"name": "new"}, 200)
+    assert server.query("SELECT topic, moved_from FROM intents WHERE mode = 'move'") == [
+        (new, old)]  # written with the rename
+    await _wait_until(lambda: server.query(
+        "SELECT state, attempts, claimed_until FROM intents WHERE mode = 'move'"
+    ) == [("pending", 1, None)], 15, server, "the move was never asked")
+    server.kill9()
+
+    sub.verify_answer = "echo"
+    await server.run()
+    await _wait_until(lambda: server.query("SELECT topic FROM subscriptions") == [(new,)],
+                      30, server, "the subscription never moved after the restart")
+    assert [v["hub.topic"] for v in sub.verifications] == [old, new, new]
+    post = await _create_post(http, server, "Under the new name", ["new"])
+    await _wait_until(lambda: _got(sub, post["entry_id"].encode()), 15, server,
+                      "the moved subscriber never got the new label's post")
+
+
 # -- helpers -------------------------------------------------------------------------------
 
 
@@ -198,12 +241,17 @@ async def _subscribe_all(http: aiohttp.ClientSession, server: SyndicProcess,
 
 
 async def _create_post(http: aiohttp.ClientSession, server: SyndicProcess,
-                       title: str) -> dict[str, Any]:
-    async with http.post(f"{server.url}/api/posts",
-                         data=json.dumps({"title": title, "content_html": "<p>x</p>"}),
-                         headers={"Authorization": f"Bearer {TOKEN}",
-                                  "Content-Type": "application/json"}) as resp:
-        assert resp.status == 201, await resp.text()
+                       title: str, labels: Sequence[str] = ()) -> dict[str, Any]:
+    body = {"title": title, "content_html": "<p>x</p>", "labels": list(labels)}
+    return await _api(http, server, "POST", "/api/posts", body, 201)
+
+
+async def _api(http: aiohttp.ClientSession, server: SyndicProcess, method: str, path: str,
+               body: dict[str, Any], expect: int) -> dict[str, Any]:
+    async with http.request(method, f"{server.url}{path}", data=json.dumps(body),
+                            headers={"Authorization": f"Bearer {TOKEN}",
+                                     "Content-Type": "application/json"}) as resp:
+        assert resp.status == expect, await resp.text()
         return await resp.json()  # type: ignore[no-any-return]
 
 

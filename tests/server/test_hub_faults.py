@@ -9,7 +9,7 @@ due (the outbox job itself runs on real time, every 0.05 s here)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from feeds.models import Delivery
 from feeds.store import schema as t
 from server.push_jobs import expire_leases
 from tests.server.api_conftest import Api, until
-from tests.server.websub_subscriber import Subscriber, start_subscriber
+from tests.server.websub_subscriber import Subscriber
 
 BASE = "http://blog.test"
 TOPIC = f"{BASE}/feeds/posts/default"
@@ -36,13 +36,6 @@ RETRY_DUE = 1.0
 @pytest.fixture
 async def hub(make_api: Callable[..., Awaitable[Api]]) -> Api:
     return await make_api(**FAULTS)
-
-
-@pytest.fixture
-async def subscriber() -> AsyncIterator[Subscriber]:
-    sub = await start_subscriber()
-    yield sub
-    await sub.server.close()
 
 
 # -- helpers -------------------------------------------------------------------------------

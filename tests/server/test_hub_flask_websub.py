@@ -3,7 +3,9 @@
 the hub and topic from syndic's feed, subscribes with a secret (Flask-WebSub sends one only
 to an https hub, so syndic serves https here with a throwaway self-signed certificate),
 answers the verification of intent, and checks the signature of what syndic delivers with
-its own code; then it unsubscribes and gets nothing more.
+its own code; then it unsubscribes and gets nothing more. Subscribed to a label's feed, it
+refuses to take the new URL when the label is renamed (it confirms only the topic it asked
+for) and goes on getting the label's feed.
 
 `syndic serve` has no TLS option, so syndic runs in this process behind aiohttp's
 web.SockSite(ssl_context=...). Flask-WebSub must not be installed in syndic's venv (its
@@ -32,8 +34,10 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
 from config import Settings
+from feeds.store.schema import intents
 from server.app import create_app
 from server.keys import STORE
 
@@ -110,13 +114,21 @@ class Syndic:
             assert resp.status == 200
             return await resp.read()
 
-    async def create_post(self, title: str) -> dict[str, Any]:
-        async with self.http.post(
-                f"{self.base}/api/posts",
-                data=json.dumps({"title": title, "content_html": "<p>Pushed.</p>"}),
+    async def answers(self, url: str) -> bool:
+        async with self.http.get(url) as resp:
+            return resp.status == 200
+
+    async def create_post(self, title: str, labels: tuple[str, ...] = ()) -> dict[str, Any]:
+        return await self.api("POST", "/api/posts", {
+            "title": title, "content_html": "<p>Pushed.</p>", "labels": list(labels)}, 201)
+
+    async def api(self, method: str, path: str, body: dict[str, Any], expect: int
+                  ) -> dict[str, Any]:
+        async with self.http.request(
+                method, f"{self.base}{path}", data=json.dumps(body),
                 headers={"Authorization": f"Bearer {TOKEN}",
                          "Content-Type": "application/json"}) as resp:
-            assert resp.status == 201, await resp.text()
+            assert resp.status == expect, await resp.text()
             return await resp.json()  # type: ignore[no-any-return]
 
 
@@ -289,6 +301,50 @@ async def test_flask_websub_subscribes_with_a_secret_and_verifies_what_syndic_pu
     await syndic.create_post("Not pushed")
     await asyncio.sleep(1.0)  # the outbox runs every 0.1 s
     assert len(await sub.events("posted")) == posts_seen
+
+
+async def test_flask_websub_refuses_a_renamed_labels_new_url_and_is_pushed_its_feed(
+    syndic: Syndic, flask_subscriber: FlaskSubscriber
+) -> None:
+    """Flask-WebSub confirms only the topic it asked for (404 "Topic url does not match",
+    as WebSub §5.3.1 has it): asked to take the new URL of a renamed label's feed, it
+    refuses, and syndic keeps its subscription as it knows it, pushing the new label's
+    feed under it, signed with its secret."""
+    sub, store = flask_subscriber, syndic.app[STORE]
+    old, new = (f"{syndic.base}/feeds/posts/default/-/{name}" for name in ("old", "new"))
+    await syndic.create_post("Tagged", ("old",))
+    deadline = time.monotonic() + WITHIN
+    while not await syndic.answers(old):
+        assert time.monotonic() < deadline, "the label's feed was never rendered"
+        await asyncio.sleep(0.05)
+    found = await sub.get("/subscribe", url=old)
+    assert found["topic_url"] == old
+    await sub.wait_for("success", lambda e: e["callback_id"] == found["callback_id"])
+    while (await store.page_subscriptions(10, 0))[0] == 0:
+        assert time.monotonic() < deadline, "the verified subscription was never stored"
+        await asyncio.sleep(0.02)
+
+    await syndic.api("PATCH", "/api/labels/old", {"name": "new"}, 200)
+    while "HTTP 404" not in str(await _moves(syndic)):
+        assert time.monotonic() < deadline + WITHIN, f"never asked: {await _moves(syndic)}"
+        await asyncio.sleep(0.05)
+    _, [kept] = await store.page_subscriptions(10, 0)
+    assert kept.topic.url == old and kept.topic.feed_key == "/feeds/posts/default/-/new"
+
+    post = await syndic.create_post("Under the new name", ("new",))
+    got = await sub.wait_for("notified", lambda e: post["entry_id"] in e["body"])
+    assert got["callback_id"] == found["callback_id"] and got["topic"] == old
+    async with syndic.http.get(new) as resp:
+        assert got["body"].encode() == await resp.read()
+    assert f'<{new}>; rel="self"' in (await sub.events("posted"))[-1]["link"]
+    assert await sub.events("error") == []
+
+
+async def _moves(syndic: Syndic) -> list[tuple[str, str | None]]:
+    i = intents.c
+    async with syndic.app[STORE].engine.connect() as conn:
+        rows = await conn.execute(select(i.state, i.last_error).where(i.mode == "move"))
+        return [(r.state, r.last_error) for r in rows]
 
 
 def test_flask_websub_is_not_in_our_venv() -> None:

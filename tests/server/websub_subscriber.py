@@ -34,7 +34,7 @@ class Subscriber:
     verifications: list[dict[str, str]] = field(default_factory=list)
     deliveries: list[Delivered] = field(default_factory=list)
     verify_answer: str = "echo"
-    """echo (confirm), wrong (another body), 404, or redirect."""
+    """echo (confirm), wrong (another body), 404, 503 (not now), or redirect."""
     statuses: list[int] = field(default_factory=list)
     """Statuses to answer deliveries with, in turn (then 200)."""
     delay: float = 0.0
@@ -64,6 +64,8 @@ async def start_subscriber() -> Subscriber:
             return web.Response(text="not the challenge")
         if sub.verify_answer == "redirect":
             raise web.HTTPFound(location=str(request.url.with_path("/elsewhere")))
+        if sub.verify_answer == "503":
+            return web.Response(status=503)
         return web.Response(status=404)
 
     async def receive(request: web.Request) -> web.StreamResponse:
