@@ -69,7 +69,7 @@ async def test_one_name_with_two_addresses_is_two_authors_and_without_one_the_fi
 
 
 async def test_a_slug_given_never_moves_nor_goes_to_another_author(
-    store: Store, site: Site, clock: FakeClock, sqlite_url: str,
+    store: Store, site: Site, clock: FakeClock,
 ) -> None:
     first = await write(store, site, clock, "A", Author("A Smith"))
     second = await write(store, site, clock, "B", Author("A. Smith"))
@@ -89,19 +89,20 @@ async def test_a_slug_given_never_moves_nor_goes_to_another_author(
 
 
 async def test_the_store_opened_again_links_an_author_to_the_same_feed(
-    store: Store, site: Site, clock: FakeClock, sqlite_url: str,
+    store: Store, site: Site, clock: FakeClock,
 ) -> None:
     await write(store, site, clock, "One", Author("Zoë"))
     await write(store, site, clock, "Two", Author("Zoe"))
-    if store.engine.dialect.name != "sqlite":
-        return  # the same SQL on PostgreSQL; reopening is SQLite's story
-    await store.close()
-    reopened = await open_store(sqlite_url)
+
+    # Another Store on the database: what a restart (or a second server) starts from.
+    reopened = await open_store(store.engine.url.render_as_string(hide_password=False))
     try:
         three = await write(reopened, site, clock, "Three", Author("Zoe"))
-        assert three.authors[0].feed == "zoe-2"
     finally:
         await reopened.close()
+
+    assert three.authors[0].feed == "zoe-2"
+    assert await titles(store, site, "zoe-2", clock) == ["Three", "Two"]
 
 
 async def test_authors_of_one_import_batch_and_of_two_sites_are_told_apart(
