@@ -21,7 +21,7 @@ from feeds.models import (
     Site,
 )
 from feeds.posts import comment_title, post_url
-from feeds.query import feed_key_string, feed_path, feed_url, paging_starts, slugify
+from feeds.query import feed_key_string, feed_path, feed_url, paging_starts
 from feeds.render.document import EntryDoc, FeedDoc
 
 
@@ -69,7 +69,7 @@ def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> s
             continue
         keys.update(site_feed_keys(ctx.default_max))
         keys.update(_label_key(lb, ctx.default_max) for lb in post.labels)
-        keys.update(_author_key(a.name, ctx.default_max) for a in post.authors)
+        keys.update(author_keys(post))
         if before is not None or post.comment_count:
             # Comment entries carry their post's title and link.
             q = FeedQuery(max_results=ctx.default_max)
@@ -97,9 +97,17 @@ def _label_key(label: str, default_max: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _author_key(name: str, default_max: int) -> str:
-    key = FeedKey(FeedKind.AUTHOR, FeedQuery(max_results=default_max), author=slugify(name))
-    return feed_key_string(key, default_max)
+def author_key(slug: str) -> str:
+    """The key of an author's standard feed (its path: a standard feed's query adds
+    nothing to it, whatever feeds.default_max_results is)."""
+    return feed_path(FeedKey(FeedKind.AUTHOR, FeedQuery(max_results=1), author=slug))
+
+
+def author_keys(post: Post) -> set[str]:
+    """The standard feeds of the post's authors: those the store linked them to (an author
+    not yet stored has none; the store marks the feeds of the authors it links, in the
+    write's transaction: feeds/store/writes.write_post_links)."""
+    return {author_key(a.feed) for a in post.authors if a.feed}
 
 
 def _mode(site: Site, key: FeedKey) -> FeedMode:

@@ -65,6 +65,12 @@ class Author:
     name: str
     uri: str | None = None
     email: str | None = None
+    account: str | None = None
+    """Who the source knows the author as (a WordPress login), never shown: it tells two
+    authors of one name apart, as `uri` and `email` do (feeds/authors.py)."""
+    feed: str | None = field(default=None, compare=False)
+    """The slug of the author's feed on the post's site (/feeds/authors/SLUG/default), as
+    the store gave it; None until the post is stored. Not part of what the author is."""
 
 
 @dataclass(frozen=True, slots=True)

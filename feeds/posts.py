@@ -80,8 +80,9 @@ def _authors(authors: tuple[Author, ...]) -> tuple[Author, ...]:
         name = clean_text(a.name)
         if not name:
             raise InvalidPostError(f"authors[{i}].name", "must not be empty")
+        # A new Author: its `feed` is the store's to give (this may be another author now).
         cleaned.append(Author(name, clean_text(a.uri or "") or None,
-                              clean_text(a.email or "") or None))
+                              clean_text(a.email or "") or None, a.account or None))
     return tuple(cleaned)
 
 

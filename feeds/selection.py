@@ -10,7 +10,7 @@ from feeds.errors import NotFoundError
 from feeds.feedset import FeedContext, comment_entry, entries_for_posts, feed_title
 from feeds.models import FeedKey, FeedKind, FeedQuery, Post, Site
 from feeds.posts import post_url
-from feeds.query import is_standard, slugify
+from feeds.query import is_standard
 from feeds.render.document import EntryDoc
 from feeds.store import PostPage, Store
 
@@ -46,7 +46,7 @@ class Selection:
                 pages[projection] = page
         if page.total == 0 and key.kind in (FeedKind.LABEL, FeedKind.AUTHOR):
             await self._check_names(site, key, now)
-        names = {slugify(a.name): a.name for p in page.posts for a in p.authors}
+        names = {a.feed: a.name for p in page.posts for a in p.authors if a.feed}
         entries = entries_for_posts(site, key, page.posts, self.ctx)
         return entries, page.total, feed_title(site, key, names, None), None
 

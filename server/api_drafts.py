@@ -28,8 +28,14 @@ def _date(body: dict[str, Any], name: str, tz: ZoneInfo, where: str) -> datetime
     return None if value is None else date_field(value, f"{where}{name}", tz)
 
 
-def _authors(raw: list[dict[str, Any]]) -> tuple[Author, ...]:
-    return tuple(Author(a["name"], a.get("uri"), a.get("email")) for a in raw)
+def _authors(raw: list[dict[str, Any]], before: Post | None = None) -> tuple[Author, ...]:
+    """The authors a body gives. One the post has already (the same name, uri and email)
+    stays who they were: their `account` (an import's login, which the API does not show)
+    is kept, or a client sending the post's authors back as it read them would move the post
+    to the feed of another author of that name (feeds/authors.py)."""
+    had = {(a.name, a.uri, a.email): a.account for a in before.authors} if before else {}
+    return tuple(Author(a["name"], a.get("uri"), a.get("email"),
+                        had.get((a["name"], a.get("uri"), a.get("email")))) for a in raw)
 
 
 def _enclosures(raw: list[dict[str, Any]]) -> tuple[Enclosure, ...]:
@@ -109,7 +115,7 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
         updated=updated,
         slug=keep("slug", before.slug if before else None),
         summary=_summary(body, site, before),
-        authors=_authors(body["authors"]) if "authors" in body else (
+        authors=_authors(body["authors"], before) if "authors" in body else (
             before.authors if before else ()),
         labels=tuple(keep("labels", before.labels if before else ())),
         enclosures=_enclosures(body["enclosures"]) if "enclosures" in body else (

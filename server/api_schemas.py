@@ -110,6 +110,9 @@ def out(props: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]
 
 
 AUTHOR_OUT = out({"name": STR, "uri": NSTR, "email": NSTR})
+POST_AUTHOR_OUT = out({**AUTHOR_OUT["properties"], "feed": {
+    **NSTR, "description": "the URL of this author's feed on the site (Atom; ?alt=rss, "
+    "?alt=json): two authors of one name (or of names alike) have two"}})
 
 SCHEMAS: dict[str, Any] = {
     "PostCreate": obj({**_POST_FIELDS, "entry_id": {"type": ["string", "null"],
@@ -130,7 +133,7 @@ SCHEMAS: dict[str, Any] = {
         "published": DATE, "updated": DATE,
         "publish_at": {**NDATE, "description": "the publication instant of a scheduled "
                        "post; null for any other status"},
-        "labels": STRS, "authors": {"type": "array", "items": AUTHOR_OUT},
+        "labels": STRS, "authors": {"type": "array", "items": POST_AUTHOR_OUT},
         "enclosures": {"type": "array", "items": out(
             {"url": STR, "type": STR, "length": COUNT})},
         "thumbnail": NSTR, "comment_count": COUNT, "version": ID}),

@@ -181,6 +181,8 @@ async def post_show(settings: Settings, store: Store, args: argparse.Namespace) 
     for key in ("id", "entry_id", "url", "title", "status", "published", "updated", "labels",
                 "comment_count", "summary"):
         print(f"{key}: {data[key]}")
+    for author in data["authors"]:  # with their feed: two authors of one name have two
+        print(f"author: {author['name']}" + (f" ({author['feed']})" if author["feed"] else ""))
     return 0
 
 

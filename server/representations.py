@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from feeds.feedset import author_key
 from feeds.imports.apply import ImportReport
 from feeds.models import Author, Comment, Delivery, Post, PostStatus, Site, Subscription
 from feeds.posts import post_url
@@ -18,6 +19,12 @@ def iso(moment: datetime | None) -> str | None:
 
 def author_json(a: Author) -> dict[str, Any]:
     return {"name": a.name, "uri": a.uri, "email": a.email}
+
+
+def post_author_json(site: Site, a: Author) -> dict[str, Any]:
+    """A post's author, with the URL of their feed (authors whose names make one slug have
+    one feed each: feeds/authors.py)."""
+    return {**author_json(a), "feed": site.base_url + author_key(a.feed) if a.feed else None}
 
 
 def site_json(site: Site) -> dict[str, Any]:
@@ -38,7 +45,7 @@ def post_json(site: Site, post: Post) -> dict[str, Any]:
         "status": post.status.value, "published": iso(post.published),
         "updated": iso(post.updated),
         "publish_at": iso(post.published) if post.status is PostStatus.SCHEDULED else None,
-        "labels": list(post.labels), "authors": [author_json(a) for a in post.authors],
+        "labels": list(post.labels), "authors": [post_author_json(site, a) for a in post.authors],
         "enclosures": [{"url": e.url, "type": e.type, "length": e.length}
                        for e in post.enclosures],
         "thumbnail": post.thumbnail, "comment_count": post.comment_count,

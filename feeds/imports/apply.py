@@ -49,7 +49,7 @@ from feeds.imports.items import (
     Note,
     Skipped,
 )
-from feeds.imports.legacy_urls import alias_paths
+from feeds.imports.legacy_urls import alias_author, alias_paths
 from feeds.imports.prepare import Prepared, Preparer, prepare_many, why_not
 from feeds.imports.reader import BatchReader, ThreadReader
 from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC, embeds_linked
@@ -168,7 +168,11 @@ class Importer(CommentImports):
             elif isinstance(item, ImportedComment):
                 self._pending.append(item)
             elif isinstance(item, LabelAlias):
-                self._aliases.update(alias_paths(item))
+                # A WordPress user's old URLs lead to their feed: the store says which (and
+                # keeps them as an author now, before their posts, in the export's order).
+                author = None if item.kind != "author" else await self.store.author_slug(
+                    self.site.id, alias_author(item))
+                self._aliases.update(alias_paths(item, author=author))
                 self.report.aliases += 1
         known = await self.store.posts_by_entry_id(self.site.id, [i.entry_id for i in posts])
         todo = []
@@ -317,9 +321,9 @@ class Importer(CommentImports):
             keys |= touched_keys(None, post, self.ctx)
         written = await self.store.write_batch(
             self.site.id, [p for _, p in new], [p for _, p in changed], [],
-            keys - self._marked, self.now)
+            keys - self._marked, self.now, self._marked)
         ids = written.posts
-        self._marked |= keys
+        self._marked |= keys | written.authors
         if written.stale:
             # Edited in syndic after this import read it: kept, like an edit made before
             # (CHANGED_IN_SYNDIC), its comments still come in. Read again when next needed.

@@ -38,9 +38,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from feeds.content import clean_text
 from feeds.imports.items import ImportedPost, LabelAlias
-from feeds.models import FeedFormat
-from feeds.query import post_id_of, slugify
+from feeds.models import Author, FeedFormat
+from feeds.query import post_id_of
 
 SITE_FEED = "/feeds/posts/default"
 COMMENTS_FEED = "/feeds/comments/default"
@@ -181,16 +182,28 @@ def post_id_of_target(target: str) -> int | None:
     return post_id_of(m.group(1)) if m else None
 
 
-def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None) -> dict[str, str]:
-    """alias key -> syndic feed path, for what an import brought in."""
+def alias_author(item: LabelAlias) -> Author:
+    """The author a WordPress user's alias is: as the user's posts name them (their display
+    name, cleaned as prepare_post cleans it, and their login), so that both lead to one
+    author's feed (feeds/authors.py)."""
+    return Author(clean_text(item.name) or item.slug, account=item.slug)
+
+
+def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None,
+                author: str | None = None) -> dict[str, str]:
+    """alias key -> syndic feed path, for what an import brought in. `author`: for an
+    author's alias, the slug of that author's feed, which the store gives
+    (Store.author_slug of `alias_author(item)`: two users of one display name have two)."""
     if isinstance(item, LabelAlias):
         if item.kind == "author":
-            author = f"/feeds/authors/{slugify(item.name)}/default"
-            out = {f"author:{item.slug}": author}  # the login, as ?author_name= may name it
+            if author is None:
+                raise ValueError(f"the feed of author {item.slug!r} is the store's to give")
+            feed = f"/feeds/authors/{author}/default"
+            out = {f"author:{item.slug}": feed}  # the login, as ?author_name= may name it
             if nicename := wordpress_nicename(item.slug):
-                out[f"author:{nicename}"] = author  # /author/NICENAME/feed/
+                out[f"author:{nicename}"] = feed  # /author/NICENAME/feed/
             if item.legacy_id:
-                out[f"author_id:{item.legacy_id}"] = author  # ?author=ID&feed=rss2
+                out[f"author_id:{item.legacy_id}"] = feed  # ?author=ID&feed=rss2
             return out
         out = {f"{item.kind}:{item.slug}": _label_feed(item.name)}
         if item.legacy_id and item.kind == "category":

@@ -180,8 +180,9 @@ class _Wxr:
             return []  # (or <rss> itself, at the end)
         display = html.unescape(f.get("author_display_name", "")) or login
         # wp:author_email is the account's own address, which WordPress never publishes:
-        # the posts' authors (and so the Atom feeds) are left without it.
-        self.authors[login] = Author(name=display)
+        # the posts' authors (and so the Atom feeds) are left without it. The login, never
+        # shown either, tells two users of one display name apart (feeds/authors.py).
+        self.authors[login] = Author(name=display, account=login)
         return [LabelAlias("author", login, display, f.get("author_id") or None)]
 
     def alias(self, kind: _LabelKind, slug: str, name: str, term_id: str | None) -> list[Any]:
@@ -258,7 +259,7 @@ class _Wxr:
         waits = has_attachment_shortcodes(raw)
         content, problems = ("", []) if waits else render(raw, post_id, self.attachments)
         login = f.get(_CREATOR, "").strip()
-        author = (self.authors.get(login) or Author(name=login)) if login else None
+        author = (self.authors.get(login) or Author(login, account=login)) if login else None
         post = ImportedPost(
             source_id=post_id,
             entry_id=entry_id,

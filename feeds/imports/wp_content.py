@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from feeds.imports.embeds import player_html
+from feeds.imports.shortcodes import Shortcodes
 from feeds.imports.wpautop import autop, shortcode_unautop
 
 __all__ = ["Attachment", "has_attachment_shortcodes", "render"]
@@ -57,13 +58,6 @@ class Attachment:
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->\n?", re.DOTALL)
 
 _Handler = Callable[["_Post", "_Code"], str | None]
-# get_shortcode_regex(): [tag attrs], [tag attrs/], [tag attrs]content[/tag]; [[tag]] is the
-# escaped form, shown as [tag]. Groups: 1 "[" escape, 2 tag, 3 attributes, 4 "/", 5 content,
-# 6 "]" escape.
-_SHORTCODE = (
-    r"\[(\[?)({tags})(?![\w-])([^\]/]*(?:/(?!\])[^\]/]*)*?)"
-    r"(?:(/)\]|\](?:([^\[]*+(?:\[(?!/\2\])[^\[]*+)*+)\[/\2\])?)(\]?)"
-)
 # shortcode_parse_atts(): name="v", name='v', name=v, "v", 'v', v.
 _ATTRIBUTE = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
@@ -103,7 +97,7 @@ class _Post:
 
 def has_attachment_shortcodes(content: str) -> bool:
     """Whether `render` needs the export's attachments (which may come after the post)."""
-    return "[" in content and _ATTACHMENT_SHORTCODES.search(content) is not None
+    return "[" in content and _ATTACHMENT_SHORTCODES.search(content)
 
 
 def render(content: str, post_id: str, attachments: Mapping[str, Attachment]
@@ -121,7 +115,7 @@ def render(content: str, post_id: str, attachments: Mapping[str, Attachment]
         text = _LONE_URL.sub(_autoembed, "\n" + text)[1:]
     text = autop(text, blocks=blocks)
     if "[" in text:
-        text = shortcode_unautop(text, _TAGS)
+        text = shortcode_unautop(text, _SHORTCODES)
         text = _SHORTCODES.sub(lambda m: _expand(m, post), text).strip()
     return text, post.problems
 
@@ -359,8 +353,9 @@ _HANDLERS: dict[str, _Handler] = {
     "video": _video, "gallery": _gallery, "playlist": _playlist,
     **{tag: _jetpack(tag) for tag in ("youtube", "vimeo", "dailymotion", "soundcloud", "spotify")},
 }  # fmt: skip
-# Shortcode names are case-sensitive in WordPress too: [Caption] is text.
-_TAGS = "|".join(t for t in _HANDLERS if t != "embed")
-_SHORTCODES = re.compile(_SHORTCODE.format(tags=_TAGS))
-_EMBEDS = re.compile(_SHORTCODE.format(tags="embed"))
-_ATTACHMENT_SHORTCODES = re.compile(_SHORTCODE.format(tags="gallery|playlist|audio|video"))
+# Shortcode names are case-sensitive in WordPress too: [Caption] is text. Each set is found in
+# time linear in the post (feeds/imports/shortcodes.py): WordPress's one expression is
+# quadratic on a post full of shortcodes never closed.
+_SHORTCODES = Shortcodes([t for t in _HANDLERS if t != "embed"])
+_EMBEDS = Shortcodes(["embed"])
+_ATTACHMENT_SHORTCODES = Shortcodes(["gallery", "playlist", "audio", "video"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, cast
@@ -20,8 +20,9 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from feeds.errors import NotFoundError
-from feeds.models import Comment, Post, PostStatus
+from feeds.models import Author, Comment, Post, PostStatus
 from feeds.store import schema as t
+from feeds.store.authors import author_slug
 from feeds.store.engine import StoreBase
 from feeds.store.inserts import insert_with_ids
 from feeds.store.reads import complete_posts
@@ -36,6 +37,8 @@ class BatchWritten(NamedTuple):
     """The comments' ids, in order."""
     stale: frozenset[int]
     """Changed posts not written: changed in syndic since they were read."""
+    authors: frozenset[str] = frozenset()
+    """The author feeds the posts were or are in (marked dirty, but for `marked`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,13 @@ class ImportWrites(StoreBase):
                 t.posts.c.site_id == site_id, t.posts.c.slug.in_(list(set(slugs)))))
             return {r.slug: r.entry_id for r in rows}
 
+    async def author_slug(self, site_id: int, author: Author) -> str:
+        """The slug of the feed of the site's author `author` is, that author kept when new:
+        an import's author (a WordPress user) whose old URLs lead to their feed, before
+        any post of theirs is written (feeds/store/authors.py)."""
+        slug: str = await self.write_through(lambda conn: author_slug(conn, site_id, author))
+        return slug
+
     async def ids_taken(self, ids: Iterable[int]) -> set[int]:
         ids = list(ids)
         if not ids:
@@ -176,11 +186,13 @@ class ImportWrites(StoreBase):
 
     async def write_batch(
         self, site_id: int, new: list[Post], changed: list[Post], comments: list[Comment],
-        dirty_keys: Iterable[str], now: datetime,
+        dirty_keys: Iterable[str], now: datetime, marked: Collection[str] = (),
     ) -> BatchWritten:
         """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
-        `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty: all
-        or nothing. Each row keeps the digest of what was written (posts_as_imported).
+        `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty (and
+        the feeds of the posts' authors, old and new: write_post_links, but for those in
+        `marked`, marked by an earlier batch of the import): all or nothing. Each row keeps
+        the digest of what was written (posts_as_imported).
 
         A changed post carries the version after the change (prepare_post: the version read
         plus one), and is written only over the version it was made to: one changed in
@@ -204,11 +216,13 @@ class ImportWrites(StoreBase):
                          p.id == post_id, p.version == post.version - 1).values(**values)
                      ).rowcount != 1}
             written = [post for post in changed if post.id not in stale]
-            write_post_links(conn, [*zip(post_ids, new, strict=True),
-                                    *((post.id, post) for post in written)], replacing=written)
+            _, linked = write_post_links(conn, [*zip(post_ids, new, strict=True),
+                                                *((post.id, post) for post in written)],
+                                         replacing=written)
             comment_ids = _write_comments(conn, comment_rows)
-            mark_dirty(conn, site_id, dirty_keys, now)
-            return BatchWritten(post_ids, comment_ids, frozenset(stale))
+            authors = frozenset(k for _, k in linked)
+            mark_dirty(conn, site_id, [*dirty_keys, *(authors - set(marked))], now)
+            return BatchWritten(post_ids, comment_ids, frozenset(stale), authors)
 
         # One hand-over for the whole batch (StoreBase.write_through).
         written: BatchWritten = await self.write_through(work)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from feeds.errors import ConflictError, InvalidPostError, StoreBusyError
+from feeds.feedset import author_keys
 from feeds.models import Post, PostStatus
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
@@ -53,17 +54,18 @@ class NewPost:
     dirty_keys: tuple[str, ...]
     now: datetime
     idempotency: Idempotency | None
-    done: asyncio.Future[int] = field(compare=False)
+    done: asyncio.Future[Post] = field(compare=False)
+    """The post as stored (its id, its authors' feeds)."""
 
 
-WriteOne = Callable[[NewPost], Awaitable[int]]
+WriteOne = Callable[[NewPost], Awaitable[Post]]
 """The one-create-per-transaction path, for a batch the database refused."""
 
 
 class NewPostBatcher:
     def __init__(self, store: StoreBase, write_one: WriteOne,
                  values: Callable[[Post], dict[str, object]],
-                 links: Callable[[Connection, list[tuple[int, Post]]], None],
+                 links: Callable[[Connection, list[tuple[int, Post]]], list[Post]],
                  ) -> None:
         self._store = store
         self._write_one = write_one
@@ -72,7 +74,7 @@ class NewPostBatcher:
         self._queue: list[NewPost] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    async def add(self, item: NewPost) -> int:
+    async def add(self, item: NewPost) -> Post:
         self._queue.append(item)
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
@@ -116,24 +118,27 @@ class NewPostBatcher:
             for item, outcome in zip(batch, outcomes, strict=True):
                 _settle(item, outcome)
 
-    async def _alone(self, item: NewPost) -> int | BaseException:
+    async def _alone(self, item: NewPost) -> Post | BaseException:
         try:
             return await self._write_one(item)
         except Exception as exc:  # this create's answer
             return exc
 
-    def _write(self, conn: Connection, batch: list[NewPost]) -> list[int | BaseException]:
+    def _write(self, conn: Connection, batch: list[NewPost]) -> list[Post | BaseException]:
         if not batch:
             return []
-        outcomes: list[int | BaseException] = [
-            refusal or 0 for refusal in _refusals(conn, batch)]
-        todo = [(n, item) for n, item in enumerate(batch) if outcomes[n] == 0]
+        refusals = _refusals(conn, batch)
+        todo = [(n, item) for n, item in enumerate(batch) if refusals[n] is None]
         if not todo:
-            return outcomes
+            return [r for r in refusals if r is not None]
         rows = [{**self._values(item.post), "created": item.now} for _, item in todo]
         ids = insert_with_ids(conn, t.posts, rows)
-        self._links(conn, [(i, item.post) for i, (_, item) in zip(ids, todo, strict=True)])
-        dirty = {(item.post.site_id, k): item.now for _, item in todo for k in item.dirty_keys}
+        linked = self._links(conn, [(i, item.post)
+                                    for i, (_, item) in zip(ids, todo, strict=True)])
+        # Its authors' feeds too: only the links say which author a name is.
+        dirty = {(item.post.site_id, k): item.now
+                 for (_, item), post in zip(todo, linked, strict=True)
+                 for k in (*item.dirty_keys, *author_keys(post))}
         if dirty:
             conn.execute(insert(t.dirty_feeds), [
                 {"site_id": site_id, "key": key, "marked_at": now}
@@ -144,9 +149,8 @@ class NewPostBatcher:
                 if (idem := item.idempotency) is not None]
         if keys:
             conn.execute(insert(t.idempotency_keys), keys)
-        for i, (n, _) in zip(ids, todo, strict=True):
-            outcomes[n] = i
-        return outcomes
+        written = iter([replace(post, id=i) for i, post in zip(ids, linked, strict=True)])
+        return [next(written) if refusal is None else refusal for refusal in refusals]
 
 
 def _refusals(conn: Connection, batch: list[NewPost]) -> list[Exception | None]:
@@ -216,7 +220,7 @@ def _scope_key(item: NewPost) -> tuple[str, str] | None:
     return (item.idempotency.scope, item.idempotency.key) if item.idempotency else None
 
 
-def _settle(item: NewPost, outcome: int | BaseException) -> None:
+def _settle(item: NewPost, outcome: Post | BaseException) -> None:
     if item.done.done():  # its caller went away
         return
     if isinstance(outcome, BaseException):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal_column, select, union_all
 from sqlalchemy.engine import Connection
 
 from feeds.models import VISIBLE_STATUSES, Comment, FeedKey, FeedKind, OrderBy, Post
@@ -221,19 +221,26 @@ def came_due_posts(conn: Connection, since: datetime, now: datetime) -> list[Pos
 
 
 def complete_posts(conn: Connection, rows: list[Any], counted: bool = False) -> list[Post]:
-    """Posts with their labels (in their order) and approved comment counts (`counted`:
-    the rows carry them, as approved_comments). Synchronous: async callers use
-    `await conn.run_sync(complete_posts, rows)`."""
+    """Posts with their labels (in their order), their authors' feeds (post_authors) and
+    approved comment counts (`counted`: the rows carry them, as approved_comments).
+    Synchronous: async callers use `await conn.run_sync(complete_posts, rows)`."""
     ids = [r["id"] for r in rows]
-    labels: dict[int, list[str]] = {i: [] for i in ids}
+    labels: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+    feeds: dict[int, dict[int, str]] = {i: {} for i in ids}
     counts: dict[int, int] = {r["id"]: r["approved_comments"] for r in rows} if counted else {}
     if ids:
-        for r in conn.execute(
-            select(t.post_labels.c.post_id, t.post_labels.c.label)
-            .where(t.post_labels.c.post_id.in_(ids))
-            .order_by(t.post_labels.c.post_id, t.post_labels.c.position)
-        ):
-            labels[r[0]].append(r[1])
+        pl, pa = t.post_labels.c, t.post_authors.c
+        # Labels and authors' feeds in one statement (this runs for every feed rendered).
+        for r in conn.execute(union_all(
+            select(pl.post_id, literal_column("0"), pl.position, pl.label)
+            .where(pl.post_id.in_(ids)),
+            select(pa.post_id, literal_column("1"), pa.position, pa.slug)
+            .where(pa.post_id.in_(ids)),
+        )):
+            if r[1]:
+                feeds[r[0]][r[2]] = r[3]
+            else:
+                labels[r[0]].append((r[2], r[3]))
     if ids and not counted:
         for r in conn.execute(
             select(t.comments.c.post_id, func.count())
@@ -241,4 +248,5 @@ def complete_posts(conn: Connection, rows: list[Any], counted: bool = False) -> 
             .group_by(t.comments.c.post_id)
         ):
             counts[r[0]] = r[1]
-    return [post_from_row(r, tuple(labels[r["id"]]), counts.get(r["id"], 0)) for r in rows]
+    return [post_from_row(r, tuple(label for _, label in sorted(labels[r["id"]])),
+                          counts.get(r["id"], 0), feeds[r["id"]]) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from feeds.models import Author, Comment, CommentStatus, Enclosure, FeedMode, Post, PostStatus, Site
@@ -26,8 +27,12 @@ def site_from_row(row: Any) -> Site:
 
 
 def authors_json(authors: tuple[Author, ...]) -> str:
+    # An author's `account` only when there is one: rows written before it existed read the
+    # same, and most authors have none. (`feed` is post_authors.slug: not kept twice.)
     return json.dumps(
-        [{"name": a.name, "uri": a.uri, "email": a.email} for a in authors], ensure_ascii=False
+        [{"name": a.name, "uri": a.uri, "email": a.email}
+         | ({"account": a.account} if a.account else {}) for a in authors],
+        ensure_ascii=False,
     )
 
 
@@ -36,8 +41,13 @@ def enclosures_json(enclosures: tuple[Enclosure, ...]) -> str:
 
 
 def post_from_row(
-    row: Any, labels: tuple[str, ...] = (), comment_count: int = 0
+    row: Any, labels: tuple[str, ...] = (), comment_count: int = 0,
+    feeds: dict[int, str] | None = None,
 ) -> Post:
+    """`feeds`: the slug of each author's feed, by position (post_authors)."""
+    authors = tuple(Author(**a) for a in json.loads(row["authors_json"]))
+    if feeds:
+        authors = tuple(replace(a, feed=feeds.get(i)) for i, a in enumerate(authors))
     return Post(
         id=row["id"],
         site_id=row["site_id"],
@@ -49,7 +59,7 @@ def post_from_row(
         status=PostStatus(row["status"]),
         published=row["published"],
         updated=row["updated"],
-        authors=tuple(Author(**a) for a in json.loads(row["authors_json"])),
+        authors=authors,
         labels=labels,
         enclosures=tuple(Enclosure(**e) for e in json.loads(row["enclosures_json"])),
         thumbnail=row["thumbnail"],

@@ -123,6 +123,25 @@ post_authors = Table(
 )
 Index("ix_post_authors_slug", post_authors.c.slug)
 
+# The authors of each site (feeds/authors.py): who a post's author is, and the slug of their
+# feed, given once and never moved (post_authors.slug is it). A row is never deleted but
+# with its site: a slug once given out never leads to another author's posts. `name` is the
+# name as first met, `name_key` what names of one author share (feeds.authors.name_key).
+authors = Table(
+    "authors",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("uri", Text, nullable=True),
+    Column("email", Text, nullable=True),
+    Column("account", Text, nullable=True),
+    UniqueConstraint("site_id", "slug", name="uq_authors_site_slug"),
+)
+Index("ix_authors_site_name", authors.c.site_id, authors.c.name_key)
+
 comments = Table(
     "comments",
     metadata,

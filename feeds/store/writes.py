@@ -21,10 +21,12 @@ from feeds.errors import (
     PostNotFoundError,
     StaleWriteError,
 )
+from feeds.feedset import author_key, author_keys
 from feeds.models import Comment, FeedMode, Post, PostStatus, Site
-from feeds.query import post_id_of, slugify
+from feeds.query import post_id_of
 from feeds.sites import base_url_clash
 from feeds.store import schema as t
+from feeds.store.authors import link_authors
 from feeds.store.engine import StoreBase
 from feeds.store.new_posts import Idempotency, NewPost, NewPostBatcher, taken_by
 from feeds.store.reads import complete_posts
@@ -123,35 +125,35 @@ class Writes(StoreBase):
         idempotency: Idempotency | None = None, replaces: int | None = None,
         aliases: Mapping[str, str] | None = None,
     ) -> Post:
-        """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`;
-        a client's idempotency key, and the URL `aliases` of a replaced post (the URL it
-        had, which answers 301 to its new one), are kept in the same transaction: the post
-        never moves without its old URL following it. `replaces`: the version
-        the change was made to; when the stored post is at another version by the time of
-        the write, nothing is written and StaleWriteError says so (optimistic concurrency:
-        an edit made to a post read before someone else's edit would undo that edit)."""
+        """Insert (is_new) or replace a post, its labels and authors, and mark `dirty_keys`
+        (and its authors' feeds, which only the write knows: write_post_links); a client's
+        idempotency key, and the URL `aliases` of a replaced post (the URL it had, which
+        answers 301 to its new one), are kept in the same transaction: the post never moves
+        without its old URL following it. `replaces`: the version the change was made to;
+        when the stored post is at another version by the time of the write, nothing is
+        written and StaleWriteError says so (optimistic concurrency: an edit made to a post
+        read before someone else's edit would undo that edit).
+        Returns the post as stored: its id, its authors' `feed`."""
         try:
             if is_new:
-                post_id = await self._new_posts().add(NewPost(
+                return await self._new_posts().add(NewPost(
                     post, tuple(dirty_keys), now, idempotency,
                     asyncio.get_running_loop().create_future()))
-            else:
-                post_id = await self._write_post(post, dirty_keys, now, is_new, idempotency,
-                                                 replaces, aliases)
+            return await self._write_post(post, dirty_keys, now, is_new, idempotency,
+                                          replaces, aliases)
         except IntegrityError as exc:
             raise ConflictError(f"not stored: {exc.orig}") from None
-        return replace(post, id=post_id)
 
     def _new_posts(self) -> NewPostBatcher:
         """New posts go through one batcher per store: concurrent creates share a
         transaction (feeds/store/new_posts.py)."""
         if self._batcher is None:
-            async def one(item: NewPost) -> int:
+            async def one(item: NewPost) -> Post:
                 return await self._write_post(item.post, item.dirty_keys, item.now, True,
                                               item.idempotency, None)
 
-            def links(conn: Connection, posts: list[tuple[int, Post]]) -> None:
-                write_post_links(conn, posts, replacing=[])
+            def links(conn: Connection, posts: list[tuple[int, Post]]) -> list[Post]:
+                return write_post_links(conn, posts, replacing=[])[0]
 
             self._batcher = NewPostBatcher(self, one, post_values, links)
         return self._batcher
@@ -160,7 +162,7 @@ class Writes(StoreBase):
         self, post: Post, dirty_keys: Iterable[str], now: datetime, is_new: bool,
         idempotency: Idempotency | None, replaces: int | None,
         aliases: Mapping[str, str] | None = None,
-    ) -> int:
+    ) -> Post:
         async with self.writing() as conn:
             clash = await conn.execute(
                 select(t.posts.c.id, t.posts.c.entry_id, t.posts.c.status).where(
@@ -186,12 +188,13 @@ class Writes(StoreBase):
                 result = await conn.execute(update(t.posts).where(*where).values(**values))
                 if result.rowcount != 1:  # the transaction rolls back: nothing written
                     raise StaleWriteError("post", replaces)
-            await conn.run_sync(write_post_links, [(post_id, post)],
-                                replacing=[] if is_new else [post])
-            await conn.run_sync(mark_dirty, post.site_id, dirty_keys, now)
+            linked, authors = await conn.run_sync(write_post_links, [(post_id, post)],
+                                                  [] if is_new else [post])
+            await conn.run_sync(mark_dirty, post.site_id,
+                                [*dirty_keys, *(k for _, k in authors)], now)
             await conn.run_sync(save_aliases_in, post.site_id, aliases or {})
             await remember_key(conn, idempotency, post_id, now)
-        return post_id
+        return replace(linked[0], id=post_id)
 
     async def publish_due(
         self, now: datetime, keys_for: Callable[[Post], Iterable[str]]
@@ -207,11 +210,9 @@ class Writes(StoreBase):
                 update(t.posts).where(p.id.in_(due))
                 .values(status=PostStatus.PUBLISHED.value, version=p.version + 1)
                 .returning(t.posts))).all()
-            published = [post_from_row(r._mapping) for r in rows]
+            # With their labels and authors' feeds: the feeds they enter.
+            published = await conn.run_sync(complete_posts, [r._mapping for r in rows])
             for post in published:
-                labels = await conn.execute(select(t.post_labels.c.label).where(
-                    t.post_labels.c.post_id == post.id).order_by(t.post_labels.c.position))
-                post = replace(post, labels=tuple(r.label for r in labels))
                 await conn.run_sync(mark_dirty, post.site_id, keys_for(post), now)
         return published
 
@@ -318,21 +319,32 @@ def post_values(post: Post) -> dict[str, object]:
 
 def write_post_links(
     conn: Connection, posts: list[tuple[int, Post]], replacing: list[Post]
-) -> None:
-    """Labels and authors of many posts (by id), in two statements; those of `replace`
-    posts are removed first."""
+) -> tuple[list[Post], set[tuple[int, str]]]:
+    """Labels and authors of many posts (by id), in a few statements; those of `replacing`
+    posts are removed first. Returns the posts with their authors linked (each author's
+    `feed`: feeds/store/authors.py) and the author feeds, by site, that the posts were in
+    and are in: their dirty marks go in the same transaction, since only here is it known
+    which author a name is."""
+    dirty: set[tuple[int, str]] = set()
     if replacing:
         ids = [p.id for p in replacing]
+        sites = {p.id: p.site_id for p in replacing}
         conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id.in_(ids)))
-        conn.execute(delete(t.post_authors).where(t.post_authors.c.post_id.in_(ids)))
+        gone = conn.execute(delete(t.post_authors).where(t.post_authors.c.post_id.in_(ids))
+                            .returning(t.post_authors.c.post_id, t.post_authors.c.slug))
+        dirty.update((sites[r.post_id], author_key(r.slug)) for r in gone)
+    linked = link_authors(conn, [p for _, p in posts])
+    dirty.update((p.site_id, k) for p in linked for k in author_keys(p))
     labels = [{"post_id": pid, "label": lb, "position": i}
               for pid, p in posts for i, lb in enumerate(p.labels)]
-    authors = [{"post_id": pid, "position": i, "slug": slugify(a.name), "name": a.name}
-               for pid, p in posts for i, a in enumerate(p.authors)]
+    authors = [{"post_id": pid, "position": i, "slug": a.feed, "name": a.name}
+               for (pid, _), p in zip(posts, linked, strict=True)
+               for i, a in enumerate(p.authors)]
     if labels:
         conn.execute(insert(t.post_labels), labels)
     if authors:
         conn.execute(insert(t.post_authors), authors)
+    return linked, dirty
 
 
 async def host_taken(conn: AsyncConnection, host: str, besides: int | None = None) -> bool:

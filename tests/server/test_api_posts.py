@@ -35,7 +35,8 @@ async def test_a_post_is_created_read_back_and_shows_in_the_feed(api: Api) -> No
     assert post["entry_id"].startswith("tag:localhost,2026-11-24:")
     assert "<script>" not in post["content_html"] and "Hi" in post["content_html"]
     assert post["labels"] == ["news", "meta"]
-    assert post["authors"] == [{"name": "Ann", "uri": None, "email": None}]
+    assert post["authors"] == [{"name": "Ann", "uri": None, "email": None,
+                                "feed": "http://blog.test/feeds/authors/ann/default"}]
     assert post["enclosures"][0]["type"] == "audio/mpeg"
     assert post["comment_count"] == 0 and post["version"] == 1
     assert (await api.get(reply.headers["Location"], expect=200)).json == post

@@ -152,14 +152,15 @@ def test_the_nicename_is_what_wordpress_makes_of_the_login(login: str, nicename:
 
 
 def test_an_author_alias_records_the_login_and_the_nicename() -> None:
-    assert alias_paths(LabelAlias("author", "John.Doe", "John Doe")) == {
+    assert alias_paths(LabelAlias("author", "John.Doe", "John Doe"), author="john-doe") == {
         "author:John.Doe": AUTHOR_FEED,
         "author:john-doe": AUTHOR_FEED,
     }
 
 
 def test_an_author_alias_with_its_wordpress_id_records_the_id_too() -> None:
-    assert alias_paths(LabelAlias("author", "John.Doe", "John Doe", "7")) == {
+    assert alias_paths(LabelAlias("author", "John.Doe", "John Doe", "7"),
+                       author="john-doe") == {
         "author:John.Doe": AUTHOR_FEED,
         "author:john-doe": AUTHOR_FEED,
         "author_id:7": AUTHOR_FEED,

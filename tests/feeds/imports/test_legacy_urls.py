@@ -12,6 +12,7 @@ from feeds.imports.legacy_urls import (
     SITE_FEED,
     PostLink,
     WordPressFeed,
+    alias_author,
     alias_paths,
     comment_feed_path,
     post_id_of_target,
@@ -20,7 +21,7 @@ from feeds.imports.legacy_urls import (
     wordpress_feed,
     wordpress_permalink,
 )
-from feeds.models import FeedFormat
+from feeds.models import Author, FeedFormat
 
 RSS, ATOM = FeedFormat.RSS, FeedFormat.ATOM
 
@@ -124,9 +125,13 @@ def test_a_tag_alias_names_its_label_feed_and_its_term_id() -> None:
         "tag:compost": "/feeds/posts/default/-/compost"}
 
 
-def test_an_author_alias_names_the_author_feed_by_the_display_names_slug() -> None:
-    assert alias_paths(LabelAlias("author", "marta", "Marta Quiñones")) == {
-        "author:marta": "/feeds/authors/marta-quinones/default"}
+def test_an_author_alias_names_the_feed_the_store_gave_that_author() -> None:
+    alias = LabelAlias("author", "marta", "Marta Quiñones")
+    assert alias_author(alias) == Author("Marta Quiñones", account="marta")
+    assert alias_paths(alias, author="marta-quinones-2") == {
+        "author:marta": "/feeds/authors/marta-quinones-2/default"}
+    with pytest.raises(ValueError, match="the store's to give"):
+        alias_paths(alias)
 
 
 def test_a_posts_old_paths_lead_to_its_comment_feed() -> None:
@@ -157,7 +162,7 @@ def test_what_a_url_asks_for_is_a_key_the_import_recorded(
     path: str, query: dict[str, str], alias: LabelAlias,
 ) -> None:
     wanted = wordpress_feed(path, query)
-    assert wanted is not None and wanted.alias in alias_paths(alias)
+    assert wanted is not None and wanted.alias in alias_paths(alias, author="marta")
 
 
 # --- a post's own old URLs ----------------------------------------------------------------
