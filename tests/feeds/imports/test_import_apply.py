@@ -595,6 +595,25 @@ async def test_comments_changed_in_the_export_are_updated_by_the_next_import(
     assert sum(r.status == "spam" for r in rows) == 1 + data.count(b"CDATA[spam]")
 
 
+async def test_a_comment_on_a_post_trashed_on_blogger_is_reported_as_such(blog: Blog) -> None:
+    """Not "its post is not in the export": the post is there, in the trash, skipped."""
+    trashed = takeout_post(1, "Oops", "/2015/01/oops.html", "2015-01-01T00:00:00Z").replace(
+        "<blogger:status>LIVE", "<blogger:status>SOFT_TRASHED")
+    comment = (f"<entry><id>{BLOG}.post-7001</id><blogger:type>COMMENT</blogger:type>"
+               "<blogger:status>LIVE</blogger:status><content type='html'>Nice</content>"
+               f"<blogger:parent>{BLOG}.post-901</blogger:parent></entry>\n")
+    orphan = comment.replace("post-7001", "post-7002").replace("post-901<", "post-999<")
+
+    report = await blog.import_bytes("blogger", (HEAD + trashed + comment + orphan
+                                                 + "</feed>").encode())
+
+    assert [(where.split(" (")[0], reason) for where, _, reason in report.skipped] == [
+        ("entry 1", "trashed or deleted on Blogger (SOFT_TRASHED)"),
+        ("entry 2", "its post was not imported"),
+        ("entry 3", "its post is not in the export"),
+    ]
+
+
 async def _comment_ids(blog: Blog) -> list[str]:
     async with blog.store.engine.connect() as conn:
         return [r[0] for r in await conn.execute(text("SELECT entry_id FROM comments"))]
