@@ -1,4 +1,5 @@
-"""After a Blogger import the old blog's links lead to the right post. Blogger makes a post's
+"""After a Blogger import the old blog's links lead to the right post, and its first feed
+URLs to its feeds. Blogger makes a post's
 path unique within its month only: a blog with a monthly "Bilan du mois" has
 /2015/01/bilan-du-mois.html, /2015/02/bilan-du-mois.html... Here a slug is unique in the
 site, so the February post is `bilan-du-mois-2`; its old link must lead to it, not to the
@@ -61,3 +62,24 @@ async def test_a_monthly_posts_old_links_each_lead_to_their_own_month(
             resp = await client.get(here, allow_redirects=False)
         assert resp.status == 200, old
         assert f"Le mois {month}</p>" in await resp.text(), old
+
+
+@pytest.mark.parametrize(("old", "feed"), [
+    ("/atom.xml", "/feeds/posts/default"),
+    ("/rss.xml", "/feeds/posts/default?alt=rss"),
+])
+async def test_bloggers_first_feed_urls_lead_to_the_site_feed(
+    serve: Serve, tmp_path: Path, old: str, feed: str,
+) -> None:
+    """A reader subscribed in 2008 to /atom.xml or /rss.xml (Blogger answers them with a 301
+    to its feed, to this day) keeps getting the posts."""
+    export = tmp_path / "feed.atom"
+    export.write_bytes(takeout(monthly(5001, 1)))
+    client = await serve("blogger", export)
+
+    resp = await client.get(old, allow_redirects=False)
+
+    assert resp.status == 301
+    assert str(URL(resp.headers["Location"]).relative()) == feed
+    followed = await client.get(feed)
+    assert followed.status == 200 and "Bilan du mois" in await followed.text()
