@@ -29,7 +29,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -48,14 +48,31 @@ from server.log_setup import configure_logging
 from server.workers import Followers, listening_sockets
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its mistakes said in one line as every other error of syndic is (`syndic:
+    post edit: argument --status: invalid choice: ... (see syndic post edit --help)`), not
+    after the usage block; --help still prints the whole usage. The commands' parsers are
+    of this class too (add_subparsers makes them of the parser's own)."""
+
+    def error(self, message: str) -> NoReturn:
+        usage_error(self.prog, message)
+
+
+def usage_error(prog: str, message: str) -> NoReturn:
+    """Exit 2 with `syndic: COMMAND: MESSAGE (see PROG --help)` on stderr."""
+    command = prog.removeprefix("syndic").strip()
+    print(f"syndic: {command + ': ' if command else ''}{' '.join(message.split())} "
+          f"(see {prog} --help)", file=sys.stderr)
+    sys.exit(EXIT_ERROR)
+
+
 def _parser() -> argparse.ArgumentParser:
     # --config goes before or after the command (`syndic --config F serve`, `syndic serve
     # --config F`); SUPPRESS keeps a subcommand from resetting what was given before it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
                         help="a TOML settings file (see config/default.toml)")
-    parser = argparse.ArgumentParser(prog="syndic", description="A feed publisher.",
-                                     parents=[common])
+    parser = _Parser(prog="syndic", description="A feed publisher.", parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help: str, into: Any = sub, site: bool = False,
@@ -331,7 +348,11 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    args, unknown = _parser().parse_known_args(argv)
+    if unknown:  # said by the command they were given to, not by `syndic` as argparse does
+        words = (args.command, getattr(args, f"{args.command}_command", None))
+        usage_error(" ".join(["syndic", *filter(None, words)]),
+                    f"unrecognized arguments: {' '.join(unknown)}")
     settings = _settings(args)
     if args.command != "config":
         _check_storage(settings.storage.url)
@@ -356,7 +377,11 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _one_line(exc: BaseException) -> str:
-    """The exception's message on one line ("" for none)."""
+    """The exception's message on one line ("" for none). A file that cannot be opened is
+    named, then the system's words ("feed.atom: No such file or directory"), without
+    Python's "[Errno 2]" and quotes."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return " ".join(f"{exc.filename}: {exc.strerror}".splitlines()).strip()
     return " ".join(str(exc).splitlines()).strip()
 
 

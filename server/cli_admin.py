@@ -21,13 +21,14 @@ from rich.progress import (
 from config import SUMMARY_LENGTH, Settings
 from feeds.errors import InvalidInputError
 from feeds.imports.apply import ImportReport
+from feeds.imports.items import ImportFormatError
 from feeds.models import FeedMode
 from feeds.sites import host_base_url
 from feeds.store import SiteSpec, Store, migrate, open_store
 from server.api_input import check
 from server.auth import new_token, token_hash
 from server.cli_content import CLOCK, out, pick_site, publisher_for
-from server.importing import ImportSource, fetch_feed, is_feed_url, run_import
+from server.importing import ImportSource, ImportStopped, fetch_feed, is_feed_url, run_import
 from server.representations import report_line, site_json, token_json
 from server.sites import site_changes
 
@@ -195,6 +196,8 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
             source = ImportSource("feed", args.source, pages=pages)
         else:
             path = Path(args.source)
+            with path.open("rb"):  # one that cannot be read (not there, a folder): one line
+                pass
             task = progress.add_task("importing", total=path.stat().st_size, items=0, rate=0)
             source = ImportSource(args.kind, path.name, path=path, include_pages=args.pages,
                                   on_read=lambda read: progress.update(task, completed=read))
@@ -204,9 +207,12 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
             seconds = max((CLOCK.now() - started).total_seconds(), 1e-6)
             progress.update(task, items=report.items, rate=f"{report.items / seconds:.0f}")
 
-        run_id, report = await run_import(store, site, publisher_for(store, settings).ctx,
-                                          source, CLOCK.now, on_batch,
-                                          workers=os.cpu_count() or 1)
+        try:
+            run_id, report = await run_import(store, site, publisher_for(store, settings).ctx,
+                                              source, CLOCK.now, on_batch,
+                                              workers=os.cpu_count() or 1)
+        except ImportStopped as stopped:
+            raise _stopped(args, source.name, stopped) from None
         progress.update(task, completed=progress.tasks[0].total)
     seconds = (CLOCK.now() - started).total_seconds()
     if args.json:
@@ -221,6 +227,19 @@ async def import_(settings: Settings, store: Store, args: argparse.Namespace) ->
         seconds, 1e-6)
     print(f"import {run_id}: {report_line(report)} in {seconds:.1f} s ({rate:.0f} posts/s)")
     return 0
+
+
+def _stopped(args: argparse.Namespace, name: str, stopped: ImportStopped) -> ImportFormatError:
+    """The one line of an import a malformed export stopped, naming the file and what the
+    run stored before the bad part (with --json, its report goes to stdout first, as a
+    finished run's does, with the error)."""
+    error = f"{stopped.where}: {stopped.problem}"
+    if args.json:
+        print(json.dumps({"import": stopped.run_id, **stopped.report.as_dict(),
+                          "error": error}, ensure_ascii=False))
+    before = (f"; import {stopped.run_id} stored what came before: "
+              f"{report_line(stopped.report)}") if stopped.report.items else ""
+    return ImportFormatError(f"{name}: {stopped.where}", stopped.problem + before)
 
 
 # -- migrate -----------------------------------------------------------------------------

@@ -178,6 +178,7 @@ async def post_show(settings: Settings, store: Store, args: argparse.Namespace) 
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0
+    data["labels"] = ", ".join(data["labels"])
     for key in ("id", "entry_id", "url", "title", "status", "published", "updated", "labels",
                 "comment_count", "summary"):
         print(f"{key}: {data[key]}")
@@ -189,10 +190,11 @@ async def post_show(settings: Settings, store: Store, args: argparse.Namespace) 
 async def post_rm(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     publisher = publisher_for(store, settings)
-    for ref in args.refs:
-        # A deleted post is "no post" (deleting twice), as in the API.
-        post = await publisher.delete_post(site, await live_post(store, site, ref),
-                                           CLOCK.now())
+    # Every post is found before any is deleted: a typo among them changes nothing. A
+    # deleted post is "no post" (deleting twice), as in the API.
+    found = {post.id: post for post in [await live_post(store, site, ref) for ref in args.refs]}
+    for post in found.values():
+        post = await publisher.delete_post(site, post, CLOCK.now())
         out(args, {"id": post.id, "deleted": True}, f"deleted {post.id} {post.slug}")
     return 0
 
@@ -235,7 +237,14 @@ async def comment_list(settings: Settings, store: Store, args: argparse.Namespac
 async def comment_show(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     comment = await store.get_comment(site.id, args.id)
-    print(json.dumps(comment_json(comment), ensure_ascii=False, indent=None if args.json else 2))
+    data = comment_json(comment)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    data["author"] = data["author"]["name"]
+    for key in ("id", "post_id", "entry_id", "author", "status", "published", "parent_id",
+                "content_html"):
+        print(f"{key}: {'' if data[key] is None else data[key]}")
     return 0
 
 
@@ -245,8 +254,9 @@ async def comment_moderate(settings: Settings, store: Store, args: argparse.Name
     publisher = publisher_for(store, settings)
     status = {"approve": CommentStatus.APPROVED, "spam": CommentStatus.SPAM,
               "hold": CommentStatus.PENDING}.get(args.comment_command)
-    for comment_id in args.ids:
-        comment = await store.get_comment(site.id, comment_id)
+    # Every comment is found before any is changed: a typo among them changes nothing.
+    found = {c.id: c for c in [await store.get_comment(site.id, i) for i in args.ids]}
+    for comment_id, comment in found.items():
         if status is None:
             await publisher.delete_comment(site, comment, CLOCK.now())
             out(args, {"id": comment.id, "deleted": True}, f"deleted comment {comment.id}")

@@ -223,7 +223,9 @@ def _read(path: Path, tz: tzinfo, now: datetime, *, need_title: bool = True
     """The draft a post file makes, and the keys its front matter has."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:  # the system's words, the file named once ("...: file: Is a directory")
+        raise PostFileError(path, "file", exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
         raise PostFileError(path, "file", str(exc)) from None
     meta, body = _split(text, path)
     unknown = sorted(map(str, set(meta) - KNOWN_KEYS))  # keys may be numbers too

@@ -20,7 +20,7 @@ from feeds.feedset import FeedContext
 from feeds.imports.apply import BATCH, Importer, ImportReport
 from feeds.imports.blogger import parse_blogger
 from feeds.imports.feed import parse_feed
-from feeds.imports.items import ImportItem
+from feeds.imports.items import ImportFormatError, ImportItem
 from feeds.imports.reader import BatchReader, Parser, ProcessReader
 from feeds.imports.wordpress import parse_wxr
 from feeds.models import Site
@@ -34,6 +34,17 @@ MAX_FEED_PAGES = 1000
 
 class FetchError(FeedsError):
     """A feed URL that could not be fetched."""
+
+
+class ImportStopped(ImportFormatError):
+    """A malformed export ended import `run_id` part-way: `report` says what was stored
+    before the bad part (every item whole) and what was skipped."""
+
+    def __init__(self, run_id: int, report: ImportReport, cause: ImportFormatError) -> None:
+        super().__init__(cause.where, cause.problem)
+        self.field = cause.field
+        self.run_id = run_id
+        self.report = report
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +149,8 @@ async def run_import(
         failed = importer.report.as_dict()
         failed["error"] = str(exc)
         await store.finish_import(run.id, "failed", failed, clock())
+        if isinstance(exc, ImportFormatError):
+            raise ImportStopped(run.id, importer.report, exc) from None
         raise
     await store.finish_import(run.id, "done", report.as_dict(), clock())
     return run.id, report

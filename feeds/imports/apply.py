@@ -163,6 +163,8 @@ class Importer(CommentImports):
             self.report.items += 1
             if isinstance(item, Skipped):
                 self.report.skip(item.where, item.title, item.reason)
+                if item.source_id:
+                    self._skipped_posts.add(item.source_id)
             elif isinstance(item, ImportedPost):
                 posts.append(item)
             elif isinstance(item, ImportedComment):

@@ -27,7 +27,7 @@ import copy
 import html
 import re
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
@@ -39,9 +39,10 @@ from feeds.imports.items import (
     ImportedPost,
     ImportFormatError,
     ImportItem,
+    Note,
     Skipped,
 )
-from feeds.imports.xml_stream import XmlEvents
+from feeds.imports.xml_stream import XmlEvents, syntax_problem
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 from feeds.query import parse_date
 
@@ -64,6 +65,7 @@ _GONE_WORDS = ("TRASH", "DELET", "EMPTIED", "REMOVED")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
 _LEGACY_ID = re.compile(r"\.(?:post|page)-(\d+)$")
 _BLOG = re.compile(r"^(tag:blogger\.com,1999:blog-\d+)\.")
+_PATH_MONTH = re.compile(r"^/(\d{4})/(\d{2})/")
 
 Element = Any  # lxml has no type stubs here
 
@@ -79,6 +81,7 @@ def parse_blogger(
         source, events=("start", "end"), huge_tree=True, resolve_entities=False, no_network=True
     )
     depth = index = 0
+    cut = ""  # the entry the file's break cut off, if any
     try:
         for event, element in events:
             if event == "start":
@@ -96,10 +99,12 @@ def parse_blogger(
             index += 1
             where = f"entry {index} (line {element.sourceline})"
             if event == "cut":  # never stored half (xml_stream)
+                cut = where
                 yield Skipped(where, "cut off where the file breaks")
                 continue
+            dates = _Dates(tz)
             try:
-                item = _entry(element, where, tz, include_pages)
+                item = _entry(element, where, dates, include_pages)
             except ValueError as exc:
                 item = Skipped(where, f"malformed entry: {exc}")
             # Streaming: drop the entry and everything before it, so memory stays flat.
@@ -108,11 +113,15 @@ def parse_blogger(
                 del element.getparent()[0]
             if item is not None:
                 yield item
+                yield from dates.notes(item)
     except etree.XMLSyntaxError as exc:
-        raise ImportFormatError(f"line {exc.lineno or 1}", " ".join(exc.msg.split())) from None
+        lost = f"; {cut} is cut off: not imported" if cut else ""
+        raise ImportFormatError(f"line {max(exc.lineno or 1, 1)}", syntax_problem(exc) + lost
+                                ) from None
 
 
-def _entry(entry: Element, where: str, tz: tzinfo, include_pages: bool) -> ImportItem | None:
+def _entry(entry: Element, where: str, dates: _Dates, include_pages: bool
+           ) -> ImportItem | None:
     kind, status = _kind_and_status(entry)
     if kind in NOT_CONTENT:
         return None  # blog settings and the theme: not content, nothing to report
@@ -122,7 +131,7 @@ def _entry(entry: Element, where: str, tz: tzinfo, include_pages: bool) -> Impor
     if not entry_id:
         return Skipped(where, "malformed entry: no <id>", title)
     if kind == "comment":
-        return _comment(entry, entry_id, content, status, where, tz)
+        return _comment(entry, entry_id, content, status, where, dates)
     if kind not in ("post", "page"):
         return Skipped(where, f"not a post, page or comment (type {kind or 'missing'!r})", title)
     if not title:
@@ -130,22 +139,23 @@ def _entry(entry: Element, where: str, tz: tzinfo, include_pages: bool) -> Impor
         cut = len(text) > TITLE_FROM_TEXT
         title = text[:TITLE_FROM_TEXT].rstrip() + "…" if cut else text
     if any(word in status for word in _GONE_WORDS):
-        return Skipped(where, f"trashed or deleted on Blogger ({status})", title)
+        return Skipped(where, f"trashed or deleted on Blogger ({status})", title, entry_id)
     if not title:
-        return Skipped(where, "no title and no text")
+        return Skipped(where, "no title and no text", source_id=entry_id)
     if kind == "page" and not include_pages:
-        return Skipped(where, "page (use --pages)", title)
+        return Skipped(where, "page (use --pages)", title, entry_id)
     path = _path(entry)
     slug = unquote(path.rstrip("/").rsplit("/", 1)[-1]).removesuffix(".html") if path else ""
     match = _LEGACY_ID.search(entry_id)
     legacy_id = int(match[1]) if match and int(match[1]) < 2**63 else None
+    published = dates.first(entry, ATOM + "published", ATOM + "updated", BLOGGER + "created")
     return ImportedPost(
         source_id=entry_id,
         entry_id=entry_id,
         title=title,
         content_html=content,
-        published=_date(entry, tz, ATOM + "published", ATOM + "updated", BLOGGER + "created"),
-        updated=_date(entry, tz, ATOM + "updated"),
+        published=published or dates.of_path(path),
+        updated=dates.first(entry, ATOM + "updated"),
         # A status Blogger may add later is kept out of sight rather than published.
         status=_POST_STATUS.get(status, PostStatus.DRAFT),
         slug=slug or None,
@@ -161,7 +171,7 @@ def _entry(entry: Element, where: str, tz: tzinfo, include_pages: bool) -> Impor
 
 
 def _comment(
-    entry: Element, entry_id: str, content: str, status: str, where: str, tz: tzinfo
+    entry: Element, entry_id: str, content: str, status: str, where: str, dates: _Dates
 ) -> ImportItem:
     takeout = entry.find(BLOGGER + "type") is not None
     if takeout:
@@ -191,7 +201,7 @@ def _comment(
         post_source_id=post_id,
         author=Author(author.name or "Anonymous", author.uri, author.email),
         content_html=content,
-        published=_date(entry, tz, ATOM + "published", ATOM + "updated", BLOGGER + "created"),
+        published=dates.first(entry, ATOM + "published", ATOM + "updated", BLOGGER + "created"),
         status=_comment_status(status),
         parent_source_id=parent if parent and parent != post_id else None,
         where=where,
@@ -269,16 +279,59 @@ def _plain_text(markup: str) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", markup)).split())
 
 
-def _date(entry: Element, tz: tzinfo, *paths: str) -> datetime | None:
-    """The first of `paths` that holds a readable date, as aware UTC."""
-    for path in paths:
-        value = _text(entry, path)
-        if value:
-            try:
-                return parse_date(value, etree.QName(path).localname, tz)
-            except InvalidInputError:
-                continue
-    return None
+class _Dates:
+    """An entry's dates, read as they are asked for, and the notes on them: a date that is
+    no date (left out for the next one the entry has), a post dated by its path."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        """The blog's zone, for a date without one, and the month a path names."""
+        self.unread: dict[str, None] = {}
+        self.path = ""
+        """The path a date was taken from (of_path)."""
+
+    def first(self, entry: Element, *paths: str) -> datetime | None:
+        """The first of `paths` that holds a readable date, as aware UTC."""
+        for path in paths:
+            value = _text(entry, path)
+            if value:
+                try:
+                    return parse_date(value, etree.QName(path).localname, self.tz)
+                except InvalidInputError:
+                    self.unread[value] = None
+        return None
+
+    def of_path(self, path: str) -> datetime | None:
+        """For a post the export gives no date: the first of the month its Blogger path
+        names (/2016/02/slug.html), in the blog's zone. Not the import's time: that made a
+        post of 2016 the newest of every feed, and moved its link to this month's."""
+        month = _PATH_MONTH.match(path)
+        if month is None or not 1 <= int(month[2]) <= 12 or int(month[1]) < 1:
+            return None
+        self.path = path
+        return datetime(int(month[1]), int(month[2]), 1, tzinfo=self.tz).astimezone(UTC)
+
+    def notes(self, item: ImportItem) -> list[Note]:
+        """What the report says of the entry's dates (a draft without one is no news)."""
+        if isinstance(item, ImportedComment):
+            post, title = None, ""
+        elif isinstance(item, ImportedPost):
+            post, title = item, item.title
+        else:
+            return []
+        said = []
+        if self.unread:
+            taken = item.published.isoformat() if item.published else "none"
+            said.append("not a date, left out: " + ", ".join(map(repr, self.unread))
+                        + f" (published: {taken})")
+        if post is not None and post.published is not None and self.path:
+            day = post.published.astimezone(self.tz)
+            said.append(f"no date in the export: dated {day:%Y-%m-%d}, the month its path "
+                        f"{self.path} names")
+        elif post is not None and post.published is None and post.status != PostStatus.DRAFT:
+            said.append("no date in the export: dated at the import (a post already stored "
+                        "keeps its date)")
+        return [Note(item.where, note, title) for note in said]
 
 
 def _author(element: Element) -> Author:

@@ -100,6 +100,9 @@ class Skipped:
     where: str
     reason: str
     title: str = ""
+    source_id: str = ""
+    """The export's id of a post it skipped (in the trash, a page without --pages): its
+    comments are reported as those of a post not imported, not of one missing."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ from feeds.imports.items import (
 from feeds.imports.wp_content import Attachment, has_attachment_shortcodes, render
 from feeds.imports.wp_dates import Dates
 from feeds.imports.wpautop import autop
-from feeds.imports.xml_stream import XmlEvents, element_children, forget
+from feeds.imports.xml_stream import XmlEvents, element_children, forget, syntax_problem
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 
 _WP_NAMESPACES = tuple(f"http://wordpress.org/export/{v}/" for v in ("1.2", "1.1", "1.0"))
@@ -128,8 +128,7 @@ def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> I
         # with the attachments read (xml_stream: what came before it is delivered).
         yield from wxr.waited()
         where = f"line {max(exc.lineno or 1, 1)}"  # an empty file says line 0
-        raise ImportFormatError(where, f"not well-formed XML: {' '.join(exc.msg.split())}"
-                                ) from None
+        raise ImportFormatError(where, syntax_problem(exc)) from None
     if not wxr.wp:
         root = events.root
         line = root.sourceline if root is not None else 1

@@ -114,6 +114,26 @@ def _undefined_entity(log: Any) -> etree.XMLSyntaxError | None:
     return None
 
 
+_POSITION = re.compile(r",? line \d+, column (\d+)$")
+"""The position lxml appends to libxml2's message ("..., line 28, column 16")."""
+_ENDS_INSIDE = re.compile(r"^Premature end of data in tag (\S+) line (\d+)$")
+"""libxml2's words for a file that ends before the element is closed."""
+
+
+def syntax_problem(exc: etree.XMLSyntaxError) -> str:
+    """A syntax error's problem, on one line, for an ImportFormatError whose `where` says
+    its line: "not well-formed XML: <libxml2's message> (column N)", the line not said a
+    second time, and a file that breaks off as "the file ends inside <tag> (begun on line
+    N)" (libxml2: "Premature end of data in tag TAG line N")."""
+    problem = " ".join(exc.msg.split())
+    column = ""
+    if found := _POSITION.search(problem):
+        problem, column = problem[:found.start()], f" (column {found[1]})"
+    if found := _ENDS_INSIDE.match(problem):
+        problem, column = f"the file ends inside <{found[1]}> (begun on line {found[2]})", ""
+    return f"not well-formed XML: {problem}{column}"
+
+
 def element_children(elem: Any) -> Iterator[Any]:
     """Element children only (an unresolved entity reference is a child too)."""
     return (c for c in elem if isinstance(c.tag, str))

@@ -1,7 +1,8 @@
 """WordPress's URLs after a WordPress import (site.wordpress_urls): a feed URL answers 301 to
 the syndic feed that shows the same thing, a post's old URL (its permalink, `?p=ID`, a page
 or comment page of it) 301 to its page here, a category's, tag's or author's archive 301 to
-its feed (feeds/imports/legacy_urls.py says which)."""
+its feed (feeds/imports/legacy_urls.py says which). And Blogger's first feed URLs,
+/atom.xml and /rss.xml, on every site."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from feeds.content import strip_xml_illegal
 from feeds.imports.legacy_urls import (
+    SITE_FEED,
     PostLink,
     post_id_of_target,
     without_index,
@@ -85,3 +87,14 @@ async def redirect_or_404(request: web.Request, path: str | None = None) -> web.
 
 async def wordpress(request: web.Request) -> web.Response:
     return await redirect_or_404(request)
+
+
+BLOGGER_FEEDS = {"/atom.xml": SITE_FEED, "/rss.xml": f"{SITE_FEED}?alt=rss"}
+"""Blogger's feed URLs before /feeds/posts/default (2004-2007), which Blogger still answers
+with a 301 to it: subscriptions made then name them. Every site answers them: they name
+no other feed, and syndic has no page there."""
+
+
+async def blogger(request: web.Request) -> web.Response:
+    site = request.app[SITES].for_host(request.host)
+    raise web.HTTPMovedPermanently(site.base_url + BLOGGER_FEEDS[request.path])

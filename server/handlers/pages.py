@@ -12,7 +12,7 @@ from aiohttp import web
 
 from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
-from feeds.imports.legacy_urls import wordpress_archive, wordpress_permalink
+from feeds.imports.legacy_urls import post_id_of_target, wordpress_archive, wordpress_permalink
 from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
 from feeds.posts import old_post_path, post_url
 from feeds.query import feed_url
@@ -129,6 +129,30 @@ async def opml(request: web.Request) -> web.Response:
     return _validated(request, body, "text/x-opml")
 
 
+async def _former_owner(request: web.Request, site: Site, by_slug: Post | None) -> Post | None:
+    """The post whose former URL the request's path is (None: one no longer there): the
+    post renamed or re-dated here (syndic's own alias of its old URL), else the post an
+    import recorded at that path on the old blog, else the post with the path's slug.
+    Blogger makes a path unique within its month only: /2015/01/bilan-du-mois.html and
+    /2015/02/bilan-du-mois.html are two posts, the second `bilan-du-mois-2` here, and its
+    old link must not lead to the first, which kept the slug. The import's record is
+    followed whatever the site's `wordpress_urls`: this is syndic's own URL shape, which
+    every site answers."""
+    store = request.app[STORE]
+    moved = await store.alias_target(site.id, old_post_path(request.path))
+    if moved is None:
+        keys = wordpress_permalink(request.path, {}).keys
+        target = await store.first_alias_target(site.id, keys)
+        if target is not None and (post_id := post_id_of_target(target)) is not None:
+            moved = str(post_id)
+    if moved is None:
+        return by_slug
+    try:
+        return await store.get_post(site.id, moved, by_id=moved.isdigit())
+    except PostNotFoundError:
+        return None
+
+
 async def post_page(request: web.Request) -> web.Response:
     """/YYYY/MM/slug.html: the post, so the links in feeds lead somewhere. A URL the post had
     before its date or slug changed answers 301 to the one it has now: readers keep the
@@ -144,11 +168,7 @@ async def post_page(request: web.Request) -> web.Response:
         post = None
     url = post_url(site, post.slug, post.published) if post else ""
     if post is None or not _shown(post, now) or not url.endswith(request.path):
-        moved = await store.alias_target(site.id, old_post_path(request.path))
-        try:
-            post = await store.get_post(site.id, moved, by_id=False) if moved else post
-        except PostNotFoundError:
-            post = None
+        post = await _former_owner(request, site, post)
         if post is None or not _shown(post, now):
             # A WordPress permalink of this shape (/%year%/%monthnum%/%postname%.html) that
             # is no post's URL here: WordPress dated it in the old blog's zone, or slugged

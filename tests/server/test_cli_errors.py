@@ -95,6 +95,18 @@ def test_a_yaml_syntax_error_is_one_line_naming_the_files_line_and_column(
                     "expected ',' or ']', but got ':'")
 
 
+@pytest.mark.parametrize("command", [("post", "add"), ("post", "edit", "1", "--file")])
+def test_a_post_file_that_is_not_there_is_named_once_with_the_systems_words(
+    syndic: Cli, tmp_path: Path, command: tuple[str, ...],
+) -> None:
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    assert syndic("post", "add", "fresh.html").code == 0
+
+    line = one_line(syndic(*command, "no-such-post.md"))
+
+    assert line == "syndic: no-such-post.md: file: No such file or directory"
+
+
 def test_a_front_matter_field_of_the_wrong_type_is_one_line_in_a_real_process(
     tmp_path: Path,
 ) -> None:
@@ -228,6 +240,29 @@ def test_a_deleted_post_cannot_be_edited_or_deleted_again_but_can_be_shown(
     assert shown.code == 0 and "status: deleted" in shown.out
 
 
+def test_a_batch_naming_one_post_or_comment_not_there_changes_none_of_them(
+    syndic: Cli, tmp_path: Path,
+) -> None:
+    """`syndic post rm 12 1e 14` (a typo in the middle): one line naming it, and nothing
+    deleted, rather than 12 deleted and 14 not; the same for moderating comments."""
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    assert syndic("post", "add", "fresh.html").code == 0
+    for n in (1, 2):
+        assert syndic("comment", "add", "fresh-from-the-cli", "--author", "A", "--content",
+                      f"<p>{n}</p>", "--status", "pending").code == 0
+
+    assert one_line(syndic("comment", "approve", "1", "99", "2")) == "syndic: no comment '99'"
+    assert one_line(syndic("comment", "rm", "1", "99")) == "syndic: no comment '99'"
+    assert one_line(syndic("post", "rm", "fresh-from-the-cli", "1e")) == "syndic: no post '1e'"
+
+    listed = syndic("comment", "list", "--status", "pending", "--json").out.splitlines()
+    assert len(listed) == 2
+    assert "status: published" in syndic("post", "show", "fresh-from-the-cli").out
+    # Named twice, a post is deleted once.
+    ran = syndic("post", "rm", "fresh-from-the-cli", "fresh-from-the-cli")
+    assert ran.code == 0 and ran.out.count("deleted") == 1, ran
+
+
 # -- 5. import sources ---------------------------------------------------------------------
 
 
@@ -243,7 +278,42 @@ def test_an_import_source_that_is_no_url_is_one_line_in_a_real_process(tmp_path:
     assert line == "syndic: http://: not a valid http(s) URL or a file"
 
 
-# -- 6. the last resort --------------------------------------------------------------------
+# -- 6. mistakes in the command itself -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (("post", "list", "--bogus"),
+     "syndic: post list: unrecognized arguments: --bogus (see syndic post list --help)"),
+    (("post", "edit", "1", "--status", "bogus"),
+     "syndic: post edit: argument --status: invalid choice: 'bogus' (choose from 'draft', "
+     "'scheduled', 'published') (see syndic post edit --help)"),
+    (("comment", "approve", "abc"),
+     "syndic: comment approve: argument ids: invalid int value: 'abc' "
+     "(see syndic comment approve --help)"),
+    (("import", "blogger"),
+     "syndic: import: the following arguments are required: source (see syndic import --help)"),
+    (("import", "blogr", "feed.atom"),
+     "syndic: import: argument kind: invalid choice: 'blogr' (choose from 'blogger', "
+     "'wordpress', 'feed') (see syndic import --help)"),
+    (("pots", "list"),
+     "syndic: argument command: invalid choice: 'pots' (choose from 'serve', 'migrate', "
+     "'config', 'regenerate', 'hub', 'post', 'comment', 'site', 'token', 'import') "
+     "(see syndic --help)"),
+])
+def test_a_mistyped_command_or_option_is_one_line_pointing_at_help(
+    tmp_path: Path, argv: tuple[str, ...], expected: str,
+) -> None:
+    """Not argparse's usage block and then the error: a script's log, or a person, gets one
+    line saying what was wrong and where the help is."""
+    assert one_line(process(tmp_path, *argv)) == expected
+
+
+def test_help_is_still_the_whole_usage(tmp_path: Path) -> None:
+    shown = process(tmp_path, "post", "edit", "--help")
+    assert shown.code == 0 and "--publish-at" in shown.out and shown.err == ""
+
+
+# -- 7. the last resort --------------------------------------------------------------------
 
 
 async def _a_bug(settings: Settings, store: Store, args: argparse.Namespace) -> int:

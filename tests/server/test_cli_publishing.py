@@ -104,6 +104,28 @@ def test_comments_are_added_held_approved_marked_as_spam_and_removed(tmp_path: P
                                      "fresh-from-the-cli")] == [held["id"]]
 
 
+def test_post_and_comment_show_are_lines_for_a_person_and_json_for_a_script(
+    tmp_path: Path,
+) -> None:
+    """Without --json, `show` says `key: value` a line, a post's labels as words (not a
+    Python list), and a comment the same way as a post (it printed indented JSON)."""
+    (tmp_path / "fresh.html").write_text(GOOD, encoding="utf-8")
+    ok(tmp_path, "post", "add", "fresh.html")
+    ok(tmp_path, "post", "edit", "fresh-from-the-cli", "--labels", "Été 2014,voyages")
+    [made] = as_json(tmp_path, "comment", "add", "fresh-from-the-cli", "--author", "Zoë",
+                     "--content", "<p>Bravo</p>")
+
+    post = ok(tmp_path, "post", "show", "fresh-from-the-cli").splitlines()
+    assert "labels: Été 2014, voyages" in post
+    comment = ok(tmp_path, "comment", "show", str(made["id"])).splitlines()
+    assert comment == [
+        f"id: {made['id']}", f"post_id: {made['post_id']}", f"entry_id: {made['entry_id']}",
+        "author: Zoë", "status: approved", f"published: {made['published']}",
+        "parent_id: ", "content_html: <p>Bravo</p>"]
+    [shown] = as_json(tmp_path, "comment", "show", str(made["id"]))
+    assert shown == made
+
+
 def test_an_operator_creates_changes_and_removes_a_second_site(tmp_path: Path) -> None:
     [made] = as_json(tmp_path, "site", "create", "notes.test", "--title", "Notes", "--set",
                      "timezone=Asia/Tokyo")

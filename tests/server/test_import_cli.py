@@ -40,6 +40,11 @@ def syndic(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def note_line(item: dict[str, str]) -> str:
+    title = f" {item['title']!r}" if item["title"] else ""
+    return f"note on {item['where']}{title}: {item['note']}"
+
+
 def skipped_line(item: dict[str, str]) -> str:
     title = f" {item['title']!r}" if item["title"] else ""
     return f"skipped {item['where']}{title}: {item['reason']}"
@@ -71,9 +76,11 @@ def test_an_import_prints_a_summary_and_each_skipped_item_and_a_second_changes_n
     report = json.loads(second.stdout)
     assert report["posts"] == {"added": 0, "updated": 0, "unchanged": posts}
     assert report["comments"] == {"added": 0, "updated": 0, "unchanged": comments}
-    # The first run listed each item it skipped, with the reason, one per line.
+    # The first run listed each item it skipped, with the reason, one per line, then the
+    # notes (a Blogger post without a date, dated by its path).
     assert skipped == len(report["skipped"]) > 0
-    assert first.stderr.splitlines() == [skipped_line(s) for s in report["skipped"]]
+    assert first.stderr.splitlines() == [skipped_line(s) for s in report["skipped"]] + [
+        note_line(n) for n in report["notes"]]
     assert all(s["reason"] for s in report["skipped"])
     assert second.stderr == ""
 
@@ -114,6 +121,39 @@ def test_what_came_before_the_bad_part_of_a_malformed_export_is_stored(tmp_path:
     assert [json.loads(line)["title"] for line in listed.stdout.splitlines()] == ["Leeks"]
 
 
+def test_an_export_cut_off_mid_entry_names_the_entry_and_says_what_came_in_before_it(
+    tmp_path: Path,
+) -> None:
+    """A Takeout download that stopped part-way: the posts and comments before the break are
+    stored, and the one line says so, with the entry the break cut off."""
+    whole = (FIXTURES / "blogger" / "takeout.atom").read_text()
+    start = whole.index("<entry>", whole.index("6633445566778899001") - 400)
+    (tmp_path / "feed.atom").write_text(whole[:whole.index("</content>", start)])
+
+    shown = syndic(tmp_path, "import", "blogger", "feed.atom")
+
+    assert shown.returncode == 2 and shown.stdout == ""
+    (line,) = shown.stderr.splitlines()
+    cut = re.fullmatch(
+        r"syndic: feed\.atom: line (\d+): not well-formed XML: the file ends inside <content> "
+        r"\(begun on line \d+\); (entry \d+ \(line \d+\)) is cut off: not imported; "
+        r"import (\d+) stored what came before: posts: 8 added, 0 updated, 0 unchanged; "
+        r"comments: 0 added, 0 updated, 0 unchanged; (\d+) skipped", line)
+    assert cut is not None, line
+    listed = syndic(tmp_path, "post", "list", "--json")
+    assert len(listed.stdout.splitlines()) == 8
+
+    # A script gets the run's report as JSON, with the error, and the same exit.
+    again = syndic(tmp_path, "import", "blogger", "feed.atom", "--json")
+    assert again.returncode == 2 and len(again.stderr.splitlines()) == 1
+    report = json.loads(again.stdout)
+    assert report["import"] == int(cut[3]) + 1
+    assert report["error"] == line.split(": ", 2)[2].split("; import ")[0]
+    assert report["posts"] == {"added": 0, "updated": 0, "unchanged": 8}
+    assert {"where": cut[2], "title": "", "reason": "cut off where the file breaks"} in [
+        {**s, "title": ""} for s in report["skipped"]]
+
+
 @pytest.mark.parametrize("kind", ["blogger", "wordpress", "feed"])
 def test_a_file_that_is_not_there_is_one_line_naming_it(tmp_path: Path, kind: str) -> None:
     result = syndic(tmp_path, "import", kind, "no-such-export.xml")
@@ -122,6 +162,20 @@ def test_a_file_that_is_not_there_is_one_line_naming_it(tmp_path: Path, kind: st
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no-such-export.xml" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("source", "problem"), [
+    ("no-such-export.xml", "No such file or directory"),
+    ("a-folder", "Is a directory"),
+])
+def test_an_export_that_cannot_be_read_is_named_whole_with_the_systems_words(
+    tmp_path: Path, source: str, problem: str,
+) -> None:
+    (tmp_path / "a-folder").mkdir()
+    result = syndic(tmp_path, "import", "blogger", str(tmp_path / source))
+
+    assert result.returncode == 2
+    assert result.stderr == f"syndic: {tmp_path / source}: {problem}\n"
 
 
 # -- a feed on the web, two pages long ----------------------------------------------------

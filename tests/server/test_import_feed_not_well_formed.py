@@ -72,7 +72,7 @@ def test_a_broken_feed_file_stops_the_import_in_one_line_naming_its_line(
     result = syndic(tmp_path, "import", "feed", "feed.xml")
 
     assert result.returncode != 0
-    assert result.stderr.splitlines() == [f"syndic: {problem}"]
+    assert result.stderr.splitlines() == [f"syndic: feed.xml: {problem}"]
     assert result.stdout == ""
     assert stored_titles(tmp_path) == []  # not even "One", before the break
 

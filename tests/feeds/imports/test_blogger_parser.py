@@ -20,6 +20,7 @@ from feeds.imports.items import (
     ImportFormatError,
     ImportItem,
     LabelAlias,
+    Note,
     Skipped,
 )
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
@@ -126,15 +127,51 @@ def test_odd_time_zones_come_out_as_aware_utc() -> None:
             assert moment is None or moment.utcoffset() == UTC.utcoffset(None)
 
 
-def test_a_post_without_published_falls_back_to_blogger_created_and_without_any_date_to_none() -> (
-    None
-):
+def test_a_post_without_published_falls_back_to_blogger_created() -> None:
     found = posts(parse("takeout.atom"))
 
     dal_bhat = found[f"{BLOG}.post-4411223344556677005"]
     assert dal_bhat.published == datetime(2021, 3, 10, 16, 12, 13, tzinfo=UTC)
     assert dal_bhat.updated is None
-    assert found[f"{BLOG}.post-4411223344556677004"].published is None
+
+
+def test_a_post_without_any_date_is_dated_by_the_month_its_path_names_with_a_note() -> None:
+    """Not the import's time: a 2021 post would come first in every feed, as if new, and
+    leave its Blogger link (/2021/02/blog-post.html) for /<this month>/blog-post.html."""
+    items = parse("takeout.atom")
+
+    rain = posts(items)[f"{BLOG}.post-4411223344556677004"]
+    assert rain.published == datetime(2021, 2, 1, tzinfo=KATHMANDU)
+    assert rain.updated is None
+    assert Note(rain.where, "no date in the export: dated 2021-02-01, the month its path "
+                "/2021/02/blog-post.html names", rain.title) in items
+
+
+def test_a_post_without_any_date_or_path_is_left_to_the_import_with_a_note() -> None:
+    items = parse_bytes(takeout_post("<title>When?</title><content type='html'>x</content>"))
+
+    assert isinstance(items[0], ImportedPost) and items[0].published is None
+    assert items[1:] == [Note("entry 1 (line 3)", "no date in the export: dated at the "
+                              "import (a post already stored keeps its date)", "When?")]
+
+
+def test_a_draft_without_a_date_is_no_news() -> None:
+    items = parse_bytes(takeout_post(
+        "<title>Later</title><content type='html'>x</content>").replace(
+        "<blogger:status>LIVE", "<blogger:status>DRAFT"))
+
+    assert len(items) == 1 and isinstance(items[0], ImportedPost)
+
+
+def test_a_date_that_is_no_date_is_left_out_with_a_note_naming_the_one_taken() -> None:
+    items = parse_bytes(takeout_post(
+        "<title>Odd</title><content type='html'>x</content>"
+        "<published>2014-02-30T10:00:00Z</published><updated>2014-03-01T10:00:00Z</updated>"))
+
+    assert isinstance(items[0], ImportedPost)
+    assert items[0].published == datetime(2014, 3, 1, 10, tzinfo=UTC)
+    assert items[1:] == [Note("entry 1 (line 3)", "not a date, left out: '2014-02-30T10:00:00Z'"
+                              " (published: 2014-03-01T10:00:00+00:00)", "Odd")]
 
 
 def test_published_falls_back_to_updated_before_created() -> None:
@@ -169,7 +206,8 @@ def test_a_post_with_neither_title_nor_text_is_skipped() -> None:
         "<title></title><content type='html'>&lt;p&gt; &lt;br&gt;&lt;/p&gt;</content>"
     ))
 
-    assert items == [Skipped("entry 1 (line 3)", "no title and no text")]
+    assert items == [Skipped("entry 1 (line 3)", "no title and no text",
+                             source_id=f"{BLOG}.post-4411223344556677999")]
 
 
 def test_drafts_and_scheduled_posts_keep_their_status() -> None:
@@ -205,7 +243,8 @@ def test_a_page_is_skipped_unless_pages_are_asked_for() -> None:
     page_id = f"{BLOG}.page-5522334455667788001"
     without = parse("takeout.atom")
     assert page_id not in posts(without)
-    assert Skipped("entry 10 (line 185)", "page (use --pages)", "About the Ledger") in without
+    assert Skipped("entry 10 (line 185)", "page (use --pages)", "About the Ledger",
+                   page_id) in without
 
     page = posts(parse("takeout.atom", include_pages=True))[page_id]
     assert page.kind == "page"
@@ -284,7 +323,7 @@ def test_an_entry_without_id_title_or_content_is_skipped_and_parsing_goes_on() -
 def test_every_item_says_where_it_is() -> None:
     items = parse("takeout.atom", include_pages=True)
 
-    places = [where(item) for item in items]
+    places = [where(item) for item in items if not isinstance(item, Note)]
     assert [place.split(" (")[0] for place in places] == [f"entry {i}" for i in range(1, 19)]
     assert all(place.endswith(")") and "(line " in place for place in places)
 
@@ -395,6 +434,32 @@ def test_a_file_that_is_not_xml_names_the_line(data: bytes, where: str) -> None:
     assert caught.value.where == where
 
 
+def test_an_export_cut_off_mid_entry_names_the_entry_it_cuts_and_keeps_those_before() -> None:
+    whole = takeout_post("<title>Whole</title><content type='html'>one</content>", "1")
+    cut = whole.removesuffix("</feed>") + (
+        f"\n<entry><id>{BLOG}.post-2</id><blogger:type>POST</blogger:type>\n"
+        "<title>Cut</title><content type='html'>half of i")
+    got: list[ImportItem] = []
+    with pytest.raises(ImportFormatError) as caught:
+        got.extend(parse_blogger(io.BytesIO(cut.encode()), KATHMANDU))
+
+    assert [p.title for p in posts(got).values()] == ["Whole"]
+    assert caught.value.where == "line 5"
+    # The entry cut off is named, by number and the line it begins on; lxml's own position
+    # ("..., line 5, column 49") is not said a second time.
+    assert caught.value.problem == (
+        "not well-formed XML: the file ends inside <content> (begun on line 5); "
+        "entry 2 (line 4) is cut off: not imported")
+
+
+def test_a_text_file_is_not_well_formed_xml_said_once_with_its_line() -> None:
+    with pytest.raises(ImportFormatError) as caught:
+        parse_bytes(b"export SYNDIC_STORAGE__URL=sqlite:///x.db\n")
+
+    assert str(caught.value) == (
+        "line 1: not well-formed XML: Start tag expected, '<' not found (column 1)")
+
+
 def test_an_rss_file_is_not_an_atom_feed() -> None:
     with pytest.raises(ImportFormatError) as caught:
         parse_bytes("<?xml version='1.0'?>\n\n<rss version='2.0'><channel/></rss>")
@@ -436,8 +501,8 @@ def test_an_enormous_post_comes_through_whole(megabytes: int) -> None:
         f"<title>Everything</title><content type='html'>{escape(body)}</content>"
     ))
 
-    assert len(items) == 1 and isinstance(items[0], ImportedPost)
-    assert items[0].content_html == body
+    assert isinstance(items[0], ImportedPost) and items[0].content_html == body
+    assert all(isinstance(item, Note) for item in items[1:])  # it has no date
 
 
 class CountingReader(io.RawIOBase):
@@ -475,4 +540,4 @@ def test_the_parser_streams_the_first_post_arrives_before_the_file_is_read() -> 
 
     assert isinstance(first, ImportedPost) and first.title == "Post 0"
     assert reader.read_bytes < len(data) // 10
-    assert sum(1 for _ in stream) == 3999
+    assert sum(1 for item in stream if not isinstance(item, Note)) == 3999

@@ -13,7 +13,7 @@ from feeds.imports.items import ImportFormatError
 from server.importing import file_source, run_import
 from server.jobs import IMPORT_HOLD
 from tests.feeds.imports.conftest import ATOM, FIXTURES, Blog, entries
-from tests.feeds.imports.exports import HEAD, alternate, exported, takeout_post, visible
+from tests.feeds.imports.exports import BLOG, HEAD, alternate, exported, takeout_post, visible
 
 
 async def test_one_bad_item_is_reported_and_the_others_are_stored(blog: Blog) -> None:
@@ -185,3 +185,22 @@ async def test_a_malformed_export_fails_the_run_keeping_the_items_before_the_bad
                                                                   alternate(entry))
     assert len(entries(feed)) == len(before)
 
+
+
+async def test_a_comment_on_a_post_trashed_on_blogger_is_reported_as_such(blog: Blog) -> None:
+    """Not "its post is not in the export": the post is there, in the trash, skipped."""
+    trashed = takeout_post(1, "Oops", "/2015/01/oops.html", "2015-01-01T00:00:00Z").replace(
+        "<blogger:status>LIVE", "<blogger:status>SOFT_TRASHED")
+    comment = (f"<entry><id>{BLOG}.post-7001</id><blogger:type>COMMENT</blogger:type>"
+               "<blogger:status>LIVE</blogger:status><content type='html'>Nice</content>"
+               f"<blogger:parent>{BLOG}.post-901</blogger:parent></entry>\n")
+    orphan = comment.replace("post-7001", "post-7002").replace("post-901<", "post-999<")
+
+    report = await blog.import_bytes("blogger", (HEAD + trashed + comment + orphan
+                                                 + "</feed>").encode())
+
+    assert [(where.split(" (")[0], reason) for where, _, reason in report.skipped] == [
+        ("entry 1", "trashed or deleted on Blogger (SOFT_TRASHED)"),
+        ("entry 2", "its post was not imported"),
+        ("entry 3", "its post is not in the export"),
+    ]
