@@ -3,6 +3,7 @@ items, the ids readers know are kept, and what cannot be read is refused naming 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -345,3 +346,20 @@ def test_bytes_that_are_not_what_their_byte_order_mark_says_are_refused_saying_s
         parse_feed(data, WARSAW)
     assert str(caught.value) == ("document: not UTF-16, as its byte order mark says:"
                                  " unexpected end of data at byte 6")
+
+
+@pytest.mark.parametrize("link", ["http://[87]/x", "http://[1.2.3.4]/x", "http://[::1/x"])
+def test_an_item_linking_to_a_url_no_parser_reads_keeps_it_as_its_id_without_a_slug(
+    link: str,
+) -> None:
+    rss = (f"<rss version='2.0'><channel><title>T</title><item><title>One</title>"
+           f"<link>{link}</link></item></channel></rss>").encode()
+    json_feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "T",
+                            "items": [{"title": "One", "content_html": "x", "url": link}]})
+    for data, base_url in ((rss, ""), (json_feed.encode(), ""),
+                           (json_feed.encode(), "https://old.example/feed")):
+        (item,) = parse_feed(data, WARSAW, base_url).items
+        assert (post(item).entry_id, post(item).slug) == (link, None)
+    # Made absolute against the page's URL, feedparser drops it: no id then.
+    (item,) = parse_feed(rss, WARSAW, "https://old.example/feed").items
+    assert item == Skipped("entry 1", "no id and no link", "One")
