@@ -249,6 +249,8 @@ def text_param(request: web.Request, name: str, *, path: bool = False) -> str | 
     controls, unpaired surrogates) are in no name we store, and PostgreSQL refuses NUL in
     text: refused here, naming the parameter."""
     value = request.match_info[name] if path else query_value(request, name)
+    if value == "":  # no name is empty (the document's minLength 1)
+        raise InvalidInputError(name, "must not be empty")
     if value is not None and strip_xml_illegal(value) != value:
         raise InvalidInputError(name, "control characters are not allowed")
     return value

@@ -155,6 +155,16 @@ async def test_a_query_parameter_given_twice_is_a_400_naming_it(
     assert (await api.get(path, expect=400)).field == field
 
 
+@pytest.mark.parametrize("path", ["/api/posts?label=", "/api/posts?label=&status=draft"])
+async def test_an_empty_label_to_list_by_is_a_400_naming_it_as_the_document_says(
+    api: Api, path: str,
+) -> None:
+    # The document says text of one character at least; an empty label was an empty page.
+    await api.create_post(title="Unlabelled")
+    reply = await api.get(path, expect=400)
+    assert (reply.field, reply.json["detail"]) == ("label", "label: must not be empty")
+
+
 async def test_two_idempotency_keys_on_one_request_are_a_400_and_create_nothing(
     api: Api,
 ) -> None:
@@ -178,6 +188,25 @@ async def test_a_site_host_or_base_url_that_cannot_be_one_is_a_400_saying_why(
     reply = await api.patch("/api/sites/1", body, expect=400)
     assert reply.field == field and " is not " in reply.json["detail"]
     assert "^" not in reply.json["detail"]  # the form in words, not the pattern
+
+
+@pytest.mark.parametrize("base_url", ["https://[87]:65062/", "http://[1.2.3.4]/",
+                                      "http://[::1::2]/"])
+async def test_a_base_url_whose_host_in_brackets_is_no_ipv6_address_is_a_400_naming_it(
+    api: Api, base_url: str,
+) -> None:
+    # The schema's pattern takes hex digits, colons and dots in brackets; Python's URL
+    # parser then refused them on every later read (a 500).
+    reply = await api.post("/api/sites", {"host": "six.test", "title": "Six",
+                                          "base_url": base_url}, expect=400)
+    assert reply.field == "base_url"
+    assert reply.json["detail"] == (
+        f"base_url: the host in brackets must be an IPv6 address (RFC 3986 §3.2.2),"
+        f" such as http://[2001:db8::1]/: {base_url!r}")
+    site = (await api.post("/api/sites", {"host": "six.test", "title": "Six"},
+                           expect=201)).json
+    reply = await api.patch(f"/api/sites/{site['id']}", {"base_url": base_url}, expect=400)
+    assert reply.field == "base_url"
 
 
 async def test_a_site_on_an_ipv6_address_with_a_port_is_fine(api: Api) -> None:

@@ -138,6 +138,7 @@ def test_site_set_refuses_what_the_api_refuses_in_one_line(
     (("notes.test", "--title", "T", "--set", "summary_length=5"), "summary_length: "),
     (("notes.test", "--title", "T", "--set", "base_url=notaurl"), "base_url: "),
     (("notes.test", "--title", "T", "--set", "language="), "language: "),
+    (("notes.test", "--title", "T", "--set", "base_url=http://[87]/"), "base_url: the host in"),
 ])
 def test_site_create_refuses_what_the_api_refuses_in_one_line(
     syndic: Cli, args: tuple[str, ...], expected: str,
