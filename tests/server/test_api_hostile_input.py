@@ -6,6 +6,7 @@ where the domain cleans; the feeds keep regenerating either way."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from multidict import CIMultiDict
@@ -244,3 +245,11 @@ async def test_a_post_link_readers_would_follow_must_be_http(
     api: Api, body: dict[str, object], field: str,
 ) -> None:
     assert (await api.post("/api/posts", body, expect=400)).field == field
+
+
+@pytest.mark.parametrize("feed", ["http://[87]/feeds/posts/default", "http://[::1/x"])
+async def test_a_feed_to_regenerate_named_by_a_url_no_parser_reads_is_a_400_naming_it(
+    api: Api, feed: str,
+) -> None:
+    reply = await api.post(f"/api/regenerate?feed={quote(feed, safe='')}", expect=400)
+    assert (reply.field, reply.json["detail"]) == ("feed", f"feed: not a feed path: {feed!r}")

@@ -310,3 +310,8 @@ def test_a_broken_install_is_one_line_and_exit_70_not_an_import_traceback(
 
     debug = process(tmp_path, "config", PYTHONPATH=str(shadow), SYNDIC_DEBUG="1")
     assert debug.code == cli.EXIT_INTERNAL and debug.err.startswith("Traceback")
+
+
+def test_regenerate_of_a_feed_url_no_parser_reads_is_one_line(syndic: Cli) -> None:
+    line = one_line(syndic("regenerate", "http://[87]/feeds/posts/default"))
+    assert line == "syndic: FEED: not a feed path: 'http://[87]/feeds/posts/default'"
