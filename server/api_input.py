@@ -294,6 +294,8 @@ def idempotency(request: web.Request, resource: str, body: bytes, *, as_json: bo
     key = keys[0]
     if not 1 <= len(key) <= 255:
         raise InvalidInputError("Idempotency-Key", "must be 1 to 255 characters")
+    if not key.isprintable():  # bytes that are no UTF-8 come as lone surrogates: a 500
+        raise InvalidInputError("Idempotency-Key", "must be printable text in UTF-8")
     asked = f"{request.method} {site_of(request).id} {request.rel_url}\0".encode()
     fingerprint = fingerprint_of(body, request.content_type in NDJSON_TYPES) if as_json else body
     digest = hashlib.sha256(asked + fingerprint)

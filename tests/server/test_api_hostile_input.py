@@ -5,13 +5,14 @@ where the domain cleans; the feeds keep regenerating either way."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import quote
 
 import pytest
 from multidict import CIMultiDict
 
-from tests.server.api_conftest import AUTH, Api, until
+from tests.server.api_conftest import AUTH, TOKEN, Api, until
 
 CTRL = "a\x01b"
 LONE = "x\ud800y"
@@ -253,3 +254,35 @@ async def test_a_feed_to_regenerate_named_by_a_url_no_parser_reads_is_a_400_nami
 ) -> None:
     reply = await api.post(f"/api/regenerate?feed={quote(feed, safe='')}", expect=400)
     assert (reply.field, reply.json["detail"]) == ("feed", f"feed: not a feed path: {feed!r}")
+
+
+async def raw(api: Api, head: bytes, body: bytes = b"") -> tuple[int, dict[str, object]]:
+    """A request written byte for byte (aiohttp's client sends text headers only): the
+    status and the problem's JSON."""
+    server = api.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(head + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                 + body)
+    answer = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+async def test_a_bearer_token_that_is_no_utf_8_is_a_401_not_a_500(api: Api) -> None:
+    status, problem = await raw(api, b"GET /api/posts HTTP/1.1\r\nHost: blog.test\r\n"
+                                     b"Authorization: Bearer \xff\xfe\r\n")
+    assert (status, problem["detail"]) == (401, "the bearer token is not known")
+
+
+async def test_an_idempotency_key_that_is_no_utf_8_is_a_400_naming_it(api: Api) -> None:
+    for path, body in (("/api/posts", b'{"title": "Once"}'),
+                       ("/api/sites", b'{"host": "k.test", "title": "K"}')):
+        status, problem = await raw(api, (
+            f"POST {path} HTTP/1.1\r\nHost: blog.test\r\nAuthorization: Bearer {TOKEN}\r\n"
+            "Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\r\n").encode("latin-1"),
+            body)
+        assert (status, problem["field"]) == (400, "Idempotency-Key")
+        assert problem["detail"] == "Idempotency-Key: must be printable text in UTF-8"
+    assert (await api.get("/api/posts")).json["total"] == 0
+    assert (await api.get("/api/sites")).json["total"] == 1
