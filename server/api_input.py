@@ -182,12 +182,28 @@ def parse_json(raw: bytes | str, field: str) -> Any:
         raise InvalidInputError(field, f"not UTF-8 (byte {exc.start}), as JSON must be: "
                                 "send it in UTF-8") from None
     try:
-        return json.loads(text, parse_constant=partial(_no_constant, field))
+        return json.loads(text, parse_constant=partial(_no_constant, field),
+                          object_pairs_hook=partial(_one_each, field))
     except json.JSONDecodeError as exc:
         raise InvalidInputError(field, f"not JSON: {exc}") from None
     except RecursionError:
         raise InvalidInputError(field, "nested too deeply (arrays and objects more than "
                                 "about 1,000 levels deep)") from None
+
+
+def _one_each(field: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose names are each given once (RFC 8259 §4: a name given twice is read
+    as one reader pleases, Python the last; I-JSON, RFC 7493 §2.3, forbids it). About
+    0.1 s more for a 6 MB bulk body of 10,000 posts."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidInputError(field, f"not JSON we can read one way: {as_json(key)} is "
+                                        "given twice in one object")
+            seen.add(key)
+    return obj
 
 
 def _no_constant(field: str, name: str) -> Any:
