@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote
 from xml.parsers import expat
 from xml.sax import SAXParseException
 
@@ -27,6 +27,7 @@ from dateutil.parser import UnknownTimezoneWarning
 from feeds.content import clean_text, summary_from_html
 from feeds.errors import InvalidParameterError
 from feeds.imports.items import ImportedPost, ImportFormatError, ImportItem, Skipped
+from feeds.imports.links import joined, split
 from feeds.models import Author, Enclosure
 from feeds.query import parse_date
 
@@ -97,13 +98,13 @@ def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> Fee
             io.BytesIO(data), response_headers={k: v for k, v in headers.items() if v},
             resolve_relative_uris=True, sanitize_html=False,
         )  # fmt: skip
-    except UnicodeError:
+    except ValueError as exc:
         # Past expat, feedparser's loose parser encodes what a character reference names,
         # and half a surrogate pair (&#xD800;) cannot be: XML forbids it (XML 1.0 §4.1,
-        # WFC: Legal Character), and expat says so on its line.
+        # WFC: Legal Character). An encoding declared with a NUL in its name fails in its
+        # codec lookup. Expat says what is wrong, on its line.
         _check_well_formed(data, "utf-8")
-        raise ImportFormatError("document", "not well-formed XML: a character that cannot"
-                                " be written in any encoding") from None
+        raise ImportFormatError("document", f"not well-formed XML: {exc}") from None
     if not doc.get("version"):
         raise ImportFormatError("document", _NOT_A_FEED)
     if isinstance(doc.get("bozo_exception"), SAXParseException):
@@ -119,7 +120,7 @@ def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> Fee
             title = clean_text(dict.get(entry, "title") or "")
             items.append(Skipped(f"entry {i}", str(exc), title))
     nexts = [link.get("href") for link in doc.feed.get("links", ()) if link.get("rel") == "next"]
-    next_url = _joined(base_url, nexts[0]) if nexts and nexts[0] else None
+    next_url = joined(base_url, nexts[0]) if nexts and nexts[0] else None
     return FeedPage(items, next_url, _xml_text(doc.feed, "title") or "")
 
 
@@ -136,7 +137,7 @@ def _check_well_formed(data: bytes, encoding: str) -> None:
     finds is an error of XML itself, on the file's line (feedparser rewrites the DOCTYPE)."""
     try:
         text = data.decode(encoding, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec; a NUL in its name
         text = data.decode("utf-8", "replace")
     body = text.removeprefix("\ufeff").lstrip()
     skipped_lines = text[: len(text) - len(body)].count("\n")
@@ -227,7 +228,7 @@ def _parse_json(data: bytes, tz: tzinfo, base_url: str) -> FeedPage:
         except _BadItem as exc:
             items.append(Skipped(f"entry {i}", str(exc), clean_text(_text(item, "title"))))
     next_url = _text(doc, "next_url")
-    return FeedPage(items, _joined(base_url, next_url) if next_url else None, _text(doc, "title"))
+    return FeedPage(items, joined(base_url, next_url) if next_url else None, _text(doc, "title"))
 
 
 def _json_item(
@@ -241,7 +242,7 @@ def _json_item(
     full = full or _text(item, "content_text")
     summary = clean_text(summary) if full and full != summary else ""
     enclosures = tuple(
-        Enclosure(_joined(base_url, url), _text(a, "mime_type") or _NO_TYPE,
+        Enclosure(joined(base_url, url), _text(a, "mime_type") or _NO_TYPE,
                   _length(a.get("size_in_bytes")))
         for a in item.get("attachments") or ()
         if isinstance(a, dict) and (url := _text(a, "url"))
@@ -250,7 +251,7 @@ def _json_item(
     url = _text(item, "url")
     return _post(
         where, entry_id=raw_id.strip() if isinstance(raw_id, str) else None,
-        link=_joined(base_url, url) if url else None, title=clean_text(_text(item, "title")),
+        link=joined(base_url, url) if url else None, title=clean_text(_text(item, "title")),
         content=content, summary=summary or None,
         published=_date(item.get("date_published"), None, tz, "date_published"),
         updated=_date(item.get("date_modified"), None, tz, "date_modified"),
@@ -289,7 +290,7 @@ def _post(
             return Skipped(where, "no title and no text")
         cut = len(text) > _TITLE_LENGTH
         title = text[:_TITLE_LENGTH].rstrip() + "…" if cut else text
-    segment = unquote(_path(link).rstrip("/").rsplit("/", 1)[-1]) if link else ""
+    segment = unquote(split(link).path.rstrip("/").rsplit("/", 1)[-1]) if link else ""
     return ImportedPost(
         source_id=entry_id, entry_id=entry_id, title=title, content_html=content,
         published=published or updated, updated=updated, summary=summary,
@@ -320,23 +321,6 @@ def _date(raw: object, parsed: Any, tz: tzinfo, field: str) -> datetime | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     raise _BadItem(unread)
-
-
-def _joined(base_url: str, url: str) -> str:
-    """`url` made absolute against the page's URL; as it is written when either is no URL
-    Python can read (http://[87]/: a host in brackets must be an IPv6 address, RFC 3986
-    §3.2.2): the post's sanitizer then drops such a link, and an id is only compared."""
-    try:
-        return urljoin(base_url, url)
-    except ValueError:
-        return url
-
-
-def _path(url: str) -> str:
-    try:
-        return urlsplit(url).path
-    except ValueError:  # as in _joined: no slug comes from it
-        return ""
 
 
 def _paragraphs(text: str) -> str:

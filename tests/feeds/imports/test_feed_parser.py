@@ -363,3 +363,12 @@ def test_an_item_linking_to_a_url_no_parser_reads_keeps_it_as_its_id_without_a_s
     # Made absolute against the page's URL, feedparser drops it: no id then.
     (item,) = parse_feed(rss, WARSAW, "https://old.example/feed").items
     assert item == Skipped("entry 1", "no id and no link", "One")
+
+
+def test_a_feed_whose_declared_encoding_holds_a_nul_is_refused_naming_line_1() -> None:
+    data = rss_item("<description>x</description>").replace(
+        b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="utf\x00-8"?>')
+    with pytest.raises(ImportFormatError) as caught:
+        parse_feed(data, WARSAW)
+    assert caught.value.where == "line 1"
+    assert caught.value.problem.startswith("not well-formed XML: ")
