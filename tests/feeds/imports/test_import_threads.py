@@ -1,12 +1,13 @@
-"""Stories about comment threads an export gets wrong: a comment that answers itself, two
-that answer each other, one that answers a comment on another post or one not in the
-export. Each is stored answering its post, with a note saying why; none is reported as
-having no post, and the store never holds a reply whose parent is on another post."""
+"""Stories about exports that get things wrong. Comment threads: a comment that answers
+itself, two that answer each other, one that answers a comment on another post or one not
+in the export; each is stored answering its post, with a note saying why, none reported as
+having no post, and the store never holds a reply whose parent is on another post. Values
+longer than the API takes: cut or left out, so that every feed stays readable."""
 
 from __future__ import annotations
 
 from feeds.models import Comment
-from tests.feeds.imports.conftest import Blog
+from tests.feeds.imports.conftest import ATOM, Blog, entries
 from tests.feeds.imports.test_import_apply import wxr_export, wxr_post
 
 BLOG = "tag:blogger.com,1999:blog-1"
@@ -117,3 +118,38 @@ async def test_a_reply_to_a_comment_whose_post_is_not_in_the_export_answers_its_
     assert [(w.split()[1], r) for w, _, r in report.skipped] == [
         ("2", "its post is not in the export")]
     assert await threads(blog) == {"C12": (1, None)}
+
+
+async def test_an_imported_value_longer_than_the_api_takes_is_cut_or_left_out_and_the_feed_reads(
+    blog: Blog,
+) -> None:
+    # An enclosure URL of 12 MB came into the feed as it was: libxml2 (lxml, and the
+    # readers built on it) refuses an attribute past 10 MB, so the whole feed was unreadable.
+    huge = "https://old.example/" + "a" * 12_000_000
+    long_title = "T" * 1500
+    rss = ("<rss version='2.0'><channel><title>Old</title><item><guid>urn:x:1</guid>"
+           f"<title>{long_title}</title><description>Words.</description>"
+           f"<enclosure url='{huge}' type='audio/mpeg' length='1'/>"
+           "<enclosure url='https://old.example/ok.mp3' type='audio/mpeg' length='2'/>"
+           f"<author>me@old.example ({'N' * 300})</author>"
+           "</item></channel></rss>").encode()
+
+    report = await blog.import_bytes("feed", rss)
+
+    assert (report.posts_added, report.skipped) == (1, [])
+    [post] = (await blog.store.posts_by_entry_id(blog.site.id, ["urn:x:1"])).values()
+    assert post.title == "T" * 999 + "…"
+    assert [e.url for e in post.enclosures] == ["https://old.example/ok.mp3"]
+    assert all(len(a.name) <= 200 for a in post.authors)
+    comment = wxr_export(wxr_post(1, "Frost", "2023-11-14 03:20:00", comments=(
+        "<wp:comment><wp:comment_id>11</wp:comment_id><wp:comment_author>Aoife"
+        f"</wp:comment_author><wp:comment_author_url>{huge}</wp:comment_author_url>"
+        "<wp:comment_content>Hi.</wp:comment_content><wp:comment_approved>1"
+        "</wp:comment_approved></wp:comment>")))
+    assert (await blog.import_bytes("wordpress", comment)).comments_added == 1
+    _, [stored] = await blog.store.page_comments(blog.site.id, 10, 0)
+    assert (stored.author.name, stored.author.uri) == ("Aoife", None)
+    await blog.regenerate()
+    assert [e.findtext(f"{ATOM}title") for e in entries(await blog.atom("/feeds/posts/default"))
+            ] == [post.title, "Frost"]  # undated: the import's time, the newer
+    assert len(entries(await blog.atom("/feeds/comments/default"))) == 1
