@@ -24,6 +24,16 @@ from feeds.query import slugify
 
 MAX_LABEL = 200
 MAX_SLUG = 200
+MAX_TITLE = 1000
+MAX_NAME = 200
+"""An author's name, and an enclosure's media type."""
+MAX_URL = 2000
+MAX_EMAIL = 320
+"""The longest values the API takes (server/api_schemas.py reads these). What an import
+brings past them is cut (a title, a name) or left out (a URL, an address, an enclosure):
+an import stores what the API would, and a value of megabytes in a feed makes the whole
+feed unreadable to libxml2 and the readers built on it (10 MB at most in one attribute or
+text node without XML_PARSE_HUGE)."""
 EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
 LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 """Dates a post or comment may carry (also the API's: server/api_dates.date_field): a day and more
@@ -81,9 +91,17 @@ def _authors(authors: tuple[Author, ...]) -> tuple[Author, ...]:
         if not name:
             raise InvalidPostError(f"authors[{i}].name", "must not be empty")
         # A new Author: its `feed` is the store's to give (this may be another author now).
-        cleaned.append(Author(name, clean_text(a.uri or "") or None,
-                              clean_text(a.email or "") or None, a.account or None))
+        cleaned.append(Author(_cut(name, MAX_NAME), _within(clean_text(a.uri or ""), MAX_URL),
+                              _within(clean_text(a.email or ""), MAX_EMAIL), a.account or None))
     return tuple(cleaned)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _within(text: str, limit: int) -> str | None:
+    return text if text and len(text) <= limit else None
 
 
 def _enclosures(enclosures: tuple[Enclosure, ...], url: str) -> tuple[Enclosure, ...]:
@@ -93,9 +111,11 @@ def _enclosures(enclosures: tuple[Enclosure, ...], url: str) -> tuple[Enclosure,
     # One XML-illegal character anywhere makes the whole feed unrenderable (design.md).
     out = []
     for e in enclosures:
-        if (link := absolute_url(clean_text(e.url), url)) is not None:
-            out.append(Enclosure(link, clean_text(e.type) or "application/octet-stream",
-                                 max(0, e.length)))
+        link = absolute_url(clean_text(e.url), url)
+        if link is not None and len(link) <= MAX_URL:
+            kind = clean_text(e.type)
+            out.append(Enclosure(link, kind if 0 < len(kind) <= MAX_NAME else
+                                 "application/octet-stream", max(0, e.length)))
     return tuple(out)
 
 
@@ -113,7 +133,7 @@ def prepare_post(site: Site, draft: PostDraft, now: datetime, existing: Post | N
 def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
                             existing: Post | None = None) -> PreparedPost:
     """`prepare_post`, and the embeds its body lost to a link (an import reports them)."""
-    title = clean_text(draft.title)
+    title = _cut(clean_text(draft.title), MAX_TITLE)
     if not title:
         raise InvalidPostError("title", "must not be empty")
     for name in ("published", "updated"):
@@ -172,8 +192,8 @@ def comment_author(author: Author) -> Author:
     name = clean_text(author.name)
     if not name:
         raise InvalidPostError("author.name", "must not be empty")
-    return Author(name, clean_text(author.uri or "") or None,
-                  clean_text(author.email or "") or None)
+    return Author(_cut(name, MAX_NAME), _within(clean_text(author.uri or ""), MAX_URL),
+                  _within(clean_text(author.email or ""), MAX_EMAIL))
 
 
 def prepare_comment(

@@ -10,12 +10,12 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from dateutil import parser as date_parser
 
 from feeds.content import strip_xml_illegal
-from feeds.errors import InvalidParameterError
+from feeds.errors import InvalidInputError, InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 
 _FORMATS = {"atom": FeedFormat.ATOM, "rss": FeedFormat.RSS, "json": FeedFormat.JSON}
@@ -298,3 +298,18 @@ def parse_key_string(key: str, default_max: int, cap: int) -> FeedKey:
     return parse_feed_path(
         path, parse_feed_query(params, default_max=default_max, cap=cap, tz=UTC)
     )
+
+
+def feed_named(url: str, field: str, *, default_max: int, cap: int, tz: tzinfo) -> str:
+    """The key of the feed a path or URL names (`syndic regenerate FEED`, POST
+    /api/regenerate?feed=): InvalidInputError naming `field` when it names none, also when
+    it is no URL Python reads (http://[87]/: a host in brackets must be IPv6)."""
+    try:
+        parts = urlsplit(url)
+        key, _ = parse_feed_request(parts.path, dict(parse_qsl(parts.query)),
+                                    default_max=default_max, cap=cap, tz=tz)
+    except (LookupError, ValueError) as exc:
+        if isinstance(exc, InvalidInputError):  # a bad parameter: it says which
+            raise
+        raise InvalidInputError(field, f"not a feed path: {url!r}") from None
+    return feed_key_string(key, default_max)

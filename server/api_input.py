@@ -182,12 +182,28 @@ def parse_json(raw: bytes | str, field: str) -> Any:
         raise InvalidInputError(field, f"not UTF-8 (byte {exc.start}), as JSON must be: "
                                 "send it in UTF-8") from None
     try:
-        return json.loads(text, parse_constant=partial(_no_constant, field))
+        return json.loads(text, parse_constant=partial(_no_constant, field),
+                          object_pairs_hook=partial(_one_each, field))
     except json.JSONDecodeError as exc:
         raise InvalidInputError(field, f"not JSON: {exc}") from None
     except RecursionError:
         raise InvalidInputError(field, "nested too deeply (arrays and objects more than "
                                 "about 1,000 levels deep)") from None
+
+
+def _one_each(field: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose names are each given once (RFC 8259 §4: a name given twice is read
+    as one reader pleases, Python the last; I-JSON, RFC 7493 §2.3, forbids it). About
+    0.1 s more for a 6 MB bulk body of 10,000 posts."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidInputError(field, f"not JSON we can read one way: {as_json(key)} is "
+                                        "given twice in one object")
+            seen.add(key)
+    return obj
 
 
 def _no_constant(field: str, name: str) -> Any:
@@ -249,6 +265,8 @@ def text_param(request: web.Request, name: str, *, path: bool = False) -> str | 
     controls, unpaired surrogates) are in no name we store, and PostgreSQL refuses NUL in
     text: refused here, naming the parameter."""
     value = request.match_info[name] if path else query_value(request, name)
+    if value == "":  # no name is empty (the document's minLength 1)
+        raise InvalidInputError(name, "must not be empty")
     if value is not None and strip_xml_illegal(value) != value:
         raise InvalidInputError(name, "control characters are not allowed")
     return value
@@ -292,6 +310,8 @@ def idempotency(request: web.Request, resource: str, body: bytes, *, as_json: bo
     key = keys[0]
     if not 1 <= len(key) <= 255:
         raise InvalidInputError("Idempotency-Key", "must be 1 to 255 characters")
+    if not key.isprintable():  # bytes that are no UTF-8 come as lone surrogates: a 500
+        raise InvalidInputError("Idempotency-Key", "must be printable text in UTF-8")
     asked = f"{request.method} {site_of(request).id} {request.rel_url}\0".encode()
     fingerprint = fingerprint_of(body, request.content_type in NDJSON_TYPES) if as_json else body
     digest = hashlib.sha256(asked + fingerprint)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from config import PORT_PATTERN, SITE_HOST, SITE_HOST_MAX, SUMMARY_LENGTH
+from feeds.posts import MAX_EMAIL, MAX_LABEL, MAX_NAME, MAX_TITLE, MAX_URL
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -33,15 +34,15 @@ ID = {"type": "integer", "minimum": 1}
 SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # An address readers make a link of: http(s) only (a javascript: or data: URI in an
 # author's atom:uri or an enclosure is a link in every reader that shows it).
-HTTP_URL = {"type": "string", "maxLength": 2000, "pattern": f"^https?://[^{SPACE}]+$",
+HTTP_URL = {"type": "string", "maxLength": MAX_URL, "pattern": f"^https?://[^{SPACE}]+$",
             "description": "an absolute http(s) URL: https://example.com/about"}
-AUTHOR = obj({"name": {"type": "string", "minLength": 1, "maxLength": 200},
+AUTHOR = obj({"name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
                "uri": {**HTTP_URL, "type": ["string", "null"]},
-               "email": {"type": ["string", "null"], "maxLength": 320,
+               "email": {"type": ["string", "null"], "maxLength": MAX_EMAIL,
                          "pattern": f"^[^{SPACE}@]+@[^{SPACE}@]+$",
                          "description": "an email address: name@example.com"}}, ("name",))
 ENCLOSURE = obj({"url": {**HTTP_URL, "minLength": 1},
-                  "type": {"type": "string", "maxLength": 200},
+                  "type": {"type": "string", "maxLength": MAX_NAME},
                   # bytes; 1e3 is an integer too (2020-12 §6.1.1): api_input makes it an int
                   "length": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
                  ("url",))
@@ -49,7 +50,7 @@ POST_STATUS = {"type": "string", "enum": ["draft", "scheduled", "published"]}
 COMMENT_STATUS = {"type": "string", "enum": ["pending", "approved", "spam"]}
 DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")
 LABELS = {"type": "array", "maxItems": 100,
-          "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+          "items": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL}}
 
 PUBLISH_AT = {**NDATE, "description": (
     "When a scheduled post goes out. Only with status `scheduled` (or without a status: "
@@ -59,7 +60,7 @@ PUBLISH_AT = {**NDATE, "description": (
     "draft without a date, unless `status` or `published` says otherwise).")}
 
 _POST_FIELDS: dict[str, Any] = {
-    "title": {"type": "string", "minLength": 1, "maxLength": 1000},
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
     "content_html": {"type": "string", "maxLength": 16_000_000},
     "summary": {**NSTR, "description": "null or empty: made from the content"},
     "slug": {"type": ["string", "null"], "maxLength": 200,

@@ -25,7 +25,9 @@ TOKEN_SCOPE = web.RequestKey("token_scope", str)
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # A header's bytes that are no UTF-8 come as lone surrogates (aiohttp decodes with
+    # surrogateescape): hashed as the bytes sent, such a token is simply not known.
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def new_token() -> str:

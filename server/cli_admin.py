@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from server.auth import new_token, token_hash
 from server.cli_content import CLOCK, out, pick_site, publisher_for
 from server.importing import ImportSource, ImportStopped, fetch_feed, is_feed_url, run_import
 from server.representations import report_line, site_json, token_json
-from server.sites import site_changes
+from server.sites import checked_site_fields, site_changes
 
 SITE_KEYS = {"host": str, "title": str, "subtitle": str, "base_url": str, "timezone": str,
              "language": str, "default_feed": str, "summary_length": int,
@@ -93,15 +92,7 @@ def _checked_site(changes: dict[str, Any], schema: str) -> dict[str, Any]:
     if length is not None and not low <= length <= high:
         raise InvalidInputError("summary_length", f"must be between {low} and {high}, "
                                 f"got {length}")
-    checked = check(changes, schema)
-    if "timezone" in checked:
-        try:
-            zoneinfo.ZoneInfo(checked["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            raise InvalidInputError("timezone", "not an IANA time zone") from None
-    if "base_url" in checked:
-        checked["base_url"] = checked["base_url"].rstrip("/")
-    return checked
+    return checked_site_fields(check(changes, schema))
 
 
 async def site_create(settings: Settings, store: Store, args: argparse.Namespace) -> int:

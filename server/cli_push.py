@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from config import Settings
-from feeds.errors import InvalidInputError
-from feeds.query import feed_key_string, parse_feed_request
+from feeds.query import feed_named
 from feeds.store import Store
 from server.cli_content import CLOCK, every, out, pick_site, publisher_for
 from server.representations import delivery_json, subscription_json
@@ -41,15 +39,9 @@ async def regenerate(settings: Settings, store: Store, args: argparse.Namespace)
             await publisher.mark_all(each, CLOCK.now())
         print("every feed is marked; the running server renders them within a second")
         return 0
-    parts = urlsplit(args.feed)
     feeds = settings.feeds
-    try:
-        key, _ = parse_feed_request(parts.path, dict(parse_qsl(parts.query)),
-                                    default_max=feeds.default_max_results,
-                                    cap=feeds.max_results_cap, tz=ZoneInfo(site.timezone))
-    except LookupError:
-        raise InvalidInputError("FEED", f"not a feed path: {args.feed!r}") from None
-    key_string = feed_key_string(key, feeds.default_max_results)
+    key_string = feed_named(args.feed, "FEED", default_max=feeds.default_max_results,
+                            cap=feeds.max_results_cap, tz=ZoneInfo(site.timezone))
     await store.mark_dirty(site.id, [key_string], CLOCK.now())
     print(f"{key_string} is marked; the running server renders it within a second")
     return 0

@@ -3,6 +3,7 @@ the settings and the admin's changes make them."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,29 @@ DEFAULT_BASE_URL = ("the default site's base URL is a setting: server.public_url
                     "(SYNDIC_SERVER__PUBLIC_URL), else http://HOST:PORT from the site's host "
                     "and server.port; set it there and restart (at every start the site "
                     "takes it from the settings)")
+
+
+def checked_site_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the JSON schema (server/api_schemas.py) cannot say of a site's fields, checked
+    for the API and `syndic site` alike: the time zone is one the tz database has, and a
+    base URL's host in brackets is an IPv6 address (RFC 3986 §3.2.2: the pattern takes
+    hex digits, colons and dots there, and http://[87]/ is no URL Python reads: every later
+    look at it failed). The base URL loses its trailing slashes. InvalidInputError naming
+    the field."""
+    if "timezone" in fields:
+        try:
+            zoneinfo.ZoneInfo(fields["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise InvalidInputError("timezone", "not an IANA time zone") from None
+    if "base_url" in fields:
+        try:
+            urlsplit(fields["base_url"])
+        except ValueError:
+            raise InvalidInputError("base_url", (
+                "the host in brackets must be an IPv6 address (RFC 3986 §3.2.2), such as "
+                f"http://[2001:db8::1]/: {fields['base_url']!r}")) from None
+        fields["base_url"] = fields["base_url"].rstrip("/")
+    return fields
 
 
 def default_base_url(settings: Settings, host: str) -> str:

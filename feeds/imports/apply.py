@@ -103,6 +103,7 @@ class Importer(CommentImports):
         self._skipped_posts: set[str] = set()
         self._comment_ids: dict[str, int | None] = {}
         """source id -> stored comment id (None: a reply to it answers the post)."""
+        self._comment_posts: dict[str, int] = {}
         self._pending: list[ImportedComment] = []
         self._marked: set[str] = set()
         self._recent: dict[int, Post] = {}

@@ -4,6 +4,7 @@ transaction tried again one comment at a time when it fails."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -36,33 +37,70 @@ class CommentImports:
     _post_ids: dict[str, int]
     _skipped_posts: set[str]
     _comment_ids: dict[str, int | None]
+    _comment_posts: dict[str, int]
+    """source id -> the stored post its comment is on (a reply on another post answers its
+    own post: feeds never thread across posts, and the store refuses it from the API)."""
     _pending: list[ImportedComment]
     _marked: set[str]
     _recent: dict[int, Post]
 
     async def _flush_comments(self, final: bool) -> None:
         """Store the pending comments whose post (and parent comment) is stored; at the end,
-        report those whose post never came."""
+        report those whose post never came and untangle threads that loop."""
         while True:
             ready, waiting = [], []
-            pending_ids = {c.source_id for c in self._pending}
             for c in self._pending:
                 if c.post_source_id in self._skipped_posts:
                     self.report.skip(c.where, "", "its post was not imported")
-                elif c.post_source_id not in self._post_ids or (
+            self._pending = [c for c in self._pending
+                             if c.post_source_id not in self._skipped_posts]
+            pending_ids = {c.source_id for c in self._pending}
+            for c in self._pending:
+                if c.post_source_id not in self._post_ids or (
                         c.parent_source_id in pending_ids):
                     waiting.append(c)
                 else:
                     ready.append(c)
             self._pending = waiting
+            if final and waiting and not ready:
+                # The export has ended: what still waits waits for a post that is not in
+                # it, or for a comment of a loop. Each round frees at least one comment.
+                self._pending = list(self._untangle(waiting))
+                continue
             for start in range(0, len(ready), self.batch):
                 await self._store_comments(ready[start:start + self.batch])
             if not ready:
                 break
-        if final:
-            for c in self._pending:
-                self.report.skip(c.where, "", "its post is not in the export")
-            self._pending = []
+
+    def _untangle(self, waiting: list[ImportedComment]) -> Iterator[ImportedComment]:
+        """At the export's end: the comments whose post never came are reported (their
+        replies then answer the post); failing those, the first comment of a loop of
+        replies answers the post, with a note."""
+        if any(c.post_source_id not in self._post_ids for c in waiting):
+            for c in waiting:
+                if c.post_source_id in self._post_ids:
+                    yield c
+                else:
+                    self.report.skip(c.where, "", "its post is not in the export")
+            return
+        # Every comment here answers another one here: following the answers from the
+        # first must come round to a comment seen already, on the loop.
+        by_source: dict[str, ImportedComment] = {}
+        for c in waiting:
+            by_source.setdefault(c.source_id, c)
+        seen: list[str] = []
+        at = waiting[0].source_id
+        while at not in seen:
+            seen.append(at)
+            at = str(by_source[at].parent_source_id)
+        loop = set(seen[seen.index(at):])
+        first = next(c for c in waiting if c.source_id in loop)
+        said = (f"it answers itself (comment {first.source_id})"
+                if first.parent_source_id == first.source_id else
+                f"the comment it answers ({first.parent_source_id}) answers it in turn, a loop")
+        self.report.notes.append((first.where, "", f"{said}: it answers the post"))
+        for c in waiting:
+            yield replace(c, parent_source_id=None) if c is first else c
 
     async def _store_comments(self, items: list[ImportedComment]) -> None:
         entry_ids = [c.entry_id for c in items]
@@ -79,12 +117,19 @@ class CommentImports:
                 self.report.skip(c.where, "", f"the same comment again ({c.entry_id})")
                 continue
             seen.add(c.entry_id)
+            post = posts[self._post_ids[c.post_source_id]]
             parent = self._comment_ids.get(c.parent_source_id or "")
+            if parent is not None and self._comment_posts.get(
+                    c.parent_source_id or "") != post.id:
+                self.report.notes.append((c.where, "", (
+                    f"the comment it answers ({c.parent_source_id}) is on another post:"
+                    " it answers its post")))
+                parent = None
             if c.entry_id in gone:
                 self._comment_ids[c.source_id] = parent  # its replies answer its parent
+                self._comment_posts[c.source_id] = post.id
                 self.report.skip(c.where, "", DELETED_IN_SYNDIC)
                 continue
-            post = posts[self._post_ids[c.post_source_id]]
             draft = CommentDraft(c.author, c.content_html, c.published, c.status, parent)
             try:
                 comment = prepare_comment(self.site, post.id, draft, c.entry_id, self.now)
@@ -94,6 +139,7 @@ class CommentImports:
             before = known.get(c.entry_id)
             if before is not None:
                 self._comment_ids[c.source_id] = before.id
+                self._comment_posts[c.source_id] = before.post_id
                 if (before.status, before.content_html) == (comment.status.value,
                                                             comment.content_html):
                     self.report.comments_unchanged += 1
@@ -125,6 +171,7 @@ class CommentImports:
         self._marked |= keys
         for w, comment_id in zip(todo, ids, strict=True):
             self._comment_ids[w.item.source_id] = comment_id
+            self._comment_posts[w.item.source_id] = w.comment.post_id
             if w.comment.id:
                 self.report.comments_updated += 1
             else:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import Any, BinaryIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -42,6 +42,7 @@ from feeds.imports.items import (
     Note,
     Skipped,
 )
+from feeds.imports.links import split
 from feeds.imports.xml_stream import XmlEvents, syntax_problem
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 from feeds.query import parse_date
@@ -182,7 +183,7 @@ def _comment(
         post_id = reply_to.get("ref", "").strip() if reply_to is not None else ""
         related = [link.get("href", "") for link in entry.iterfind(ATOM + "link")
                    if link.get("rel") == "related"]
-        parent = urlsplit(related[0]).path.rstrip("/").rsplit("/", 1)[-1] if related else ""
+        parent = split(related[0]).path.rstrip("/").rsplit("/", 1)[-1] if related else ""
     blog = _BLOG.match(entry_id)
     if parent.isdigit() and blog:
         # The old export links the parent comment's feed URL, not its id; ids are .post-N.
@@ -351,7 +352,7 @@ def _path(entry: Element) -> str:
         return filename if filename.startswith("/") else "/" + filename
     for link in entry.iterfind(ATOM + "link"):
         if link.get("rel") == "alternate" and link.get("type", "text/html") == "text/html":
-            return str(urlsplit(link.get("href", "")).path)
+            return str(split(link.get("href", "")).path)
     return ""
 
 

@@ -6,6 +6,7 @@ after the move. Pure: bytes in, items out."""
 from __future__ import annotations
 
 import calendar
+import codecs
 import html
 import io
 import json
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote
 from xml.parsers import expat
 from xml.sax import SAXParseException
 
@@ -26,6 +27,7 @@ from dateutil.parser import UnknownTimezoneWarning
 from feeds.content import clean_text, summary_from_html
 from feeds.errors import InvalidParameterError
 from feeds.imports.items import ImportedPost, ImportFormatError, ImportItem, Skipped
+from feeds.imports.links import joined, split
 from feeds.models import Author, Enclosure
 from feeds.query import parse_date
 
@@ -38,6 +40,10 @@ _TITLE_LENGTH = 60
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _EXTENSION = re.compile(r"(?<=.)\.[a-z][a-z0-9]{0,4}$", re.IGNORECASE)  # hello.html, not v2.0
 _UNDEFINED_ENTITY = expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]
+# UTF-32 first: its little-endian BOM begins with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_XML_ENCODING = re.compile(r"\A(<\?xml[^>]*?\bencoding\s*=\s*)(['\"])[^'\"]*\2")
 _EXPAT_NOT_WELL_FORMED = re.compile(r"not well-formed \((.+)\)")
 
 
@@ -57,11 +63,29 @@ def parse_feed(data: bytes, tz: tzinfo, base_url: str = "", content_type: str = 
     """One page of a feed as import items. `tz` is for dates written without a zone,
     `base_url` (where the page came from) resolves relative links. ImportFormatError when
     the document is not a readable feed."""
-    head = data.removeprefix(b"\xef\xbb\xbf").lstrip()
     mime = content_type.split(";", 1)[0].strip().lower()
+    if (utf_8 := _utf_8(data)) is not data:  # and a charset the HTTP answer gave is not
+        data, content_type = utf_8, f"{mime}; charset=utf-8" if mime else ""
+    head = data.removeprefix(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"{") or (mime in _JSON_TYPES and not head.startswith(b"<")):
         return _parse_json(data, tz, base_url)
     return _parse_xml(data, tz, base_url, content_type)
+
+
+def _utf_8(data: bytes) -> bytes:
+    """A document that begins with a UTF-16 or UTF-32 byte order mark, in UTF-8 (its XML
+    declaration saying so). XML needs no encoding declaration after a BOM (XML 1.0 §4.3.3,
+    F.1), but feedparser then reads the bytes as UTF-8: "not a feed". ImportFormatError
+    when the bytes are not in the encoding their BOM names."""
+    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
+    if bom is None:
+        return data
+    try:
+        text = data.decode(bom).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError("document", f"not {bom.upper()}, as its byte order mark says: "
+                                f"{exc.reason} at byte {exc.start}") from None
+    return _XML_ENCODING.sub(r"\1\2utf-8\2", text, count=1).encode()
 
 
 def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> FeedPage:
@@ -69,10 +93,18 @@ def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> Fee
     # A stream, not the bytes: given bytes that name a local file, feedparser reads the file.
     # Not feedparser's sanitizer: it drops every iframe, players too. Every post is sanitized
     # when it is stored (feeds/content.py), which keeps well-known players only.
-    doc = feedparser.parse(
-        io.BytesIO(data), response_headers={k: v for k, v in headers.items() if v},
-        resolve_relative_uris=True, sanitize_html=False,
-    )  # fmt: skip
+    try:
+        doc = feedparser.parse(
+            io.BytesIO(data), response_headers={k: v for k, v in headers.items() if v},
+            resolve_relative_uris=True, sanitize_html=False,
+        )  # fmt: skip
+    except ValueError as exc:
+        # Past expat, feedparser's loose parser encodes what a character reference names,
+        # and half a surrogate pair (&#xD800;) cannot be: XML forbids it (XML 1.0 §4.1,
+        # WFC: Legal Character). An encoding declared with a NUL in its name fails in its
+        # codec lookup. Expat says what is wrong, on its line.
+        _check_well_formed(data, "utf-8")
+        raise ImportFormatError("document", f"not well-formed XML: {exc}") from None
     if not doc.get("version"):
         raise ImportFormatError("document", _NOT_A_FEED)
     if isinstance(doc.get("bozo_exception"), SAXParseException):
@@ -88,7 +120,7 @@ def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> Fee
             title = clean_text(dict.get(entry, "title") or "")
             items.append(Skipped(f"entry {i}", str(exc), title))
     nexts = [link.get("href") for link in doc.feed.get("links", ()) if link.get("rel") == "next"]
-    next_url = urljoin(base_url, nexts[0]) if nexts and nexts[0] else None
+    next_url = joined(base_url, nexts[0]) if nexts and nexts[0] else None
     return FeedPage(items, next_url, _xml_text(doc.feed, "title") or "")
 
 
@@ -105,7 +137,7 @@ def _check_well_formed(data: bytes, encoding: str) -> None:
     finds is an error of XML itself, on the file's line (feedparser rewrites the DOCTYPE)."""
     try:
         text = data.decode(encoding, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec; a NUL in its name
         text = data.decode("utf-8", "replace")
     body = text.removeprefix("\ufeff").lstrip()
     skipped_lines = text[: len(text) - len(body)].count("\n")
@@ -196,7 +228,7 @@ def _parse_json(data: bytes, tz: tzinfo, base_url: str) -> FeedPage:
         except _BadItem as exc:
             items.append(Skipped(f"entry {i}", str(exc), clean_text(_text(item, "title"))))
     next_url = _text(doc, "next_url")
-    return FeedPage(items, urljoin(base_url, next_url) if next_url else None, _text(doc, "title"))
+    return FeedPage(items, joined(base_url, next_url) if next_url else None, _text(doc, "title"))
 
 
 def _json_item(
@@ -210,7 +242,7 @@ def _json_item(
     full = full or _text(item, "content_text")
     summary = clean_text(summary) if full and full != summary else ""
     enclosures = tuple(
-        Enclosure(urljoin(base_url, url), _text(a, "mime_type") or _NO_TYPE,
+        Enclosure(joined(base_url, url), _text(a, "mime_type") or _NO_TYPE,
                   _length(a.get("size_in_bytes")))
         for a in item.get("attachments") or ()
         if isinstance(a, dict) and (url := _text(a, "url"))
@@ -219,7 +251,7 @@ def _json_item(
     url = _text(item, "url")
     return _post(
         where, entry_id=raw_id.strip() if isinstance(raw_id, str) else None,
-        link=urljoin(base_url, url) if url else None, title=clean_text(_text(item, "title")),
+        link=joined(base_url, url) if url else None, title=clean_text(_text(item, "title")),
         content=content, summary=summary or None,
         published=_date(item.get("date_published"), None, tz, "date_published"),
         updated=_date(item.get("date_modified"), None, tz, "date_modified"),
@@ -258,7 +290,7 @@ def _post(
             return Skipped(where, "no title and no text")
         cut = len(text) > _TITLE_LENGTH
         title = text[:_TITLE_LENGTH].rstrip() + "…" if cut else text
-    segment = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1]) if link else ""
+    segment = unquote(split(link).path.rstrip("/").rsplit("/", 1)[-1]) if link else ""
     return ImportedPost(
         source_id=entry_id, entry_id=entry_id, title=title, content_html=content,
         published=published or updated, updated=updated, summary=summary,
@@ -271,18 +303,24 @@ def _post(
 def _date(raw: object, parsed: Any, tz: tzinfo, field: str) -> datetime | None:
     """The date as written (a zone-less one takes `tz`), else feedparser's reading of it
     (UTC; it knows RFC 822 zone names such as EST, which dateutil only warns about)."""
+    unread = f"{field}: not a date: {raw!r}"
     if isinstance(raw, str) and raw.strip():
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", UnknownTimezoneWarning)
                 return parse_date(raw.strip(), field, tz)
-        except (InvalidParameterError, UnknownTimezoneWarning):
+        except InvalidParameterError as exc:
+            unread = str(exc)  # "date out of range: ..." says more than "not a date"
+        except UnknownTimezoneWarning:
             pass
     if parsed:
-        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+        try:
+            return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+        except (ValueError, OverflowError):  # feedparser reads 9999-12-31T23:59-05:00 too,
+            pass  # as a time tuple in the year 10000, which no datetime holds
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    raise _BadItem(f"{field}: not a date: {raw!r}")
+    raise _BadItem(unread)
 
 
 def _paragraphs(text: str) -> str:

@@ -51,7 +51,7 @@ import html
 from collections.abc import Iterator
 from datetime import tzinfo
 from typing import Any, BinaryIO, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -64,6 +64,7 @@ from feeds.imports.items import (
     Note,
     Skipped,
 )
+from feeds.imports.links import split
 from feeds.imports.wp_content import Attachment, has_attachment_shortcodes, render
 from feeds.imports.wp_dates import Dates
 from feeds.imports.wpautop import autop
@@ -243,10 +244,10 @@ class _Wxr:
                 out += self.alias(kind, term.get("nicename", ""), name, None)
 
         paths = []  # percent-decoded, as a request's path is; "?p=ID" for the query form
-        if link:
-            url = urlsplit(link)
-            query = f"?{url.query}" if url.query else ""
-            paths.append(query if url.path in ("", "/") else unquote(url.path) + query)
+        url = split(link)  # a link that is no URL gives no path
+        query = f"?{url.query}" if url.query else ""
+        if old := query if url.path in ("", "/") else unquote(url.path) + query:
+            paths.append(old)
         if (by_id := f"?p={post_id}") not in paths:
             paths.append(by_id)
         if post_type == "page" and (page_id := f"?page_id={post_id}") not in paths:

@@ -62,6 +62,7 @@ class StoredComment:
     entry_id: str
     status: str
     content_html: str
+    post_id: int
     as_imported: bool | None = None
     """True: as an import last wrote it; False: changed in syndic since (moderated, edited);
     None: no import wrote it (or one before revision 0005), nobody can tell."""
@@ -172,7 +173,7 @@ class ImportWrites(StoreBase):
             rows = await conn.execute(select(t.comments).where(
                 c.site_id == site_id, c.entry_id.in_(entry_ids)))
             return {r.entry_id: StoredComment(
-                r.id, r.entry_id, r.status, r.content_html,
+                r.id, r.entry_id, r.status, r.content_html, r.post_id,
                 _as_imported(comment_digest(comment_from_row(r._mapping)), r.import_digest))
                 for r in rows}
 

@@ -3,13 +3,12 @@ last status and error, next attempt), and POST /api/regenerate (render now)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from feeds.errors import InvalidInputError
-from feeds.query import feed_key_string, parse_feed_request
+from feeds.query import feed_named
 from server.api_input import next_link, page, query_value, site_of
 from server.handlers.api_common import json_response
 from server.keys import CLOCK, PUBLISHER, SETTINGS, STORE, WAKE
@@ -46,16 +45,9 @@ async def regenerate(request: web.Request) -> web.Response:
         await app[PUBLISHER].mark_all(site, now)
         marked = "every feed"
     else:
-        parts = urlsplit(feed)
         settings = app[SETTINGS].feeds
-        try:
-            key, _ = parse_feed_request(parts.path, dict(parse_qsl(parts.query)),
-                                        default_max=settings.default_max_results,
-                                        cap=settings.max_results_cap,
-                                        tz=ZoneInfo(site.timezone))
-        except LookupError:
-            raise InvalidInputError("feed", f"not a feed path: {feed!r}") from None
-        marked = feed_key_string(key, settings.default_max_results)
+        marked = feed_named(feed, "feed", default_max=settings.default_max_results,
+                            cap=settings.max_results_cap, tz=ZoneInfo(site.timezone))
         await app[STORE].mark_dirty(site.id, [marked], now)
     app[WAKE]()
     return json_response({"marked": marked, "site_id": site.id}, 202)

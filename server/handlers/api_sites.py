@@ -6,9 +6,6 @@ settings' (server/sites.py site_changes)."""
 
 from __future__ import annotations
 
-import zoneinfo
-from typing import Any
-
 from aiohttp import web
 
 from feeds.errors import ConflictError, InvalidInputError
@@ -32,21 +29,11 @@ from server.handlers.api_conditional import (
 )
 from server.keys import CLOCK, PUBLISHER, SETTINGS, SITES, SITES_CHANGED, STORE, WAKE
 from server.representations import site_json
-from server.sites import site_changes
+from server.sites import checked_site_fields, site_changes
 
 
 def _site_id(request: web.Request) -> int:
     return path_id(request, "site_id", 9)
-
-
-def _check_zone(body: dict[str, Any]) -> None:
-    if "timezone" in body:
-        try:
-            zoneinfo.ZoneInfo(body["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            raise InvalidInputError("timezone", "not an IANA time zone") from None
-    if "base_url" in body:
-        body["base_url"] = body["base_url"].rstrip("/")
 
 
 async def _refresh(request: web.Request) -> None:
@@ -84,7 +71,7 @@ async def create(request: web.Request) -> web.Response:
     if (again := await _replay(request, idem)) is not None:
         return again
     body = await read_json(request, "SiteCreate")
-    _check_zone(body)
+    checked_site_fields(body)
     defaults = app[SETTINGS].site
     store = app[STORE]
     if any(s.host.lower() == body["host"].lower() for s in await store.sites()):
@@ -127,7 +114,7 @@ async def patch(request: web.Request) -> web.Response:
     store = app[STORE]
     first = await store.get_site(site_id)  # a 404 before a bad body's 400
     body = await read_json(request, "SitePatch")
-    _check_zone(body)
+    checked_site_fields(body)
     settings = app[SETTINGS]
     site = await change_current(
         first_then(first, lambda: store.get_site(site_id)),

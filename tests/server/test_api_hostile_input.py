@@ -5,12 +5,14 @@ where the domain cleans; the feeds keep regenerating either way."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from urllib.parse import quote
 
 import pytest
 from multidict import CIMultiDict
 
-from tests.server.api_conftest import AUTH, Api, until
+from tests.server.api_conftest import AUTH, TOKEN, Api, until
 
 CTRL = "a\x01b"
 LONE = "x\ud800y"
@@ -155,6 +157,16 @@ async def test_a_query_parameter_given_twice_is_a_400_naming_it(
     assert (await api.get(path, expect=400)).field == field
 
 
+@pytest.mark.parametrize("path", ["/api/posts?label=", "/api/posts?label=&status=draft"])
+async def test_an_empty_label_to_list_by_is_a_400_naming_it_as_the_document_says(
+    api: Api, path: str,
+) -> None:
+    # The document says text of one character at least; an empty label was an empty page.
+    await api.create_post(title="Unlabelled")
+    reply = await api.get(path, expect=400)
+    assert (reply.field, reply.json["detail"]) == ("label", "label: must not be empty")
+
+
 async def test_two_idempotency_keys_on_one_request_are_a_400_and_create_nothing(
     api: Api,
 ) -> None:
@@ -178,6 +190,25 @@ async def test_a_site_host_or_base_url_that_cannot_be_one_is_a_400_saying_why(
     reply = await api.patch("/api/sites/1", body, expect=400)
     assert reply.field == field and " is not " in reply.json["detail"]
     assert "^" not in reply.json["detail"]  # the form in words, not the pattern
+
+
+@pytest.mark.parametrize("base_url", ["https://[87]:65062/", "http://[1.2.3.4]/",
+                                      "http://[::1::2]/"])
+async def test_a_base_url_whose_host_in_brackets_is_no_ipv6_address_is_a_400_naming_it(
+    api: Api, base_url: str,
+) -> None:
+    # The schema's pattern takes hex digits, colons and dots in brackets; Python's URL
+    # parser then refused them on every later read (a 500).
+    reply = await api.post("/api/sites", {"host": "six.test", "title": "Six",
+                                          "base_url": base_url}, expect=400)
+    assert reply.field == "base_url"
+    assert reply.json["detail"] == (
+        f"base_url: the host in brackets must be an IPv6 address (RFC 3986 §3.2.2),"
+        f" such as http://[2001:db8::1]/: {base_url!r}")
+    site = (await api.post("/api/sites", {"host": "six.test", "title": "Six"},
+                           expect=201)).json
+    reply = await api.patch(f"/api/sites/{site['id']}", {"base_url": base_url}, expect=400)
+    assert reply.field == "base_url"
 
 
 async def test_a_site_on_an_ipv6_address_with_a_port_is_fine(api: Api) -> None:
@@ -215,3 +246,43 @@ async def test_a_post_link_readers_would_follow_must_be_http(
     api: Api, body: dict[str, object], field: str,
 ) -> None:
     assert (await api.post("/api/posts", body, expect=400)).field == field
+
+
+@pytest.mark.parametrize("feed", ["http://[87]/feeds/posts/default", "http://[::1/x"])
+async def test_a_feed_to_regenerate_named_by_a_url_no_parser_reads_is_a_400_naming_it(
+    api: Api, feed: str,
+) -> None:
+    reply = await api.post(f"/api/regenerate?feed={quote(feed, safe='')}", expect=400)
+    assert (reply.field, reply.json["detail"]) == ("feed", f"feed: not a feed path: {feed!r}")
+
+
+async def raw(api: Api, head: bytes, body: bytes = b"") -> tuple[int, dict[str, object]]:
+    """A request written byte for byte (aiohttp's client sends text headers only): the
+    status and the problem's JSON."""
+    server = api.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(head + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                 + body)
+    answer = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+async def test_a_bearer_token_that_is_no_utf_8_is_a_401_not_a_500(api: Api) -> None:
+    status, problem = await raw(api, b"GET /api/posts HTTP/1.1\r\nHost: blog.test\r\n"
+                                     b"Authorization: Bearer \xff\xfe\r\n")
+    assert (status, problem["detail"]) == (401, "the bearer token is not known")
+
+
+async def test_an_idempotency_key_that_is_no_utf_8_is_a_400_naming_it(api: Api) -> None:
+    for path, body in (("/api/posts", b'{"title": "Once"}'),
+                       ("/api/sites", b'{"host": "k.test", "title": "K"}')):
+        status, problem = await raw(api, (
+            f"POST {path} HTTP/1.1\r\nHost: blog.test\r\nAuthorization: Bearer {TOKEN}\r\n"
+            "Content-Type: application/json\r\nIdempotency-Key: k\xff\xfe\r\n").encode("latin-1"),
+            body)
+        assert (status, problem["field"]) == (400, "Idempotency-Key")
+        assert problem["detail"] == "Idempotency-Key: must be printable text in UTF-8"
+    assert (await api.get("/api/posts")).json["total"] == 0
+    assert (await api.get("/api/sites")).json["total"] == 1

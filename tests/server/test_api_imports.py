@@ -212,3 +212,31 @@ async def test_a_malformed_export_is_a_400_naming_the_body_and_its_line(
     reply = await api.post(f"/api/imports?kind={kind}", data=broken, expect=400)
     assert reply.field == "body" and reply.json["detail"].startswith("line ")
     assert (await api.get("/api/posts")).json["total"] == 0
+
+
+def rss(item: str) -> bytes:
+    return (f'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>T</title>\n'
+            f"<item><guid>urn:x:1</guid><title>Good</title></item>\n{item}</channel></rss>"
+            ).encode()
+
+
+async def test_a_feed_item_dated_past_the_year_9999_in_utc_is_skipped_not_a_500(api: Api) -> None:
+    data = rss("<item><guid>urn:x:2</guid><title>Late</title>"
+               "<pubDate>9999-12-31T23:59:59-23:59</pubDate></item>")
+    reply = await api.post("/api/imports?kind=feed", data=data, expect=201)
+    report = reply.json["report"]
+    assert report["posts"]["added"] == 1
+    assert report["skipped"] == [{"where": "entry 2", "title": "Late", "reason":
+                                  "published: date out of range: '9999-12-31T23:59:59-23:59'"}]
+
+
+async def test_a_feed_with_a_surrogate_character_reference_is_a_400_naming_its_line(
+    api: Api,
+) -> None:
+    data = rss("<item><guid>urn:x:2</guid><title>Half</title>\n"
+               "<description>&#xD800;</description></item>")
+    reply = await api.post("/api/imports?kind=feed", data=data, expect=400)
+    assert reply.field == "body"
+    assert reply.json["detail"] == ("line 5: not well-formed XML: reference to invalid"
+                                    " character number")
+    assert (await api.get("/api/posts")).json["total"] == 0

@@ -150,6 +150,7 @@ def test_site_set_refuses_what_the_api_refuses_in_one_line(
     (("notes.test", "--title", "T", "--set", "summary_length=5"), "summary_length: "),
     (("notes.test", "--title", "T", "--set", "base_url=notaurl"), "base_url: "),
     (("notes.test", "--title", "T", "--set", "language="), "language: "),
+    (("notes.test", "--title", "T", "--set", "base_url=http://[87]/"), "base_url: the host in"),
 ])
 def test_site_create_refuses_what_the_api_refuses_in_one_line(
     syndic: Cli, args: tuple[str, ...], expected: str,
@@ -379,3 +380,8 @@ def test_a_broken_install_is_one_line_and_exit_70_not_an_import_traceback(
 
     debug = process(tmp_path, "config", PYTHONPATH=str(shadow), SYNDIC_DEBUG="1")
     assert debug.code == cli.EXIT_INTERNAL and debug.err.startswith("Traceback")
+
+
+def test_regenerate_of_a_feed_url_no_parser_reads_is_one_line(syndic: Cli) -> None:
+    line = one_line(syndic("regenerate", "http://[87]/feeds/posts/default"))
+    assert line == "syndic: FEED: not a feed path: 'http://[87]/feeds/posts/default'"

@@ -48,3 +48,20 @@ def alternate(entry: Any) -> str:
     return next(str(link.get("href")) for link in entry.iter(f"{ATOM}link")
                 if link.get("rel", "alternate") == "alternate")
 
+
+def wxr_export(*items: str) -> bytes:
+    """A small WordPress export around the given <item>s."""
+    return ("<?xml version='1.0' encoding='UTF-8'?>\n<rss version='2.0' "
+            "xmlns:content='http://purl.org/rss/1.0/modules/content/' "
+            "xmlns:dc='http://purl.org/dc/elements/1.1/' "
+            "xmlns:wp='http://wordpress.org/export/1.2/'>\n<channel><title>T</title>\n"
+            + "".join(items) + "</channel></rss>").encode()
+
+
+def wxr_post(n: int, title: str, gmt: str, *, modified: str = "", comments: str = "") -> str:
+    updated = f"<wp:post_modified_gmt>{modified}</wp:post_modified_gmt>" if modified else ""
+    return (f"<item><title>{title}</title><guid isPermaLink='false'>https://old.example/?p={n}"
+            f"</guid><content:encoded><![CDATA[<p>{title}.</p>]]></content:encoded>"
+            f"<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>{gmt}</wp:post_date_gmt>{updated}"
+            f"<wp:post_name>post-{n}</wp:post_name><wp:status>publish</wp:status>"
+            f"<wp:post_type>post</wp:post_type>{comments}</item>\n")

@@ -541,3 +541,12 @@ def test_the_parser_streams_the_first_post_arrives_before_the_file_is_read() -> 
     assert isinstance(first, ImportedPost) and first.title == "Post 0"
     assert reader.read_bytes < len(data) // 10
     assert sum(1 for item in stream if not isinstance(item, Note)) == 3999
+
+
+def test_an_old_export_post_whose_permalink_is_no_url_comes_in_without_an_old_path() -> None:
+    (post,) = parse_bytes(takeout_post(
+        "<title>Linked oddly</title><content type='html'>Words.</content>"
+        "<link rel='alternate' type='text/html' href='http://[87]/2019/03/odd.html'/>"
+        "<published>2019-03-05T12:00:00Z</published>"))
+    assert isinstance(post, ImportedPost)
+    assert (post.title, post.old_paths, post.slug) == ("Linked oddly", (), None)

@@ -3,6 +3,7 @@ items, the ids readers know are kept, and what cannot be read is refused naming 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -291,3 +292,83 @@ async def test_a_feeds_video_players_come_in_and_its_scripts_do_not(blog: Blog) 
         '</iframe><a href="https://ads.example/x">Embedded content: ads.example</a>'
         '<img src="https://old.example/a.jpg">'
     )
+
+
+@pytest.mark.parametrize("written", [
+    "9999-12-31T23:59:59-23:59",  # the year 10000 in UTC
+    "0001-01-01T00:00:00+14:00",  # the year 0 in UTC
+    "Fri, 31 Dec 9999 23:00:00 -0500",
+])
+def test_an_item_dated_past_what_a_date_can_hold_is_skipped_saying_so(written: str) -> None:
+    (item,) = parse_feed(rss_item(f"<pubDate>{written}</pubDate>"), WARSAW).items
+    assert isinstance(item, Skipped)
+    assert (item.where, item.title) == ("entry 1", "One")
+    assert item.reason == f"published: date out of range: {written!r}"
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#55296;", "&#xDFFF;"])
+def test_a_character_reference_to_half_a_surrogate_pair_is_refused_naming_the_line(
+    reference: str,
+) -> None:
+    data = rss_item(f"<description>before\n{reference} after</description>")
+    with pytest.raises(ImportFormatError) as caught:
+        parse_feed(data, WARSAW)
+    assert caught.value.where == "line 2"
+    assert caught.value.problem == "not well-formed XML: reference to invalid character number"
+
+
+def test_a_surrogate_reference_in_a_utf_16_feed_is_refused_naming_its_line() -> None:
+    data = rss_item("<description>a\n\n&#xD800;</description>").decode().encode("utf-16")
+    with pytest.raises(ImportFormatError) as caught:
+        parse_feed(data, WARSAW)
+    assert str(caught.value) == "line 3: not well-formed XML: reference to invalid character number"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("declared", ["", ' encoding="UTF-16"', " encoding='utf-8'"])
+def test_a_feed_in_utf_16_or_32_with_its_byte_order_mark_is_read(encoding: str,
+                                                                  declared: str) -> None:
+    text = rss_item("<description>Café ☕ 田中</description>").decode()
+    text = "\ufeff" + text.replace("<?xml version=\"1.0\"?>", f"<?xml version=\"1.0\"{declared}?>")
+    for content_type in ("", "application/rss+xml; charset=utf-16"):
+        (item,) = parse_feed(text.encode(encoding), WARSAW, content_type=content_type).items
+        assert post(item).content_html == "Café ☕ 田中"
+
+
+def test_a_json_feed_in_utf_16_with_its_byte_order_mark_is_read() -> None:
+    data = (FIXTURES / "feed.json").read_text("utf-8")
+    assert parse_feed(("\ufeff" + data).encode("utf-16"), WARSAW).items == parse("feed.json").items
+
+
+def test_bytes_that_are_not_what_their_byte_order_mark_says_are_refused_saying_so() -> None:
+    data = b"\xff\xfe<\x00r\x00" + b"\x00\xd8"  # a high surrogate with no low one after it
+    with pytest.raises(ImportFormatError) as caught:
+        parse_feed(data, WARSAW)
+    assert str(caught.value) == ("document: not UTF-16, as its byte order mark says:"
+                                 " unexpected end of data at byte 6")
+
+
+@pytest.mark.parametrize("link", ["http://[87]/x", "http://[1.2.3.4]/x", "http://[::1/x"])
+def test_an_item_linking_to_a_url_no_parser_reads_keeps_it_as_its_id_without_a_slug(
+    link: str,
+) -> None:
+    rss = (f"<rss version='2.0'><channel><title>T</title><item><title>One</title>"
+           f"<link>{link}</link></item></channel></rss>").encode()
+    json_feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "T",
+                            "items": [{"title": "One", "content_html": "x", "url": link}]})
+    for data, base_url in ((rss, ""), (json_feed.encode(), ""),
+                           (json_feed.encode(), "https://old.example/feed")):
+        (item,) = parse_feed(data, WARSAW, base_url).items
+        assert (post(item).entry_id, post(item).slug) == (link, None)
+    # Made absolute against the page's URL, feedparser drops it: no id then.
+    (item,) = parse_feed(rss, WARSAW, "https://old.example/feed").items
+    assert item == Skipped("entry 1", "no id and no link", "One")
+
+
+def test_a_feed_whose_declared_encoding_holds_a_nul_is_refused_naming_line_1() -> None:
+    data = rss_item("<description>x</description>").replace(
+        b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="utf\x00-8"?>')
+    with pytest.raises(ImportFormatError) as caught:
+        parse_feed(data, WARSAW)
+    assert caught.value.where == "line 1"
+    assert caught.value.problem.startswith("not well-formed XML: ")

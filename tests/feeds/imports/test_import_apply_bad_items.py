@@ -13,7 +13,16 @@ from feeds.imports.items import ImportFormatError
 from server.importing import file_source, run_import
 from server.jobs import IMPORT_HOLD
 from tests.feeds.imports.conftest import ATOM, FIXTURES, Blog, entries
-from tests.feeds.imports.exports import BLOG, HEAD, alternate, exported, takeout_post, visible
+from tests.feeds.imports.exports import (
+    BLOG,
+    HEAD,
+    alternate,
+    exported,
+    takeout_post,
+    visible,
+    wxr_export,
+    wxr_post,
+)
 
 
 async def test_one_bad_item_is_reported_and_the_others_are_stored(blog: Blog) -> None:
@@ -39,24 +48,6 @@ async def test_one_bad_item_is_reported_and_the_others_are_stored(blog: Blog) ->
     assert set(skipped) == {"Too long a label", "Good one, twice"}
     assert "labels[1]" in skipped["Too long a label"] and "200" in skipped["Too long a label"]
     assert skipped["Good one, twice"].startswith("not stored:")
-
-
-def wxr_export(*items: str) -> bytes:
-    """A small WordPress export around the given <item>s."""
-    return ("<?xml version='1.0' encoding='UTF-8'?>\n<rss version='2.0' "
-            "xmlns:content='http://purl.org/rss/1.0/modules/content/' "
-            "xmlns:dc='http://purl.org/dc/elements/1.1/' "
-            "xmlns:wp='http://wordpress.org/export/1.2/'>\n<channel><title>T</title>\n"
-            + "".join(items) + "</channel></rss>").encode()
-
-
-def wxr_post(n: int, title: str, gmt: str, *, modified: str = "", comments: str = "") -> str:
-    updated = f"<wp:post_modified_gmt>{modified}</wp:post_modified_gmt>" if modified else ""
-    return (f"<item><title>{title}</title><guid isPermaLink='false'>https://old.example/?p={n}"
-            f"</guid><content:encoded><![CDATA[<p>{title}.</p>]]></content:encoded>"
-            f"<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>{gmt}</wp:post_date_gmt>{updated}"
-            f"<wp:post_name>post-{n}</wp:post_name><wp:status>publish</wp:status>"
-            f"<wp:post_type>post</wp:post_type>{comments}</item>\n")
 
 
 def wxr_comment(n: int, author: str, text: str, gmt: str = "2023-06-01 10:00:00") -> str:

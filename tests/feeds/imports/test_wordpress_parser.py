@@ -451,3 +451,11 @@ def test_dates_wordpress_writes_for_none_are_no_note() -> None:
     dates = ("<wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt>"
              "<wp:post_date>2020-02-28 10:00:00</wp:post_date>")
     assert not [i for i in parse_wxr(wxr(item(dates=dates)), UTC) if isinstance(i, Note)]
+
+
+@pytest.mark.parametrize("link", ["http://[87]/2019/03/post/", "http://[::1/post/"])
+def test_a_post_whose_link_is_no_url_comes_in_with_its_p_id_as_its_only_old_url(
+    link: str,
+) -> None:
+    post = only_post(list(parse_wxr(wxr(item("7", link=link)), KATHMANDU)))
+    assert (post.title, post.old_paths) == ("Post 7", ("?p=7",))
