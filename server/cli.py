@@ -29,7 +29,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -42,28 +42,11 @@ from feeds.store import Store, open_store
 from server import cli_admin, cli_content, cli_push
 from server.access_log import FastAccessLogger
 from server.app import create_app
+from server.cli_usage import EXIT_ERROR, SyndicParser, usage_error
 from server.fastpath import FastSite
 from server.keys import FOLLOWER_FD
 from server.log_setup import configure_logging
 from server.workers import Followers, listening_sockets
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, its mistakes said in one line as every other error of syndic is (`syndic:
-    post edit: argument --status: invalid choice: ... (see syndic post edit --help)`), not
-    after the usage block; --help still prints the whole usage. The commands' parsers are
-    of this class too (add_subparsers makes them of the parser's own)."""
-
-    def error(self, message: str) -> NoReturn:
-        usage_error(self.prog, message)
-
-
-def usage_error(prog: str, message: str) -> NoReturn:
-    """Exit 2 with `syndic: COMMAND: MESSAGE (see PROG --help)` on stderr."""
-    command = prog.removeprefix("syndic").strip()
-    print(f"syndic: {command + ': ' if command else ''}{' '.join(message.split())} "
-          f"(see {prog} --help)", file=sys.stderr)
-    sys.exit(EXIT_ERROR)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
                         help="a TOML settings file (see config/default.toml)")
-    parser = _Parser(prog="syndic", description="A feed publisher.", parents=[common])
+    parser = SyndicParser(prog="syndic", description="A feed publisher.", parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help: str, into: Any = sub, site: bool = False,
@@ -370,7 +353,6 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 DEBUG_ENV = "SYNDIC_DEBUG"
-EXIT_ERROR = 2
 EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: distinct from argparse's and our own 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
