@@ -21,7 +21,7 @@ from feeds.models import (
     Site,
 )
 from feeds.posts import comment_title, post_url
-from feeds.query import feed_key_string, feed_path, feed_url, paging_starts
+from feeds.query import feed_key_string, feed_path, feed_url, is_standard, paging_starts
 from feeds.render.document import EntryDoc, FeedDoc
 
 
@@ -108,6 +108,20 @@ def author_keys(post: Post) -> set[str]:
     not yet stored has none; the store marks the feeds of the authors it links, in the
     write's transaction: feeds/store/writes.write_post_links)."""
     return {author_key(a.feed) for a in post.authors if a.feed}
+
+
+def is_pushed(key: FeedKey) -> bool:
+    """Whether a change reaches this feed's WebSub subscribers: the feeds regeneration keeps
+    (touched_keys) are, the site feed in each projection and a label's, an author's and the
+    comment feeds in the site's own. The others (a label's full or summary projection, two
+    labels at once, a query's page) are rendered when asked and never stored, so nothing
+    would push them: they name no hub, and the hub refuses them as topics (WebSub §4: a
+    publisher advertises the hub for the topics it publishes through it)."""
+    if not is_standard(key):
+        return False
+    if key.kind is FeedKind.POSTS:
+        return True
+    return key.mode is None and (key.kind is not FeedKind.LABEL or len(key.labels) == 1)
 
 
 def _mode(site: Site, key: FeedKey) -> FeedMode:
@@ -226,7 +240,7 @@ def build_doc(
         language=site.language,
         author=Author(site.title, site.base_url + "/"),
         entries=entries,
-        hub_url=hub_for(site, ctx),
+        hub_url=hub_for(site, ctx) if is_pushed(key) else None,
         paging=paging,
         total_results=total,
         start_index=q.start_index,

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from feeds.feedset import is_pushed
 from feeds.models import Artifact, FeedFormat, FeedKey, Site
 from feeds.publishing import Publisher, Regenerated
 from feeds.query import is_standard
@@ -320,7 +321,9 @@ class FeedService:
         self, site: Site, key: FeedKey, fmt: FeedFormat, now: datetime
     ) -> CachedFeed:
         [artifact] = await self.publisher.render_feed(site, key, now, (fmt,))
-        feed = self._cached(artifact)
+        # A feed no change pushes names no hub, in its Link header as in its body.
+        feed = make_cached(artifact, self.hubs(site.id) if is_pushed(key) else None,
+                           self.max_age)
         self.cache.put_variant(feed)
         if not is_standard(key):
             log.debug("rendered variant %s", feed.artifact.key)

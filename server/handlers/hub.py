@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from feeds.errors import FeedsError
+from feeds.feedset import is_pushed
 from feeds.label_moves import followed, label_segments, with_labels
 from feeds.models import Site, Topic
 from feeds.posts import label_name
@@ -57,6 +58,11 @@ def topic_for_url(request: web.Request, url: str) -> Topic:
         raise HubRequestError("hub.topic", "not a feed of this hub's sites") from None
     if not is_standard(key) or key.query.max_results != feeds.default_max_results:
         raise HubRequestError("hub.topic", "only whole feeds are pushed, not a query's page")
+    if not is_pushed(key):
+        # Rendered when asked and never stored, so no change would be pushed to it (and the
+        # feed names no hub): refused now rather than verified and never delivered (§5.1).
+        raise HubRequestError("hub.topic", "this feed is not pushed: subscribe to the feed "
+                              "in the site's own projection, with one label")
     return Topic(site.id, feed_key_string(key, feeds.default_max_results), fmt, url)
 
 

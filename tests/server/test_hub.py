@@ -181,6 +181,31 @@ async def test_a_bad_request_is_refused_at_once_naming_the_parameter(
     assert subscriber.verifications == []
 
 
+@pytest.mark.parametrize("path", ["/feeds/posts/summary/-/Garden",
+                                  "/feeds/posts/full/-/Garden",
+                                  "/feeds/posts/default/-/Garden/Frost"])
+async def test_a_feed_no_change_pushes_names_no_hub_and_is_refused_as_a_topic(
+    hub: Api, subscriber: Subscriber, path: str
+) -> None:
+    """A label's other projections and two labels at once are rendered when asked, never
+    stored, so nothing would push them: they name no hub, and a subscription is refused at
+    once, where it used to be verified and then never delivered."""
+    await hub.call("POST", "/api/posts", {"title": "Both", "content_html": "<p>x</p>",
+                                          "labels": ["Garden", "Frost"]}, expect=201)
+    resp = await hub.client.get(path)
+    assert resp.status == 200
+    assert 'rel="hub"' not in resp.headers.get("Link", "")
+    assert b'rel="hub"' not in await resp.read()
+    pushed = await hub.client.get("/feeds/posts/default/-/Garden")
+    assert 'rel="hub"' in pushed.headers["Link"] and b'rel="hub"' in await pushed.read()
+
+    status, reason = await subscribe(hub, subscriber, f"{BASE}{path}")
+    assert (status, reason.split(":")[0]) == (400, "hub.topic")
+    assert "not pushed" in reason
+    await _settle(hub)
+    assert subscriber.verifications == []
+
+
 @pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
 async def test_a_request_that_is_no_form_is_a_415_saying_to_send_a_form(
     hub: Api, subscriber: Subscriber, content_type: str | None,

@@ -103,14 +103,14 @@ async def test_a_renamed_labels_subscribers_take_the_new_url_and_get_its_feed(
 ) -> None:
     first = await labelled_post(hub, "Tagged", "old")
     topics = {"atom": label_url("old"), "rss": label_url("old", query="?alt=rss"),
-              "json": label_url("old", "summary", "?alt=json")}
+              "json": label_url("old", query="?alt=json")}
     for name, topic in topics.items():
         await subscribed(hub, subscriber.url(f"/callback?f={name}"), topic)
     hub.clock.advance(seconds=1000)
 
     await hub.patch("/api/labels/old", {"name": "new name"}, expect=200)
     moved = {"atom": label_url("new name"), "rss": label_url("new name", query="?alt=rss"),
-             "json": label_url("new name", "summary", "?alt=json")}
+             "json": label_url("new name", query="?alt=json")}
     for name, topic in moved.items():
         await subscriber.wait_for(lambda: bool(asked_for(subscriber, topic)))  # noqa: B023
         [asked] = asked_for(subscriber, topic)
