@@ -17,6 +17,7 @@ from dateutil import parser as date_parser
 from feeds.content import strip_xml_illegal
 from feeds.errors import InvalidInputError, InvalidParameterError
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
+from feeds.render.gdata_json import DEFAULT_CALLBACK, MAX_CALLBACK, valid_callback
 
 _FORMATS = {"atom": FeedFormat.ATOM, "rss": FeedFormat.RSS, "json": FeedFormat.JSON}
 _PARTIAL_DATE_DEFAULT = datetime(2000, 1, 1)
@@ -120,8 +121,13 @@ def _positive_int(params: Mapping[str, str], name: str, most: int, *, capped: bo
 
 def parse_format(params: Mapping[str, str]) -> FeedFormat:
     alt = params.get("alt", "atom").lower()
+    if alt == SCRIPT_ALT:  # the handler answers it (script_callback); anywhere else:
+        raise InvalidParameterError(
+            "alt", f"{SCRIPT_ALT} wraps the Atom feed for a <script>; name the feed here "
+            "(alt=atom)")
     if alt not in _FORMATS:
-        raise InvalidParameterError("alt", f"must be one of atom, rss, json; got {alt!r}")
+        raise InvalidParameterError(
+            "alt", f"must be one of atom, rss, json, json-in-script; got {alt!r}")
     return _FORMATS[alt]
 
 
@@ -287,6 +293,39 @@ def parse_feed_request(
             "alt", f"{path} is the {alias.value} feed: leave alt out or use "
             f"/feeds/posts/default?alt={fmt.value}; got {params['alt']!r}")
     return FeedKey(FeedKind.POSTS, query), alias
+
+
+SCRIPT_ALT = "json-in-script"
+
+
+def script_callback(params: Mapping[str, str]) -> str | None:
+    """Blogger's `alt=json-in-script` (feeds/render/gdata_json.py): the callback to wrap the
+    feed in, or None for any other alt. InvalidParameterError for a callback that is no
+    dotted JavaScript name."""
+    if params.get("alt", "").lower() != SCRIPT_ALT:
+        return None
+    callback = params.get("callback", DEFAULT_CALLBACK)
+    if not valid_callback(callback):
+        raise InvalidParameterError(
+            "callback", f"must be a JavaScript name such as showPosts or ns.widget.show "
+            f"(letters, digits, _ and $, dotted; at most {MAX_CALLBACK} characters); "
+            f"got {callback[:MAX_CALLBACK + 1]!r}")
+    return callback
+
+
+def parse_script_request(
+    path: str, params: Mapping[str, str], *, default_max: int, cap: int, tz: tzinfo
+) -> FeedKey:
+    """The feed an `alt=json-in-script` request wraps: the Atom feed of the same URL
+    (InvalidParameterError on /feed.rss and /feed.json, which name another format)."""
+    alias = FEED_ALIASES.get(path)
+    if alias is not None and alias is not FeedFormat.ATOM:
+        raise InvalidParameterError(
+            "alt", f"{path} is the {alias.value} feed; json-in-script is made from the Atom "
+            f"feed: use /feeds/posts/default?alt={SCRIPT_ALT}")
+    key, _ = parse_feed_request(path, {**params, "alt": FeedFormat.ATOM.value},
+                                default_max=default_max, cap=cap, tz=tz)
+    return key
 
 
 def parse_key_string(key: str, default_max: int, cap: int) -> FeedKey:

@@ -21,6 +21,7 @@ from feeds.render import FeedRenderer, compress, etag_for
 from feeds.render.document import FeedDoc
 from feeds.store import Store
 from server.feed_cache import CachedFeed, CacheKey, FeedCache, make_cached
+from server.script_feeds import ScriptFeeds
 
 log = logging.getLogger("syndic.feeds")
 COMPRESS_BATCH = 16
@@ -80,6 +81,8 @@ class FeedService:
         self.max_age = max_age
         self._inflight: dict[CacheKey, asyncio.Task[CachedFeed]] = {}
         self._zipper = zipper
+        self.scripts = ScriptFeeds(zipper, max_age)
+        """alt=json-in-script answers, made from the Atom feeds."""
         self.compress_after = compress_after
         """Seconds a new version waits, as the newest, before its compressed bodies are
         made (feeds.compress_after_seconds; a reader asking for them sooner gets them made

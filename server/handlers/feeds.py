@@ -11,9 +11,14 @@ from aiohttp import web
 
 from feeds.errors import NotFoundError
 from feeds.label_moves import followed
-from feeds.models import FeedKind, Site
+from feeds.models import FeedFormat, FeedKind, Site
 from feeds.posts import label_name
-from feeds.query import feed_key_string, parse_feed_request
+from feeds.query import (
+    feed_key_string,
+    parse_feed_request,
+    parse_script_request,
+    script_callback,
+)
 from server.feed_cache import CachedFeed, coded_headers
 from server.http_cache import codings_by_preference, http_date, select_representation
 from server.keys import CLOCK, FEEDS, SETTINGS, SITES, STORE
@@ -62,11 +67,16 @@ async def feed(request: web.Request) -> web.Response:
     app = request.app
     settings = app[SETTINGS].feeds
     site = app[SITES].for_host(request.host)
+    path, params = request.rel_url.raw_path, request.query
+    default_max, cap = settings.default_max_results, settings.max_results_cap
+    tz = ZoneInfo(site.timezone)
+    callback = script_callback(params)  # Blogger's alt=json-in-script
     try:
-        key, fmt = parse_feed_request(
-            request.rel_url.raw_path, request.query, default_max=settings.default_max_results,
-            cap=settings.max_results_cap, tz=ZoneInfo(site.timezone),
-        )
+        if callback is None:
+            key, fmt = parse_feed_request(path, params, default_max=default_max, cap=cap, tz=tz)
+        else:
+            key = parse_script_request(path, params, default_max=default_max, cap=cap, tz=tz)
+            fmt = FeedFormat.ATOM
     except LookupError:
         raise web.HTTPNotFound() from None
     key_string = feed_key_string(key, settings.default_max_results)
@@ -76,6 +86,8 @@ async def feed(request: web.Request) -> web.Response:
         if key.kind is FeedKind.LABEL:
             await _moved_label(request, site, key.labels)
         raise
-    if codings_by_preference(request.headers.get("Accept-Encoding"))[0] not in found.bodies:
+    if callback is not None:
+        found = await app[FEEDS].scripts.answer(found, callback)
+    elif codings_by_preference(request.headers.get("Accept-Encoding"))[0] not in found.bodies:
         found = await app[FEEDS].compressed(found)  # just regenerated: compressed now
     return respond(request, found)
