@@ -138,7 +138,14 @@ def parse_feed_query(
     max-results over the cap is capped (as Blogger does: the page asked for, shorter, with
     its itemsPerPage), a start-index past MAX_START_INDEX is refused (no page is there to
     clamp it to), anything malformed is an InvalidParameterError naming the parameter."""
-    max_results = _positive_int(params, "max-results", cap, capped=True) or min(default_max, cap)
+    raw_max = params.get("max-results", "")
+    if raw_max.isascii() and raw_max.isdigit() and not raw_max.strip("0"):
+        # Blogger answers max-results=0 with the counts alone (openSearch totalResults and
+        # no entry): what "N posts" and label-count widgets ask for.
+        max_results = 0
+    else:
+        max_results = (_positive_int(params, "max-results", cap, capped=True)
+                       or min(default_max, cap))
     start_index = _positive_int(params, "start-index", MAX_START_INDEX, capped=False) or 1
     dates = {
         name: parse_query_date(params[name], name, tz) for name in _DATE_PARAMS if name in params
@@ -229,7 +236,10 @@ def is_standard(key: FeedKey) -> bool:
 
 
 def paging_starts(start_index: int, per_page: int, total: int) -> dict[str, int]:
-    """RFC 5005 §3 paged feeds: the start-index of the first, previous, next and last pages."""
+    """RFC 5005 §3 paged feeds: the start-index of the first, previous, next and last pages
+    (none for a feed of counts only, max-results=0: it has no pages)."""
+    if per_page == 0:
+        return {}
     last = max(1, ((max(total, 1) - 1) // per_page) * per_page + 1)
     starts = {"first": 1, "last": last}
     if start_index > 1:

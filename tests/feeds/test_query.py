@@ -78,13 +78,28 @@ def test_paging_parameters_are_read() -> None:
 
 
 @pytest.mark.parametrize("name", ["max-results", "start-index"])
-@pytest.mark.parametrize("bad", ["abc", "0", "-1", "", "2.5", "1e3", "000",
+@pytest.mark.parametrize("bad", ["abc", "-1", "", "2.5", "1e3", "-0", "０",
                                  "１", "٣", "²", "1_0", " 7", "7 ", "-99999999999999999999"])
 def test_a_bad_number_is_refused_naming_the_parameter(name: str, bad: str) -> None:
     with pytest.raises(InvalidParameterError) as caught:
         query(**{name: bad})
     assert caught.value.field == name
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("zero", ["0", "000"])
+def test_a_start_index_of_zero_is_refused(zero: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        query(**{"start-index": zero})
+    assert caught.value.field == "start-index"
+
+
+@pytest.mark.parametrize("zero", ["0", "000"])
+def test_max_results_zero_asks_for_the_counts_alone_as_blogger_widgets_do(zero: str) -> None:
+    """A "N posts" widget asks /feeds/posts/summary?max-results=0 and reads totalResults."""
+    q = query(**{"max-results": zero})
+    assert q.max_results == 0
+    assert paging_starts(q.start_index, q.max_results, 120) == {}
 
 
 @pytest.mark.parametrize("name", ["published-min", "published-max", "updated-min", "updated-max"])

@@ -11,6 +11,7 @@ from typing import Any
 
 import feedparser
 
+from tests.atom_rules import assert_atom_valid
 from tests.server.conftest import Client
 
 PREFIX = b"// API callback\n"
@@ -106,3 +107,29 @@ async def test_alt_json_stays_json_feed(demo: Client) -> None:
 async def test_an_unknown_label_is_a_404_as_in_atom(demo: Client) -> None:
     resp = await demo.get("/feeds/posts/default/-/no-such-label?alt=json-in-script")
     assert resp.status == 404
+
+
+async def test_a_post_count_widget_asks_for_no_entries_and_reads_the_total(
+    demo: Client,
+) -> None:
+    """Label clouds and "N posts" widgets ask max-results=0: the counts, no entry."""
+    atom = await (await demo.get("/feeds/posts/default?max-results=500")).read()
+    total = len(feedparser.parse(atom).entries)
+    doc, _ = await _called(
+        demo, "/feeds/posts/summary?alt=json-in-script&max-results=0&callback=count", "count")
+    assert "entry" not in doc["feed"]
+    assert doc["feed"]["openSearch$totalResults"]["$t"] == str(total)
+    assert doc["feed"]["openSearch$itemsPerPage"]["$t"] == "0"
+
+    for alt in ("", "&alt=rss", "&alt=json"):
+        resp = await demo.get(f"/feeds/posts/default/-/travel?max-results=0{alt}")
+        assert resp.status == 200, alt
+        body = await resp.read()
+        if alt == "&alt=json":
+            assert json.loads(body)["items"] == []
+            continue
+        parsed = feedparser.parse(body)
+        assert parsed.bozo == 0 and parsed.entries == []
+        assert int(parsed.feed.opensearch_totalresults) > 0
+        if not alt:
+            assert_atom_valid(body)
