@@ -117,7 +117,7 @@ def is_pushed(key: FeedKey) -> bool:
     labels at once, a query's page) are rendered when asked and never stored, so nothing
     would push them: they name no hub, and the hub refuses them as topics (WebSub §4: a
     publisher advertises the hub for the topics it publishes through it)."""
-    if not is_standard(key):
+    if not is_standard(key) or key.kind is FeedKind.ENTRY:
         return False
     if key.kind is FeedKind.POSTS:
         return True
@@ -245,6 +245,7 @@ def build_doc(
         total_results=total,
         start_index=q.start_index,
         items_per_page=q.max_results,
+        entry_document=key.kind is FeedKind.ENTRY,
     )
 
 

@@ -46,6 +46,9 @@ class FeedKind(StrEnum):
     AUTHOR = "author"
     COMMENTS = "comments"
     POST_COMMENTS = "post-comments"
+    ENTRY = "entry"
+    """One post, as Blogger answers /feeds/posts/default/POSTID: in Atom an entry document
+    (RFC 4287 §4.1.2), in RSS and JSON Feed a feed of that one item."""
 
 
 class OrderBy(StrEnum):
@@ -58,6 +61,8 @@ CONTENT_TYPES: dict[FeedFormat, str] = {
     FeedFormat.RSS: "application/rss+xml; charset=utf-8",
     FeedFormat.JSON: "application/feed+json",
 }
+ENTRY_CONTENT_TYPE = "application/atom+xml; type=entry; charset=utf-8"
+"""An Atom Entry Document's (RFC 5023 §7.1: the type parameter tells it from a feed)."""
 
 
 @dataclass(frozen=True, slots=True)

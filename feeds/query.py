@@ -194,6 +194,8 @@ def feed_path(key: FeedKey) -> str:
         return f"/feeds/authors/{quote(key.author or '', safe='')}/{mode}"
     if key.kind is FeedKind.COMMENTS:
         return f"/feeds/comments/{mode}"
+    if key.kind is FeedKind.ENTRY:
+        return f"/feeds/posts/{mode}/{key.post_id}"
     return f"/feeds/{key.post_id}/comments/{mode}"
 
 
@@ -264,6 +266,8 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
             return FeedKey(FeedKind.POSTS, query, mode)
         if len(parts) >= 5 and parts[3] == "-" and all(parts[4:]):
             return FeedKey(FeedKind.LABEL, query, mode, labels=tuple(parts[4:]))
+        if len(parts) == 4 and (post_id := post_id_of(parts[3])):
+            return FeedKey(FeedKind.ENTRY, query, mode, post_id=post_id)
     elif parts[1] == "comments" and len(parts) == 3:
         return FeedKey(FeedKind.COMMENTS, query, parse_mode(parts[2]))
     elif parts[1] == "authors" and len(parts) == 4 and parts[2]:

@@ -48,6 +48,8 @@ class Selection:
             await self._check_names(site, key, now)
         names = {a.feed: a.name for p in page.posts for a in p.authors if a.feed}
         entries = entries_for_posts(site, key, page.posts, self.ctx)
+        if key.kind is FeedKind.ENTRY and not entries:  # no such post, or a query past it
+            raise NotFoundError("post", str(key.post_id))
         return entries, page.total, feed_title(site, key, names, None), None
 
     async def _check_names(self, site: Site, key: FeedKey, now: datetime) -> None:

@@ -85,14 +85,18 @@ def _check_links(container: Any) -> None:
         seen.add(combo)
 
 
-def _check_entries(root: Any) -> None:
+def _check_entry(entry: Any) -> None:
     """RFC 4287 §4.1.2: an entry without atom:content has an alternate link."""
+    _check_links(entry)
+    if entry.find("a:content", NS) is not None:
+        return
+    alternates = [link for link in entry.findall("a:link", NS) if _is_alternate(link)]
+    assert alternates, f"{_where(entry)} has neither content nor an alternate link"
+
+
+def _check_entries(root: Any) -> None:
     for entry in root.findall("a:entry", NS):
-        _check_links(entry)
-        if entry.find("a:content", NS) is not None:
-            continue
-        alternates = [link for link in entry.findall("a:link", NS) if _is_alternate(link)]
-        assert alternates, f"{_where(entry)} has neither content nor an alternate link"
+        _check_entry(entry)
 
 
 def assert_atom_valid(xml_bytes: bytes) -> None:
@@ -107,3 +111,18 @@ def assert_atom_valid(xml_bytes: bytes) -> None:
     _check_authors(root)
     _check_links(root)
     _check_entries(root)
+
+
+def assert_atom_entry_valid(xml_bytes: bytes) -> None:
+    """Fail unless `xml_bytes` is a valid Atom Entry Document (RFC 4287 §4.1.2): the
+    grammar, and an author of its own, as no feed's covers it."""
+    root = etree.fromstring(xml_bytes)
+    schema = _schema()
+    if not schema.validate(root):
+        raise AssertionError(f"not valid Atom (RFC 4287 grammar): {schema.error_log}")
+    assert root.tag == f"{{{ATOM}}}entry", f"root is {root.tag}, not atom:entry"
+    _check_dates(root)
+    _check_ids(root)
+    assert root.find("a:author", NS) is not None or root.find(
+        "a:source/a:author", NS) is not None, "an entry document's entry has no author"
+    _check_entry(root)

@@ -15,6 +15,7 @@ from collections import OrderedDict
 import brotli
 
 from feeds.models import FeedFormat
+from feeds.render.atom_entry import entry_document
 from feeds.render.document import EntryDoc, FeedDoc
 from feeds.render.feedgen_docs import add_entry, new_generator, serialise
 from feeds.render.jsonfeed import entry_json, head_json, render_json
@@ -50,7 +51,9 @@ def render_oneshot(doc: FeedDoc) -> bytes:
     fg = new_generator(doc.format, doc)
     for e in doc.entries:
         add_entry(fg, doc.format, e)
-    return serialise(fg, doc.format)
+    feed = serialise(fg, doc.format)
+    return entry_document(feed) if doc.entry_document and doc.format is FeedFormat.ATOM \
+        else feed
 
 
 FragmentKey = tuple[FeedFormat, EntryDoc, object, object]
@@ -96,7 +99,9 @@ class FeedRenderer:
             # One join: the document is copied once, not three times (prefix + ... + suffix).
             return b"".join([prefix, b",".join(fragments), suffix])
         prefix, suffix = self._head(doc)
-        return b"".join([prefix, *fragments, suffix])
+        feed = b"".join([prefix, *fragments, suffix])
+        return entry_document(feed) if doc.entry_document and doc.format is FeedFormat.ATOM \
+            else feed
 
     def _head(self, doc: FeedDoc) -> tuple[bytes, bytes]:
         whole = serialise(new_generator(doc.format, doc), doc.format)

@@ -73,5 +73,7 @@ class FeedDoc:
     total_results: int = 0
     start_index: int = 1
     items_per_page: int = 25
+    entry_document: bool = False
+    """Atom: the entry alone (RFC 4287 §4.1.2), not a feed of it (FeedKind.ENTRY)."""
     update_period: str = "hourly"
     update_frequency: int = 1

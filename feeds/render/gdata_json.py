@@ -114,14 +114,19 @@ def _blogger_links(entry: dict[str, Any]) -> None:
 
 
 def gdata_json(atom: bytes) -> bytes:
-    """The GData JSON of an Atom feed document, as UTF-8 bytes."""
+    """The GData JSON of an Atom feed or entry document (`feed` or `entry` at the top), as
+    UTF-8 bytes."""
     root = etree.fromstring(atom, parser=_PARSER)
-    feed = _object(root, root=True)
-    for link in feed.get("link", []):
-        link.setdefault("rel", "alternate")
-    for entry in feed.get("entry", []):
-        _blogger_links(entry)
-    text = json.dumps({"version": "1.0", "encoding": "UTF-8", "feed": feed},
+    top = _object(root, root=True)
+    name = str(etree.QName(root).localname)
+    if name == "entry":
+        _blogger_links(top)
+    else:
+        for link in top.get("link", []):
+            link.setdefault("rel", "alternate")
+        for entry in top.get("entry", []):
+            _blogger_links(entry)
+    text = json.dumps({"version": "1.0", "encoding": "UTF-8", name: top},
                       ensure_ascii=False, separators=(",", ":"))
     # U+2028 and U+2029 are legal in JSON but ended a string literal in JavaScript before
     # ES2019: escaped, the script parses in every browser.

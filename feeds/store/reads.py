@@ -50,6 +50,8 @@ def feed_post_ids(site_id: int, key: FeedKey, now: datetime) -> Select[Any]:
             .having(func.count(t.post_labels.c.label.distinct()) == len(set(key.labels)))
         )
         base = base.where(t.posts.c.id.in_(having))
+    elif key.kind is FeedKind.ENTRY:
+        base = base.where(t.posts.c.id == key.post_id)
     elif key.kind is FeedKind.AUTHOR:
         base = base.where(
             t.posts.c.id.in_(

@@ -12,6 +12,7 @@ import dateutil.parser._parser as dateutil_parser
 import pytest
 
 from feeds.errors import InvalidParameterError
+from feeds.feedset import is_pushed
 from feeds.models import FeedFormat, FeedKey, FeedKind, FeedMode, FeedQuery, OrderBy
 from feeds.query import (
     MAX_START_INDEX,
@@ -508,3 +509,15 @@ def test_paging_links_for_first_middle_last_and_empty_pages(
 )
 def test_names_become_slugs_people_can_type(name: str, slug: str) -> None:
     assert slugify(name) == slug
+
+
+def test_a_post_id_under_a_projection_is_that_post_alone_as_on_blogger() -> None:
+    """/feeds/posts/default/POSTID: one post (a featured-post widget's URL); never pushed."""
+    key = parse_feed_path("/feeds/posts/summary/7423180123", Q)
+    assert key == FeedKey(FeedKind.ENTRY, Q, FeedMode.SUMMARY, post_id=7423180123)
+    assert feed_key_string(key, 25) == "/feeds/posts/summary/7423180123"
+    assert not is_pushed(key)
+    for not_an_id in ("/feeds/posts/default/x", "/feeds/posts/default/0",
+                      "/feeds/posts/default/" + "9" * 20):
+        with pytest.raises(LookupError):
+            parse_feed_path(not_an_id, Q)

@@ -11,7 +11,7 @@ from typing import Any
 
 import feedparser
 
-from tests.atom_rules import assert_atom_valid
+from tests.atom_rules import assert_atom_entry_valid, assert_atom_valid
 from tests.server.conftest import Client
 
 PREFIX = b"// API callback\n"
@@ -133,3 +133,42 @@ async def test_a_post_count_widget_asks_for_no_entries_and_reads_the_total(
         assert int(parsed.feed.opensearch_totalresults) > 0
         if not alt:
             assert_atom_valid(body)
+
+
+async def test_a_featured_post_widget_loads_one_post_by_its_id(demo: Client) -> None:
+    """Blogger answers /feeds/posts/default/POSTID with that post alone: an Atom entry
+    document (RFC 4287 §4.1.2), and in the script form `json.entry`."""
+    site = feedparser.parse(await (await demo.get("/feeds/posts/default?max-results=1")).read())
+    [newest] = site.entries
+    # The post's id is in its comment feed's URL (the replies link).
+    replies = next(link.href for link in newest.links if link.rel == "replies")
+    post_id = replies.split("/feeds/", 1)[1].split("/", 1)[0]
+
+    resp = await demo.get(f"/feeds/posts/default/{post_id}")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "application/atom+xml; type=entry; charset=utf-8"
+    body = await resp.read()
+    assert body.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n<entry ")
+    assert_atom_entry_valid(body)
+    alone = feedparser.parse(body)
+    assert alone.bozo == 0
+    assert [e.id for e in alone.entries] == [newest.id]
+
+    doc, _ = await _called(demo, f"/feeds/posts/summary/{post_id}?alt=json-in-script&callback=f",
+                           "f")
+    entry = doc["entry"]
+    assert entry["id"]["$t"] == newest.id and "summary" in entry
+    assert [link["href"] for link in entry["link"] if link["rel"] == "alternate"] == [
+        newest.link]
+
+    for alt in ("rss", "json"):
+        resp = await demo.get(f"/feeds/posts/default/{post_id}?alt={alt}")
+        body = await resp.read()
+        items = json.loads(body)["items"] if alt == "json" else feedparser.parse(body).entries
+        assert len(items) == 1, alt
+
+
+async def test_a_post_that_is_not_there_is_a_404(demo: Client) -> None:
+    for url in ("/feeds/posts/default/987654321", "/feeds/posts/default/1?start-index=2",
+                "/feeds/posts/default/1?published-max=2000-01-01"):
+        assert (await demo.get(url)).status == 404, url

@@ -164,7 +164,8 @@ async def test_an_unknown_label_author_or_post_is_a_404_with_a_short_body(demo: 
     "query, field",
     [
         ("max-results=abc", "max-results"),
-        ("max-results=0", "max-results"),
+        ("max-results=-1", "max-results"),
+        ("callback=a%3Bb&alt=json-in-script", "callback"),
         ("start-index=-3", "start-index"),
         ("published-min=yesterday-ish", "published-min"),
         ("updated-max=2026-13-45", "updated-max"),
