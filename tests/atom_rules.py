@@ -99,15 +99,22 @@ def _check_entries(root: Any) -> None:
         _check_entry(entry)
 
 
-def assert_atom_valid(xml_bytes: bytes) -> None:
-    """Fail with a readable message unless `xml_bytes` is a valid Atom feed document."""
+def _grammar_checked(xml_bytes: bytes, root_name: str) -> Any:
+    """The document's root, once it passes the grammar, has `root_name` at the top, and
+    has valid dates and ids."""
     root = etree.fromstring(xml_bytes)
     schema = _schema()
     if not schema.validate(root):
         raise AssertionError(f"not valid Atom (RFC 4287 grammar): {schema.error_log}")
-    assert root.tag == f"{{{ATOM}}}feed", f"root is {root.tag}, not atom:feed"
+    assert root.tag == f"{{{ATOM}}}{root_name}", f"root is {root.tag}, not atom:{root_name}"
     _check_dates(root)
     _check_ids(root)
+    return root
+
+
+def assert_atom_valid(xml_bytes: bytes) -> None:
+    """Fail with a readable message unless `xml_bytes` is a valid Atom feed document."""
+    root = _grammar_checked(xml_bytes, "feed")
     _check_authors(root)
     _check_links(root)
     _check_entries(root)
@@ -116,13 +123,7 @@ def assert_atom_valid(xml_bytes: bytes) -> None:
 def assert_atom_entry_valid(xml_bytes: bytes) -> None:
     """Fail unless `xml_bytes` is a valid Atom Entry Document (RFC 4287 §4.1.2): the
     grammar, and an author of its own, as no feed's covers it."""
-    root = etree.fromstring(xml_bytes)
-    schema = _schema()
-    if not schema.validate(root):
-        raise AssertionError(f"not valid Atom (RFC 4287 grammar): {schema.error_log}")
-    assert root.tag == f"{{{ATOM}}}entry", f"root is {root.tag}, not atom:entry"
-    _check_dates(root)
-    _check_ids(root)
+    root = _grammar_checked(xml_bytes, "entry")
     assert root.find("a:author", NS) is not None or root.find(
         "a:source/a:author", NS) is not None, "an entry document's entry has no author"
     _check_entry(root)
