@@ -181,6 +181,8 @@ def feed_path(key: FeedKey) -> str:
         return f"/feeds/authors/{quote(key.author or '', safe='')}/{mode}"
     if key.kind is FeedKind.COMMENTS:
         return f"/feeds/comments/{mode}"
+    if key.kind is FeedKind.PAGES:
+        return f"/feeds/pages/{mode}"
     return f"/feeds/{key.post_id}/comments/{mode}"
 
 
@@ -250,6 +252,8 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
             return FeedKey(FeedKind.LABEL, query, mode, labels=tuple(parts[4:]))
     elif parts[1] == "comments" and len(parts) == 3:
         return FeedKey(FeedKind.COMMENTS, query, parse_mode(parts[2]))
+    elif parts[1] == "pages" and len(parts) == 3:  # Blogger's pages feed
+        return FeedKey(FeedKind.PAGES, query, parse_mode(parts[2]))
     elif parts[1] == "authors" and len(parts) == 4 and parts[2]:
         return FeedKey(FeedKind.AUTHOR, query, parse_mode(parts[3]), author=parts[2])
     elif len(parts) == 4 and parts[2] == "comments" and (post_id := post_id_of(parts[1])):

@@ -314,6 +314,7 @@ def post_values(post: Post) -> dict[str, object]:
         "enclosures_json": enclosures_json(post.enclosures),
         "thumbnail": post.thumbnail,
         "version": post.version,
+        "kind": post.kind.value,
     }
 
 

@@ -298,7 +298,7 @@ def test_every_blogger_feed_url_shape_is_understood(path: str, expected: FeedKey
         "/feeds",
         "/feeds/posts",
         "/atom.xml",
-        "/feeds/pages/default",
+        "/feeds/pages/default/-/about",
         "/feeds/posts/default/garden",
         "/feeds/posts/default/-",
         "/feeds/posts/default/-/",
