@@ -279,6 +279,8 @@ def test_an_unknown_alt_is_refused_naming_it(bad: str) -> None:
         ("/feeds/posts/default/-/a%2Fb", FeedKey(FeedKind.LABEL, Q, labels=("a/b",))),
         ("/feeds/comments/default", FeedKey(FeedKind.COMMENTS, Q)),
         ("/feeds/comments/full", FeedKey(FeedKind.COMMENTS, Q, FeedMode.FULL)),
+        ("/feeds/pages/default", FeedKey(FeedKind.PAGES, Q)),
+        ("/feeds/pages/summary", FeedKey(FeedKind.PAGES, Q, FeedMode.SUMMARY)),
         ("/feeds/123/comments/default", FeedKey(FeedKind.POST_COMMENTS, Q, post_id=123)),
         ("/feeds/123/comments/summary",
          FeedKey(FeedKind.POST_COMMENTS, Q, FeedMode.SUMMARY, post_id=123)),
