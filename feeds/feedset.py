@@ -18,9 +18,10 @@ from feeds.models import (
     FeedMode,
     FeedQuery,
     Post,
+    PostKind,
     Site,
 )
-from feeds.posts import comment_title, post_url
+from feeds.posts import comment_title, link_of
 from feeds.query import feed_key_string, feed_path, feed_url, is_standard, paging_starts
 from feeds.render.document import EntryDoc, FeedDoc
 
@@ -67,9 +68,13 @@ def touched_keys(before: Post | None, after: Post | None, ctx: FeedContext) -> s
     for post in (before, after):
         if post is None:
             continue
-        keys.update(site_feed_keys(ctx.default_max))
-        keys.update(_label_key(lb, ctx.default_max) for lb in post.labels)
-        keys.update(author_keys(post))
+        if post.kind is PostKind.PAGE:
+            # A page is in no posts feed: only the pages feed (and, below, comment feeds).
+            keys.add(pages_key(ctx.default_max))
+        else:
+            keys.update(site_feed_keys(ctx.default_max))
+            keys.update(_label_key(lb, ctx.default_max) for lb in post.labels)
+            keys.update(author_keys(post))
         if before is not None or post.comment_count:
             # Comment entries carry their post's title and link.
             q = FeedQuery(max_results=ctx.default_max)
@@ -90,6 +95,14 @@ def site_feed_keys(default_max: int) -> frozenset[str]:
                      for mode in (None, FeedMode.FULL, FeedMode.SUMMARY))
 
 
+@lru_cache(maxsize=8)
+def pages_key(default_max: int) -> str:
+    """The pages feed (/feeds/pages/default): rendered and stored once a page is written
+    (touched_keys), rendered when asked for on a site that never had one."""
+    return feed_key_string(FeedKey(FeedKind.PAGES, FeedQuery(max_results=default_max)),
+                           default_max)
+
+
 @lru_cache(maxsize=4096)
 def _label_key(label: str, default_max: int) -> str:
     key = FeedKey(FeedKind.LABEL, FeedQuery(max_results=default_max), labels=(label,))
@@ -106,7 +119,9 @@ def author_key(slug: str) -> str:
 def author_keys(post: Post) -> set[str]:
     """The standard feeds of the post's authors: those the store linked them to (an author
     not yet stored has none; the store marks the feeds of the authors it links, in the
-    write's transaction: feeds/store/writes.write_post_links)."""
+    write's transaction: feeds/store/writes.write_post_links). A page is in none."""
+    if post.kind is PostKind.PAGE:
+        return set()
     return {author_key(a.feed) for a in post.authors if a.feed}
 
 
@@ -151,7 +166,7 @@ def _replies_urls(base_url: str, post_id: int, default_max: int) -> tuple[str, s
 
 
 def post_entry(site: Site, post: Post, mode: FeedMode, ctx: FeedContext) -> EntryDoc:
-    url = post_url(site, post.slug, post.published)
+    url = link_of(site, post)
     replies_atom, replies_rss = _replies_urls(site.base_url, post.id, ctx.default_max)
     return EntryDoc(
         entry_id=post.entry_id,
@@ -181,7 +196,7 @@ def comment_entry(site: Site, comment: Comment, post: Post, parent: str | None =
     it replies to); a reply to the post, or to a comment not shown, names the post. The
     commenter's email is never shown: it is for moderation (WordPress and Blogger keep it
     private too)."""
-    page = post_url(site, post.slug, post.published)
+    page = link_of(site, post)
     replied, where = (post.entry_id, page) if parent is None else (
         parent, f"{page}#comment-{comment.parent_id}")
     return EntryDoc(
@@ -206,6 +221,8 @@ def feed_title(site: Site, key: FeedKey, names: dict[str, str], post: Post | Non
         return f"{site.title}: posts by {names.get(key.author or '', key.author)}"
     if key.kind is FeedKind.COMMENTS:
         return f"{site.title}: comments"
+    if key.kind is FeedKind.PAGES:
+        return f"{site.title}: pages"
     if key.kind is FeedKind.POST_COMMENTS and post is not None:
         return f"Comments on {post.title}"
     return site.title

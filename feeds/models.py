@@ -19,6 +19,15 @@ class PostStatus(StrEnum):
 VISIBLE_STATUSES = (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
 
 
+class PostKind(StrEnum):
+    """A post, or a page: Blogger's and WordPress's pages ("About", "Contact") are stored as
+    posts are, but shown in no posts feed (site, label, author): only in the pages feed
+    (/feeds/pages/default, Blogger's), at /p/SLUG.html."""
+
+    POST = "post"
+    PAGE = "page"
+
+
 class CommentStatus(StrEnum):
     """Moderation: only approved comments appear in comment feeds and counts."""
 
@@ -49,6 +58,7 @@ class FeedKind(StrEnum):
     ENTRY = "entry"
     """One post, as Blogger answers /feeds/posts/default/POSTID: in Atom an entry document
     (RFC 4287 §4.1.2), in RSS and JSON Feed a feed of that one item."""
+    PAGES = "pages"
 
 
 class OrderBy(StrEnum):
@@ -126,6 +136,7 @@ class Post:
     created: datetime | None = field(default=None, compare=False)
     """When it was stored first (None: not read from the store). A draft whose `published`
     is still this instant was given no date: publishing it dates it then."""
+    kind: PostKind = PostKind.POST
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +169,7 @@ class PostDraft:
     enclosures: tuple[Enclosure, ...] = ()
     status: PostStatus = PostStatus.PUBLISHED
     entry_id: str | None = None
+    kind: PostKind = PostKind.POST
 
 
 @dataclass(frozen=True, slots=True)

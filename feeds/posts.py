@@ -19,7 +19,17 @@ from feeds.content import (
     summary_from_html,
 )
 from feeds.errors import InvalidPostError
-from feeds.models import Author, Comment, CommentDraft, Enclosure, Post, PostDraft, PostStatus, Site
+from feeds.models import (
+    Author,
+    Comment,
+    CommentDraft,
+    Enclosure,
+    Post,
+    PostDraft,
+    PostKind,
+    PostStatus,
+    Site,
+)
 from feeds.query import slugify
 
 MAX_LABEL = 200
@@ -41,9 +51,18 @@ short of datetime's range at either end, so every time zone can show them. A pos
 0001-01-01 UTC is year 0 in New York: its URL, its feeds and `post list` would overflow."""
 
 
-def post_url(site: Site, slug: str, published: datetime) -> str:
-    """Blogger's permalink shape, in the site's time zone: /YYYY/MM/slug.html."""
+def post_url(site: Site, slug: str, published: datetime, kind: PostKind = PostKind.POST
+             ) -> str:
+    """Blogger's permalink shapes: a post's /YYYY/MM/slug.html, in the site's time zone; a
+    page's /p/slug.html (Blogger's pages have no date in their URL)."""
+    if kind is PostKind.PAGE:
+        return f"{site.base_url}/p/{slug}.html"
     return _permalink(site.base_url, site.timezone, slug, published)
+
+
+def link_of(site: Site, post: Post) -> str:
+    """Where the post (or page) is shown: its entries' alternate link."""
+    return post_url(site, post.slug, post.published, post.kind)
 
 
 @lru_cache(maxsize=8192)
@@ -142,7 +161,7 @@ def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
             checked_date(moment, name)
     # Long slugs are cut: they are URL path segments and index keys on both engines.
     slug = slugify(draft.slug or title)[:MAX_SLUG].rstrip("-")
-    url = post_url(site, slug, draft.published)
+    url = post_url(site, slug, draft.published, draft.kind)
     content, thumbnail, links = sanitize_body(draft.content_html, url)
     summary = (
         clean_text(draft.summary)
@@ -184,6 +203,7 @@ def prepare_post_with_links(site: Site, draft: PostDraft, now: datetime,
         enclosures=_enclosures(draft.enclosures, url),
         thumbnail=thumbnail,
         version=existing.version + 1 if existing else 1,
+        kind=draft.kind,
     )
     return PreparedPost(post, links)
 

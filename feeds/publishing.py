@@ -37,8 +37,8 @@ from feeds.posts import (
     comment_author,
     comment_entry_id,
     deleted,
+    link_of,
     old_post_path,
-    post_url,
     prepare_comment,
     prepare_post,
 )
@@ -126,10 +126,9 @@ class Publisher:
             # publish_at it has, a slug given as the one it has): no new version, no new
             # `updated`, no feed marked.
             return before
-        old = post_url(site, before.slug, before.published)
+        old = link_of(site, before)
         aliases = {}
-        if before.status in VISIBLE_STATUSES and old != post_url(site, after.slug,
-                                                                 after.published):
+        if before.status in VISIBLE_STATUSES and old != link_of(site, after):
             # Its old URL answers 301 to the one it has now (server/handlers/pages.post_page),
             # through every later change too: the alias names the post, not a URL.
             aliases[old_post_path(old)] = after.entry_id

@@ -196,6 +196,8 @@ def feed_path(key: FeedKey) -> str:
         return f"/feeds/comments/{mode}"
     if key.kind is FeedKind.ENTRY:
         return f"/feeds/posts/{mode}/{key.post_id}"
+    if key.kind is FeedKind.PAGES:
+        return f"/feeds/pages/{mode}"
     return f"/feeds/{key.post_id}/comments/{mode}"
 
 
@@ -270,6 +272,11 @@ def parse_feed_path(path: str, query: FeedQuery) -> FeedKey:
             return FeedKey(FeedKind.ENTRY, query, mode, post_id=post_id)
     elif parts[1] == "comments" and len(parts) == 3:
         return FeedKey(FeedKind.COMMENTS, query, parse_mode(parts[2]))
+    elif parts[1] == "pages" and len(parts) == 3:  # Blogger's pages feed
+        return FeedKey(FeedKind.PAGES, query, parse_mode(parts[2]))
+    elif parts[1] == "pages" and len(parts) == 4 and (post_id := post_id_of(parts[3])):
+        # One page alone, as /feeds/posts/default/POSTID is one post (its canonical path).
+        return FeedKey(FeedKind.ENTRY, query, parse_mode(parts[2]), post_id=post_id)
     elif parts[1] == "authors" and len(parts) == 4 and parts[2]:
         return FeedKey(FeedKind.AUTHOR, query, parse_mode(parts[3]), author=parts[2])
     elif len(parts) == 4 and parts[2] == "comments" and (post_id := post_id_of(parts[1])):

@@ -9,7 +9,7 @@ from datetime import datetime
 from feeds.errors import NotFoundError
 from feeds.feedset import FeedContext, comment_entry, entries_for_posts, feed_title
 from feeds.models import FeedKey, FeedKind, FeedQuery, Post, Site
-from feeds.posts import post_url
+from feeds.posts import link_of
 from feeds.query import is_standard
 from feeds.render.document import EntryDoc
 from feeds.store import PostPage, Store
@@ -36,7 +36,7 @@ class Selection:
             cpage = await self.store.select_comments(site.id, key, now)
             entries = tuple(comment_entry(site, c, p, cpage.parents.get(c.parent_id or 0))
                             for c, p in cpage.comments)
-            home = post_url(site, post.slug, post.published) if post else None
+            home = link_of(site, post) if post else None
             return entries, cpage.total, feed_title(site, key, {}, post), home
         projection = replace(key, mode=None)
         page = None if pages is None else pages.get(projection)

@@ -17,6 +17,7 @@ from feeds.models import (
     Enclosure,
     Post,
     PostDraft,
+    PostKind,
     PostStatus,
     Site,
 )
@@ -122,6 +123,7 @@ def post_draft(body: dict[str, Any], site: Site, now: datetime, before: Post | N
             before.enclosures if before else ()),
         status=status,
         entry_id=body.get("entry_id"),
+        kind=PostKind(keep("kind", before.kind if before else PostKind.POST)),
     )
 
 

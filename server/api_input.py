@@ -19,6 +19,7 @@ from feeds.content import strip_xml_illegal
 from feeds.errors import InvalidInputError, NotFoundError
 from feeds.models import (
     CommentStatus,
+    PostKind,
     PostStatus,
     Site,
 )
@@ -284,8 +285,8 @@ def site_of(request: web.Request) -> Site:
     raise NotFoundError("site", ref)
 
 
-def enum_param(request: web.Request, name: str, enum: type[PostStatus] | type[CommentStatus]
-               ) -> Any:
+def enum_param(request: web.Request, name: str,
+               enum: type[PostStatus] | type[CommentStatus] | type[PostKind]) -> Any:
     raw = query_value(request, name)
     if raw is None:
         return None

@@ -47,6 +47,9 @@ ENCLOSURE = obj({"url": {**HTTP_URL, "minLength": 1},
                   "length": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
                  ("url",))
 POST_STATUS = {"type": "string", "enum": ["draft", "scheduled", "published"]}
+POST_KIND = {"type": "string", "enum": ["post", "page"], "description": (
+    "`page`: a page (\"About\"), at /p/SLUG.html and in the pages feed "
+    "(/feeds/pages/default), in no posts feed (site, label, author); default `post`")}
 COMMENT_STATUS = {"type": "string", "enum": ["pending", "approved", "spam"]}
 DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "gone", "superseded")
 LABELS = {"type": "array", "maxItems": 100,
@@ -72,6 +75,7 @@ _POST_FIELDS: dict[str, Any] = {
     "updated": NDATE,
     "publish_at": PUBLISH_AT,
     "status": POST_STATUS,
+    "kind": POST_KIND,
 }
 PORT = PORT_PATTERN  # a TCP port, 0-65535, for patterns
 _SITE_FIELDS: dict[str, Any] = {
@@ -137,7 +141,7 @@ SCHEMAS: dict[str, Any] = {
         "labels": STRS, "authors": {"type": "array", "items": POST_AUTHOR_OUT},
         "enclosures": {"type": "array", "items": out(
             {"url": STR, "type": STR, "length": COUNT})},
-        "thumbnail": NSTR, "comment_count": COUNT, "version": ID}),
+        "thumbnail": NSTR, "comment_count": COUNT, "version": ID, "kind": POST_KIND}),
     "CommentCreate": obj({"author": {"oneOf": [{"type": "string", "minLength": 1,
                                                  "maxLength": 200}, AUTHOR]},
                            "content_html": {"type": "string", "minLength": 1,

@@ -93,8 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     hdel.add_argument("--limit", type=int, default=50)
 
     post = group("post", "add, edit, list, show or remove posts")
-    add("add", "add or update posts from Markdown/HTML files with front matter", post,
-        True, True).add_argument("files", nargs="+", type=Path)
+    padd = add("add", "add or update posts from Markdown/HTML files with front matter", post,
+               True, True)
+    padd.add_argument("files", nargs="+", type=Path)
+    padd.add_argument("--page", action="store_true",
+                      help="as pages (/p/SLUG.html, /feeds/pages/default), in no posts feed")
     edit = add("edit", "change a post (by id, slug or entry id)", post, True, True)
     edit.add_argument("ref")
     for flag in ("title", "slug", "summary", "labels", "file"):

@@ -21,6 +21,7 @@ from feeds.models import (
     CommentStatus,
     Post,
     PostDraft,
+    PostKind,
     PostStatus,
     Site,
 )
@@ -96,6 +97,9 @@ async def post_add(settings: Settings, store: Store, args: argparse.Namespace) -
         # A file whose slug (or entry id) names a stored post changes that post: edit the
         # file, add it again.
         existing = await _existing(store, site.id, draft, path)
+        # --page makes pages; without it, a stored page stays one.
+        kind = PostKind.PAGE if args.page else existing.kind if existing else PostKind.POST
+        draft = replace(draft, kind=kind)
         try:
             if existing is None:
                 post = await publisher.add_post(site, draft, CLOCK.now())

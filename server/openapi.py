@@ -164,6 +164,8 @@ LABEL = _path_param("label", TEXT)
 IMPORT_ID = _path_param("import_id", {"type": "integer", "minimum": 1})
 POST_STATUS_Q = {"name": "status", "in": "query", "schema": {
     "type": "string", "enum": ["draft", "scheduled", "published", "deleted"]}}
+POST_KIND_Q = {"name": "kind", "in": "query", "description": "only posts, or only pages",
+               "schema": {"type": "string", "enum": ["post", "page"]}}
 COMMENT_STATUS_Q = {"name": "status", "in": "query", "schema": {
     "type": "string", "enum": ["pending", "approved", "spam"]}}
 
@@ -194,7 +196,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/posts": {
         "get": _op("list posts, newest first", "200", "Post", list_of=True,
                    params=[*_PAGE, POST_STATUS_Q,
-                           {"name": "label", "in": "query", "schema": TEXT}]),
+                           {"name": "label", "in": "query", "schema": TEXT}, POST_KIND_Q]),
         "post": {**_with_etag(_op("create a post (draft, scheduled or published)", "201",
                                   "Post", body="PostCreate", params=[_IDEM],
                                   location="/api/posts/{id}"), "201", None),

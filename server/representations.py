@@ -9,7 +9,7 @@ from typing import Any
 from feeds.feedset import author_key
 from feeds.imports.apply import ImportReport
 from feeds.models import Author, Comment, Delivery, Post, PostStatus, Site, Subscription
-from feeds.posts import post_url
+from feeds.posts import link_of
 from feeds.store import ApiToken, ImportRun
 
 
@@ -40,7 +40,7 @@ def site_json(site: Site) -> dict[str, Any]:
 def post_json(site: Site, post: Post) -> dict[str, Any]:
     return {
         "id": post.id, "entry_id": post.entry_id, "slug": post.slug,
-        "url": post_url(site, post.slug, post.published), "title": post.title,
+        "kind": post.kind.value, "url": link_of(site, post), "title": post.title,
         "summary": post.summary, "content_html": post.content_html,
         "status": post.status.value, "published": iso(post.published),
         "updated": iso(post.updated),

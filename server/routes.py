@@ -38,6 +38,8 @@ ROUTES: list[web.RouteDef] = [
     # /feeds/authors/AUTHOR-SLUG/default.
     web.get("/feeds/{tail:.+}", feeds.feed),
     web.get(r"/{year:\d{4}}/{month:\d{2}}/{slug}.html", pages.post_page),
+    # A page's URL, Blogger's: /p/SLUG.html.
+    web.get(r"/p/{slug}.html", pages.page_page),
     # Blogger's first feed URLs: 301 to /feeds/posts/default (server/handlers/legacy.py).
     *(web.get(path, legacy.blogger) for path in legacy.BLOGGER_FEEDS),
     # syndic's own WebSub hub (W3C WebSub §5): subscription requests.

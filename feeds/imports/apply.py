@@ -54,7 +54,7 @@ from feeds.imports.prepare import Prepared, Preparer, prepare_many, why_not
 from feeds.imports.reader import BatchReader, ThreadReader
 from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC, embeds_linked
 from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
-from feeds.models import Post, PostDraft, PostStatus, Site
+from feeds.models import Post, PostDraft, PostKind, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_post
 from feeds.store import Store
 
@@ -66,9 +66,9 @@ which a silent run holds its site no longer (server/jobs.IMPORT_HOLD)."""
 
 def _same(a: Post, b: Post) -> bool:
     return (a.title, a.summary, a.content_html, a.status, a.published, a.updated, a.labels,
-            a.authors, a.enclosures, a.slug) == (
+            a.authors, a.enclosures, a.slug, a.kind) == (
         b.title, b.summary, b.content_html, b.status, b.published, b.updated, b.labels,
-        b.authors, b.enclosures, b.slug)
+        b.authors, b.enclosures, b.slug, b.kind)
 
 
 @dataclass(slots=True)
@@ -110,6 +110,8 @@ class Importer(CommentImports):
         """The posts of the last batches written, by id: their comments (which follow them
         in an export) need their labels and authors, without reading them back."""
         self._aliases: dict[str, str] = {}
+        self._kind_changed: dict[int, Post] = {}
+        """A post as stored, when the export changes its kind (by id): the feeds it leaves."""
         self.outcomes: dict[str, tuple[str, int]] = {}
         """source id -> (added, updated or unchanged; the post's id)."""
         self._beaten: datetime | None = None
@@ -225,6 +227,9 @@ class Importer(CommentImports):
                 done[n] = post
         prepared = await self._keep_syndic_changes(self._prepared(staged.todo, done), known)
         new, changed = await self._unique(prepared, known)
+        # A post the export now calls a page (or the other way) leaves the feeds it was in.
+        self._kind_changed.update({p.id: known[i.entry_id] for i, p in changed
+                                   if known[i.entry_id].kind is not p.kind})
         try:
             await self._write(new, changed)
         except (IntegrityError, DBAPIError):
@@ -282,7 +287,7 @@ class Importer(CommentImports):
             updated=item.updated or (before.updated if before else None) or published,
             slug=before.slug if before else item.slug, summary=item.summary,
             authors=item.authors, labels=item.labels, enclosures=item.enclosures,
-            status=item.status, entry_id=item.entry_id,
+            status=item.status, entry_id=item.entry_id, kind=PostKind(item.kind),
         )
 
     async def _unique(self, prepared: list[tuple[ImportedPost, Post]], known: dict[str, Post]
@@ -322,6 +327,8 @@ class Importer(CommentImports):
         keys: set[str] = set()
         for _, post in [*new, *changed]:
             keys |= touched_keys(None, post, self.ctx)
+            if (before := self._kind_changed.get(post.id)) is not None:
+                keys |= touched_keys(before, None, self.ctx)
         written = await self.store.write_batch(
             self.site.id, [p for _, p in new], [p for _, p in changed], [],
             keys - self._marked, self.now, self._marked)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feeds.content import clean_text
 from feeds.errors import InvalidInputError, NotFoundError, StaleWriteError
-from feeds.models import Comment, CommentStatus, Post, PostStatus, Site
+from feeds.models import Comment, CommentStatus, Post, PostKind, PostStatus, Site
 from feeds.posts import label_name
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
@@ -119,11 +119,14 @@ class Admin(StoreBase):
 
     async def page_posts(
         self, site_id: int, limit: int, offset: int, status: PostStatus | None = None,
-        label: str | None = None,
+        label: str | None = None, kind: PostKind | None = None,
     ) -> tuple[int, list[Post]]:
-        """A page of the site's posts, newest first; deleted ones only when asked for."""
+        """A page of the site's posts (`kind`: only posts, or only pages), newest first;
+        deleted ones only when asked for."""
         p = t.posts.c
         ids = select(p.id).where(p.site_id == site_id)
+        if kind is not None:
+            ids = ids.where(p.kind == kind.value)
         ids = ids.where(p.status == status.value) if status else ids.where(
             p.status != PostStatus.DELETED.value)
         if label is not None:  # as posts carry it: "été" typed either way (NFC)

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from feeds.errors import NotFoundError
-from feeds.models import Author, Comment, Post, PostStatus
+from feeds.models import Author, Comment, Post, PostKind, PostStatus
 from feeds.store import schema as t
 from feeds.store.authors import author_slug
 from feeds.store.engine import StoreBase
@@ -89,10 +89,13 @@ def post_digest(post: Post) -> str:
     """The digest of what an import compares and writes of a post. A scheduled post counts
     as published: its coming due (store.publish_due) is not a change made in syndic."""
     status = PostStatus.PUBLISHED if post.status is PostStatus.SCHEDULED else post.status
+    # A page's kind is in its digest, a post's is not: the digests recorded before revision
+    # 0013 (every row a post) still match, and a page made a post in syndic is its change.
+    page = [post.kind.value] if post.kind is PostKind.PAGE else []
     return _digest([
         post.title, post.summary, post.content_html, status.value, _utc(post.published),
         _utc(post.updated), list(post.labels), [[a.name, a.uri, a.email] for a in post.authors],
-        [[e.url, e.type, e.length] for e in post.enclosures], post.slug,
+        [[e.url, e.type, e.length] for e in post.enclosures], post.slug, *page,
     ])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal_column, select, union_all
 from sqlalchemy.engine import Connection
 
-from feeds.models import VISIBLE_STATUSES, Comment, FeedKey, FeedKind, OrderBy, Post
+from feeds.models import VISIBLE_STATUSES, Comment, FeedKey, FeedKind, OrderBy, Post, PostKind
 from feeds.store import schema as t
 from feeds.store.engine import StoreBase
 from feeds.store.rows import comment_from_row, post_from_row
@@ -38,10 +38,19 @@ def _visible(now: datetime) -> Any:
     return and_(t.posts.c.status.in_(VISIBLE), t.posts.c.published <= now)
 
 
+def _posts_only() -> Any:
+    # Pages (Blogger's and WordPress's "About", "Contact") are in no posts feed, and make
+    # no label's or author's feed: they are the pages feed's (FeedKind.PAGES).
+    return t.posts.c.kind == PostKind.POST.value
+
+
 def feed_post_ids(site_id: int, key: FeedKey, now: datetime) -> Select[Any]:
     """The ids of the posts a feed shows (its kind, labels, author; not yet its date
-    windows, order or page)."""
+    windows, order or page): pages for the pages feed, posts for every other."""
     base = select(t.posts.c.id).where(t.posts.c.site_id == site_id, _visible(now))
+    if key.kind is not FeedKind.ENTRY:  # one post alone is asked by its id, page or not
+        kind = PostKind.PAGE if key.kind is FeedKind.PAGES else PostKind.POST
+        base = base.where(t.posts.c.kind == kind.value)
     if key.kind is FeedKind.LABEL:
         having = (
             select(t.post_labels.c.post_id)
@@ -154,25 +163,25 @@ class Reads(StoreBase):
         return post
 
     async def labels(self, site_id: int, now: datetime) -> list[tuple[str, int]]:
-        """Every label of a visible post, with its post count, by name."""
+        """Every label of a visible post (not a page), with its post count, by name."""
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(t.post_labels.c.label, func.count())
                 .join(t.posts, t.posts.c.id == t.post_labels.c.post_id)
-                .where(t.posts.c.site_id == site_id, _visible(now))
+                .where(t.posts.c.site_id == site_id, _visible(now), _posts_only())
                 .group_by(t.post_labels.c.label)
                 .order_by(t.post_labels.c.label)
             )
             return [(r[0], r[1]) for r in rows]
 
     async def authors(self, site_id: int, now: datetime) -> list[tuple[str, str, int]]:
-        """(slug, name, post count) of every author of a visible post."""
+        """(slug, name, post count) of every author of a visible post (not a page)."""
         a = t.post_authors.c
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(a.slug, func.min(a.name), func.count(a.post_id.distinct()))
                 .join(t.posts, t.posts.c.id == a.post_id)
-                .where(t.posts.c.site_id == site_id, _visible(now))
+                .where(t.posts.c.site_id == site_id, _visible(now), _posts_only())
                 .group_by(a.slug)
                 .order_by(a.slug)
             )

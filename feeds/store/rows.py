@@ -6,7 +6,17 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from feeds.models import Author, Comment, CommentStatus, Enclosure, FeedMode, Post, PostStatus, Site
+from feeds.models import (
+    Author,
+    Comment,
+    CommentStatus,
+    Enclosure,
+    FeedMode,
+    Post,
+    PostKind,
+    PostStatus,
+    Site,
+)
 
 
 def site_from_row(row: Any) -> Site:
@@ -66,6 +76,7 @@ def post_from_row(
         comment_count=comment_count,
         version=row["version"],
         created=row.get("created"),
+        kind=PostKind(row.get("kind") or "post"),
     )
 
 

@@ -97,6 +97,9 @@ posts = Table(
     # no longer match was changed in syndic since, and a re-import leaves it alone. NULL: no
     # import wrote it (made in syndic, or imported before revision 0005).
     Column("import_digest", String(64), nullable=True),
+    # 'post' or 'page' (models.PostKind): pages are in no posts feed, only the pages feed
+    # (revision 0013; the rows before it are posts).
+    Column("kind", String(8), nullable=False, server_default="post"),
     UniqueConstraint("site_id", "entry_id", name="uq_posts_site_entry"),
     UniqueConstraint("site_id", "slug", name="uq_posts_site_slug"),
     sqlite_autoincrement=True,  # as sites

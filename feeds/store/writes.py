@@ -22,7 +22,7 @@ from feeds.errors import (
     StaleWriteError,
 )
 from feeds.feedset import author_key, author_keys
-from feeds.models import Comment, FeedMode, Post, PostStatus, Site
+from feeds.models import Comment, FeedMode, Post, PostKind, PostStatus, Site
 from feeds.query import post_id_of
 from feeds.sites import base_url_clash
 from feeds.store import schema as t
@@ -314,6 +314,7 @@ def post_values(post: Post) -> dict[str, object]:
         "enclosures_json": enclosures_json(post.enclosures),
         "thumbnail": post.thumbnail,
         "version": post.version,
+        "kind": post.kind.value,
     }
 
 
@@ -332,7 +333,10 @@ def write_post_links(
         conn.execute(delete(t.post_labels).where(t.post_labels.c.post_id.in_(ids)))
         gone = conn.execute(delete(t.post_authors).where(t.post_authors.c.post_id.in_(ids))
                             .returning(t.post_authors.c.post_id, t.post_authors.c.slug))
-        dirty.update((sites[r.post_id], author_key(r.slug)) for r in gone)
+        # A page is in no author's feed (the writer marks those of a post made a page).
+        pages = {p.id for p in replacing if p.kind is PostKind.PAGE}
+        dirty.update((sites[r.post_id], author_key(r.slug)) for r in gone
+                     if r.post_id not in pages)
     linked = link_authors(conn, [p for _, p in posts])
     dirty.update((p.site_id, k) for p in linked for k in author_keys(p))
     labels = [{"post_id": pid, "label": lb, "position": i}

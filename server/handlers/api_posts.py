@@ -13,7 +13,7 @@ from aiohttp import web
 from feeds.errors import ConflictError, FeedsError, InvalidInputError, InvalidPostError
 from feeds.imports.apply import Importer
 from feeds.imports.items import ImportedPost, ImportItem, Skipped
-from feeds.models import Post, PostDraft, PostStatus, Site
+from feeds.models import Post, PostDraft, PostKind, PostStatus, Site
 from feeds.posts import new_entry_id
 from feeds.query import slugify
 from feeds.store import Idempotency
@@ -91,7 +91,8 @@ async def listing(request: web.Request) -> web.Response:
     limit, offset = page(request)
     status = enum_param(request, "status", PostStatus)
     total, posts = await request.app[STORE].page_posts(
-        site.id, limit, offset, status, text_param(request, "label"))
+        site.id, limit, offset, status, text_param(request, "label"),
+        enum_param(request, "kind", PostKind))
     return json_response({"items": [post_json(site, p) for p in posts], "total": total,
                   "next": next_link(request, total, limit, offset)})
 
@@ -182,6 +183,7 @@ def _as_item(i: int, raw: Any, site: Site, now: Any, seen: set[str]) -> ImportIt
         published=draft.published if dated else None,
         updated=draft.updated, status=draft.status, slug=draft.slug, authors=draft.authors,
         labels=draft.labels, enclosures=draft.enclosures, where=where,
+        kind="page" if draft.kind is PostKind.PAGE else "post",
     )
 
 

@@ -21,7 +21,7 @@ from feeds.imports.legacy_urls import (
     wordpress_permalink,
 )
 from feeds.models import Site
-from feeds.posts import post_url
+from feeds.posts import link_of
 from server.keys import CLOCK, SITES, STORE
 
 
@@ -52,7 +52,7 @@ async def redirect_to_post(request: web.Request, site: Site, link: PostLink) -> 
         now = request.app[CLOCK].now()
         post = await request.app[STORE].visible_post(site.id, post_id, now)
         if post is not None:
-            location = post_url(site, post.slug, post.published) + link.fragment
+            location = link_of(site, post) + link.fragment
             raise web.HTTPMovedPermanently(location)
 
 

@@ -3,7 +3,7 @@ every feed, and a plain page per post so entry links resolve."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from xml.sax.saxutils import quoteattr
@@ -13,8 +13,17 @@ from aiohttp import web
 from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
 from feeds.imports.legacy_urls import post_id_of_target, wordpress_archive, wordpress_permalink
-from feeds.models import VISIBLE_STATUSES, FeedFormat, FeedKey, FeedKind, FeedQuery, Post, Site
-from feeds.posts import old_post_path, post_url
+from feeds.models import (
+    VISIBLE_STATUSES,
+    FeedFormat,
+    FeedKey,
+    FeedKind,
+    FeedQuery,
+    Post,
+    PostKind,
+    Site,
+)
+from feeds.posts import link_of, old_post_path
 from feeds.query import feed_url
 from feeds.render import etag_for
 from server.handlers.legacy import redirect_old_url, redirect_or_404, wordpress_site
@@ -71,6 +80,9 @@ async def _listed(request: web.Request, site: Site) -> list[Listed]:
             for label, _ in await store.labels(site.id, now)]
     out += [Listed(f"{site.title}: posts by {name}", FeedKey(FeedKind.AUTHOR, q, author=slug))
             for slug, name, _ in await store.authors(site.id, now)]
+    pages = FeedKey(FeedKind.PAGES, q)
+    if (await store.select_posts(site.id, replace(pages, query=FeedQuery(1)), now)).total:
+        out.append(Listed(f"{site.title}: pages", pages))  # a site with pages
     return out
 
 
@@ -153,20 +165,24 @@ async def _former_owner(request: web.Request, site: Site, by_slug: Post | None) 
         return None
 
 
-async def post_page(request: web.Request) -> web.Response:
-    """/YYYY/MM/slug.html: the post, so the links in feeds lead somewhere. A URL the post had
-    before its date or slug changed answers 301 to the one it has now: readers keep the
-    links they were given (WordPress does the same for an old slug)."""
-    site = request.app[SITES].for_host(request.host)
-    store, now = request.app[STORE], request.app[CLOCK].now()
-    slug = request.match_info["slug"]
+async def _by_slug(request: web.Request, site: Site, slug: str) -> Post | None:
     if strip_xml_illegal(slug) != slug:  # in no slug (and PostgreSQL's text takes no NUL)
         raise web.HTTPNotFound()
     try:
-        post: Post | None = await store.get_post(site.id, slug, by_id=False)
+        return await request.app[STORE].get_post(site.id, slug, by_id=False)
     except PostNotFoundError:
-        post = None
-    url = post_url(site, post.slug, post.published) if post else ""
+        return None
+
+
+async def post_page(request: web.Request) -> web.Response:
+    """/YYYY/MM/slug.html: the post, so the links in feeds lead somewhere. A URL the post had
+    before its date or slug changed answers 301 to the one it has now: readers keep the
+    links they were given (WordPress does the same for an old slug). A page's is /p/slug.html
+    (page_page): a post made a page answers 301 there from its post URL."""
+    site = request.app[SITES].for_host(request.host)
+    now = request.app[CLOCK].now()
+    post = await _by_slug(request, site, request.match_info["slug"])
+    url = link_of(site, post) if post else ""
     if post is None or not _shown(post, now) or not url.endswith(request.path):
         post = await _former_owner(request, site, post)
         if post is None or not _shown(post, now):
@@ -174,7 +190,29 @@ async def post_page(request: web.Request) -> web.Response:
             # is no post's URL here: WordPress dated it in the old blog's zone, or slugged
             # it otherwise.
             return await redirect_or_404(request)
-        raise web.HTTPMovedPermanently(post_url(site, post.slug, post.published))
+        raise web.HTTPMovedPermanently(link_of(site, post))
+    return await _article(request, site, post, now)
+
+
+async def page_page(request: web.Request) -> web.Response:
+    """/p/slug.html: a page (PostKind.PAGE), at Blogger's URL of its pages, on every site.
+    A page renamed (or a post made a page) answers 301 from its former URL; a path the old
+    blog had that is no page here (a page imported as a post by an older syndic) 301 to
+    where the import's record leads, or with the site's `wordpress_urls`, to what the old
+    blog's URL names (server/handlers/legacy.py)."""
+    site = request.app[SITES].for_host(request.host)
+    now = request.app[CLOCK].now()
+    post = await _by_slug(request, site, request.match_info["slug"])
+    if post is not None and post.kind is PostKind.PAGE and _shown(post, now):
+        return await _article(request, site, post, now)
+    owner = await _former_owner(request, site, None)
+    if owner is None or not _shown(owner, now) or link_of(site, owner).endswith(request.path):
+        return await redirect_or_404(request)
+    raise web.HTTPMovedPermanently(link_of(site, owner))
+
+
+async def _article(request: web.Request, site: Site, post: Post, now: datetime
+                   ) -> web.Response:
     page = (
         f'<!doctype html>\n<html lang="{escape(site.language)}"><head><meta charset="utf-8">\n'
         f"<title>{escape(post.title)} — {escape(site.title)}</title></head><body>\n"

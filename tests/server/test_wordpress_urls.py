@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from yarl import URL
 
-from feeds.posts import post_url
+from feeds.posts import link_of
 from feeds.render import FeedRenderer, InlineRenderer
 from feeds.store import open_store
 from server.app import create_app, ensure_sites, make_publisher
@@ -215,7 +215,7 @@ async def page_of(client: Client, ref: str) -> str:
     assert client.app is not None
     site = client.app[SITES].default
     post = await client.app[STORE].get_post(site.id, ref)
-    return post_url(site, post.slug, post.published)
+    return link_of(site, post)
 
 
 @pytest.mark.parametrize("old", [
