@@ -74,9 +74,9 @@ ROUTES: list[web.RouteDef] = [
     web.get("/api/subscriptions", api_push.subscriptions),
     web.get("/api/deliveries", api_push.deliveries),
     web.post("/api/regenerate", api_push.regenerate),
-    # Last: WordPress's feed URLs (/feed/, /category/X/feed/, ...) after a WordPress
-    # import; everything else that got this far is a 404. Not under /api/: an API path no
-    # route above matches (a trailing slash, /api/posts/) is a 404 for every method, not
-    # a 405 naming GET.
-    web.get(r"/{tail:(?!api(?:/|$)).+}", legacy.wordpress),
+    # Last: the old blog's URLs, WordPress's after a WordPress import (/feed/,
+    # /category/X/, /2023/05/, ...) and Blogger's (/search/label/X, /2023/05/); everything
+    # else that got this far is a 404. Not under /api/: an API path no route above matches
+    # (a trailing slash, /api/posts/) is a 404 for every method, not a 405 naming GET.
+    web.get(r"/{tail:(?!api(?:/|$)).+}", legacy.old_url),
 ]

@@ -60,6 +60,7 @@ _PATHS = [
 ]
 _NUMBER = re.compile(r"[0-9]+")
 _COMMENT_FEED = re.compile(r"^/feeds/([0-9]+)/comments/default$")
+_BLOGGER_COMMENT = re.compile(r"tag:blogger\.com,1999:blog-[0-9]+\.post-([0-9]+)")
 # The query forms of a post's page, and the alias key each names: ?p=ID (any post, pages
 # too: WordPress redirects it to the permalink), ?page_id=ID (a page).
 _PAGE_QUERIES = (("p", "p"), ("page_id", "page_id"))
@@ -144,8 +145,24 @@ class PostLink:
     fragment: str = ""
 
 
-def _label_feed(name: str) -> str:
+def label_feed(name: str) -> str:
     return f"{SITE_FEED}/-/{quote(name, safe='')}"
+
+
+def old_comment_anchor(post_entry_id: str, comment_entry_id: str) -> str | None:
+    """The fragment (without "#") that named an imported comment on the old blog's post
+    page, read from the entry id the import kept: WordPress's `comment-N` (N its
+    wp:comment_id; feeds/imports/wordpress.py makes the id `POST-GUID#comment-N`),
+    Blogger's `cN` (N the comment's numeric id: its entry id is
+    tag:blogger.com,1999:blog-B.post-N, and Blogger's pages anchor it `c` + N). None for a
+    comment made here (its entry id is tag:HOST,DATE:comment-...)."""
+    if m := _BLOGGER_COMMENT.fullmatch(comment_entry_id):
+        return f"c{m.group(1)}"
+    wordpress = post_entry_id + "#comment-"
+    number = comment_entry_id[len(wordpress):]
+    if comment_entry_id.startswith(wordpress) and _NUMBER.fullmatch(number):
+        return f"comment-{number}"
+    return None
 
 
 def _unaccented(char: str) -> str:
@@ -205,11 +222,11 @@ def alias_paths(item: LabelAlias | ImportedPost, post_id: int | None = None,
             if item.legacy_id:
                 out[f"author_id:{item.legacy_id}"] = feed  # ?author=ID&feed=rss2
             return out
-        out = {f"{item.kind}:{item.slug}": _label_feed(item.name)}
+        out = {f"{item.kind}:{item.slug}": label_feed(item.name)}
         if item.legacy_id and item.kind == "category":
-            out[f"cat:{item.legacy_id}"] = _label_feed(item.name)
+            out[f"cat:{item.legacy_id}"] = label_feed(item.name)
         if item.legacy_id and item.kind == "tag":
-            out[f"tag_ID:{item.legacy_id}"] = _label_feed(item.name)
+            out[f"tag_ID:{item.legacy_id}"] = label_feed(item.name)
         return out
     if post_id is None:
         return {}

@@ -12,7 +12,11 @@ from aiohttp import web
 
 from feeds.content import strip_xml_illegal
 from feeds.errors import PostNotFoundError
-from feeds.imports.legacy_urls import post_id_of_target, wordpress_archive, wordpress_permalink
+from feeds.imports.legacy_urls import (
+    old_comment_anchor,
+    post_id_of_target,
+    wordpress_permalink,
+)
 from feeds.models import (
     VISIBLE_STATUSES,
     FeedFormat,
@@ -26,7 +30,12 @@ from feeds.models import (
 from feeds.posts import link_of, old_post_path
 from feeds.query import feed_url
 from feeds.render import etag_for
-from server.handlers.legacy import redirect_old_url, redirect_or_404, wordpress_site
+from server.handlers.legacy import (
+    redirect_old_url,
+    redirect_or_404,
+    wordpress_home_query,
+    wordpress_site,
+)
 from server.http_cache import http_date, is_not_modified
 from server.keys import CLOCK, SETTINGS, SITES, STORE
 
@@ -36,11 +45,17 @@ _TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/
 
 async def _comments(request: web.Request, site: Site, post: Post, now: datetime) -> str:
     """The post's approved comments, oldest first, each at the #comment-ID its feed entry
-    links to (the newest 500, the most a comment feed's page holds)."""
+    links to (the newest 500, the most a comment feed's page holds), and an imported one
+    also at the anchor the old blog's links name (#comment-12, #c123: old_comment_anchor),
+    unless that is another comment's id here: its feed's links keep their comment."""
     key = FeedKey(FeedKind.POST_COMMENTS, FeedQuery(max_results=500), post_id=post.id)
     page = await request.app[STORE].select_comments(site.id, key, now)
+    ours = {f"comment-{c.id}" for c, _ in page.comments}
+    olds = {c.id: old_comment_anchor(post.entry_id, c.entry_id) for c, _ in page.comments}
     items = "".join(
-        f'<li id="comment-{c.id}"><p>{escape(c.author.name)}, <time datetime='
+        f'<li id="comment-{c.id}">'
+        + (f'<a id="{old}"></a>' if (old := olds[c.id]) and old not in ours else "")
+        + f"<p>{escape(c.author.name)}, <time datetime="
         f'"{c.published.isoformat()}">{c.published:%Y-%m-%d %H:%M} UTC</time></p>\n'
         f"{c.content_html}</li>\n" for c, _ in reversed(page.comments)
     )
@@ -93,10 +108,9 @@ def _url(request: web.Request, site: Site, key: FeedKey, fmt: FeedFormat) -> str
 async def index(request: web.Request) -> web.Response:
     if "feed" in request.query:  # WordPress's /?feed=rss2 and friends
         return await redirect_or_404(request, "/")
-    # /?p=ID, /?page_id=ID; /?cat=ID, /?tag=x, /?author=ID: when the site answers them.
-    if (wordpress_permalink("/", request.query).keys or wordpress_archive("/", request.query)
-            ) and (wordpress := await wordpress_site(request)) is not None:
-        await redirect_old_url(request, wordpress, "/")
+    # /?p=ID, /?cat=ID, /?m=202305, /?paged=2, /?s=x...: when the site answers them.
+    if wordpress_home_query(request.query) and (wordpress := await wordpress_site(request)):
+        return await redirect_old_url(request, wordpress, "/")
     site = request.app[SITES].for_host(request.host)
     listed = await _listed(request, site)
     head = "".join(

@@ -3,7 +3,8 @@ URLs to its feeds. Blogger makes a post's
 path unique within its month only: a blog with a monthly "Bilan du mois" has
 /2015/01/bilan-du-mois.html, /2015/02/bilan-du-mois.html... Here a slug is unique in the
 site, so the February post is `bilan-du-mois-2`; its old link must lead to it, not to the
-January post that kept the slug. Served by a running syndic (real HTTP on loopback), by
+January post that kept the slug. Its label pages (/search/label/NAME) and "Older posts"
+links (/search?updated-max=...) lead to the feed of the same posts. Served by a running syndic (real HTTP on loopback), by
 aiohttp alone and behind the fast path."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 from yarl import URL
 
@@ -83,3 +85,67 @@ async def test_bloggers_first_feed_urls_lead_to_the_site_feed(
     assert str(URL(resp.headers["Location"]).relative()) == feed
     followed = await client.get(feed)
     assert followed.status == 200 and "Bilan du mois" in await followed.text()
+
+
+def labelled(post_id: int, day: int, *labels: str) -> str:
+    """A May 2015 post with `labels`, published at 10:00 UTC on `day`."""
+    terms = "".join(f"<category term='{label}'/>" for label in labels)
+    return (f"<entry><id>{BLOG}.post-{post_id}</id><blogger:type>POST</blogger:type>"
+            f"<blogger:status>LIVE</blogger:status><title>Day {day}</title>"
+            f"<content type='html'>&lt;p&gt;Day {day}&lt;/p&gt;</content>"
+            f"<published>2015-05-{day:02d}T10:00:00Z</published>{terms}"
+            f"<blogger:filename>/2015/05/day-{day}.html</blogger:filename></entry>")
+
+
+async def travel_blog(serve: Serve, tmp_path: Path) -> Client:
+    export = tmp_path / "feed.atom"
+    export.write_bytes(takeout(labelled(6001, 1, "Travel"), labelled(6002, 2, "Cooking"),
+                               labelled(6003, 3, "Travel", "Road Trips"),
+                               labelled(6004, 4, "Travel")))
+    return await serve("blogger", export)
+
+
+def posts(*ids: int) -> set[str]:
+    return {f"{BLOG}.post-{i}" for i in ids}
+
+
+@pytest.mark.parametrize(("old", "feed", "shown"), [
+    ("/search/label/Travel", "/feeds/posts/default/-/Travel", posts(6001, 6003, 6004)),
+    ("/search/label/Travel?m=1", "/feeds/posts/default/-/Travel", posts(6001, 6003, 6004)),
+    ("/search/label/Road%20Trips", "/feeds/posts/default/-/Road%20Trips", posts(6003)),
+    # A label page's "Older posts": the label's posts published before the last one shown.
+    ("/search/label/Travel?updated-max=2015-05-04T10:00:00Z&max-results=1&start=1&by-date=false",
+     "/feeds/posts/default/-/Travel?published-max=2015-05-04T10:00:00Z&max-results=1",
+     posts(6003)),
+    # The blog's "Older posts" (an unescaped + is read as the offset it was).
+    ("/search?updated-max=2015-05-03T15:45:00+05:45&max-results=2",
+     "/feeds/posts/default?published-max=2015-05-03T10:00:00Z&max-results=2",
+     posts(6001, 6002)),
+    ("/search", "/feeds/posts/default", posts(6001, 6002, 6003, 6004)),
+])
+async def test_a_reader_following_a_blogger_list_page_gets_the_feed_of_its_posts(
+    serve: Serve, tmp_path: Path, old: str, feed: str, shown: set[str],
+) -> None:
+    """Blogger's label pages and "Older posts" links, in old posts and on other sites, lead
+    to the feed of the same posts: syndic's list of them (docs/publishing.md)."""
+    client = await travel_blog(serve, tmp_path)
+
+    resp = await client.get(old, allow_redirects=False)
+
+    assert resp.status == 301, old
+    assert URL(resp.headers["Location"]) == URL("http://blog.test" + feed)
+    followed = await client.get(URL(resp.headers["Location"]).path_qs)
+    assert followed.status == 200
+    body = await followed.read()
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert {e.id for e in parsed.entries} == shown
+
+
+async def test_an_older_posts_date_that_is_no_date_is_a_400_naming_it(
+    serve: Serve, tmp_path: Path,
+) -> None:
+    client = await travel_blog(serve, tmp_path)
+    resp = await client.get("/search?updated-max=yesterday", allow_redirects=False)
+    assert resp.status == 400
+    assert (await resp.json())["field"] == "updated-max"

@@ -44,10 +44,12 @@ def serving_imports(request: pytest.FixtureRequest,
                     make_settings: Callable[..., Any], clock: FakeClock, sqlite_url: str
                     ) -> Serve:
     """syndic serving a store an export was imported into (as `syndic import` does it), by
-    aiohttp alone or behind the fast path (request.param)."""
+    aiohttp alone or behind the fast path (request.param); `sections`: settings over the
+    tests' (site={"timezone": ...})."""
 
-    async def start(kind: ImportKind, export: Path, include_pages: bool = False) -> Client:
-        settings = make_settings()
+    async def start(kind: ImportKind, export: Path, include_pages: bool = False,
+                    **sections: dict[str, object]) -> Client:
+        settings = make_settings(**sections)
         store = await open_store(sqlite_url)
         try:
             site = (await ensure_sites(store, settings, clock))[0]

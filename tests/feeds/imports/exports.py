@@ -58,10 +58,21 @@ def wxr_export(*items: str) -> bytes:
             + "".join(items) + "</channel></rss>").encode()
 
 
-def wxr_post(n: int, title: str, gmt: str, *, modified: str = "", comments: str = "") -> str:
+def wxr_post(n: int, title: str, gmt: str, *, modified: str = "", comments: str = "",
+             link: str = "") -> str:
+    """A published post, `?p=N` its guid; `link`: its permalink on the old blog."""
     updated = f"<wp:post_modified_gmt>{modified}</wp:post_modified_gmt>" if modified else ""
-    return (f"<item><title>{title}</title><guid isPermaLink='false'>https://old.example/?p={n}"
-            f"</guid><content:encoded><![CDATA[<p>{title}.</p>]]></content:encoded>"
+    permalink = f"<link>{link}</link>" if link else ""
+    return (f"<item><title>{title}</title>{permalink}<guid isPermaLink='false'>"
+            f"https://old.example/?p={n}</guid><content:encoded><![CDATA[<p>{title}.</p>]]></content:encoded>"
             f"<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>{gmt}</wp:post_date_gmt>{updated}"
             f"<wp:post_name>post-{n}</wp:post_name><wp:status>publish</wp:status>"
             f"<wp:post_type>post</wp:post_type>{comments}</item>\n")
+
+
+def wxr_comment(n: int, author: str, text: str, gmt: str = "2023-06-01 10:00:00") -> str:
+    """An approved comment, wp:comment_id N."""
+    return (f"<wp:comment><wp:comment_id>{n}</wp:comment_id><wp:comment_author>{author}"
+            f"</wp:comment_author><wp:comment_date_gmt>{gmt}</wp:comment_date_gmt>"
+            f"<wp:comment_content><![CDATA[{text}]]></wp:comment_content>"
+            "<wp:comment_approved>1</wp:comment_approved></wp:comment>")

@@ -20,6 +20,7 @@ from tests.feeds.imports.exports import (
     exported,
     takeout_post,
     visible,
+    wxr_comment,
     wxr_export,
     wxr_post,
 )
@@ -48,13 +49,6 @@ async def test_one_bad_item_is_reported_and_the_others_are_stored(blog: Blog) ->
     assert set(skipped) == {"Too long a label", "Good one, twice"}
     assert "labels[1]" in skipped["Too long a label"] and "200" in skipped["Too long a label"]
     assert skipped["Good one, twice"].startswith("not stored:")
-
-
-def wxr_comment(n: int, author: str, text: str, gmt: str = "2023-06-01 10:00:00") -> str:
-    return (f"<wp:comment><wp:comment_id>{n}</wp:comment_id><wp:comment_author>{author}"
-            f"</wp:comment_author><wp:comment_date_gmt>{gmt}</wp:comment_date_gmt>"
-            f"<wp:comment_content><![CDATA[{text}]]></wp:comment_content>"
-            "<wp:comment_approved>1</wp:comment_approved></wp:comment>")
 
 
 @pytest.mark.parametrize("workers", [0, 2])
