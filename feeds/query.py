@@ -138,6 +138,12 @@ def parse_feed_query(
     max-results over the cap is capped (as Blogger does: the page asked for, shorter, with
     its itemsPerPage), a start-index past MAX_START_INDEX is refused (no page is there to
     clamp it to), anything malformed is an InvalidParameterError naming the parameter."""
+    if "q" in params:
+        # Blogger's full-text search. Ignored like a reader's own parameter, it would
+        # answer every post as if each matched; syndic has no search (docs/publishing.md).
+        raise InvalidParameterError(
+            "q", "this blog's feeds have no full-text search; leave q out for every post, "
+            "or use a label's feed (/feeds/posts/default/-/LABEL)")
     raw_max = params.get("max-results", "")
     if raw_max.isascii() and raw_max.isdigit() and not raw_max.strip("0"):
         # Blogger answers max-results=0 with the counts alone (openSearch totalResults and

@@ -88,6 +88,14 @@ def test_a_bad_number_is_refused_naming_the_parameter(name: str, bad: str) -> No
     assert isinstance(caught.value, ValueError)
 
 
+def test_a_search_is_refused_rather_than_answered_with_every_post() -> None:
+    """Blogger's q= asks for the posts matching a term; syndic has no search, and ignoring
+    q (as a reader's own parameters are) would answer every post as a match."""
+    with pytest.raises(InvalidParameterError) as caught:
+        query(q="tomatoes")
+    assert caught.value.field == "q"
+
+
 @pytest.mark.parametrize("zero", ["0", "000"])
 def test_a_start_index_of_zero_is_refused(zero: str) -> None:
     with pytest.raises(InvalidParameterError) as caught:
