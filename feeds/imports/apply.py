@@ -287,7 +287,8 @@ class Importer(CommentImports):
             updated=item.updated or (before.updated if before else None) or published,
             slug=before.slug if before else item.slug, summary=item.summary,
             authors=item.authors, labels=item.labels, enclosures=item.enclosures,
-            status=item.status, entry_id=item.entry_id, kind=PostKind(item.kind),
+            status=item.status, entry_id=item.entry_id,
+            kind=PostKind(item.kind) if item.kind else before.kind if before else PostKind.POST,
         )
 
     async def _unique(self, prepared: list[tuple[ImportedPost, Post]], known: dict[str, Post]

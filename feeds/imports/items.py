@@ -57,7 +57,8 @@ class ImportedPost:
     legacy_id: int | None = None
     """Blogger's numeric post id: it becomes the post's id, so /feeds/POSTID/comments/default
     answers as it did on Blogger."""
-    kind: Literal["post", "page"] = "post"
+    kind: Literal["post", "page"] | None = "post"
+    """None: a post stored already keeps its kind (an API bulk item that names none)."""
     old_paths: tuple[str, ...] = ()
     """Paths of the item on the old blog (e.g. WordPress's /2019/03/05/slug/), for
     redirects."""

@@ -183,7 +183,8 @@ def _as_item(i: int, raw: Any, site: Site, now: Any, seen: set[str]) -> ImportIt
         published=draft.published if dated else None,
         updated=draft.updated, status=draft.status, slug=draft.slug, authors=draft.authors,
         labels=draft.labels, enclosures=draft.enclosures, where=where,
-        kind="page" if draft.kind is PostKind.PAGE else "post",
+        # Sent without a kind, a page the request finds stored stays a page.
+        kind=None if "kind" not in raw else "page" if draft.kind is PostKind.PAGE else "post",
     )
 
 

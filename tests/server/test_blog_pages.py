@@ -129,6 +129,22 @@ async def test_a_page_made_through_the_api_stays_out_of_the_site_feed(api: Api) 
     await until(lambda: api.feed_titles("/feeds/pages/default"), lambda t: t == [])
 
 
+async def test_a_bulk_update_that_names_no_kind_keeps_a_page_a_page(api: Api) -> None:
+    """A bulk request sent again (its items update the posts by entry id) without `kind`
+    leaves each post what it is, as it leaves a post's date."""
+    first = await api.post("/api/posts/bulk", [
+        {"title": "About", "kind": "page", "entry_id": "tag:blog.test,2026:about"},
+        {"title": "Hello", "entry_id": "tag:blog.test,2026:hello"}], expect=200)
+    again = await api.post("/api/posts/bulk", [
+        {"title": "About us", "entry_id": "tag:blog.test,2026:about"},
+        {"title": "Hello again", "entry_id": "tag:blog.test,2026:hello"}], expect=200)
+    assert [r["outcome"] for r in again.json["results"]] == ["updated", "updated"]
+    page_id, post_id = (r["id"] for r in first.json["results"])
+    assert (await api.get(f"/api/posts/{page_id}")).json["kind"] == "page"
+    assert (await api.get(f"/api/posts/{post_id}")).json["kind"] == "post"
+    await until(lambda: api.feed_titles("/feeds/pages/default"), lambda t: t == ["About us"])
+
+
 def test_post_add_page_makes_a_page(syndic: Callable[..., Any], tmp_path: Path) -> None:
     about = tmp_path / "about.md"
     about.write_text("---\ntitle: About\n---\nWho we are.\n", encoding="utf-8")
