@@ -33,7 +33,7 @@ from server.api_drafts import comment_draft, post_draft
 from server.api_input import check
 from server.app import ensure_sites, make_publisher
 from server.clock import SystemClock
-from server.frontmatter import patch_from_file, read_post_file
+from server.frontmatter import patch_from_file, read_post_file_keys
 from server.handlers.api_conditional import change_current, first_then
 from server.representations import comment_json, post_json
 
@@ -91,14 +91,15 @@ def publisher_for(store: Store, settings: Settings) -> Publisher:
 async def post_add(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     site = await pick_site(store, settings, args.site)
     tz = ZoneInfo(site.timezone)
-    drafts = [(path, read_post_file(path, tz, CLOCK.now())) for path in args.files]
+    drafts = [(path, *read_post_file_keys(path, tz, CLOCK.now())) for path in args.files]
     publisher = publisher_for(store, settings)
-    for path, draft in drafts:
+    for path, draft, given in drafts:
         # A file whose slug (or entry id) names a stored post changes that post: edit the
         # file, add it again.
         existing = await _existing(store, site.id, draft, path)
-        # --page makes pages; without it, a stored page stays one.
-        kind = PostKind.PAGE if args.page else existing.kind if existing else PostKind.POST
+        # --page or `kind: page` makes pages; without either, a stored page stays one.
+        kind = (PostKind.PAGE if args.page else draft.kind if "kind" in given
+                else existing.kind if existing else PostKind.POST)
         draft = replace(draft, kind=kind)
         try:
             if existing is None:

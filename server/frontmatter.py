@@ -10,6 +10,7 @@
     summary: "optional"
     status: published | draft | scheduled
     id: "tag:example.org,2020:post-1"      # optional: keep an existing entry id
+    kind: post | page                      # a page: /p/SLUG.html, the pages feed only
     ---
 """
 
@@ -23,11 +24,11 @@ import markdown
 import yaml
 
 from feeds.errors import FeedsError, InvalidInputError
-from feeds.models import Author, Post, PostDraft, PostStatus
+from feeds.models import Author, Post, PostDraft, PostKind, PostStatus
 from server.api_dates import date_field
 
 KNOWN_KEYS = {"title", "slug", "labels", "authors", "published", "updated", "summary", "status",
-              "id"}
+              "id", "kind"}
 
 
 class PostFileError(FeedsError, ValueError):
@@ -194,6 +195,12 @@ def read_post_file(path: Path, tz: tzinfo, now: datetime) -> PostDraft:
     return _read(path, tz, now)[0]
 
 
+def read_post_file_keys(path: Path, tz: tzinfo, now: datetime) -> tuple[PostDraft, set[str]]:
+    """read_post_file, and the keys its front matter gives (what it leaves to the stored
+    post: `syndic post add` of a stored page without `kind` keeps it a page)."""
+    return _read(path, tz, now)
+
+
 def patch_from_file(path: Path, tz: tzinfo, before: Post) -> dict[str, Any]:
     """A post file as the body of a PATCH of `before` (`syndic post edit --file`): its
     content, and each field its front matter gives (a title, labels, a date, ...); what it
@@ -211,6 +218,8 @@ def patch_from_file(path: Path, tz: tzinfo, before: Post) -> dict[str, Any]:
         "updated": draft.updated.isoformat() if draft.updated else None,
     }  # fmt: skip
     body |= {name: value for name, value in fields.items() if name in given}
+    if "kind" in given:
+        body["kind"] = draft.kind.value
     if "status" in given and draft.status is PostStatus.SCHEDULED:
         body["publish_at"] = body.pop("published", draft.published.isoformat())
     elif "status" in given:
@@ -252,6 +261,9 @@ def _read(path: Path, tz: tzinfo, now: datetime, *, need_title: bool = True
             raise ValueError(status_value)
     except ValueError:
         raise PostFileError(path, "status", "must be published, draft or scheduled") from None
+    kind_value = meta.get("kind", PostKind.POST.value)
+    if kind_value not in (PostKind.POST.value, PostKind.PAGE.value):
+        raise PostFileError(path, "kind", "must be post or page")
     html = markdown.markdown(body, extensions=["extra"]) if path.suffix == ".md" else body
     published = _date(meta, "published", path, tz) or now
     return PostDraft(
@@ -265,4 +277,5 @@ def _read(path: Path, tz: tzinfo, now: datetime, *, need_title: bool = True
         labels=tuple(str(x) for x in labels),
         status=status,
         entry_id=_text(meta, "id", path),
+        kind=PostKind(kind_value),
     ), set(map(str, meta))

@@ -20,7 +20,7 @@ from config import SourceSettings
 from feeds.errors import FeedsError
 from feeds.imports.apply import Importer
 from feeds.imports.items import ImportedPost, ImportItem, Skipped
-from feeds.models import Site
+from feeds.models import PostKind, Site
 from feeds.posts import new_entry_id
 from feeds.query import slugify
 from feeds.store import SourceState
@@ -133,4 +133,4 @@ def folder_items(folder: Path, site: Site) -> Iterator[ImportItem]:
             content_html=draft.content_html, published=draft.published,
             updated=draft.updated, status=draft.status, slug=draft.slug or slug,
             summary=draft.summary, authors=draft.authors, labels=draft.labels,
-            where=path.name)
+            kind="page" if draft.kind is PostKind.PAGE else "post", where=path.name)

@@ -156,3 +156,24 @@ def test_post_add_page_makes_a_page(syndic: Callable[..., Any], tmp_path: Path) 
     # Added again without --page, it stays a page.
     again = json.loads(syndic("post", "add", str(about), "--json").out)
     assert again["kind"] == "page"
+
+
+def test_a_post_file_says_it_is_a_page_in_its_front_matter(
+    syndic: Callable[..., Any], tmp_path: Path,
+) -> None:
+    """`kind: page` in a file's front matter, as `--page` on the command line; an edit with
+    `kind: post` makes it a post again; another kind is one line naming the field."""
+    about = tmp_path / "about.md"
+    about.write_text("---\ntitle: About\nkind: page\n---\nWho we are.\n", encoding="utf-8")
+    made = json.loads(syndic("post", "add", str(about), "--json").out)
+    assert made["kind"] == "page" and made["url"].endswith("/p/about.html")
+
+    about.write_text("---\ntitle: About\nkind: post\n---\nWho we are.\n", encoding="utf-8")
+    edited = syndic("post", "edit", str(made["id"]), "--file", str(about), "--json")
+    assert edited.code == 0, edited.err
+    assert json.loads(edited.out)["kind"] == "post"
+
+    about.write_text("---\ntitle: About\nkind: note\n---\nx\n", encoding="utf-8")
+    refused = syndic("post", "add", str(about))
+    assert refused.code == 2 and "kind" in refused.err and "post or page" in refused.err
+    assert "Traceback" not in refused.err

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from config import SourceSettings
+from feeds.models import PostKind
 from server.app import create_app
 from server.clock import FakeClock
 from server.keys import STORE
@@ -97,3 +98,18 @@ async def test_a_folder_source_imports_its_files_once(
     assert total == 1 and again[0].version == posts[0].version  # nothing changed
     runs = await app[STORE].import_runs(1)
     assert runs[0].report["skipped"][0]["where"] == "broken.md"
+
+
+async def test_a_folders_file_that_says_kind_page_is_a_page(
+    make_settings: Callable[..., Any], clock: FakeClock,
+    aiohttp_client: Callable[..., Awaitable[Any]], tmp_path: Path,
+) -> None:
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "about.md").write_text("---\ntitle: About\nkind: page\n---\nWho.\n",
+                                     encoding="utf-8")
+    client = await _app(make_settings, clock, aiohttp_client,
+                        SourceSettings("notes", folder=str(folder), every_minutes=1))
+    await check_sources(client.app)
+    [about] = (await client.app[STORE].page_posts(1, 10, 0))[1]
+    assert about.kind is PostKind.PAGE
