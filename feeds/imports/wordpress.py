@@ -145,6 +145,8 @@ class _Wxr:
         self.excerpt = ""
         self.authors: dict[str, Author] = {}
         self.aliases: set[tuple[str, str]] = set()
+        self.categories: dict[str, tuple[str, str]] = {}
+        """Category nicename -> (its name, its parent's nicename or "")."""
         self.items = 0
         self.dates = Dates(tz)
         self.attachments: dict[str, Attachment] = {}
@@ -171,6 +173,10 @@ class _Wxr:
         name = elem.tag.rpartition("}")[2]
         f = {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in element_children(elem)}
         if name == "category":
+            slug = unquote(f.get("category_nicename", ""))
+            if slug:
+                self.categories[slug] = (html.unescape(f.get("cat_name", "")) or slug,
+                                         unquote(f.get("category_parent", "")))
             return self.alias("category", f.get("category_nicename", ""), f.get("cat_name", ""),
                               f.get("term_id"))  # fmt: skip
         if name == "tag":
@@ -191,6 +197,20 @@ class _Wxr:
             return []
         self.aliases.add((kind, slug))
         return [LabelAlias(kind, slug, html.unescape(name.strip()) or slug, term_id or None)]
+
+    def ancestors(self, nicename: str) -> list[str]:
+        """The names of a category's parent, its parent's, ...: WordPress's category archive
+        and feed show the posts of its child categories too, so a post in Garden >
+        Vegetables takes the Garden label, and the old /category/garden/feed/ (the Garden
+        label's feed here) keeps showing it. A loop in the parents ends the walk."""
+        out: list[str] = []
+        seen = {slug := unquote(nicename)}
+        while (parent := self.categories.get(slug, ("", ""))[1]) and parent not in seen:
+            seen.add(parent)
+            if parent in self.categories:
+                out.append(self.categories[parent][0])
+            slug = parent
+        return out
 
     def item(self, elem: Any, where: str) -> list[ImportItem]:
         wp = self.wp
@@ -242,6 +262,11 @@ class _Wxr:
                 labels.append(name)
             if (kind := _LABEL_KINDS[domain]) is not None:
                 out += self.alias(kind, term.get("nicename", ""), name, None)
+        for term in terms:
+            if _LABEL_KINDS.get(term.get("domain", "")) == "category":
+                for ancestor in self.ancestors(term.get("nicename", "")):
+                    if ancestor not in labels:
+                        labels.append(ancestor)
 
         paths = []  # percent-decoded, as a request's path is; "?p=ID" for the query form
         url = split(link)  # a link that is no URL gives no path

@@ -140,6 +140,28 @@ def test_categories_and_tags_become_labels_and_aliases() -> None:
     assert items[compost + 1] == found["102"]  # announced just before the post that uses it
 
 
+def _category(slug: str, name: str, parent: str = "") -> str:
+    return (f"<wp:category><wp:category_nicename>{slug}</wp:category_nicename>"
+            f"<wp:category_parent>{parent}</wp:category_parent>"
+            f"<wp:cat_name><![CDATA[{name}]]></wp:cat_name></wp:category>")
+
+
+def test_a_post_in_a_child_category_takes_its_parents_labels_too() -> None:
+    """WordPress's /category/garden/feed/ shows the posts of Garden's child categories: a
+    post only in Garden > Vegetables > Tomatoes takes the Garden and Vegetables labels, so
+    the old feeds (each the label's feed here) keep showing it."""
+    tomatoes = '<category domain="category" nicename="tomatoes"><![CDATA[Tomatoes]]></category>'
+    loop_a = '<category domain="category" nicename="a"><![CDATA[A]]></category>'
+    items = list(parse_wxr(wxr(
+        _category("garden", "Garden"), _category("vegetables", "Vegetables", "garden"),
+        _category("tomatoes", "Tomatoes", "vegetables"),
+        _category("a", "A", "b"), _category("b", "B", "a"),  # a loop the export has
+        item("1", extra=tomatoes), item("2", extra=loop_a)), UTC))
+    found = posts(items)
+    assert found["1"].labels == ("Tomatoes", "Vegetables", "Garden")
+    assert found["2"].labels == ("A", "B")
+
+
 def test_drafts_scheduled_and_private_posts_keep_their_status() -> None:
     found = posts(parse())
     assert found["101"].status is PostStatus.PUBLISHED
