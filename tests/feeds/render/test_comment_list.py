@@ -49,3 +49,14 @@ def test_replies_nest_in_the_comment_they_answer_and_names_are_escaped() -> None
     assert doc.xpath("//li[@id='comment-1']/a/@id") == ["comment-12"]
     assert doc.xpath("string(//li[@id='comment-1']/p)").startswith("Ann <b>&amp;</b>, ")
     assert comment_list_html([], ZoneInfo("UTC"), {}) == ""
+
+
+def test_a_chain_ten_thousand_deep_is_five_lists_deep() -> None:
+    chain = [Comment(id=i, post_id=1, site_id=1, entry_id=str(i), author=Author("R"),
+                     content_html=f"<p>{i}</p>", published=AT, updated=AT,
+                     parent_id=i - 1 if i > 1 else None) for i in range(1, 10_001)]
+    doc = lxml.html.fragment_fromstring(comment_list_html(chain, ZoneInfo("UTC"), {}))
+    items = doc.xpath("//li")
+    assert len(items) == 10_000 and items[-1].get("id") == "comment-10000"
+    assert [len(li.xpath("ancestor::ol")) for li in items[:7]] == [1, 2, 3, 4, 5, 5, 5]
+    assert max(len(li.xpath("ancestor::ol")) for li in items) == 5
