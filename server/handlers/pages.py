@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from xml.sax.saxutils import quoteattr
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ from feeds.models import (
 from feeds.posts import link_of, old_post_path
 from feeds.query import feed_url
 from feeds.render import etag_for
+from feeds.render.comment_list import comment_list_html
 from server.handlers.legacy import (
     redirect_old_url,
     redirect_or_404,
@@ -44,22 +46,19 @@ _TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/
 
 
 async def _comments(request: web.Request, site: Site, post: Post, now: datetime) -> str:
-    """The post's approved comments, oldest first, each at the #comment-ID its feed entry
-    links to (the newest 500, the most a comment feed's page holds), and an imported one
-    also at the anchor the old blog's links name (#comment-12, #c123: old_comment_anchor),
-    unless that is another comment's id here: its feed's links keep their comment."""
+    """The post's approved comments, threaded (a reply under the comment it answers), each
+    at the #comment-ID its feed entry links to (the newest 500, the most a comment feed's
+    page holds), dated on the site's clock, and an imported one also at the anchor the old
+    blog's links name (#comment-12, #c123: old_comment_anchor), unless that is another
+    comment's id here: its feed's links keep their comment."""
     key = FeedKey(FeedKind.POST_COMMENTS, FeedQuery(max_results=500), post_id=post.id)
     page = await request.app[STORE].select_comments(site.id, key, now)
-    ours = {f"comment-{c.id}" for c, _ in page.comments}
-    olds = {c.id: old_comment_anchor(post.entry_id, c.entry_id) for c, _ in page.comments}
-    items = "".join(
-        f'<li id="comment-{c.id}">'
-        + (f'<a id="{old}"></a>' if (old := olds[c.id]) and old not in ours else "")
-        + f"<p>{escape(c.author.name)}, <time datetime="
-        f'"{c.published.isoformat()}">{c.published:%Y-%m-%d %H:%M} UTC</time></p>\n'
-        f"{c.content_html}</li>\n" for c, _ in reversed(page.comments)
-    )
-    return f'<section id="comments"><h2>Comments</h2>\n<ol>\n{items}</ol></section>\n' \
+    comments = [c for c, _ in reversed(page.comments)]  # oldest first
+    ours = {f"comment-{c.id}" for c in comments}
+    olds = {c.id: old for c in comments
+            if (old := old_comment_anchor(post.entry_id, c.entry_id)) and old not in ours}
+    items = comment_list_html(comments, ZoneInfo(site.timezone), olds)
+    return f'<section id="comments"><h2>Comments</h2>\n{items}</section>\n' \
         if items else '<section id="comments"></section>\n'
 
 
