@@ -32,6 +32,7 @@ from feeds.posts import link_of, old_post_path
 from feeds.query import feed_url
 from feeds.render import etag_for
 from feeds.render.comment_list import comment_list_html
+from feeds.render.post_page import Link, post_page_html
 from server.handlers.legacy import (
     redirect_old_url,
     redirect_or_404,
@@ -226,11 +227,18 @@ async def page_page(request: web.Request) -> web.Response:
 
 async def _article(request: web.Request, site: Site, post: Post, now: datetime
                    ) -> web.Response:
-    page = (
-        f'<!doctype html>\n<html lang="{escape(site.language)}"><head><meta charset="utf-8">\n'
-        f"<title>{escape(post.title)} — {escape(site.title)}</title></head><body>\n"
-        f"<article><h1>{escape(post.title)}</h1>\n{post.content_html}\n</article>\n"
-        f"{await _comments(request, site, post, now)}"
-        f'<p><a href="/">{escape(site.title)}</a></p>\n</body></html>\n'
-    )
+    q = FeedQuery(max_results=request.app[SETTINGS].feeds.default_max_results)
+    comments = FeedKey(FeedKind.POST_COMMENTS, q, post_id=post.id)
+    feeds = [Link(f"{site.title} ({fmt})", _url(request, site, FeedKey(FeedKind.POSTS, q), fmt),
+                  _TYPES[fmt]) for fmt in FeedFormat]
+    feeds.append(Link(f"Comments on {post.title}",
+                      _url(request, site, comments, FeedFormat.ATOM), _TYPES[FeedFormat.ATOM]))
+    labels = [Link(label, _url(request, site, FeedKey(FeedKind.LABEL, q, labels=(label,)),
+                               FeedFormat.ATOM)) for label in post.labels]
+    authors = [Link(a.name, _url(request, site, FeedKey(FeedKind.AUTHOR, q, author=a.feed),
+                                 FeedFormat.ATOM) if a.feed else "") for a in post.authors]
+    if post.kind is PostKind.PAGE:  # a page makes no label's or author's feed
+        labels = [replace(x, href="") for x in labels]
+    page = post_page_html(site, post, link_of(site, post), feeds, labels, authors,
+                          await _comments(request, site, post, now))
     return _validated(request, page, "text/html")

@@ -50,6 +50,7 @@ async def test_a_blogger_page_is_at_its_blogger_url_and_in_the_pages_feed_only(
 
     page = (await read(client, "/p/about.html")).decode()
     assert "About the Ledger" in page and "Two cooks, one ledger." in page
+    assert 'class="byline"' not in page  # a page is not dated, as on Blogger
     site = await read(client, "/feeds/posts/default")
     assert b"About the Ledger" not in site and b"Dal bhat" in site
     assert b"About the Ledger" not in await read(client, "/feeds/authors/zoe-olafsdottir/default")
