@@ -138,7 +138,8 @@ async def run_import(
     processes preparing posts (`syndic import` uses one per core; the server, none)."""
     now = clock()
     run = await store.start_import(site.id, f"{source.kind}:{source.name}", now)
-    importer = Importer(store, site, ctx, now, progress, workers=workers)
+    importer = Importer(store, site, ctx, now, progress, workers=workers,
+                        imported_by=source.kind)
     try:
         report = await importer.run(reader_of(source, ZoneInfo(site.timezone), workers),
                                     run.id, clock)

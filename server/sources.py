@@ -75,7 +75,7 @@ async def _check(app: web.Application, source: SourceSettings, state: SourceStat
                                                                     pages=pages), clock.now)
     else:
         run = await store.start_import(site.id, f"folder:{source.name}", clock.now())
-        importer = Importer(store, site, ctx, clock.now())
+        importer = Importer(store, site, ctx, clock.now(), imported_by="folder")
         try:
             report = await importer.run(folder_items(Path(source.folder), site), run.id,
                                         clock.now)

@@ -18,7 +18,10 @@ id, and an item of the export is compared with what is stored under it:
   post is updated, as before 0005 (feed and folder sources and bulk creates update the
   posts they find by entry id, and would otherwise never update those stored before it);
   a comment is kept (skipped, "no import record: syndic's version is kept"): comments
-  come only from blog exports, and a moderation must not be undone.
+  come only from blog exports, and a moderation must not be undone;
+- a feed import (`imported_by` "feed") changes only the posts a feed import made (or one
+  before revision 0014): another's is skipped, "made by a wordpress import: a feed import
+  does not change it" (docs/design-notes.md).
 
 - One bad item never sinks its batch nor the import: each post is prepared on its own (an
   exception makes that post a reason, feeds/imports/prepare.py), and each batch is one
@@ -50,9 +53,16 @@ from feeds.imports.items import (
     Skipped,
 )
 from feeds.imports.legacy_urls import alias_author, alias_paths
+from feeds.imports.links import web_address, web_addresses
 from feeds.imports.prepare import Prepared, Preparer, prepare_many, why_not
 from feeds.imports.reader import BatchReader, ThreadReader
-from feeds.imports.report import CHANGED_IN_SYNDIC, DELETED_IN_SYNDIC, embeds_linked
+from feeds.imports.report import (
+    CHANGED_IN_SYNDIC,
+    DELETED_IN_SYNDIC,
+    FEEDS_OWN,
+    embeds_linked,
+    not_a_feeds,
+)
 from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
 from feeds.models import Post, PostDraft, PostKind, PostStatus, Site
 from feeds.posts import MAX_SLUG, prepare_post
@@ -88,8 +98,11 @@ class Importer(CommentImports):
 
     def __init__(self, store: Store, site: Site, ctx: FeedContext, now: datetime,
                  progress: Callable[[ImportReport], None] | None = None,
-                 batch: int = BATCH, workers: int = 0) -> None:
+                 batch: int = BATCH, workers: int = 0, imported_by: str | None = None) -> None:
         self.batch = batch
+        self.imported_by = imported_by
+        """The import's kind (feed, wordpress, ...): kept with the posts it makes. A feed
+        import changes no other post (report.FEEDS_OWN)."""
         self.workers = workers
         """Processes preparing posts (feeds/imports/prepare.py); 0: one thread."""
         self._preparer = Preparer(0)
@@ -169,9 +182,9 @@ class Importer(CommentImports):
                 if item.source_id:
                     self._skipped_posts.add(item.source_id)
             elif isinstance(item, ImportedPost):
-                posts.append(item)
+                posts.append(web_addresses(item, self.report.notes))
             elif isinstance(item, ImportedComment):
-                self._pending.append(item)
+                self._pending.append(web_address(item, self.report.notes))
             elif isinstance(item, LabelAlias):
                 # A WordPress user's old URLs lead to their feed: the store says which (and
                 # keeps them as an author now, before their posts, in the export's order).
@@ -268,12 +281,18 @@ class Importer(CommentImports):
         it is left as it is (reported), and its comments still come in."""
         states = await self.store.posts_as_imported(
             known[i.entry_id] for i, _ in prepared if i.entry_id in known)
+        # A feed holds published posts only, as a feed shows them: taking over a post
+        # another import or syndic made published its drafts (docs/design-notes.md).
+        owners = {} if self.imported_by != "feed" else await self.store.posts_imported_by(
+            known[i.entry_id].id for i, _ in prepared if i.entry_id in known)
         out = []
         for item, post in prepared:
             before = known.get(item.entry_id)
-            if before is not None and states.get(before.id) is False:
+            owner = owners.get(before.id, "feed") if before is not None else "feed"
+            if before is not None and (owner not in FEEDS_OWN or states.get(before.id) is False):
                 self._post_ids[item.source_id] = before.id
-                self.report.skip(item.where, item.title, CHANGED_IN_SYNDIC)
+                self.report.skip(item.where, item.title, CHANGED_IN_SYNDIC
+                                 if owner in FEEDS_OWN else not_a_feeds(owner))
                 continue
             out.append((item, post))
         return out
@@ -332,7 +351,7 @@ class Importer(CommentImports):
                 keys |= touched_keys(before, None, self.ctx)
         written = await self.store.write_batch(
             self.site.id, [p for _, p in new], [p for _, p in changed], [],
-            keys - self._marked, self.now, self._marked)
+            keys - self._marked, self.now, self._marked, self.imported_by)
         ids = written.posts
         self._marked |= keys | written.authors
         if written.stale:

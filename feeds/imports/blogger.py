@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import Any, BinaryIO
 from urllib.parse import unquote
@@ -160,7 +160,7 @@ def _entry(entry: Element, where: str, dates: _Dates, include_pages: bool
         # A status Blogger may add later is kept out of sight rather than published.
         status=_POST_STATUS.get(status, PostStatus.DRAFT),
         slug=slug or None,
-        summary=_text(entry, BLOGGER + "metaDescription") or _text(entry, ATOM + "summary") or None,
+        summary=_text(entry, BLOGGER + "metaDescription") or _summary(entry) or None,
         authors=tuple(a for a in map(_author, entry.iterfind(ATOM + "author")) if a.name),
         labels=_labels(entry),
         enclosures=_enclosures(entry),
@@ -245,13 +245,25 @@ def _title(entry: Element) -> str:
     title = entry.find(ATOM + "title")
     if title is None:
         return ""
-    kind = title.get("type", "text")
-    if kind == "xhtml":
-        return " ".join("".join(title.itertext()).split())
-    if kind == "html":
-        return _plain_text(title.text or "")
     # Takeout escapes titles once more for HTML (&amp;#39; in the file): undo that too.
-    return " ".join(html.unescape(title.text or "").split())
+    return _atom_text(title, lambda text: " ".join(html.unescape(text).split()))
+
+
+def _summary(entry: Element) -> str:
+    """atom:summary as plain text, as a title is (a type="html" one was "&amp;amp;")."""
+    summary = entry.find(ATOM + "summary")
+    return "" if summary is None else _atom_text(summary, lambda text: text.strip())
+
+
+def _atom_text(element: Element, text: Callable[[str], str]) -> str:
+    """An Atom text construct as plain text (RFC 4287 3.1.1): xhtml's text, html's markup
+    and entities undone; a type="text" one as `text` reads it."""
+    kind = element.get("type", "text")
+    if kind == "xhtml":
+        return " ".join("".join(element.itertext()).split())
+    if kind == "html":
+        return _plain_text(element.text or "")
+    return text(element.text or "")
 
 
 def _content(entry: Element) -> str:

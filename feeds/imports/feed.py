@@ -35,6 +35,9 @@ _JSON_TYPES = ("application/feed+json", "application/json")
 _JSON_VERSION = "https://jsonfeed.org/version/"
 _NOT_A_FEED = "not an RSS, Atom or JSON Feed document"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_WXR_NAMESPACE = "http://wordpress.org/export/"  # 1.0, 1.1, 1.2 (feeds/imports/wordpress.py)
+_WXR = ("a WordPress export, not a feed: import it as one (`syndic import wordpress`, the"
+        " API's kind=wordpress), which keeps its drafts, private posts and pages out of sight")
 _NO_TYPE = "application/octet-stream"
 _TITLE_LENGTH = 60
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
@@ -107,6 +110,12 @@ def _parse_xml(data: bytes, tz: tzinfo, base_url: str, content_type: str) -> Fee
         raise ImportFormatError("document", f"not well-formed XML: {exc}") from None
     if not doc.get("version"):
         raise ImportFormatError("document", _NOT_A_FEED)
+    if any(uri.startswith(_WXR_NAMESPACE) for uri in (doc.get("namespaces") or {}).values()):
+        # An RSS 2.0 document to feedparser, but its items are every post, page, draft,
+        # private and trashed post, attachment and menu item of the blog, their status in
+        # wp:status, which only the WordPress importer reads (the Blogger importer refuses
+        # it too). As a feed, all of them went out as published.
+        raise ImportFormatError("document", _WXR)
     if isinstance(doc.get("bozo_exception"), SAXParseException):
         _check_well_formed(data, doc.get("encoding") or "utf-8")
     # Any other bozo is benign: an encoding or content type other than the one declared.

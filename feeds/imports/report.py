@@ -12,6 +12,15 @@ from feeds.players import link_host
 DELETED_IN_SYNDIC = "deleted in syndic: an import does not bring it back"
 CHANGED_IN_SYNDIC = "changed in syndic since import"
 NO_IMPORT_RECORD = "no import record: syndic's version is kept"
+FEEDS_OWN = ("feed", "import")
+"""The posts a feed import may change: those a feed import made, and those an import made
+before revision 0014 (which kind is not known; they were updated before)."""
+
+
+def not_a_feeds(imported_by: str | None) -> str:
+    """Why a feed import leaves a post alone that it did not make."""
+    by = f"a {imported_by} import" if imported_by else "syndic (the API or the command line)"
+    return f"made by {by}: a feed import does not change it"
 
 
 def embeds_linked(urls: Sequence[str]) -> str:

@@ -23,19 +23,21 @@ What becomes what:
 - Every item left behind is reported, and so is each of its comments (they have no post to
   go to): an import's report accounts for everything in the file.
 - <guid> -> entry_id (WordPress's own feeds used it as RSS guid and Atom id), else <link>.
-- Dates: the *_gmt field (UTC); "0000-00-00 00:00:00" (drafts) or garbage falls back to the
-  site-local field (read in `tz`), then to <pubDate> (whose draft value, "-0001", is refused).
+- Dates: the *_gmt field (UTC); "0000-00-00 00:00:00" or garbage falls back to the
+  site-local field (read in `tz`), then to <pubDate> (whose draft value, "-0001", is
+  refused); but a draft's or pending post's zero *_gmt is "not dated yet": no date.
 - content:encoded as WordPress shows it: block comments out, core shortcodes ([caption],
   [gallery], [audio], [video], [embed], Jetpack's [youtube] ...) and bare video URLs
   expanded, wpautop's paragraphs where the text has none (feeds/imports/wp_content.py).
   Attachment items are not imported but kept for [gallery] and [playlist]; a post that
   has either waits until the end of the file, where its attachments have been read. A
   shortcode that cannot be shown (a gallery's image missing from the export) -> Note.
-  Comments get the paragraphs only, as on WordPress. excerpt:encoded -> summary.
+  Comments get the paragraphs only, as on WordPress. excerpt:encoded (HTML) -> summary, as
+  plain text (entities decoded, tags out), as every summary is.
 - Comments: comment_approved 1 -> APPROVED, 0 -> PENDING, spam -> SPAM, else Skipped;
   comment_type "", comment, pingback, trackback come in (a ping as a comment by the pinging
-  site); other types (6.9's editorial "note", plugin logs) are Skipped. entry_id is
-  "<post guid>#comment-<comment_id>", stable across runs. (Recent exporters leave spam out.)
+  site), its author's name unescaped once; other types (6.9's "note", plugin logs) Skipped.
+  entry_id is "<post guid>#comment-<comment_id>", stable across runs (spam: left out lately).
 - wp:postmeta "enclosure" ("url\\nlength\\ntype\\n") -> Enclosure.
 - old_paths: <link>'s path (percent-decoded, with its query if any), "?p=<post_id>" and for
   a page "?page_id=<post_id>", the forms feeds/imports/legacy_urls.py looks up.
@@ -48,6 +50,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
+import sys
 from collections.abc import Iterator
 from datetime import tzinfo
 from typing import Any, BinaryIO, Literal
@@ -55,6 +59,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from feeds.content import summary_from_html
 from feeds.imports.items import (
     ImportedComment,
     ImportedPost,
@@ -97,6 +102,10 @@ _LABEL_KINDS: dict[str, _LabelKind | None] = {
 }  # fmt: skip
 
 _NOT_RSS = "not a WordPress export: the root is not <rss>"
+_UNDATED = ("draft", "pending")  # a zero post_date_gmt: not dated yet (wp_insert_post)
+# A character reference or named entity written out in full (";" included): "AT&T" and
+# "Tom & Jerry" are names, not references (html.unescape reads "&copy" without its ";").
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> Iterator[ImportItem]:
@@ -290,11 +299,13 @@ class _Wxr:
             entry_id=entry_id,
             title=title,
             content_html=raw if waits else content,
-            published=self.dates.read(get("post_date_gmt"), get("post_date"), f.get("pubDate", "")),
+            published=None if raw_status in _UNDATED and get("post_date_gmt").startswith(
+                "0000-00-00") else self.dates.read(get("post_date_gmt"), get("post_date"),
+                                                   f.get("pubDate", "")),
             updated=self.dates.read(get("post_modified_gmt"), get("post_modified"), ""),
             status=status,
             slug=unquote(get("post_name")) or None,
-            summary=f.get(self.excerpt, "").strip() or None,
+            summary=summary_from_html(f.get(self.excerpt, ""), sys.maxsize) or None,
             authors=(author,) if author else (),
             labels=tuple(labels),
             enclosures=tuple(e for m in metas if (e := self.enclosure(m)) is not None),
@@ -391,7 +402,8 @@ class _Wxr:
             entry_id=f"{post.entry_id}#comment-{comment_id}",
             post_source_id=post.source_id,
             author=Author(
-                name=get("comment_author") or "Anonymous",
+                name=_REFERENCE.sub(lambda m: html.unescape(m[0]), get("comment_author"))
+                or "Anonymous",
                 uri=url if url not in ("", "http://", "https://") else None,
                 email=get("comment_author_email") or None,
             ),

@@ -6,7 +6,10 @@ is shown. An export holds what was stored, so a feed built from it would show
 "[caption id=...]" as text and lose every image caption, gallery and video.
 
 `render` runs, in this order:
-- Gutenberg's block comments out (`<!-- wp:paragraph -->`);
+- Gutenberg's block comments out (`<!-- wp:paragraph -->`), and the "read more" marks
+  (`<!--more-->`, `<!--more Read on-->`, `<!--noteaser-->`): a post shown whole has no teaser
+  to cut, and left in, wpautop made `<p><!--more--></p>` of one on a line of its own, which
+  the sanitizer leaves an empty `<p></p>`;
 - the core shortcodes (wp-includes/shortcodes.php's grammar, `get_shortcode_regex`):
   caption (media.php `img_caption_shortcode`), gallery and playlist (the export's
   attachments), audio and video (media.php `wp_audio_shortcode`, `wp_video_shortcode`),
@@ -56,6 +59,10 @@ class Attachment:
 
 
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->\n?", re.DOTALL)
+# wp-includes/post-template.php get_the_content: '<!--more(.*?)?-->' and '<!--noteaser-->'.
+# On a line of its own, with that line's break: between two lines, it leaves one (a <br />).
+_MORE = re.compile(r"^[ \t]*<!--(?:more.*?|noteaser)-->[ \t]*(?:\r?\n)?"
+                   r"|<!--(?:more.*?|noteaser)-->", re.DOTALL | re.MULTILINE)
 
 _Handler = Callable[["_Post", "_Code"], str | None]
 # shortcode_parse_atts(): name="v", name='v', name=v, "v", 'v', v.
@@ -107,6 +114,8 @@ def render(content: str, post_id: str, attachments: Mapping[str, Attachment]
     post = _Post(post_id, attachments, [])
     blocks = "<!-- wp:" in content  # the block editor's: shown as stored, no wpautop
     text = _BLOCK_COMMENT.sub("", content) if blocks else content
+    if "<!--" in text:
+        text = _MORE.sub("", text)
     # WordPress's order (default-filters.php, class-wp-embed.php): [embed] and autoembed at
     # priority 8, wpautop at 10 (then shortcode_unautop), the other shortcodes at 11.
     if "[embed" in text:

@@ -168,6 +168,14 @@ class ImportWrites(StoreBase):
             return {r.id: _as_imported(post_digest(by_id[r.id]), r.import_digest)
                     for r in rows}
 
+    async def posts_imported_by(self, ids: Iterable[int]) -> dict[int, str | None]:
+        """The kind of import that made each post, by id: feed, wordpress, blogger, folder,
+        api, 'import' (before revision 0014, kind unknown), None (made in syndic)."""
+        p = t.posts.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(p.id, p.imported_by).where(p.id.in_(list(ids))))
+            return {r.id: r.imported_by for r in rows}
+
     async def comments_by_entry_id(
         self, site_id: int, entry_ids: list[str]
     ) -> dict[str, StoredComment]:
@@ -191,12 +199,14 @@ class ImportWrites(StoreBase):
     async def write_batch(
         self, site_id: int, new: list[Post], changed: list[Post], comments: list[Comment],
         dirty_keys: Iterable[str], now: datetime, marked: Collection[str] = (),
+        imported_by: str | None = None,
     ) -> BatchWritten:
         """Insert `new` posts (with their id when it is set: Blogger's ids are kept), replace
         `changed` ones, insert comments (id 0) or replace them, and mark the keys dirty (and
         the feeds of the posts' authors, old and new: write_post_links, but for those in
         `marked`, marked by an earlier batch of the import): all or nothing. Each row keeps
-        the digest of what was written (posts_as_imported).
+        the digest of what was written (posts_as_imported); a new post, the kind of import
+        that made it, `imported_by` (posts_imported_by).
 
         A changed post carries the version after the change (prepare_post: the version read
         plus one), and is written only over the version it was made to: one changed in
@@ -208,7 +218,8 @@ class ImportWrites(StoreBase):
             # meanwhile), and hashing a post's content lets the GIL go. Made on the loop,
             # they cost 9 s of a 100,000-post import (docs/benchmarks.md, "Seventh pass").
             new_rows = [{**post_values(p), **({"id": p.id} if p.id else {}), "created": now,
-                         "import_digest": post_digest(p)} for p in new]
+                         "import_digest": post_digest(p), "imported_by": imported_by}
+                        for p in new]
             changed_rows = [(p.id, {**post_values(p), "import_digest": post_digest(p)})
                             for p in changed]
             comment_rows = [(c.id, _comment_values(c)) for c in comments]

@@ -100,6 +100,11 @@ posts = Table(
     # 'post' or 'page' (models.PostKind): pages are in no posts feed, only the pages feed
     # (revision 0013; the rows before it are posts).
     Column("kind", String(8), nullable=False, server_default="post"),
+    # The kind of import that made the post (feed, wordpress, blogger, folder, api; 'import'
+    # for one made before revision 0014, kind unknown). NULL: made in syndic (the API, the
+    # command line) or imported before revision 0005. A feed import changes only the posts
+    # a feed import made (feeds/imports/apply.py; docs/design-notes.md).
+    Column("imported_by", String(16), nullable=True),
     UniqueConstraint("site_id", "entry_id", name="uq_posts_site_entry"),
     UniqueConstraint("site_id", "slug", name="uq_posts_site_slug"),
     sqlite_autoincrement=True,  # as sites

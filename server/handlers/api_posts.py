@@ -206,7 +206,7 @@ async def bulk(request: web.Request) -> web.Response:
     store = app[STORE]
     run = await store.start_import(site.id, "api:bulk", now)
     importer = Importer(store, site, app[PUBLISHER].ctx, now,
-                        batch=app[SETTINGS].api.bulk_batch_size)
+                        batch=app[SETTINGS].api.bulk_batch_size, imported_by="api")
     try:
         seen: set[str] = set()
         report = await importer.run(iter([_as_item(i, x, site, now, seen)

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +283,21 @@ def test_a_date_that_is_no_date_is_noted_on_the_command_line_and_in_the_report(
     report = json.loads(syndic(tmp_path, "import", "wordpress", "odd.xml", "--json").stdout)
     assert [n["note"][:33] for n in report["notes"]] == ["not a date, left out: '2020-02-30"]
     assert report["posts"]["unchanged"] == 1 and report["skipped"] == []
+
+
+def test_a_wordpress_draft_without_a_date_yet_is_dated_when_it_is_published(
+    tmp_path: Path,
+) -> None:
+    # WordPress's zero post_date_gmt on a draft: "not dated yet" (the local date floats).
+    draft = item("7", dates="<wp:post_date>2020-07-01 09:00:00</wp:post_date>"
+                 "<wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt>"
+                 ).replace("<wp:status>publish</wp:status>", "<wp:status>draft</wp:status>")
+    (tmp_path / "export.xml").write_bytes(wxr(draft).getvalue())
+    assert syndic(tmp_path, "import", "wordpress", "export.xml").returncode == 0
+
+    done = syndic(tmp_path, "post", "edit", "https://old.example/?p=7", "--status", "published",
+                  "--json")
+
+    assert done.returncode == 0, done.stderr
+    published = datetime.fromisoformat(json.loads(done.stdout)["published"])
+    assert abs(published - datetime.now(UTC)) < timedelta(minutes=5)

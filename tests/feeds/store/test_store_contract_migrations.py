@@ -31,7 +31,7 @@ async def test_opening_the_same_database_again_migrates_nothing_and_keeps_the_da
         assert await again.sites() == [site]
         async with again.engine.connect() as conn:
             versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-        assert [v[0] for v in versions] == ["0013"]
+        assert [v[0] for v in versions] == ["0014"]
     finally:
         await again.close()
     await migrate(store.engine)

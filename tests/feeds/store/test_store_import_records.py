@@ -49,7 +49,7 @@ async def test_migration_0005_adds_import_records_to_a_database_without_them(
         await conn.run_sync(alembic, "upgrade", "head")
         assert await conn.run_sync(_shape) == (True, True, True)
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-        assert [v[0] for v in version] == ["0013"]  # head
+        assert [v[0] for v in version] == ["0014"]  # head
         digests = (await conn.execute(select(t.posts.c.import_digest))).scalars().all()
         assert digests == [None]  # stored before: no record
         drift = await conn.run_sync(

@@ -90,7 +90,7 @@ async def test_migration_0010_gives_stored_feeds_the_settings_recorded_for_them(
         values = {r.name: r.value for r in await conn.execute(select(t.store_values))}
         head = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     made_with = settings_fingerprint(settings)
-    assert head == "0013"
+    assert head == "0014"
     assert (await stored(store)).made_with == made_with
     assert json.loads(values["started_with"]) == settings
     assert json.loads(values[f"settings:{made_with}"]) == settings
