@@ -29,14 +29,18 @@ def _date(body: dict[str, Any], name: str, tz: ZoneInfo, where: str) -> datetime
     return None if value is None else date_field(value, f"{where}{name}", tz)
 
 
-def _authors(raw: list[dict[str, Any]], before: Post | None = None) -> tuple[Author, ...]:
-    """The authors a body gives. One the post has already (the same name, uri and email)
-    stays who they were: their `account` (an import's login, which the API does not show)
-    is kept, or a client sending the post's authors back as it read them would move the post
-    to the feed of another author of that name (feeds/authors.py)."""
+def _authors(raw: list[dict[str, Any] | str], before: Post | None = None
+             ) -> tuple[Author, ...]:
+    """The authors a body gives, each an object or a name alone ("Marco Rossi" is
+    {"name": "Marco Rossi"}, as docs/publishing.md says). One the post has already (the
+    same name, uri and email) stays who they were: their `account` (an import's login,
+    which the API does not show) is kept, or a client sending the post's authors back as it
+    read them would move the post to the feed of another author of that name
+    (feeds/authors.py)."""
     had = {(a.name, a.uri, a.email): a.account for a in before.authors} if before else {}
+    given = [{"name": a} if isinstance(a, str) else a for a in raw]
     return tuple(Author(a["name"], a.get("uri"), a.get("email"),
-                        had.get((a["name"], a.get("uri"), a.get("email")))) for a in raw)
+                        had.get((a["name"], a.get("uri"), a.get("email")))) for a in given)
 
 
 def _enclosures(raw: list[dict[str, Any]]) -> tuple[Enclosure, ...]:
@@ -152,7 +156,7 @@ def _kept_date(before: Post | None, status: PostStatus, now: datetime) -> dateti
 
 def comment_draft(body: dict[str, Any], site: Site) -> CommentDraft:
     raw = body["author"]
-    author = Author(raw) if isinstance(raw, str) else _authors([raw])[0]
+    author = _authors([raw])[0]
     return CommentDraft(
         author=author, content_html=body["content_html"],
         published=_date(body, "published", ZoneInfo(site.timezone), ""),

@@ -112,8 +112,9 @@ def _refusal(body: dict[str, Any], schema: str, where: str) -> InvalidInputError
 
 def _said(keyword: object, schema: object, instance: object) -> str | None:
     """For a refused pattern, the form the field takes in words (its schema's description),
-    not the regular expression."""
-    if keyword == "pattern" and isinstance(schema, dict) and "description" in schema:
+    not the regular expression; for a value none of a oneOf's forms takes (an author that
+    is neither an object nor a name), those forms in words."""
+    if keyword in ("pattern", "oneOf") and isinstance(schema, dict) and "description" in schema:
         return f"{as_json(instance)} is not {schema['description']}"
     return None
 
@@ -137,7 +138,7 @@ def _short(message: str, most: int = 300) -> str:
 
 CLEANED = {
     "PostCreate": frozenset({"title", "content_html", "summary", "labels", "slug",
-                             "authors.name"}),
+                             "authors", "authors.name"}),
     "CommentCreate": frozenset({"author", "author.name", "content_html"}),
     "CommentPatch": frozenset({"author.name", "content_html"}),
     "LabelCreate": frozenset({"name"}),

@@ -41,6 +41,9 @@ AUTHOR = obj({"name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
                "email": {"type": ["string", "null"], "maxLength": MAX_EMAIL,
                          "pattern": f"^[^{SPACE}@]+@[^{SPACE}@]+$",
                          "description": "an email address: name@example.com"}}, ("name",))
+AUTHOR_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
+AUTHOR_OR_NAME = {"oneOf": [AUTHOR_NAME, AUTHOR], "description": (
+    "an author ({name, uri, email}) or a name: \"Marco Rossi\" is {\"name\": \"Marco Rossi\"}")}
 ENCLOSURE = obj({"url": {**HTTP_URL, "minLength": 1},
                   "type": {"type": "string", "maxLength": MAX_NAME},
                   # bytes; 1e3 is an integer too (2020-12 §6.1.1): api_input makes it an int
@@ -69,7 +72,7 @@ _POST_FIELDS: dict[str, Any] = {
     "slug": {"type": ["string", "null"], "maxLength": 200,
              "description": "null or empty: made from the title"},
     "labels": LABELS,
-    "authors": {"type": "array", "maxItems": 20, "items": AUTHOR},
+    "authors": {"type": "array", "maxItems": 20, "items": AUTHOR_OR_NAME},
     "enclosures": {"type": "array", "maxItems": 20, "items": ENCLOSURE},
     "published": NDATE,
     "updated": NDATE,
@@ -142,8 +145,7 @@ SCHEMAS: dict[str, Any] = {
         "enclosures": {"type": "array", "items": out(
             {"url": STR, "type": STR, "length": COUNT})},
         "thumbnail": NSTR, "comment_count": COUNT, "version": ID, "kind": POST_KIND}),
-    "CommentCreate": obj({"author": {"oneOf": [{"type": "string", "minLength": 1,
-                                                 "maxLength": 200}, AUTHOR]},
+    "CommentCreate": obj({"author": AUTHOR_OR_NAME,
                            "content_html": {"type": "string", "minLength": 1,
                                             "maxLength": 1_000_000},
                            "published": NDATE, "status": COMMENT_STATUS,
@@ -214,6 +216,9 @@ SCHEMAS: dict[str, Any] = {
                      "field": {**STR, "description": "the field, parameter or header at "
                                "fault"},
                      "max_bytes": {"type": "integer", "description": "413: the largest body "
-                                   "taken, in bytes (decoded)"}},
-                    optional=("field", "max_bytes")),
+                                   "taken, in bytes (decoded)"},
+                     "instance": {**STR, "description": "an import a malformed export "
+                                  "stopped: that run (/api/imports/ID), whose report says "
+                                  "what it stored before the bad part"}},
+                    optional=("field", "max_bytes", "instance")),
 }

@@ -228,8 +228,7 @@ def _stopped(args: argparse.Namespace, name: str, stopped: ImportStopped) -> Imp
     if args.json:
         print(json.dumps({"import": stopped.run_id, **stopped.report.as_dict(),
                           "error": error}, ensure_ascii=False))
-    before = (f"; import {stopped.run_id} stored what came before: "
-              f"{report_line(stopped.report)}") if stopped.report.items else ""
+    before = stopped.stored if stopped.report.items else ""
     return ImportFormatError(f"{name}: {stopped.where}", stopped.problem + before)
 
 

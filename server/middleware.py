@@ -20,6 +20,7 @@ from feeds.imports.items import ImportFormatError
 from server.api_body import UnacceptableBodyError
 from server.cors import is_public
 from server.http_cache import SERVER
+from server.importing import ImportStopped
 
 log = logging.getLogger("syndic.http")
 
@@ -57,6 +58,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         answer = problem(503, "Service Unavailable", str(exc))
         answer.headers["Retry-After"] = "5"
         return answer
+    except ImportStopped as exc:  # the run it stopped, and what that stored, named
+        return problem(400, "Bad Request", str(exc), field=exc.field,
+                       instance=f"/api/imports/{exc.run_id}")
     except ImportFormatError as exc:  # "line 4: not well-formed XML: ...", in the export
         return problem(400, "Bad Request", str(exc), field=exc.field)
     except FeedsError as exc:

@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from feeds.content import clean_text
 from feeds.feedset import FeedContext, touched_keys
 from feeds.imports.apply_comments import CommentImports
 from feeds.imports.items import (
@@ -60,12 +61,15 @@ from feeds.imports.report import (
     CHANGED_IN_SYNDIC,
     DELETED_IN_SYNDIC,
     FEEDS_OWN,
+    LIBXML2_TEXT,
+    body_too_big,
     embeds_linked,
     not_a_feeds,
+    title_cut,
 )
 from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
 from feeds.models import Post, PostDraft, PostKind, PostStatus, Site
-from feeds.posts import MAX_SLUG, prepare_post
+from feeds.posts import MAX_SLUG, MAX_TITLE, prepare_post
 from feeds.store import Store
 
 BATCH = 500
@@ -113,7 +117,10 @@ class Importer(CommentImports):
         self.report = ImportReport()
         self._post_ids: dict[str, int] = {}
         """source id -> stored post id, for comments."""
-        self._skipped_posts: set[str] = set()
+        self._skipped_posts: dict[str, str] = {}
+        """source id -> why the post was not stored (its comments say it)."""
+        self._titles: dict[str, str] = {}
+        """source id -> the post's title, for the report's lines on its comments."""
         self._comment_ids: dict[str, int | None] = {}
         """source id -> stored comment id (None: a reply to it answers the post)."""
         self._comment_posts: dict[str, int] = {}
@@ -168,6 +175,7 @@ class Importer(CommentImports):
         await self._flush_comments(final=True)
         if self._aliases:
             await self.store.save_aliases(self.site.id, self._aliases)
+        self.report.in_file_order()
 
     async def _stage(self, chunk: list[ImportItem]) -> _Staged:
         """Sort a batch's items, and start preparing its posts (in the workers)."""
@@ -180,9 +188,11 @@ class Importer(CommentImports):
             if isinstance(item, Skipped):
                 self.report.skip(item.where, item.title, item.reason)
                 if item.source_id:
-                    self._skipped_posts.add(item.source_id)
+                    self._skipped_posts[item.source_id] = item.reason
+                    self._titles[item.source_id] = item.title
             elif isinstance(item, ImportedPost):
                 posts.append(web_addresses(item, self.report.notes))
+                self._titles[item.source_id] = item.title
             elif isinstance(item, ImportedComment):
                 self._pending.append(web_address(item, self.report.notes))
             elif isinstance(item, LabelAlias):
@@ -267,6 +277,7 @@ class Importer(CommentImports):
             post, links = prepared
             if links:  # found while sanitizing: the body is not read again for them
                 self.report.notes.append((item.where, item.title, embeds_linked(links)))
+            self._note_sizes(item, post)
             if before is not None and _same(before, replace(post, version=before.version)):
                 self.report.posts_unchanged += 1
                 self._post_ids[item.source_id] = before.id
@@ -390,6 +401,16 @@ class Importer(CommentImports):
         while len(self._recent) > 2 * self.batch:
             del self._recent[next(iter(self._recent))]
 
+    def _note_sizes(self, item: ImportedPost, post: Post) -> None:
+        """A note on a title cut to the API's length, and on a body too big for readers
+        built on libxml2 (stored whole: what to do with it is the writer's call)."""
+        if len(item.title) > MAX_TITLE and (length := len(clean_text(item.title))) > MAX_TITLE:
+            self.report.notes.append((item.where, item.title[:79].rstrip() + "…",
+                                      title_cut(length)))
+        if len(post.content_html) * 4 > LIBXML2_TEXT and (
+                size := len(post.content_html.encode())) > LIBXML2_TEXT:
+            self.report.notes.append((item.where, post.title, body_too_big(size)))
+
     def _skip_post(self, item: ImportedPost, reason: str) -> None:
-        self._skipped_posts.add(item.source_id)
+        self._skipped_posts[item.source_id] = reason
         self.report.skip(item.where, item.title, reason)

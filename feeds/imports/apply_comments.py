@@ -18,6 +18,7 @@ from feeds.imports.report import (
     DELETED_IN_SYNDIC,
     NO_IMPORT_RECORD,
     ImportReport,
+    comment_post_skipped,
 )
 from feeds.models import Comment, CommentDraft, Post, Site
 from feeds.posts import prepare_comment
@@ -35,7 +36,8 @@ class CommentImports:
     now: datetime
     report: ImportReport
     _post_ids: dict[str, int]
-    _skipped_posts: set[str]
+    _skipped_posts: dict[str, str]
+    _titles: dict[str, str]
     _comment_ids: dict[str, int | None]
     _comment_posts: dict[str, int]
     """source id -> the stored post its comment is on (a reply on another post answers its
@@ -50,8 +52,8 @@ class CommentImports:
         while True:
             ready, waiting = [], []
             for c in self._pending:
-                if c.post_source_id in self._skipped_posts:
-                    self.report.skip(c.where, "", "its post was not imported")
+                if (why := self._skipped_posts.get(c.post_source_id)) is not None:
+                    self._skip(c, comment_post_skipped(why))
             self._pending = [c for c in self._pending
                              if c.post_source_id not in self._skipped_posts]
             pending_ids = {c.source_id for c in self._pending}
@@ -81,7 +83,7 @@ class CommentImports:
                 if c.post_source_id in self._post_ids:
                     yield c
                 else:
-                    self.report.skip(c.where, "", "its post is not in the export")
+                    self._skip(c, "its post is not in the export")
             return
         # Every comment here answers another one here: following the answers from the
         # first must come round to a comment seen already, on the loop.
@@ -95,10 +97,9 @@ class CommentImports:
             at = str(by_source[at].parent_source_id)
         loop = set(seen[seen.index(at):])
         first = next(c for c in waiting if c.source_id in loop)
-        said = (f"it answers itself (comment {first.source_id})"
-                if first.parent_source_id == first.source_id else
+        said = ("it answers itself" if first.parent_source_id == first.source_id else
                 f"the comment it answers ({first.parent_source_id}) answers it in turn, a loop")
-        self.report.notes.append((first.where, "", f"{said}: it answers the post"))
+        self._note(first, f"{said}: it answers the post")
         for c in waiting:
             yield replace(c, parent_source_id=None) if c is first else c
 
@@ -114,27 +115,26 @@ class CommentImports:
         seen: set[str] = set()
         for c in items:
             if c.entry_id in seen:
-                self.report.skip(c.where, "", f"the same comment again ({c.entry_id})")
+                self._skip(c, f"the same comment again ({c.entry_id})")
                 continue
             seen.add(c.entry_id)
             post = posts[self._post_ids[c.post_source_id]]
             parent = self._comment_ids.get(c.parent_source_id or "")
             if parent is not None and self._comment_posts.get(
                     c.parent_source_id or "") != post.id:
-                self.report.notes.append((c.where, "", (
-                    f"the comment it answers ({c.parent_source_id}) is on another post:"
-                    " it answers its post")))
+                self._note(c, f"the comment it answers ({c.parent_source_id}) is on another"
+                           " post: it answers its post")
                 parent = None
             if c.entry_id in gone:
                 self._comment_ids[c.source_id] = parent  # its replies answer its parent
                 self._comment_posts[c.source_id] = post.id
-                self.report.skip(c.where, "", DELETED_IN_SYNDIC)
+                self._skip(c, DELETED_IN_SYNDIC)
                 continue
             draft = CommentDraft(c.author, c.content_html, c.published, c.status, parent)
             try:
                 comment = prepare_comment(self.site, post.id, draft, c.entry_id, self.now)
             except Exception as exc:  # one bad comment must not sink its batch
-                self.report.skip(c.where, "", why_not(exc))
+                self._skip(c, why_not(exc))
                 continue
             before = known.get(c.entry_id)
             if before is not None:
@@ -146,7 +146,7 @@ class CommentImports:
                     continue
                 if not before.as_imported:
                     reason = NO_IMPORT_RECORD if before.as_imported is None else CHANGED_IN_SYNDIC
-                    self.report.skip(c.where, "", reason)
+                    self._skip(c, reason)
                     continue
                 comment = replace(comment, id=before.id)
             todo.append(_CommentWrite(c, comment, touched_keys(post, None, self.ctx)))
@@ -160,7 +160,20 @@ class CommentImports:
                 try:
                     await self._write_comments([one])
                 except (IntegrityError, DBAPIError) as exc:
-                    self.report.skip(one.item.where, "", f"not stored: {exc.orig or exc}")
+                    self._skip(one.item, f"not stored: {exc.orig or exc}")
+
+    def _skip(self, c: ImportedComment, reason: str) -> None:
+        self.report.skip(*self._about(c, reason))
+
+    def _note(self, c: ImportedComment, note: str) -> None:
+        self.report.notes.append(self._about(c, note))
+
+    def _about(self, c: ImportedComment, said: str) -> tuple[str, str, str]:
+        """A report's line on a comment: where it is, its post's title, and what is said,
+        naming the comment where its place does not (a WordPress item holds its post's
+        comments: "comment 18: changed in syndic since import")."""
+        return (c.where, self._titles.get(c.post_source_id, ""),
+                f"{c.name}: {said}" if c.name else said)
 
     async def _write_comments(self, todo: list[_CommentWrite]) -> None:
         keys: set[str] = set()

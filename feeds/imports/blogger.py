@@ -35,6 +35,7 @@ from lxml import etree
 
 from feeds.errors import InvalidInputError
 from feeds.imports.items import (
+    PAGE_LEFT_OUT,
     ImportedComment,
     ImportedPost,
     ImportFormatError,
@@ -144,7 +145,7 @@ def _entry(entry: Element, where: str, dates: _Dates, include_pages: bool
     if not title:
         return Skipped(where, "no title and no text", source_id=entry_id)
     if kind == "page" and not include_pages:
-        return Skipped(where, "page (use --pages)", title, entry_id)
+        return Skipped(where, PAGE_LEFT_OUT, title, entry_id)
     path = _path(entry)
     slug = unquote(path.rstrip("/").rsplit("/", 1)[-1]).removesuffix(".html") if path else ""
     match = _LEGACY_ID.search(entry_id)

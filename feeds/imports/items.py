@@ -14,6 +14,15 @@ from typing import Literal
 from feeds.errors import FeedsError
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
 
+PAGE_LEFT_OUT = "page (pages come in with --pages, or ?pages=true through the API)"
+"""The reason a page is skipped: the command line's option and the API's parameter, for the
+report reaches both."""
+
+PROTECTED_AS_DRAFT = ("password-protected on WordPress: imported as a draft (a feed has no"
+                      " password: publish it to show it to everyone)")
+"""The note on a WordPress post that had a password: the feeds would give anyone what
+WordPress showed only to those who knew it."""
+
 
 class ImportFormatError(FeedsError, ValueError):
     """The file is not a readable export of the kind named: `where` says where it broke
@@ -81,6 +90,9 @@ class ImportedComment:
     parent_source_id: str | None = None
     """The `source_id` of the comment it answers (threading), None for the post itself."""
     where: str = ""
+    name: str = ""
+    """How a report names the comment beside `where` ("comment 18": a WordPress item holds
+    its post and its comments); empty where `where` names it alone (a Blogger entry)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ What becomes what:
   item terms of domain category, post_tag (tag in 1.0) -> labels. Term names are unescaped
   (WordPress stores "&" in them as "&amp;"), slugs percent-decoded, like wp:post_name.
 - wp:post_type post -> kind "post"; page -> "page" only with include_pages (else Skipped,
-  "page (use --pages)"); any other type (attachment, nav_menu_item, revision, custom) ->
+  PAGE_LEFT_OUT); any other type (attachment, nav_menu_item, revision, custom) ->
   Skipped ("attachment: not a post").
 - wp:status publish -> PUBLISHED, future -> SCHEDULED, draft/pending/private -> DRAFT (and
   so is a post with a wp:post_password); trash, auto-draft, inherit, unknown -> Skipped.
@@ -61,6 +61,8 @@ from lxml import etree
 
 from feeds.content import summary_from_html
 from feeds.imports.items import (
+    PAGE_LEFT_OUT,
+    PROTECTED_AS_DRAFT,
     ImportedComment,
     ImportedPost,
     ImportFormatError,
@@ -138,7 +140,8 @@ def parse_wxr(source: BinaryIO, tz: tzinfo, *, include_pages: bool = False) -> I
         # with the attachments read (xml_stream: what came before it is delivered).
         yield from wxr.waited()
         where = f"line {max(exc.lineno or 1, 1)}"  # an empty file says line 0
-        raise ImportFormatError(where, syntax_problem(exc)) from None
+        lost = f"; {wxr.cut_off} is cut off: not imported" if wxr.cut_off else ""
+        raise ImportFormatError(where, syntax_problem(exc) + lost) from None
     if not wxr.wp:
         root = events.root
         line = root.sourceline if root is not None else 1
@@ -157,6 +160,7 @@ class _Wxr:
         self.categories: dict[str, tuple[str, str]] = {}
         """Category nicename -> (its name, its parent's nicename or "")."""
         self.items = 0
+        self.cut_off = ""  # the item the file's break cut off, if any
         self.dates = Dates(tz)
         self.attachments: dict[str, Attachment] = {}
         """Uploaded files by wp:post_id, for galleries, playlists and media shortcodes."""
@@ -246,13 +250,14 @@ class _Wxr:
         if post_type not in ("post", "page"):
             return self.left_behind(where, f"{post_type}: not a post", title, comments)
         if post_type == "page" and not self.include_pages:
-            return self.left_behind(where, "page (use --pages)", title, comments)
+            return self.left_behind(where, PAGE_LEFT_OUT, title, comments)
         raw_status = get("status") or "draft"
         status = _POST_STATUS.get(raw_status)
         if status is None:
             reason = _SKIPPED_STATUS.get(raw_status, f"unknown status {raw_status!r}")
             return self.left_behind(where, reason, title, comments)
-        if get("post_password"):
+        protected = bool(get("post_password")) and status is not PostStatus.DRAFT
+        if protected:
             status = PostStatus.DRAFT  # password-protected: its content must not go public
         post_id, link = get("post_id"), f.get("link", "").strip()
         entry_id = f.get("guid", "").strip() or link
@@ -314,6 +319,8 @@ class _Wxr:
             where=where,
         )
         out.append(post)
+        if protected:
+            out.append(Note(where, PROTECTED_AS_DRAFT, title))
         out += [Note(where, problem, title) for problem in problems]
         out += self.dates.notes(where, title, post.published)
         for c in comments:
@@ -343,8 +350,9 @@ class _Wxr:
             return []
         self.items += 1
         title = html.unescape((elem.findtext("title") or "").strip())
-        return [Skipped(f"item {self.items} (line {elem.sourceline})",
-                        "cut off where the file breaks", title)]
+        where = f"item {self.items} (line {elem.sourceline})"
+        self.cut_off = f"{where} {title!r}" if title else where
+        return [Skipped(where, "cut off where the file breaks", title)]
 
     def waited(self) -> Iterator[ImportItem]:
         """The posts kept back for their attachments, now that the file has been read."""
@@ -412,6 +420,7 @@ class _Wxr:
             status=status,
             parent_source_id=parent if parent not in ("", "0") else None,
             where=where,
+            name=f"comment {comment_id}",
         )
 
     def enclosure(self, meta: Any) -> Enclosure | None:

@@ -44,6 +44,7 @@ class XmlEvents:
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         parser = self._parser
         seen = _Seen()
+        opened: list[Any] = []  # elements started and not ended, innermost last
         while True:
             chunk = self._source.read(CHUNK)
             seen.add(chunk)
@@ -55,7 +56,8 @@ class XmlEvents:
                     self.root = parser.close()
             except etree.XMLSyntaxError as exc:
                 broken = exc
-            broken = _undefined_entity(parser.feed_error_log) or broken
+            broken = _undefined_entity(parser.feed_error_log) or (
+                broken and _forbidden_character(broken, seen))
             events = list(parser.read_events()) if broken is not None else parser.read_events()
             if broken is not None:
                 # At an error lxml ends every element still open: an item cut off half-way
@@ -68,8 +70,16 @@ class XmlEvents:
             for event, element in events:
                 if self.root is None:
                     self.root = element.getroottree().getroot()
+                if event == "start":
+                    opened.append(element)
+                elif opened and opened[-1] is element:
+                    opened.pop()
                 yield event, element
             if broken is not None:
+                # An error part-way (a tag mismatch, a character XML forbids, not the file's
+                # end) ends no element: those begun are cut off all the same.
+                while opened:
+                    yield "cut", opened.pop()
                 raise broken
             if not chunk:
                 return
@@ -77,15 +87,27 @@ class XmlEvents:
 
 class _Seen:
     """The last two chunks read: where the closing tag of an element whose "end" came with
-    an error must be, if the file has one."""
+    an error must be, if the file has one, and the line an error names."""
 
     def __init__(self) -> None:
         self.chunks: list[bytes] = []
+        self.lines_before = 0
+        """Line breaks in the chunks read before those kept."""
 
     def add(self, chunk: bytes) -> None:
+        if not chunk:
+            return  # the end of the file
         self.chunks.append(chunk)
         if len(self.chunks) > 2:
-            self.chunks.pop(0)
+            self.lines_before += self.chunks.pop(0).count(b"\n")
+
+    def line(self, number: int) -> str | None:
+        """Line `number` of the file (1 the first), if it is in the chunks kept."""
+        lines = b"".join(self.chunks).split(b"\n")
+        at = number - 1 - self.lines_before
+        whole = at >= 1 or (at == 0 and self.lines_before == 0)  # else it began earlier
+        return lines[at].decode("utf-8", "replace") if whole and at < len(lines) else None
+
 
     def closed(self, element: Any) -> bool:
         """Whether a `</name` comes after the last `<name` start tag read (or, that start
@@ -112,6 +134,25 @@ def _undefined_entity(log: Any) -> etree.XMLSyntaxError | None:
         problem = f"undefined entity &{said[1]};" if said else entry.message
         return etree.XMLSyntaxError(problem, entry.type, entry.line, entry.column)
     return None
+
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 does not allow anywhere (§2.2), not even as a reference."""
+
+
+def _forbidden_character(exc: etree.XMLSyntaxError, seen: _Seen) -> etree.XMLSyntaxError:
+    """The error named for what it is when its line holds a character XML forbids, up to
+    where libxml2 stopped: libxml2 words such a character by where it sits ("CData
+    section not finished", "PCDATA invalid Char value 11", "Char 0xB out of allowed
+    range"), never by the character."""
+    line = seen.line(exc.lineno) if exc.lineno else None
+    found = _FORBIDDEN.search(line) if line is not None else None
+    if found is None or found.start() >= exc.position[1]:
+        return exc  # past where libxml2 stopped (its column counts bytes from 1)
+    column = found.start() + 1  # in characters, as an editor counts
+    return etree.XMLSyntaxError(
+        f"invalid character U+{ord(found[0]):04X}, which XML does not allow, line"
+        f" {exc.lineno}, column {column}", exc.code, exc.lineno, column)
 
 
 _POSITION = re.compile(r",? line \d+, column (\d+)$")

@@ -8,6 +8,7 @@ default has its own tests (test_api_import_fetch_guard.py)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.feeds.imports.exports import wxr_export, wxr_post
 from tests.server.api_conftest import Api
 
 FEED_JSON = Path(__file__).parent.parent / "feeds" / "imports" / "fixtures" / "feed" / \
@@ -238,5 +240,57 @@ async def test_a_feed_with_a_surrogate_character_reference_is_a_400_naming_its_l
     reply = await api.post("/api/imports?kind=feed", data=data, expect=400)
     assert reply.field == "body"
     assert reply.json["detail"] == ("line 5: not well-formed XML: reference to invalid"
-                                    " character number")
+                                    " character number; import 1 stored nothing")
     assert (await api.get("/api/posts")).json["total"] == 0
+
+
+@pytest.mark.parametrize(("bad", "said"), [
+    ("<wp:post_id>3</wp:post_idd>", r"Opening and ending tag mismatch: post_id line 7 and "
+                                    r"post_idd \(column \d+\)"),
+    ("<wp:post_id>3</wp:post_id><wp:post_name>a\x0bb</wp:post_name>",
+     r"invalid character U\+000B, which XML does not allow \(column 42\)"),
+])
+async def test_an_export_broken_inside_an_item_names_the_item_what_was_stored_and_the_run(
+    api: Api, bad: str, said: str,
+) -> None:
+    """docs/publishing.md: a malformed file stops with the line, the item the break cut off
+    (never stored half) and what the run stored before it; through the API as on the command
+    line, and with the run to read its report from."""
+    broken = wxr_post(3, "A tomato gallery", "2020-05-10 16:00:00").replace(
+        "<wp:post_id>3</wp:post_id>", f"\n{bad}\n")
+    export = wxr_export(wxr_post(1, "Leeks", "2020-05-01 10:00:00"),
+                        wxr_post(2, "Beans", "2020-05-02 10:00:00"), broken)
+
+    reply = await api.post("/api/imports?kind=wordpress", data=export, expect=400)
+
+    assert reply.field == "body"
+    stopped = re.fullmatch(
+        rf"line 7: not well-formed XML: {said}; item 3 \(line 6\) 'A tomato gallery' is cut"
+        r" off: not imported; import (\d+) stored what came before: posts: 2 added, 0 updated,"
+        r" 0 unchanged; comments: 0 added, 0 updated, 0 unchanged; 1 skipped",
+        reply.json["detail"])
+    assert stopped is not None, reply.json["detail"]
+    assert reply.json["instance"] == f"/api/imports/{stopped[1]}"
+    run = (await api.get(reply.json["instance"], expect=200)).json
+    assert run["state"] == "failed" and run["report"]["posts"]["added"] == 2
+    assert run["report"]["skipped"] == [{"where": "item 3 (line 6)", "title": "A tomato gallery",
+                                         "reason": "cut off where the file breaks"}]
+    assert sorted(p["title"] for p in (await api.get("/api/posts")).json["items"]) == [
+        "Beans", "Leeks"]
+
+
+async def test_a_page_left_out_of_an_api_import_names_the_apis_parameter(api: Api) -> None:
+    """The report says how to bring pages in to the one who reads it: `--pages` on the
+    command line, `?pages=true` here."""
+    page = wxr_post(2, "About", "2020-05-01 10:00:00").replace(
+        "<wp:post_type>post", "<wp:post_type>page")
+    export = wxr_export(wxr_post(1, "Leeks", "2020-05-01 10:00:00"), page)
+
+    report = (await api.post("/api/imports?kind=wordpress", data=export, expect=201)
+              ).json["report"]
+
+    [skipped] = report["skipped"]
+    assert (skipped["title"], skipped["reason"]) == (
+        "About", "page (pages come in with --pages, or ?pages=true through the API)")
+    again = await api.post("/api/imports?kind=wordpress&pages=true", data=export, expect=201)
+    assert again.json["report"]["skipped"] == []

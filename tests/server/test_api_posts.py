@@ -249,6 +249,34 @@ async def test_concurrent_requests_with_the_same_key_make_one_post(api: Api) -> 
     assert (await api.get("/api/posts")).json["total"] == 1
 
 
+async def test_a_writer_names_a_posts_authors_by_name_alone_on_create_patch_and_bulk(
+    api: Api,
+) -> None:
+    """docs/publishing.md: authors are `{name, uri, email}`, or names. "Marco Rossi" is
+    {"name": "Marco Rossi"}: the same author, the same feed."""
+    post = await api.create_post(title="Risotto", authors=["Marco Rossi"])
+    feed = "http://blog.test/feeds/authors/marco-rossi/default"
+    assert post["authors"] == [{"name": "Marco Rossi", "uri": None, "email": None,
+                                "feed": feed}]
+
+    changed = (await api.patch(f"/api/posts/{post['id']}", {"authors": [
+        "Marco Rossi", {"name": "Giulia Bianchi", "uri": "https://giulia.example/"}]},
+        expect=200)).json
+    assert [(a["name"], a["uri"], a["feed"]) for a in changed["authors"]] == [
+        ("Marco Rossi", None, feed),
+        ("Giulia Bianchi", "https://giulia.example/",
+         "http://blog.test/feeds/authors/giulia-bianchi/default")]
+
+    bulk = (await api.post("/api/posts/bulk", [
+        {"title": "Polenta", "authors": ["Marco Rossi"]},
+        {"title": "Nameless", "authors": [""]},
+    ], expect=200)).json
+    assert [r["outcome"] for r in bulk["results"]] == ["added", "error"]
+    assert bulk["results"][1]["field"] == "[1].authors[0]"
+    polenta = (await api.get(f"/api/posts/{bulk['results'][0]['id']}", expect=200)).json
+    assert [a["feed"] for a in polenta["authors"]] == [feed]
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"title": "x", "colour": "red"}, "colour"),
     ({"title": "x", "Title": "y"}, "Title"),
@@ -257,6 +285,8 @@ async def test_concurrent_requests_with_the_same_key_make_one_post(api: Api) -> 
     ({"title": "x", "labels": ["ok", 3]}, "labels[1]"),
     ({"title": "x", "authors": [{"name": 3}]}, "authors[0].name"),
     ({"title": "x", "authors": [{"name": "A", "url": "u"}]}, "authors[0].url"),
+    ({"title": "x", "authors": [""]}, "authors[0]"),
+    ({"title": "x", "authors": [7]}, "authors[0]"),
     ({"title": "x", "enclosures": [{"length": 3}]}, "enclosures[0].url"),
     ({"title": "x", "status": "deleted"}, "status"),
     ({"content_html": "<p>no title</p>"}, "title"),

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from feeds.imports.items import PAGE_LEFT_OUT
 from tests.feeds.imports.test_wordpress_parser import item, wxr
 from tests.server.api_conftest import Api
 
@@ -248,7 +249,7 @@ async def test_an_export_posted_to_the_api_is_imported_and_its_report_returned(
     assert run["report"]["comments"]["added"] == 6
     reasons = {s["title"]: s["reason"] for s in run["report"]["skipped"]}
     assert reasons["Old seed list"] == "in the trash"
-    assert reasons["About the allotment"] == "page (use --pages)"
+    assert reasons["About the allotment"] == PAGE_LEFT_OUT
     assert reply.headers["Location"] == f"/api/imports/{run['id']}"
     assert (await api.get(reply.headers["Location"], expect=200)).json == run
     again = await api.post("/api/imports?kind=wordpress", data=wxr, expect=201)

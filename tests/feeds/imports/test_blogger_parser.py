@@ -15,6 +15,7 @@ import pytest
 
 from feeds.imports.blogger import parse_blogger
 from feeds.imports.items import (
+    PAGE_LEFT_OUT,
     ImportedComment,
     ImportedPost,
     ImportFormatError,
@@ -243,7 +244,7 @@ def test_a_page_is_skipped_unless_pages_are_asked_for() -> None:
     page_id = f"{BLOG}.page-5522334455667788001"
     without = parse("takeout.atom")
     assert page_id not in posts(without)
-    assert Skipped("entry 10 (line 185)", "page (use --pages)", "About the Ledger",
+    assert Skipped("entry 10 (line 185)", PAGE_LEFT_OUT, "About the Ledger",
                    page_id) in without
 
     page = posts(parse("takeout.atom", include_pages=True))[page_id]
@@ -344,7 +345,7 @@ def test_a_legacy_export_skips_settings_and_template_silently() -> None:
 
     assert where(items[0]) == "entry 4 (line 8)"  # entries 1-3: two settings, the template
     assert all("settings" not in s.reason and "template" not in s.reason for s in skipped(items))
-    assert [s.reason for s in skipped(items)] == ["page (use --pages)"]
+    assert [s.reason for s in skipped(items)] == [PAGE_LEFT_OUT]
 
 
 def test_a_legacy_draft_is_a_draft() -> None:

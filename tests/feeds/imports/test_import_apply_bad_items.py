@@ -99,8 +99,9 @@ async def test_one_bad_item_the_same_comment_twice_in_a_batch_is_reported_and_th
 
     assert (report.posts_added, report.comments_added) == (1, 3)
     reasons = [reason for _, _, reason in report.skipped]
-    assert reasons == ["the same comment again (https://old.example/?p=1#comment-11)",
-                       "published: date out of range: 0001-01-01T00:00:00+00:00 (years 2 to 9998)"]
+    assert reasons == ["comment 11: the same comment again (https://old.example/?p=1#comment-11)",
+                       "comment 13: published: date out of range: 0001-01-01T00:00:00+00:00"
+                       " (years 2 to 9998)"]
     _, comments = await blog.store.page_comments(blog.site.id, 10, 0)
     assert sorted(c.author.name for c in comments) == ["Aoife", "Kofi", "Marta"]
     again = await blog.import_bytes("wordpress", export)
@@ -135,7 +136,7 @@ async def test_one_bad_item_a_comment_the_database_refuses_is_reported_and_the_o
 
     assert (report.posts_added, report.comments_added) == (1, 2)
     [(_, _, reason)] = report.skipped
-    assert reason.startswith("not stored:") and "refused" in reason
+    assert reason.startswith("comment 12: not stored:") and "refused" in reason
     _, comments = await blog.store.page_comments(blog.site.id, 10, 0)
     assert sorted(c.author.name for c in comments) == ["Aoife", "Kofi"]
 
@@ -186,6 +187,6 @@ async def test_a_comment_on_a_post_trashed_on_blogger_is_reported_as_such(blog: 
 
     assert [(where.split(" (")[0], reason) for where, _, reason in report.skipped] == [
         ("entry 1", "trashed or deleted on Blogger (SOFT_TRASHED)"),
-        ("entry 2", "its post was not imported"),
+        ("entry 2", "its post is not imported (trashed or deleted on Blogger (SOFT_TRASHED))"),
         ("entry 3", "its post is not in the export"),
     ]

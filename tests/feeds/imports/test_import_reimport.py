@@ -24,6 +24,8 @@ from tests.feeds.imports.conftest import ATOM, EXPORTS, FIXTURES, Blog, entries,
 WXR = "https://ledger.example.org/?p="
 FROST, SOURDOUGH, PLAN = f"{WXR}101", f"{WXR}102", f"{WXR}105"
 AOIFE, MARTA_REPLY = f"{FROST}#comment-11", f"{FROST}#comment-12"
+COMMENTS = (11, 12, 13, 14, 15)
+"""The comments on FROST, by wp:comment_id."""
 EXPORT = (FIXTURES / EXPORTS["wxr-1.2"][1]).read_bytes()
 AOIFE_TEXT = b"Lost all my dahlias too.\nNext year: straw."
 MARTA_TEXT = b"Straw <em>and</em> fleece, both!"
@@ -78,15 +80,18 @@ async def test_a_comment_marked_spam_in_syndic_stays_spam_after_another_import(
     assert (again.comments_added, again.comments_updated) == (0, 0)
     assert again.comments_unchanged == first.comments_added - 1
     assert (await comment(blog, AOIFE)).status is CommentStatus.SPAM
-    assert [r for _, _, r in again.skipped if r not in {r for _, _, r in first.skipped}] == [
-        CHANGED_IN_SYNDIC]
+    # The line names the comment and its post (a WordPress item holds both).
+    [(where, title, reason)] = [s for s in again.skipped if s not in first.skipped]
+    assert (where.split(" (")[0], title, reason) == (
+        "item 1", "First frost & what survived", f"comment 11: {CHANGED_IN_SYNDIC}")
     assert await blog.store.dirty_feeds() == {} and await blog.versions() == versions
     # The export changed the comment as well: syndic's version is kept all the same.
     edited = changed_export((AOIFE_TEXT, b"Lost every dahlia."))
     third = await import_wxr(blog, edited)
     kept = await comment(blog, AOIFE)
     assert (kept.status, kept.content_html) == (CommentStatus.SPAM, aoife.content_html)
-    assert third.comments_updated == 0 and CHANGED_IN_SYNDIC in [r for _, _, r in third.skipped]
+    assert third.comments_updated == 0
+    assert f"comment 11: {CHANGED_IN_SYNDIC}" in [r for _, _, r in third.skipped]
     assert await blog.store.dirty_feeds() == {}
     feed = await blog.atom(f"/feeds/{aoife.post_id}/comments/default")
     assert AOIFE not in entry_ids(feed) and MARTA_REPLY in entry_ids(feed)
@@ -105,8 +110,8 @@ async def test_a_comment_deleted_in_syndic_stays_deleted_and_its_reply_keeps_its
 
     assert (again.comments_added, again.comments_updated) == (0, 0)
     assert (await blog.store.comments_by_entry_id(blog.site.id, [AOIFE])) == {}
-    assert [(title, r) for _, title, r in again.skipped if r == DELETED_IN_SYNDIC] == [
-        ("", DELETED_IN_SYNDIC)]
+    assert [(title, r) for _, title, r in again.skipped if r.endswith(DELETED_IN_SYNDIC)] == [
+        ("First frost & what survived", f"comment 11: {DELETED_IN_SYNDIC}")]
     assert (await comment(blog, MARTA_REPLY)).parent_id is None  # as the delete left it
     assert await blog.store.dirty_feeds() == {} and await blog.versions() == versions
     # The reply, never touched in syndic, follows the export; it still answers the post.
@@ -179,7 +184,7 @@ async def test_items_stored_before_import_records_posts_follow_the_export_commen
     assert (again.posts_updated, again.comments_updated) == (1, 0)
     assert (await blog.store.get_post(blog.site.id, SOURDOUGH)).title == "Sourdough, week twelve"
     assert (await comment(blog, AOIFE)).content_html.startswith("<p>Lost all my dahlias")
-    assert NO_IMPORT_RECORD in [r for _, _, r in again.skipped]
+    assert f"comment 11: {NO_IMPORT_RECORD}" in [r for _, _, r in again.skipped]
 
 
 async def test_a_scheduled_post_that_came_due_is_still_as_imported(blog: Blog) -> None:
@@ -194,3 +199,21 @@ async def test_a_scheduled_post_that_came_due_is_still_as_imported(blog: Blog) -
     assert again.posts_updated == 1
     assert CHANGED_IN_SYNDIC not in [r for _, _, r in again.skipped]
     assert (await blog.store.get_post(blog.site.id, PLAN)).title == "Planting plan for 2031, final"
+
+
+async def test_the_comments_of_a_post_deleted_in_syndic_say_so_naming_themselves_and_the_post(
+    blog: Blog,
+) -> None:
+    """Not "its post was not imported": it was, and was deleted here since."""
+    await import_wxr(blog)
+    frost = await blog.store.get_post(blog.site.id, FROST)
+    await blog.publisher.delete_post(blog.site, frost, blog.clock.now())
+
+    again = await import_wxr(blog)
+
+    gone = [(title, reason) for _, title, reason in again.skipped
+            if title == "First frost & what survived"]
+    # Those the parser skipped itself (spam, say, or a type not a reader's) are not here.
+    gone_too = ("its post was deleted in syndic: an import does not bring it back")
+    assert gone == [("First frost & what survived", DELETED_IN_SYNDIC)] + [
+        ("First frost & what survived", f"comment {n}: {gone_too}") for n in COMMENTS]

@@ -65,7 +65,7 @@ async def test_a_comment_that_answers_itself_answers_its_post_with_a_note(blog: 
 
     assert (report.posts_added, report.comments_added, report.skipped) == (1, 3, [])
     [(_, _, note)] = report.notes
-    assert note == "it answers itself (comment 12): it answers the post"
+    assert note == "comment 12: it answers itself: it answers the post"
     post_id = (await blog.store.get_post(blog.site.id, "post-1", by_id=False)).id
     assert await threads(blog) == {"Aoife": (post_id, None), "Marta": (post_id, None),
                                    "Kofi": (post_id, "Marta")}
@@ -83,7 +83,7 @@ async def test_two_comments_that_answer_each_other_are_stored_the_first_answerin
     assert (report.comments_added, report.skipped) == (3, [])
     [(where, _, note)] = report.notes
     assert where.startswith("item 1") and note == (
-        "the comment it answers (12) answers it in turn, a loop: it answers the post")
+        "comment 11: the comment it answers (12) answers it in turn, a loop: it answers the post")
     post_id = (await blog.store.get_post(blog.site.id, "post-1", by_id=False)).id
     assert await threads(blog) == {"Aoife": (post_id, None), "Marta": (post_id, "Aoife"),
                                    "Dev": (post_id, "Aoife")}

@@ -102,7 +102,8 @@ def test_the_posts_before_the_entity_come_in_and_none_after_it() -> None:
     assert titles(got) == ["Post 1"]
     assert (error.where, error.problem) == (
         "line 5",
-        "not well-formed XML: undefined entity &egrave;",
+        "not well-formed XML: undefined entity &egrave;; item 2 (line 5) 'Cr' is cut off:"
+        " not imported",  # (its title as far as it was read)
     )
 
 
@@ -135,7 +136,8 @@ def test_an_entity_far_into_a_large_export_names_its_own_line(offset: int) -> No
     assert titles(got) == [f"Post {n}" for n in range(1, 700)]
     assert (error.where, error.problem) == (
         line_of(data, "Caf&nbsp;"),
-        "not well-formed XML: undefined entity &nbsp;",
+        f"not well-formed XML: undefined entity &nbsp;; item 700 ({line_of(data, 'Caf&nbsp;')})"
+        " 'Caf' is cut off: not imported",
     )
 
 
@@ -179,7 +181,8 @@ def test_a_blogger_export_with_an_html_entity_names_its_line_and_the_entity() ->
 
     assert titles(got) == ["Post 1"]
     assert (error.where, error.problem) == (
-        "line 5", "not well-formed XML: undefined entity &eacute;")
+        "line 5", "not well-formed XML: undefined entity &eacute;; entry 2 (line 5) is cut off:"
+                  " not imported")
 
 
 def test_a_blogger_feed_title_with_an_entity_on_line_4() -> None:
@@ -222,5 +225,6 @@ async def test_a_process_and_a_thread_report_the_same_line_and_entity(
     assert there_error is not None and here_error is not None
     assert (there_error.where, there_error.problem) == (here_error.where, here_error.problem)
     assert there_error.where == "line 5" and there_error.problem.endswith(
-        "undefined entity &eacute;"
-    )
+        " 2 (line 5) is cut off: not imported" if parse is parse_blogger else
+        " 2 (line 5) 'Caf' is cut off: not imported"
+    ) and "undefined entity &eacute;; " in there_error.problem

@@ -14,6 +14,7 @@ import pytest
 
 from bench.wxr_gen import write_wxr
 from feeds.imports.items import (
+    PAGE_LEFT_OUT,
     ImportedComment,
     ImportedPost,
     ImportFormatError,
@@ -183,7 +184,7 @@ def test_the_trash_pages_menus_and_attachments_stay_behind_each_with_a_reason() 
         ("Sourdough, week 12", "comment 17: type 'note' is not a reader's comment"),
         ("Old seed list", "in the trash"),
         ("", "comment 18: its item is not imported (in the trash)"),
-        ("About the allotment", "page (use --pages)"),
+        ("About the allotment", PAGE_LEFT_OUT),
         ("crumb", "attachment: not a post"),
         ("", "nav_menu_item: not a post"),
     ]
@@ -202,8 +203,8 @@ def test_a_comment_on_an_item_left_behind_is_reported_with_it() -> None:
         "<wp:post_type>post", "<wp:post_type>attachment")
     items = list(parse_wxr(wxr(page, attachment), UTC))
     assert skips(items) == [
-        ("Post 5", "page (use --pages)"),
-        ("", "comment 7: its item is not imported (page (use --pages))"),
+        ("Post 5", PAGE_LEFT_OUT),
+        ("", f"comment 7: its item is not imported ({PAGE_LEFT_OUT})"),
         ("Post 6", "attachment: not a post"),
         ("", "comment 8: its item is not imported (attachment: not a post)"),
     ]
