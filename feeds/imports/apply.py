@@ -42,7 +42,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from feeds.content import clean_text
 from feeds.feedset import FeedContext, touched_keys
 from feeds.imports.apply_comments import CommentImports
 from feeds.imports.items import (
@@ -61,15 +60,13 @@ from feeds.imports.report import (
     CHANGED_IN_SYNDIC,
     DELETED_IN_SYNDIC,
     FEEDS_OWN,
-    LIBXML2_TEXT,
-    body_too_big,
     embeds_linked,
     not_a_feeds,
-    title_cut,
+    size_notes,
 )
 from feeds.imports.report import ImportReport as ImportReport  # where callers import it from
 from feeds.models import Post, PostDraft, PostKind, PostStatus, Site
-from feeds.posts import MAX_SLUG, MAX_TITLE, prepare_post
+from feeds.posts import MAX_SLUG, prepare_post
 from feeds.store import Store
 
 BATCH = 500
@@ -277,7 +274,7 @@ class Importer(CommentImports):
             post, links = prepared
             if links:  # found while sanitizing: the body is not read again for them
                 self.report.notes.append((item.where, item.title, embeds_linked(links)))
-            self._note_sizes(item, post)
+            self.report.notes += size_notes(item, post)
             if before is not None and _same(before, replace(post, version=before.version)):
                 self.report.posts_unchanged += 1
                 self._post_ids[item.source_id] = before.id
@@ -400,16 +397,6 @@ class Importer(CommentImports):
             self._recent[post.id] = post
         while len(self._recent) > 2 * self.batch:
             del self._recent[next(iter(self._recent))]
-
-    def _note_sizes(self, item: ImportedPost, post: Post) -> None:
-        """A note on a title cut to the API's length, and on a body too big for readers
-        built on libxml2 (stored whole: what to do with it is the writer's call)."""
-        if len(item.title) > MAX_TITLE and (length := len(clean_text(item.title))) > MAX_TITLE:
-            self.report.notes.append((item.where, item.title[:79].rstrip() + "…",
-                                      title_cut(length)))
-        if len(post.content_html) * 4 > LIBXML2_TEXT and (
-                size := len(post.content_html.encode())) > LIBXML2_TEXT:
-            self.report.notes.append((item.where, post.title, body_too_big(size)))
 
     def _skip_post(self, item: ImportedPost, reason: str) -> None:
         self._skipped_posts[item.source_id] = reason

@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from feeds.content import clean_text
+from feeds.imports.items import ImportedPost
+from feeds.models import Post
 from feeds.players import link_host
 from feeds.posts import MAX_TITLE
 
@@ -101,3 +104,15 @@ class ImportReport:
             "skipped": [{"where": w, "title": t, "reason": r} for w, t, r in self.skipped],
             "notes": [{"where": w, "title": t, "note": n} for w, t, n in self.notes],
         }
+
+
+def size_notes(item: ImportedPost, post: Post) -> list[tuple[str, str, str]]:
+    """A note on a title cut to the API's length, and on a body too big for readers built
+    on libxml2 (stored whole: what to do with it is the writer's call)."""
+    notes = []
+    if len(item.title) > MAX_TITLE and (length := len(clean_text(item.title))) > MAX_TITLE:
+        notes.append((item.where, item.title[:79].rstrip() + "…", title_cut(length)))
+    if len(post.content_html) * 4 > LIBXML2_TEXT and (
+            size := len(post.content_html.encode())) > LIBXML2_TEXT:
+        notes.append((item.where, post.title, body_too_big(size)))
+    return notes

@@ -13,8 +13,8 @@ What becomes what:
 - wp:author -> LabelAlias("author", login, display name, author id); dc:creator (a login)
   -> Author.
 - wp:category / wp:tag (and item terms not listed there) -> LabelAlias with the term id;
-  item terms of domain category, post_tag (tag in 1.0) -> labels. Term names are unescaped
-  (WordPress stores "&" in them as "&amp;"), slugs percent-decoded, like wp:post_name.
+  item terms of domain category, post_tag (tag in 1.0) -> labels, with each category's
+  ancestors (feeds/imports/wp_terms.py).
 - wp:post_type post -> kind "post"; page -> "page" only with include_pages (else Skipped,
   PAGE_LEFT_OUT); any other type (attachment, nav_menu_item, revision, custom) ->
   Skipped ("attachment: not a post").
@@ -54,7 +54,7 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import tzinfo
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from lxml import etree
@@ -74,6 +74,7 @@ from feeds.imports.items import (
 from feeds.imports.links import split
 from feeds.imports.wp_content import Attachment, has_attachment_shortcodes, render
 from feeds.imports.wp_dates import Dates
+from feeds.imports.wp_terms import Terms
 from feeds.imports.wpautop import autop
 from feeds.imports.xml_stream import XmlEvents, element_children, forget, syntax_problem
 from feeds.models import Author, CommentStatus, Enclosure, PostStatus
@@ -97,11 +98,6 @@ _COMMENT_STATUS = {
     "1": CommentStatus.APPROVED, "0": CommentStatus.PENDING, "spam": CommentStatus.SPAM,
 }  # fmt: skip
 _COMMENT_TYPES = frozenset({"", "comment", "pingback", "trackback"})
-# Term domains that are labels (1.0 wrote "tag"; older exports also a bare <category>).
-_LabelKind = Literal["category", "tag"]
-_LABEL_KINDS: dict[str, _LabelKind | None] = {
-    "category": "category", "post_tag": "tag", "tag": "tag", "": None,
-}  # fmt: skip
 
 _NOT_RSS = "not a WordPress export: the root is not <rss>"
 _UNDATED = ("draft", "pending")  # a zero post_date_gmt: not dated yet (wp_insert_post)
@@ -156,9 +152,7 @@ class _Wxr:
         self.wp = ""  # "{http://wordpress.org/export/1.2/}" once <rss> has said so
         self.excerpt = ""
         self.authors: dict[str, Author] = {}
-        self.aliases: set[tuple[str, str]] = set()
-        self.categories: dict[str, tuple[str, str]] = {}
-        """Category nicename -> (its name, its parent's nicename or "")."""
+        self.terms = Terms()
         self.items = 0
         self.cut_off = ""  # the item the file's break cut off, if any
         self.dates = Dates(tz)
@@ -186,14 +180,10 @@ class _Wxr:
         name = elem.tag.rpartition("}")[2]
         f = {c.tag.rpartition("}")[2]: (c.text or "").strip() for c in element_children(elem)}
         if name == "category":
-            slug = unquote(f.get("category_nicename", ""))
-            if slug:
-                self.categories[slug] = (html.unescape(f.get("cat_name", "")) or slug,
-                                         unquote(f.get("category_parent", "")))
-            return self.alias("category", f.get("category_nicename", ""), f.get("cat_name", ""),
-                              f.get("term_id"))  # fmt: skip
+            return [*self.terms.channel_category(f)]
         if name == "tag":
-            return self.alias("tag", f.get("tag_slug", ""), f.get("tag_name", ""), f.get("term_id"))
+            return [*self.terms.alias("tag", f.get("tag_slug", ""), f.get("tag_name", ""),
+                                      f.get("term_id"))]
         login = f.get("author_login", "")
         if name != "author" or not login:
             return []  # (or <rss> itself, at the end)
@@ -203,27 +193,6 @@ class _Wxr:
         # shown either, tells two users of one display name apart (feeds/authors.py).
         self.authors[login] = Author(name=display, account=login)
         return [LabelAlias("author", login, display, f.get("author_id") or None)]
-
-    def alias(self, kind: _LabelKind, slug: str, name: str, term_id: str | None) -> list[Any]:
-        slug = unquote(slug.strip())
-        if not slug or (kind, slug) in self.aliases:
-            return []
-        self.aliases.add((kind, slug))
-        return [LabelAlias(kind, slug, html.unescape(name.strip()) or slug, term_id or None)]
-
-    def ancestors(self, nicename: str) -> list[str]:
-        """The names of a category's parent, its parent's, ...: WordPress's category archive
-        and feed show the posts of its child categories too, so a post in Garden >
-        Vegetables takes the Garden label, and the old /category/garden/feed/ (the Garden
-        label's feed here) keeps showing it. A loop in the parents ends the walk."""
-        out: list[str] = []
-        seen = {slug := unquote(nicename)}
-        while (parent := self.categories.get(slug, ("", ""))[1]) and parent not in seen:
-            seen.add(parent)
-            if parent in self.categories:
-                out.append(self.categories[parent][0])
-            slug = parent
-        return out
 
     def item(self, elem: Any, where: str) -> list[ImportItem]:
         wp = self.wp
@@ -267,20 +236,8 @@ class _Wxr:
 
         out: list[ImportItem] = []
         self.dates.unread.clear()
-        labels: list[str] = []
-        for term in terms:
-            domain, name = term.get("domain", ""), html.unescape((term.text or "").strip())
-            if domain not in _LABEL_KINDS or not name:
-                continue  # post_format, custom taxonomies
-            if name not in labels:
-                labels.append(name)
-            if (kind := _LABEL_KINDS[domain]) is not None:
-                out += self.alias(kind, term.get("nicename", ""), name, None)
-        for term in terms:
-            if _LABEL_KINDS.get(term.get("domain", "")) == "category":
-                for ancestor in self.ancestors(term.get("nicename", "")):
-                    if ancestor not in labels:
-                        labels.append(ancestor)
+        labels, aliases = self.terms.labels(terms)
+        out += aliases
 
         paths = []  # percent-decoded, as a request's path is; "?p=ID" for the query form
         url = split(link)  # a link that is no URL gives no path
