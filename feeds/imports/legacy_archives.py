@@ -32,6 +32,9 @@ _WORDPRESS_DATE = re.compile(
     r"^/([0-9]{4})/(?:([0-9]{1,2})/(?:([0-9]{1,2})/)?)?(?:page/?[0-9]+/)?$")
 # Blogger's archive pages (its link has the trailing slash; Blogger adds one when it lacks).
 _BLOGGER_DATE = re.compile(r"^/([0-9]{4})(?:/([0-9]{2})(?:/([0-9]{2}))?)?/?$")
+_BLOGGER_CLASSIC = re.compile(r"^/([0-9]{4})_([0-9]{2})_([0-9]{2})_archive\.html$")
+""""Classic" Blogger's archive pages (before 2010 templates, still in old links): the first
+day of a month, a week or a day, as the blog's archive frequency was."""
 _HOME_PAGE_N = re.compile(r"^/page/?[0-9]+/$")
 _WORDPRESS_SEARCH = re.compile(r"^/search/.")  # /search/TERM/ (and its page/N/)
 _BLOGGER_LABEL = re.compile(r"^/search/label/([^/]+)/?$")
@@ -51,6 +54,8 @@ class DateSpan:
     year: int
     month: int | None = None
     day: int | None = None
+    week: bool = False
+    """The seven days from `day` (a classic Blogger weekly archive)."""
 
     def days(self) -> tuple[date, date] | None:
         """The span's first day and the first day after it; None when it is no date."""
@@ -58,7 +63,7 @@ class DateSpan:
             first = date(self.year, 1 if self.month is None else self.month,
                          1 if self.day is None else self.day)
             if self.day is not None:
-                return first, first + timedelta(days=1)
+                return first, first + timedelta(days=7 if self.week else 1)
             if self.month is not None:
                 return first, date(self.year + self.month // 12, self.month % 12 + 1, 1)
             return first, date(self.year + 1, 1, 1)
@@ -94,7 +99,18 @@ def date_feed(span: DateSpan, tz: tzinfo, fmt: FeedFormat = FeedFormat.ATOM) -> 
 
 
 def blogger_date(path: str) -> DateSpan | None:
-    """The span a Blogger archive page's path names, or None when it is none."""
+    """The span a Blogger archive page's path names, or None when it is none. A classic
+    archive (/2007_03_01_archive.html) names the first day of its span, and the export does
+    not keep whether the blog archived by month (the default), week or day: the first of a
+    month is that month (a week or a day within it is shown too), a Sunday another than the
+    first its week (weekly archives begin on Sundays), any other date that day."""
+    if m := _BLOGGER_CLASSIC.match(path):
+        span = _span(*m.groups())
+        if span.days() is None or span.day == 1:
+            return DateSpan(span.year, span.month) if span.day == 1 else span
+        assert span.month is not None and span.day is not None
+        sunday = date(span.year, span.month, span.day).weekday() == 6
+        return DateSpan(span.year, span.month, span.day, week=sunday)
     m = _BLOGGER_DATE.match(path)
     return _span(*m.groups()) if m else None
 

@@ -6,7 +6,7 @@ in the blog's zone and the feed of that span (`wordpress_date`, `blogger_date`,
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -82,6 +82,27 @@ def test_what_is_no_date_archive_gives_none(path: str, query: dict[str, str]) ->
 def test_bloggers_archive_pages_are_years_months_and_days(path: str, span: DateSpan | None,
                                                           ) -> None:
     assert blogger_date(path) == span
+
+
+@pytest.mark.parametrize(("path", "span", "days"), [
+    # Monthly archives (Blogger's default) are named by the month's first day.
+    ("/2007_03_01_archive.html", DateSpan(2007, 3), (date(2007, 3, 1), date(2007, 4, 1))),
+    # Weekly archives begin on Sundays: 4 March 2007 was one.
+    ("/2007_03_04_archive.html", DateSpan(2007, 3, 4, week=True),
+     (date(2007, 3, 4), date(2007, 3, 11))),
+    # Any other day is a daily archive's.
+    ("/2007_03_06_archive.html", DateSpan(2007, 3, 6), (date(2007, 3, 6), date(2007, 3, 7))),
+    ("/2007_02_30_archive.html", DateSpan(2007, 2, 30), None),  # no such day: a 404
+    ("/2007_3_1_archive.html", None, None),
+])
+def test_classic_bloggers_archive_pages_are_a_month_a_week_or_a_day(
+    path: str, span: DateSpan | None, days: tuple[date, date] | None,
+) -> None:
+    """/2007_03_01_archive.html: the first day of the span, as the blog's archive frequency
+    (which the export does not keep) made it."""
+    found = blogger_date(path)
+    assert found == span
+    assert (found.days() if found else None) == days
 
 
 def _params(feed: str | None) -> dict[str, str]:
