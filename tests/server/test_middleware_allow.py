@@ -31,6 +31,7 @@ WALK: dict[str, tuple[str, set[str]]] = {
     "/feed.json": ("/feed.json", READ),
     "/feeds/{tail}": ("/feeds/posts/default", READ),
     "/{year}/{month}/{slug}.html": ("/2026/03/a-post.html", READ),
+    "/p/{slug}.html": ("/p/about.html", READ),
     "/atom.xml": ("/atom.xml", READ),
     "/rss.xml": ("/rss.xml", READ),
     "/hub": ("/hub", {"POST"} | ANY_PATH),
