@@ -154,9 +154,13 @@ def _kept_date(before: Post | None, status: PostStatus, now: datetime) -> dateti
     return now if going_out else before.published
 
 
+def comment_author(raw: dict[str, Any] | str) -> Author:
+    """A comment's author as the API takes it: {name, uri, email}, or a name."""
+    return _authors([raw])[0]
+
+
 def comment_draft(body: dict[str, Any], site: Site) -> CommentDraft:
-    raw = body["author"]
-    author = _authors([raw])[0]
+    author = comment_author(body["author"])
     return CommentDraft(
         author=author, content_html=body["content_html"],
         published=_date(body, "published", ZoneInfo(site.timezone), ""),

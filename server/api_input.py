@@ -140,7 +140,7 @@ CLEANED = {
     "PostCreate": frozenset({"title", "content_html", "summary", "labels", "slug",
                              "authors", "authors.name"}),
     "CommentCreate": frozenset({"author", "author.name", "content_html"}),
-    "CommentPatch": frozenset({"author.name", "content_html"}),
+    "CommentPatch": frozenset({"author", "author.name", "content_html"}),
     "LabelCreate": frozenset({"name"}),
     "LabelPatch": frozenset({"name"}),
 }

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from feeds.errors import ConflictError
-from feeds.models import Author, Comment, CommentStatus, Site
+from feeds.models import Comment, CommentStatus, Site
 from server.api_body import read_body
 from server.api_dates import date_field
-from server.api_drafts import comment_draft
+from server.api_drafts import comment_author, comment_draft
 from server.api_input import (
     enum_param,
     idempotency,
@@ -87,8 +87,7 @@ async def show(request: web.Request) -> web.Response:
 def _patched(before: Comment, body: dict[str, Any], site: Site, now: datetime) -> Comment:
     after = before
     if "author" in body:
-        a = body["author"]
-        after = replace(after, author=Author(a["name"], a.get("uri"), a.get("email")))
+        after = replace(after, author=comment_author(body["author"]))
     if "content_html" in body:
         after = replace(after, content_html=body["content_html"], updated=now)
     if "status" in body:

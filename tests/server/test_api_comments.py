@@ -128,12 +128,15 @@ async def test_patch_corrects_a_comment(api: Api) -> None:
                         ({"published": "soon"}, "published"),
                         ({"published": "9999-12-31T23:59:59-01:00"}, "published"),
                         ({"published": "2026-11-20T08:00:00+25:00"}, "published"),
-                        ({"author": "Just a name"}, "author"),
+                        ({"author": 7}, "author"),
                         ({"author": {"name": " "}}, "author.name"),
                         ({"content_html": ""}, "content_html")):
         reply = await api.patch(f"/api/comments/{c['id']}", body, expect=400)
         assert reply.field == field, (body, reply.json)
     await api.patch("/api/comments/999999", {"status": "spam"}, expect=404)
+    # A name alone is an author, as when the comment was made (docs/publishing.md).
+    named = await api.patch(f"/api/comments/{c['id']}", {"author": "Bob"}, expect=200)
+    assert named.json["author"] == {"name": "Bob", "uri": None, "email": None}
 
 
 async def test_bad_comments_are_400s_naming_the_field(api: Api) -> None:
