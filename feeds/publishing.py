@@ -221,8 +221,8 @@ class Publisher:
         key_string, docs = feed
         return [
             Artifact(site.id, key_string, doc.format, body, etag_for(body), None,
-                     ENTRY_CONTENT_TYPE if doc.entry_document and doc.format is FeedFormat.ATOM
-                     else CONTENT_TYPES[doc.format], doc.self_url, made_with=self.made_with)
+                     ENTRY_CONTENT_TYPE if doc.atom_entry else CONTENT_TYPES[doc.format],
+                     doc.self_url, made_with=self.made_with)
             for doc, body in zip(docs, bodies, strict=True)
         ]
 

@@ -52,8 +52,7 @@ def render_oneshot(doc: FeedDoc) -> bytes:
     for e in doc.entries:
         add_entry(fg, doc.format, e)
     feed = serialise(fg, doc.format)
-    return entry_document(feed) if doc.entry_document and doc.format is FeedFormat.ATOM \
-        else feed
+    return entry_document(feed) if doc.atom_entry else feed
 
 
 FragmentKey = tuple[FeedFormat, EntryDoc, object, object]
@@ -100,8 +99,7 @@ class FeedRenderer:
             return b"".join([prefix, b",".join(fragments), suffix])
         prefix, suffix = self._head(doc)
         feed = b"".join([prefix, *fragments, suffix])
-        return entry_document(feed) if doc.entry_document and doc.format is FeedFormat.ATOM \
-            else feed
+        return entry_document(feed) if doc.atom_entry else feed
 
     def _head(self, doc: FeedDoc) -> tuple[bytes, bytes]:
         whole = serialise(new_generator(doc.format, doc), doc.format)

@@ -77,3 +77,9 @@ class FeedDoc:
     """Atom: the entry alone (RFC 4287 §4.1.2), not a feed of it (FeedKind.ENTRY)."""
     update_period: str = "hourly"
     update_frequency: int = 1
+
+    @property
+    def atom_entry(self) -> bool:
+        """Whether this document is an Atom Entry Document (in RSS and JSON Feed, one post
+        alone is a feed of that one item)."""
+        return self.entry_document and self.format is FeedFormat.ATOM
